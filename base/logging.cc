@@ -1,0 +1,53 @@
+#include "base/logging.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace ravel::logging {
+namespace {
+
+std::atomic<int> g_lowest{WARNING};
+
+void Emit(const std::string& line) {
+  // One write per line, so lines from concurrent processes do not interleave.
+  size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = write(STDERR_FILENO, line.data() + off, line.size() - off);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+}
+
+const char* Basename(const char* path) {
+  const char* slash = strrchr(path, '/');
+  return slash != nullptr ? slash + 1 : path;
+}
+
+}  // namespace
+
+void SetLogVerbosity(Severity lowest) { g_lowest = lowest; }
+bool IsLogged(Severity severity) { return severity >= g_lowest.load(std::memory_order_relaxed); }
+
+LogMessage::LogMessage(const char* file, int line, Severity severity)
+    : file_(file), line_(line), severity_(severity) {}
+
+LogMessage::~LogMessage() {
+  static const char* const kLabels[] = {"", "warning: ", "error: ", "fatal: "};
+  std::string text = "ravel: " + std::string(kLabels[severity_]) + stream_.str();
+  if (severity_ == INFO) text += " [" + std::string(Basename(file_)) + ":" + std::to_string(line_) + "]";
+  Emit(text + "\n");
+}
+
+FatalMessage::FatalMessage(const char* file, int line) : file_(file), line_(line) {}
+
+FatalMessage::~FatalMessage() {
+  Emit("ravel: internal error at " + std::string(Basename(file_)) + ":" + std::to_string(line_) +
+       ": " + stream_.str() + "\n");
+  abort();
+}
+
+}  // namespace ravel::logging

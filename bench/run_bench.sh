@@ -1,0 +1,7 @@
+#!/bin/sh
+# Runs every benchmark against BUILD_DIR (default: build). Numbers go to stdout; copy them
+# into bench/RESULTS.md together with this command.
+set -eu
+BUILD_DIR=${1:-build}
+cd "$(dirname "$0")/.."
+python3 bench/intercept_bench.py "$BUILD_DIR" --markdown

@@ -1,0 +1,185 @@
+// The `ravel` executable: one subcommand per tool on the interception layer.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "base/logging.h"
+#include "cli/run_tool.h"
+#include "examples/count_tool.h"
+#include "examples/inject_tool.h"
+#include "examples/output.h"
+#include "examples/strace_tool.h"
+#include "intercept/syscall_table.h"
+
+namespace ravel {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+// -e accepts "trace=SET" or a bare SET, as strace does.
+absl::StatusOr<SyscallSet> ParseTraceExpr(const std::string& expr) {
+  absl::string_view e = expr;
+  if (!absl::ConsumePrefix(&e, "trace=")) {
+    size_t eq = e.find('=');
+    if (eq != absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("unsupported -e qualifier '", e.substr(0, eq),
+                                                     "' (only trace= is supported)"));
+    }
+  }
+  return ParseSyscallSet(std::string_view(e.data(), e.size()));
+}
+
+struct CommonArgs {
+  std::vector<std::string> command;
+  bool no_aslr = false;
+};
+
+// Options after the first word that is not one of ravel's are the guest's: `ravel strace
+// ls -l` works like `ravel strace -- ls -l`.
+void AddCommand(CLI::App* sub, CommonArgs* args) {
+  sub->prefix_command();
+  sub->add_flag("--no-aslr", args->no_aslr, "Run the guest with address-space randomisation off");
+  sub->footer("CMD... is the program to run and its arguments; put it after -- when it\n"
+              "starts with a dash.");
+}
+
+std::vector<std::string> CommandOf(CLI::App* sub) {
+  std::vector<std::string> rest = sub->remaining();
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  return rest;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"ravel: run a program under ptrace and watch, change or fail its syscalls.\n"
+               "Commands are tools on ravel's syscall-interception layer."};
+  app.name("ravel");
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Print ravel's own diagnostic messages");
+
+  // strace
+  CommonArgs strace_args;
+  bool follow = false;
+  std::vector<std::string> trace_exprs;
+  std::string strace_out;
+  size_t string_limit = 32;
+  CLI::App* strace = app.add_subcommand(
+      "strace", "Print each syscall with its arguments and result, like strace.\n"
+                "Example: ravel strace -f -e trace=%file -- make -j2");
+  strace->add_flag("-f", follow, "Follow threads and child processes (default: only the first thread)");
+  strace->add_option("-e", trace_exprs,
+                     "Which syscalls: trace=SET, SET = names, %file, %process, %network, %signal,\n"
+                     "%ipc, %desc, %memory, all, none; !SET negates. Repeatable.");
+  strace->add_option("-o", strace_out, "Write the trace to FILE instead of stderr");
+  strace->add_option("-s", string_limit, "Longest string to print (default 32)")->check(CLI::PositiveNumber);
+  AddCommand(strace, &strace_args);
+
+  // count
+  CommonArgs count_args;
+  std::vector<std::string> count_exprs;
+  std::string count_out;
+  CLI::App* count = app.add_subcommand(
+      "count", "Count calls and errors per syscall, like strace -c (threads and children included).\n"
+               "Example: ravel count -- python3 -c 'print(1)'");
+  count->add_option("-e", count_exprs, "Which syscalls to count (same syntax as strace -e)");
+  count->add_option("-o", count_out, "Write the table to FILE instead of stderr");
+  AddCommand(count, &count_args);
+
+  // inject
+  CommonArgs inject_args;
+  std::vector<std::string> faults;
+  uint64_t seed = 0;
+  bool include_startup = false;
+  CLI::App* inject = app.add_subcommand(
+      "inject", "Fail chosen syscalls with chosen errors, deterministically for a seed.\n"
+                "Example: ravel inject --fail openat=ENOENT@0.5 --seed 3 -- ./my_test");
+  inject->add_option("--fail", faults,
+                     "SYSCALL=ERRNO[@PROBABILITY]: fail SYSCALL with ERRNO (a name such as\n"
+                     "ENOENT, or a number) with PROBABILITY in (0,1] or as a percentage\n"
+                     "(default 1: every call). Repeatable.")
+      ->required();
+  inject->add_option("--seed", seed, "Seed for the failure decisions (default 0)");
+  inject->add_flag("--include-startup", include_startup,
+                   "Also fail calls the dynamic loader makes before the program's entry point");
+  AddCommand(inject, &inject_args);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return UsageError(absl::StrCat(e.what(), " (see ravel --help)"));
+  }
+  if (verbose) logging::SetLogVerbosity(logging::INFO);
+
+  if (strace->parsed()) {
+    SyscallSet set;
+    set.set();
+    for (const std::string& e : trace_exprs) {
+      absl::StatusOr<SyscallSet> parsed = ParseTraceExpr(e);
+      if (!parsed.ok()) return UsageError(std::string(parsed.status().message()));
+      set = *parsed;
+    }
+    absl::StatusOr<Output> out = Output::Open(strace_out);
+    if (!out.ok()) return UsageError(std::string(out.status().message()));
+    StraceOptions options;
+    options.follow = follow;
+    options.trace = set;
+    options.print.string_limit = string_limit;
+    StraceTool tool(options, &*out);
+    TracerOptions tracer;
+    tracer.disable_aslr = strace_args.no_aslr;
+    return RunUnderTool(tool, CommandOf(strace), tracer);
+  }
+  if (count->parsed()) {
+    SyscallSet set;
+    set.set();
+    for (const std::string& e : count_exprs) {
+      absl::StatusOr<SyscallSet> parsed = ParseTraceExpr(e);
+      if (!parsed.ok()) return UsageError(std::string(parsed.status().message()));
+      set = *parsed;
+    }
+    absl::StatusOr<Output> out = Output::Open(count_out);
+    if (!out.ok()) return UsageError(std::string(out.status().message()));
+    CountTool tool(set);
+    TracerOptions tracer;
+    tracer.disable_aslr = count_args.no_aslr;
+    int code = RunUnderTool(tool, CommandOf(count), tracer);
+    if (code != 127 && code != 126 && code != kExitUsage) out->Line(tool.Report());
+    return code;
+  }
+  if (inject->parsed()) {
+    InjectOptions options;
+    options.seed = seed;
+    options.include_startup = include_startup;
+    for (const std::string& f : faults) {
+      absl::StatusOr<FaultSpec> spec = ParseFaultSpec(f);
+      if (!spec.ok()) return UsageError(std::string(spec.status().message()));
+      options.faults.push_back(*spec);
+    }
+    InjectTool tool(options);
+    TracerOptions tracer;
+    tracer.disable_aslr = inject_args.no_aslr;
+    int code = RunUnderTool(tool, CommandOf(inject), tracer);
+    if (code != 127 && code != 126 && code != kExitUsage) {
+      for (const std::string& line : tool.Report()) fprintf(stderr, "ravel: inject: %s\n", line.c_str());
+    }
+    return code;
+  }
+  return UsageError("no command (see ravel --help)");
+}
+
+}  // namespace
+}  // namespace ravel
+
+int main(int argc, char** argv) { return ravel::Main(argc, argv); }

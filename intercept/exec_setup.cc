@@ -1,0 +1,202 @@
+// What happens at the syscall-exit stop of every successful execve, before the new image
+// runs a single instruction: map the trampoline, turn on RDTSC (and, where offered, CPUID)
+// trapping, plant the entry-point breakpoint, tell the tool.
+//
+// There is no trampoline yet, so the injections borrow the instruction at the entry point:
+// its first two bytes become `syscall` for the duration, and each injected call runs there
+// with PTRACE_SYSCALL (entry, maybe seccomp, then exit stop). Tools never see these calls.
+#include <asm/prctl.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "base/logging.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "intercept/status.h"
+#include "intercept/tracer_core.h"
+
+namespace ravel::internal {
+namespace {
+
+// Where the memfd's name is written: below the initial stack pointer, inside the stack
+// mapping the kernel sets up at exec (it spans well over a page below rsp).
+constexpr uint64_t kScratchBelowSp = 512;
+
+uint64_t ReadAuxv(pid_t pid, uint64_t type) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  uint64_t pair[2];
+  uint64_t value = 0;
+  while (read(fd, pair, sizeof(pair)) == sizeof(pair) && pair[0] != AT_NULL) {
+    if (pair[0] == type) {
+      value = pair[1];
+      break;
+    }
+  }
+  close(fd);
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers& base,
+                                               uint64_t site, int64_t nr,
+                                               std::array<uint64_t, 6> args) {
+  Registers regs = base;
+  regs.set_ip(site);
+  regs.raw().rax = static_cast<uint64_t>(nr);
+  regs.raw().orig_rax = static_cast<uint64_t>(-1);
+  regs.set_args(args);
+  if (ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw()) != 0) {
+    return ErrnoStatus("PTRACE_SETREGS", t.tid, errno);
+  }
+  if (ptrace(PTRACE_SYSCALL, t.tid, nullptr, nullptr) != 0) {
+    return ErrnoStatus("PTRACE_SYSCALL", t.tid, errno);
+  }
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(t.tid, &status, __WALL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("waitpid", t.tid, errno);
+    }
+    if (!WIFSTOPPED(status)) {
+      deferred_.emplace_back(r, status);  // the main loop reaps it properly
+      return absl::NotFoundError(absl::StrCat("guest thread ", t.tid, " exited"));
+    }
+    int sig = WSTOPSIG(status);
+    int event = status >> 16;
+    if (sig == (SIGTRAP | 0x80)) {
+      __ptrace_syscall_info info{};
+      ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof(info), &info);
+      if (info.op == PTRACE_SYSCALL_INFO_EXIT) return info.exit.rval;
+    } else if (event == PTRACE_EVENT_EXIT) {
+      ptrace(PTRACE_CONT, t.tid, nullptr, nullptr);
+      return absl::NotFoundError(absl::StrCat("guest thread ", t.tid, " is exiting"));
+    } else if (event == 0) {
+      siginfo_t info{};
+      if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &info) == 0) t.stashed.push_back(info);
+    }
+    // Entry stop, seccomp stop, group-stop, stashed signal: on to the exit stop.
+    ptrace(PTRACE_SYSCALL, t.tid, nullptr, nullptr);
+  }
+}
+
+void TracerCore::SetUpNewImage(ThreadRecord& t) {
+  Registers regs0;
+  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs0.raw()) != 0) return;
+  GuestMemory mem(t.tid);
+  ProcessRecord& process = *t.process;
+  const uint64_t site = regs0.ip();
+  uint8_t saved[2];
+  static constexpr uint8_t kSyscallInsn[2] = {0x0f, 0x05};
+  if (!mem.ReadExact(site, saved, 2).ok() || !mem.Poke(site, kSyscallInsn, 2).ok()) {
+    LOG(WARNING) << "ravel: cannot patch the entry of pid " << process.pid << "; no trampoline";
+    return;
+  }
+  auto inject = [&](int64_t nr, std::array<uint64_t, 6> args) {
+    return SyncInject(t, regs0, site, nr, args);
+  };
+
+  // The trampoline: a memfd the guest maps twice (code, data) and the tracer once.
+  bool vanished = false;
+  std::string failure;
+  uint64_t name_addr = regs0.sp() - kScratchBelowSp;
+  static constexpr char kName[] = "ravel-trampoline";
+  absl::StatusOr<int64_t> fd = mem.WriteExact(name_addr, kName, sizeof(kName)).ok()
+                                   ? inject(SYS_memfd_create, {name_addr, MFD_CLOEXEC})
+                                   : absl::StatusOr<int64_t>(absl::InternalError("stack not writable"));
+  if (!fd.ok() || *fd < 0) {
+    vanished = fd.ok() ? false : IsVanished(fd.status());
+    failure = fd.ok() ? absl::StrCat("memfd_create: ", strerror(static_cast<int>(-*fd))) : fd.status().ToString();
+  } else {
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, process.pid, 0));
+    int local = pidfd >= 0 ? static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, static_cast<int>(*fd), 0)) : -1;
+    if (pidfd >= 0) close(pidfd);
+    absl::StatusOr<std::shared_ptr<TrampolineMapping>> mapping =
+        local >= 0 ? TrampolineMapping::Create(local)
+                   : absl::StatusOr<std::shared_ptr<TrampolineMapping>>(ErrnoStatus("pidfd_getfd", t.tid, errno));
+    if (mapping.ok()) {
+      using namespace trampoline;
+      uint64_t gfd = static_cast<uint64_t>(*fd);
+      absl::StatusOr<int64_t> code = inject(SYS_mmap, {kBase, kCodeSize, PROT_READ | PROT_EXEC,
+                                                       MAP_SHARED | MAP_FIXED_NOREPLACE, gfd, 0});
+      absl::StatusOr<int64_t> data = inject(SYS_mmap, {kBase + kCodeSize, kDataSize, PROT_READ | PROT_WRITE,
+                                                       MAP_SHARED | MAP_FIXED_NOREPLACE, gfd, kCodeSize});
+      bool code_ok = code.ok() && static_cast<uint64_t>(*code) == kBase;
+      bool data_ok = data.ok() && static_cast<uint64_t>(*data) == kBase + kCodeSize;
+      if (code_ok && data_ok) {
+        process.trampoline = *mapping;
+      } else {
+        if (code_ok) (void)inject(SYS_munmap, {kBase, kCodeSize});
+        if (data_ok) (void)inject(SYS_munmap, {kBase + kCodeSize, kDataSize});
+        failure = absl::StrFormat("the address range at 0x%x is taken", kBase);
+      }
+    } else {
+      failure = mapping.status().ToString();
+    }
+    (void)inject(SYS_close, {static_cast<uint64_t>(*fd)});
+  }
+  if (!failure.empty() && !vanished && !warned_trampoline_) {
+    warned_trampoline_ = true;
+    LOG(WARNING) << "ravel: no trampoline in pid " << process.pid << " (" << failure
+                 << "); handlers there can inject only one syscall per stop";
+  }
+
+  if (subscription_.rdtsc) {
+    (void)inject(SYS_prctl, {PR_SET_TSC, PR_TSC_SIGSEGV});
+  }
+  if (subscription_.cpuid && Guest::HasCpuidInterception()) {
+    (void)inject(SYS_arch_prctl, {ARCH_SET_CPUID, 0});
+  }
+
+  (void)mem.Poke(site, saved, 2);
+  ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs0.raw());
+  t.entry_regs = regs0;
+
+  if (subscription_.program_entry) {
+    uint64_t entry = ReadAuxv(process.pid, AT_ENTRY);
+    uint8_t byte = 0;
+    static constexpr uint8_t kInt3 = 0xcc;
+    if (entry != 0 && mem.ReadExact(entry, &byte, 1).ok() && mem.Poke(entry, &kInt3, 1).ok()) {
+      process.entry_breakpoint = entry;
+      process.entry_saved_byte = byte;
+    }
+  }
+  {
+    Guest guest(*this, t);
+    tool_.OnPostExec(guest);
+  }
+  RedeliverStashed(t);
+}
+
+bool TracerCore::HitEntryBreakpoint(ThreadRecord& t, const Registers& regs) {
+  ProcessRecord& process = *t.process;
+  if (process.entry_breakpoint == 0 || regs.ip() != process.entry_breakpoint + 1) return false;
+  GuestMemory mem(t.tid);
+  (void)mem.Poke(process.entry_breakpoint, &process.entry_saved_byte, 1);
+  Registers fixed = regs;
+  fixed.set_ip(process.entry_breakpoint);
+  ptrace(PTRACE_SETREGS, t.tid, nullptr, &fixed.raw());
+  process.entry_breakpoint = 0;
+  {
+    Guest guest(*this, t);
+    tool_.OnProgramEntry(guest);
+  }
+  Resume(t, PTRACE_CONT, 0);
+  return true;
+}
+
+}  // namespace ravel::internal

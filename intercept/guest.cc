@@ -1,0 +1,63 @@
+#include "intercept/guest.h"
+
+#include <asm/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "intercept/status.h"
+#include "intercept/tracer_core.h"
+
+namespace ravel {
+
+Guest::Guest(internal::TracerCore& core, internal::ThreadRecord& thread)
+    : core_(core), thread_(thread), memory_(thread.tid) {}
+
+pid_t Guest::tid() const { return thread_.tid; }
+pid_t Guest::pid() const { return thread_.process->pid; }
+int Guest::thread_index() const { return thread_.index; }
+
+absl::StatusOr<Registers> Guest::GetRegisters() {
+  if (thread_.in_handler) return thread_.entry_regs;
+  Registers regs;
+  if (ptrace(PTRACE_GETREGS, thread_.tid, nullptr, &regs.raw()) != 0) {
+    return ErrnoStatus("PTRACE_GETREGS", thread_.tid, errno);
+  }
+  return regs;
+}
+
+absl::Status Guest::SetRegisters(const Registers& regs) { return core_.SetRegisters(thread_, regs); }
+
+absl::StatusOr<int64_t> Guest::Inject(const Syscall& call) { return core_.Inject(thread_, call); }
+
+SyscallResult Guest::TailInject(const Syscall& call) {
+  std::optional<int64_t> now = core_.TailInject(thread_, call, nullptr);
+  if (now.has_value()) return SyscallResult(*now);
+  return SyscallResult(SyscallResult::TailTag{});
+}
+
+SyscallResult Guest::TailInjectObserved(const Syscall& call, std::function<void(int64_t)> done) {
+  std::optional<int64_t> now = core_.TailInject(thread_, call, std::move(done));
+  if (now.has_value()) return SyscallResult(*now);
+  return SyscallResult(SyscallResult::TailTag{});
+}
+
+internal::StateSlot& Guest::thread_slot() { return thread_.tool_state; }
+internal::StateSlot& Guest::process_slot() { return thread_.process->tool_state; }
+
+bool Guest::HasCpuidInterception() {
+  // CPUID faulting is per thread and reset by exec: probing in a throwaway child leaves
+  // ravel itself untouched.
+  static const bool kAvailable = [] {
+    pid_t child = fork();
+    if (child == 0) _exit(syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0 ? 0 : 1);
+    if (child < 0) return false;
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }();
+  return kAvailable;
+}
+
+}  // namespace ravel

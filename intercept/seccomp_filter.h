@@ -1,0 +1,38 @@
+// Builds the seccomp-bpf program that turns a tool's subscription into ptrace stops.
+//
+// Decision, in order:
+//   1. not x86-64 (an int 0x80 call), or the x32 bit set   -> ERRNO(ENOSYS): unsupported ABIs
+//   2. returns to the trampoline's syscall site            -> ALLOW: ravel's own injections
+//   3. returns into a trampoline stub                      -> TRACE: a restarted observed call
+//   4. number in the subscribed set                        -> TRACE: one stop, handler runs
+//   5. everything else                                     -> ALLOW: no stop at all
+// Subscribed numbers are emitted as sorted ranges, so the program stays short whatever the set.
+//
+//   std::vector<sock_filter> prog = BuildSeccompFilter(set);
+//   // in the child, after PR_SET_NO_NEW_PRIVS:  InstallSeccompFilter(prog)
+#ifndef RAVEL_INTERCEPT_SECCOMP_FILTER_H_
+#define RAVEL_INTERCEPT_SECCOMP_FILTER_H_
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "intercept/syscall_table.h"
+
+namespace ravel {
+
+std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced);
+
+// prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER). Async-signal-safe: meant for
+// the child between fork and exec.
+int InstallSeccompFilter(const std::vector<sock_filter>& program);
+
+// Runs `program` on `data` as the kernel would (a classic-BPF interpreter for the
+// instructions BuildSeccompFilter emits); for tests.
+uint32_t EvaluateSeccompFilter(const std::vector<sock_filter>& program, const seccomp_data& data);
+
+}  // namespace ravel
+
+#endif  // RAVEL_INTERCEPT_SECCOMP_FILTER_H_

@@ -1,0 +1,146 @@
+// Tool: what a user of the interception layer writes. ravel's own commands (strace, count,
+// inject, and the scheduler) are Tools.
+//
+// A Tool declares a Subscription once, before the guest starts; it compiles to the seccomp
+// filter, so syscalls outside it never stop the guest. Each subscribed syscall reaches
+// OnSyscall on a fiber of its own, with a Guest handle for that thread. The handler decides
+// what the guest's syscall returns:
+//
+//   SyscallResult OnSyscall(Guest& guest, const Syscall& call) override {
+//     if (call.nr == SYS_write) return 5;                   // elide: never runs, returns 5
+//     if (call.nr == SYS_openat) {                          // modify: run another path
+//       Syscall changed = call;
+//       changed.args[1] = scratch_path;
+//       return guest.TailInject(changed);
+//     }
+//     absl::StatusOr<int64_t> pid = guest.Inject(Syscall(SYS_getpid));   // inject first
+//     return guest.TailInject(call);                        // then run the original
+//   }
+//
+// Handlers run one at a time on the tracer thread; while one waits for an injected syscall
+// (Inject suspends its fiber), other threads' events are handled. State: the Tool object is
+// the global state (GlobalState<> gives it a call interface); per-process and per-thread
+// state live in Guest::ProcessState<T>() / ThreadState<T>().
+#ifndef RAVEL_INTERCEPT_TOOL_H_
+#define RAVEL_INTERCEPT_TOOL_H_
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+
+#include "intercept/syscall_table.h"
+
+namespace ravel {
+
+class Guest;
+
+// A syscall as the guest made it (or as a handler wants it run).
+struct Syscall {
+  int64_t nr = -1;
+  std::array<uint64_t, 6> args{};
+
+  Syscall() = default;
+  explicit Syscall(int64_t n, std::initializer_list<uint64_t> a = {}) : nr(n) {
+    size_t i = 0;
+    for (uint64_t v : a) {
+      if (i < args.size()) args[i++] = v;
+    }
+  }
+  // "openat", or "syscall_0x1c8" when unknown.
+  std::string name() const;
+  friend bool operator==(const Syscall& a, const Syscall& b) {
+    return a.nr == b.nr && a.args == b.args;
+  }
+};
+
+// What the guest's syscall returns, decided by OnSyscall. Either a value (the syscall is
+// not run, or was already run by Inject, and the guest sees the value), or a tail
+// injection made by Guest::TailInject (the guest runs it and sees the kernel's result).
+class SyscallResult {
+ public:
+  SyscallResult(int64_t value) : kind_(Kind::kValue), value_(value) {}  // NOLINT: implicit on purpose
+  bool is_tail() const { return kind_ == Kind::kTail; }
+  int64_t value() const { return value_; }
+
+ private:
+  friend class Guest;
+  enum class Kind { kValue, kTail };
+  struct TailTag {};
+  explicit SyscallResult(TailTag) : kind_(Kind::kTail), value_(0) {}
+  Kind kind_;
+  int64_t value_;
+};
+
+struct Subscription {
+  SyscallSet syscalls;
+  bool rdtsc = false;          // RDTSC/RDTSCP trap to OnRdtsc (PR_SET_TSC)
+  bool cpuid = false;          // CPUID traps to OnCpuid where the kernel offers faulting
+  bool program_entry = false;  // OnProgramEntry when each exec'd image reaches its entry point
+
+  static Subscription None() { return {}; }
+  static Subscription AllSyscalls() {
+    Subscription s;
+    s.syscalls.set();
+    return s;
+  }
+  Subscription& Add(int nr) {
+    syscalls.set(static_cast<size_t>(nr));
+    return *this;
+  }
+};
+
+struct CpuidResult {
+  uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+// A tool's global state with a call interface: handlers send it requests through
+// Guest::CallGlobal and get answers. In this backend it lives in the tracer and calls are
+// direct; handlers never hold references into it across an Inject.
+template <typename Request, typename Response>
+class GlobalState {
+ public:
+  virtual ~GlobalState() = default;
+  virtual Response Receive(pid_t from_tid, const Request& request) = 0;
+};
+
+class Tool {
+ public:
+  virtual ~Tool() = default;
+
+  // Fixed for the whole run (it is compiled into the guest's seccomp filter).
+  virtual Subscription subscription() const { return Subscription::None(); }
+
+  // A subscribed syscall, stopped before the kernel runs it. Default: run it unchanged.
+  virtual SyscallResult OnSyscall(Guest& guest, const Syscall& call);
+
+  // A signal about to be delivered to the guest thread. Return the signal to deliver
+  // (0 suppresses it). May Inject.
+  virtual int OnSignal(Guest& guest, const siginfo_t& info) { return info.si_signo; }
+
+  // RDTSC or RDTSCP executed (subscription().rdtsc): the value the guest reads. Default: the
+  // real time-stamp counter.
+  virtual uint64_t OnRdtsc(Guest& guest, bool rdtscp);
+
+  // CPUID executed (subscription().cpuid, where trapped). Default: the real answer.
+  virtual CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf);
+
+  // Lifecycle. The Guest is stopped; Inject is not available in these.
+  virtual void OnThreadStart(Guest& guest) {}
+  // The thread is about to exit with `status` (wait-status form); still inspectable.
+  virtual void OnThreadExit(Guest& guest, int status) {}
+  // A process is gone; `status` is its wait status.
+  virtual void OnProcessExit(pid_t pid, int status) {}
+  // A successful exec: the new image is mapped, nothing of it has run yet.
+  virtual void OnPostExec(Guest& guest) {}
+  // The exec'd image reached its entry point (subscription().program_entry): the dynamic
+  // loader is done.
+  virtual void OnProgramEntry(Guest& guest) {}
+};
+
+}  // namespace ravel
+
+#endif  // RAVEL_INTERCEPT_TOOL_H_

@@ -1,0 +1,535 @@
+// The event loop: one waitpid(-1, __WALL) at a time, dispatched by stop kind.
+#include "intercept/tracer.h"
+
+#include <elf.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cpuid.h>
+#include <x86intrin.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "base/logging.h"
+#include "base/logging.h"
+#include "absl/strings/str_cat.h"
+#include "intercept/seccomp_filter.h"
+#include "intercept/spawn.h"
+#include "intercept/status.h"
+#include "intercept/tracer_core.h"
+
+namespace ravel {
+
+int RunResult::ExitCode() const {
+  if (interrupted_by != 0) return 128 + interrupted_by;
+  if (WIFEXITED(main_status)) return WEXITSTATUS(main_status);
+  if (WIFSIGNALED(main_status)) return 128 + WTERMSIG(main_status);
+  return 1;
+}
+
+Tracer::Tracer(Tool& tool, TracerOptions options)
+    : core_(std::make_unique<internal::TracerCore>(tool, options)) {}
+Tracer::~Tracer() = default;
+absl::StatusOr<RunResult> Tracer::Run(const std::vector<std::string>& argv) {
+  return core_->Run(argv);
+}
+
+std::string Syscall::name() const {
+  if (const SyscallInfo* info = FindSyscall(nr)) return std::string(info->name);
+  return absl::StrCat("syscall_0x", absl::Hex(nr));
+}
+
+SyscallResult Tool::OnSyscall(Guest& guest, const Syscall& call) {
+  return guest.TailInject(call);
+}
+uint64_t Tool::OnRdtsc(Guest& guest, bool rdtscp) { return __rdtsc(); }
+CpuidResult Tool::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {
+  CpuidResult r;
+  __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+  return r;
+}
+
+namespace internal {
+namespace {
+
+// Set by ravel's own SIGINT/SIGTERM/SIGHUP handler; the handler also kills the main guest
+// process so that a waitpid blocked on a quiet guest returns.
+volatile sig_atomic_t g_interrupt = 0;
+volatile sig_atomic_t g_main_pid = 0;
+
+void OnInterrupt(int sig) {
+  g_interrupt = sig;
+  if (g_main_pid > 0) kill(g_main_pid, SIGKILL);
+}
+void OnAlarm(int) {}
+
+constexpr unsigned long kPtraceOptions =
+    PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+    PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP;
+
+// How often results of observed tail injections are collected while the guest is quiet.
+constexpr long kCaptureFlushMicros = 20000;
+
+// Polls (waitpid WNOHANG, about a microsecond each) before sleeping in waitpid. A guest
+// that makes syscalls often stops again within microseconds; catching that stop while the
+// tracer is still running saves waking it, which is most of a stop's cost on a VM
+// (measured here on a getppid loop: 24.7 us per stop sleeping, 16.4 us polling first).
+// A guest that computes for longer costs at most this many polls per stop.
+constexpr int kSpinPolls = 50;
+
+class SignalScope {
+ public:
+  SignalScope() {
+    struct sigaction sa {};
+    sa.sa_handler = OnInterrupt;
+    sigemptyset(&sa.sa_mask);
+    // No SA_RESTART: waitpid must return so the loop sees the interrupt.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, &old_[sig]);
+    sa.sa_handler = OnAlarm;
+    sigaction(SIGALRM, &sa, &old_[SIGALRM]);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_[SIGPIPE]);
+  }
+  ~SignalScope() {
+    itimerval off{};
+    setitimer(ITIMER_REAL, &off, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGPIPE}) sigaction(sig, &old_[sig], nullptr);
+    g_main_pid = 0;
+  }
+
+ private:
+  struct sigaction old_[NSIG] {};
+};
+
+bool IsStopSignal(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+}  // namespace
+
+std::string Describe(const ThreadRecord& t) { return absl::StrCat("tid ", t.tid); }
+
+TracerCore::TracerCore(Tool& tool, TracerOptions options)
+    : tool_(tool), subscription_(tool.subscription()), options_(options),
+      stacks_(256 * 1024) {}
+
+TracerCore::~TracerCore() = default;
+
+absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) {
+  if (argv.empty()) return absl::InvalidArgumentError("no command to run");
+  absl::StatusOr<std::string> path = ResolveCommand(argv[0]);
+  if (!path.ok()) return path.status();
+
+  SignalScope signals;
+  g_interrupt = 0;
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphaned guest processes come back to ravel
+
+  SpawnRequest request;
+  request.path = *path;
+  request.argv = argv;
+  request.filter = BuildSeccompFilter(subscription_.syscalls);
+  request.disable_aslr = options_.disable_aslr;
+  request.ptrace_options = kPtraceOptions;
+  absl::StatusOr<Spawned> spawned = SpawnTraced(request);
+  if (!spawned.ok()) return spawned.status();
+  main_pid_ = spawned->pid;
+  g_main_pid = main_pid_;
+  ProcessRecord& process = AddProcess(main_pid_);
+  AddThread(main_pid_, &process);
+
+  bool timer_armed = false;
+  while (true) {
+    if (g_interrupt != 0 && !killing_) KillAll();
+    if (!capturing_.empty() && !timer_armed) {
+      itimerval every{{0, kCaptureFlushMicros}, {0, kCaptureFlushMicros}};
+      setitimer(ITIMER_REAL, &every, nullptr);
+      timer_armed = true;
+    }
+    if (!deferred_.empty()) {
+      auto [tid, status] = deferred_.front();
+      deferred_.pop_front();
+      HandleStatus(tid, status);
+      continue;
+    }
+    int status = 0;
+    pid_t tid = 0;
+    for (int i = 0; i < kSpinPolls && tid == 0; ++i) tid = waitpid(-1, &status, __WALL | WNOHANG);
+    if (tid == 0) tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) {
+        FlushCaptures();
+        continue;
+      }
+      if (errno == ECHILD) break;
+      return ErrnoStatus("waitpid", 0, errno);
+    }
+    HandleStatus(tid, status);
+  }
+  FlushCaptures();
+
+  RunResult result;
+  result.main_status = main_status_;
+  result.interrupted_by = g_interrupt;
+  int exec_errno = 0;
+  if (read(spawned->exec_error_fd, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
+    result.exec_errno = exec_errno;
+  }
+  close(spawned->exec_error_fd);
+  return result;
+}
+
+ProcessRecord& TracerCore::AddProcess(pid_t pid) {
+  auto record = std::make_unique<ProcessRecord>();
+  record->pid = pid;
+  ProcessRecord& ref = *record;
+  processes_[pid] = std::move(record);
+  return ref;
+}
+
+ThreadRecord& TracerCore::AddThread(pid_t tid, ProcessRecord* process) {
+  auto record = std::make_unique<ThreadRecord>();
+  record->tid = tid;
+  record->process = process;
+  record->index = next_index_++;
+  process->live_threads++;
+  ThreadRecord& ref = *record;
+  threads_[tid] = std::move(record);
+  return ref;
+}
+
+void TracerCore::RemoveThread(ThreadRecord& t) {
+  ReleaseStub(t);
+  t.process->live_threads--;
+  threads_.erase(t.tid);
+}
+
+void TracerCore::KillAll() {
+  killing_ = true;
+  for (const auto& [pid, process] : processes_) kill(pid, SIGKILL);
+  for (const auto& [tid, thread] : threads_) {
+    if (thread->process->pid != tid) syscall(SYS_tgkill, thread->process->pid, tid, SIGKILL);
+  }
+}
+
+void TracerCore::Resume(ThreadRecord& t, int request, int signo) {
+  if (ptrace(static_cast<__ptrace_request>(request), t.tid, nullptr,
+             reinterpret_cast<void*>(static_cast<intptr_t>(signo))) != 0 &&
+      errno != ESRCH) {
+    LOG(ERROR) << ErrnoStatus("ptrace resume", t.tid, errno);
+  }
+}
+
+void TracerCore::ResumeAfterEvent(ThreadRecord& t, int signo) {
+  bool syscall_mode = t.wait == Wait::kSyscallExit || t.exec_exit_pending;
+  Resume(t, syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, signo);
+}
+
+void TracerCore::HandleStatus(pid_t tid, int status) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    HandleExited(tid, status);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) {
+    // A clone child reporting before its parent's event: hold it until the event says
+    // whose it is.
+    early_stops_.insert(tid);
+    return;
+  }
+  HandleStop(*it->second, status);
+}
+
+void TracerCore::StartThread(ThreadRecord& t) {
+  if (t.started) return;
+  t.started = true;
+  Guest guest(*this, t);
+  tool_.OnThreadStart(guest);
+}
+
+void TracerCore::HandleStop(ThreadRecord& t, int status) {
+  const int sig = WSTOPSIG(status);
+  const int event = status >> 16;
+  if (killing_) {
+    Resume(t, PTRACE_CONT, 0);
+    return;
+  }
+  if (t.awaiting_first_stop) {
+    // The new thread's initial PTRACE_EVENT_STOP.
+    t.awaiting_first_stop = false;
+    StartThread(t);
+    Resume(t, PTRACE_CONT, 0);
+    return;
+  }
+  StartThread(t);
+  switch (event) {
+    case PTRACE_EVENT_SECCOMP:
+      OnSeccompStop(t);
+      return;
+    case PTRACE_EVENT_CLONE:
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+      HandleNewChild(t, event);
+      return;
+    case PTRACE_EVENT_EXEC:
+      HandleExecEvent(t.tid);
+      return;
+    case PTRACE_EVENT_EXIT: {
+      unsigned long msg = 0;
+      ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+      t.exiting = true;
+      {
+        Registers regs;
+        bool have = ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) == 0;
+        ResolveCapture(t, have ? &regs : nullptr);
+      }
+      {
+        Guest guest(*this, t);
+        tool_.OnThreadExit(guest, static_cast<int>(msg));
+      }
+      if (!t.fiber) {
+        Resume(t, PTRACE_CONT, 0);
+      } else {
+        // A handler waiting for this thread learns it is gone.
+        t.vanished = true;
+        ResumeHandler(t);
+        Resume(t, PTRACE_CONT, 0);
+      }
+      return;
+    }
+    case PTRACE_EVENT_STOP:
+      if (IsStopSignal(sig)) {
+        // Group-stop: stay stopped as job control wants, but keep getting events.
+        ptrace(PTRACE_LISTEN, t.tid, nullptr, nullptr);
+      } else {
+        ResumeAfterEvent(t);
+      }
+      return;
+    default:
+      break;
+  }
+  if (sig == (SIGTRAP | 0x80)) {
+    // Syscall-exit stop (entry stops are never requested without a wait).
+    if (t.exec_exit_pending) {
+      t.exec_exit_pending = false;
+      SetUpNewImage(t);
+      if (t.wait == Wait::kSyscallExit) {
+        CompleteWait(t);
+      } else {
+        Resume(t, PTRACE_CONT, 0);
+      }
+      return;
+    }
+    if (t.wait == Wait::kSyscallExit) {
+      CompleteWait(t);
+      return;
+    }
+    // An entry stop we did not ask for a handler (e.g. the tail of an exec setup).
+    ResumeAfterEvent(t);
+    return;
+  }
+  HandleSignalStop(t, sig);
+}
+
+void TracerCore::HandleExited(pid_t tid, int status) {
+  early_stops_.erase(tid);
+  if (tid == main_pid_) {
+    main_status_ = status;
+    main_reaped_ = true;
+  }
+  auto it = threads_.find(tid);
+  ProcessRecord* process = nullptr;
+  if (it != threads_.end()) {
+    ThreadRecord& t = *it->second;
+    process = t.process;
+    if (t.fiber) {
+      t.vanished = true;
+      ResumeHandler(t);
+    }
+    ResolveCapture(t, nullptr);
+    RemoveThread(t);
+  } else if (auto p = processes_.find(tid); p != processes_.end()) {
+    process = p->second.get();
+  }
+  if (tid == main_pid_ && !killing_) {
+    // The command ravel ran is gone; whatever it left running goes with it, so that a run
+    // never leaves guest processes behind.
+    bool others = false;
+    for (const auto& [pid, record] : processes_) others |= pid != main_pid_;
+    if (others) KillAll();
+  }
+  if (process == nullptr) return;
+  if (process->pid == tid) {
+    process->leader_reaped = true;
+    process->status = status;
+  }
+  if (process->leader_reaped && process->live_threads <= 0) {
+    pid_t pid = process->pid;
+    int pstatus = process->status;
+    // Threads of the process that never reported their end are gone with it.
+    std::vector<pid_t> leftovers;
+    for (const auto& [other, record] : threads_) {
+      if (record->process == process) leftovers.push_back(other);
+    }
+    for (pid_t other : leftovers) RemoveThread(*threads_[other]);
+    processes_.erase(pid);
+    tool_.OnProcessExit(pid, pstatus);
+  }
+}
+
+void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, parent.tid, nullptr, &msg);
+  pid_t child = static_cast<pid_t>(msg);
+  bool is_thread = false;
+  if (event == PTRACE_EVENT_CLONE) {
+    user_regs_struct regs{};
+    ptrace(PTRACE_GETREGS, parent.tid, nullptr, &regs);
+    uint64_t flags = regs.rdi;
+    if (regs.orig_rax == SYS_clone3) {
+      GuestMemory mem(parent.tid);
+      uint64_t f = 0;
+      if (mem.ReadExact(regs.rdi, &f, sizeof(f)).ok()) flags = f;
+    }
+    is_thread = (flags & CLONE_THREAD) != 0;
+  }
+  ProcessRecord* process;
+  if (is_thread) {
+    process = parent.process;
+  } else {
+    process = &AddProcess(child);
+    process->trampoline = parent.process->trampoline;  // MAP_SHARED: inherited as is
+  }
+  ThreadRecord& t = AddThread(child, process);
+  if (early_stops_.erase(child) > 0) {
+    StartThread(t);
+    Resume(t, PTRACE_CONT, 0);
+  } else {
+    t.awaiting_first_stop = true;
+  }
+  ResumeAfterEvent(parent);
+}
+
+void TracerCore::HandleExecEvent(pid_t tid) {
+  unsigned long former = 0;
+  ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
+  pid_t old_tid = static_cast<pid_t>(former);
+  if (old_tid != tid) {
+    // A non-leader thread exec'd: it now has the leader's tid; the old leader is gone
+    // without a report of its own.
+    auto leader = threads_.find(tid);
+    if (leader != threads_.end()) {
+      ThreadRecord& l = *leader->second;
+      if (l.fiber) {
+        l.vanished = true;
+        ResumeHandler(l);
+      }
+      RemoveThread(l);
+    }
+    auto node = threads_.extract(old_tid);
+    CHECK(!node.empty()) << "exec from unknown tid " << old_tid;
+    node.key() = tid;
+    node.mapped()->tid = tid;
+    threads_.insert(std::move(node));
+  }
+  ThreadRecord& t = *threads_[tid];
+  ReleaseStub(t);
+  t.process->trampoline.reset();
+  t.process->entry_breakpoint = 0;
+  t.exec_exit_pending = true;
+  ResumeAfterEvent(t);
+}
+
+void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
+  siginfo_t info{};
+  if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &info) != 0) {
+    Resume(t, PTRACE_CONT, signo);
+    return;
+  }
+  if (t.wait == Wait::kTrap && signo == SIGTRAP) {
+    user_regs_struct regs{};
+    ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs);
+    if (regs.rip == trampoline::kSyscallReturn + 1) {
+      CompleteWait(t);
+      return;
+    }
+  }
+  if (t.wait != Wait::kNone) {
+    // A handler is injecting: keep the signal for later, let the injection finish.
+    t.stashed.push_back(info);
+    ResumeAfterEvent(t, 0);
+    return;
+  }
+  if (!t.redeliver.empty() && signo == t.redeliver.front().si_signo &&
+      info.si_code == SI_TKILL && info.si_pid == getpid()) {
+    info = t.redeliver.front();
+    t.redeliver.pop_front();
+    ptrace(PTRACE_SETSIGINFO, t.tid, nullptr, &info);
+  }
+  if (signo == SIGTRAP) {
+    Registers regs;
+    if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) == 0 && HitEntryBreakpoint(t, regs)) {
+      return;
+    }
+  }
+  if (signo == SIGSEGV && HandleRdtscOrCpuid(t, info)) return;
+  Registers regs;
+  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) != 0) {
+    Resume(t, PTRACE_CONT, signo);
+    return;
+  }
+  if (ResolveCapture(t, &regs)) ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
+  t.signal = info;
+  t.entry_regs = regs;
+  t.stop_kind = StopKind::kSignal;
+  t.consumed = false;
+  t.regs_dirty = false;
+  StartHandler(t, [this, &t](Guest& guest) {
+    int deliver = tool_.OnSignal(guest, t.signal);
+    FinishSignal(t, deliver);
+  });
+}
+
+bool TracerCore::HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info) {
+  if (info.si_code != SI_KERNEL || (!subscription_.rdtsc && !subscription_.cpuid)) return false;
+  Registers regs;
+  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) != 0) return false;
+  uint8_t code[3] = {};
+  GuestMemory mem(t.tid);
+  if (mem.Read(regs.ip(), code, sizeof(code)) < 2 || code[0] != 0x0f) return false;
+  Guest guest(*this, t);
+  user_regs_struct& r = regs.raw();
+  if (subscription_.rdtsc && code[1] == 0x31) {
+    uint64_t v = tool_.OnRdtsc(guest, false);
+    r.rax = v & 0xffffffffu;
+    r.rdx = v >> 32;
+    r.rip += 2;
+  } else if (subscription_.rdtsc && code[1] == 0x01 && code[2] == 0xf9) {
+    uint64_t v = tool_.OnRdtsc(guest, true);
+    r.rax = v & 0xffffffffu;
+    r.rdx = v >> 32;
+    r.rcx = 0;  // TSC_AUX: processor id; one virtual processor
+    r.rip += 3;
+  } else if (subscription_.cpuid && code[1] == 0xa2) {
+    CpuidResult c = tool_.OnCpuid(guest, static_cast<uint32_t>(r.rax), static_cast<uint32_t>(r.rcx));
+    r.rax = c.eax;
+    r.rbx = c.ebx;
+    r.rcx = c.ecx;
+    r.rdx = c.edx;
+    r.rip += 2;
+  } else {
+    return false;
+  }
+  ptrace(PTRACE_SETREGS, t.tid, nullptr, &r);
+  Resume(t, PTRACE_CONT, 0);
+  return true;
+}
+
+}  // namespace internal
+}  // namespace ravel

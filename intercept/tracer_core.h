@@ -1,0 +1,182 @@
+// Internal to intercept/: the tracer's thread and process records and the event loop's
+// machinery, shared by tracer.cc (the loop, events), handler.cc (handler fibers, Inject,
+// finishing a stop) and exec_setup.cc (what happens after each exec).
+//
+// Invariants:
+//  - A ThreadRecord exists for every guest thread that has been announced by a clone/fork
+//    event (or is the initial thread) and not yet reaped. Its address is stable.
+//  - `fiber` is non-empty exactly while a handler is suspended waiting for the thread
+//    (`wait` says for what); the thread is then resumed in the mode `wait` requires.
+//  - `entry_regs` is the thread's register state as the guest must see it when it goes on:
+//    handlers change the thread's registers freely while injecting, and the finish step
+//    restores entry_regs (with the result in rax).
+#ifndef RAVEL_INTERCEPT_TRACER_CORE_H_
+#define RAVEL_INTERCEPT_TRACER_CORE_H_
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <boost/context/fiber.hpp>
+#include <boost/context/pooled_fixedsize_stack.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "intercept/guest.h"
+#include "intercept/regs.h"
+#include "intercept/tool.h"
+#include "intercept/tracer.h"
+#include "intercept/trampoline.h"
+
+namespace ravel::internal {
+
+struct ProcessRecord {
+  pid_t pid = 0;
+  std::shared_ptr<TrampolineMapping> trampoline;  // null until set up after exec
+  int live_threads = 0;
+  bool leader_reaped = false;
+  int status = 0;                                 // wait status once the leader is reaped
+  uint64_t entry_breakpoint = 0;                  // AT_ENTRY with an int3 planted, or 0
+  uint8_t entry_saved_byte = 0;
+  StateSlot tool_state;
+};
+
+enum class Wait {
+  kNone,
+  kSyscallExit,  // resumed with PTRACE_SYSCALL; the syscall-exit stop completes it
+  kTrap,         // resumed into the trampoline; the int3 after its syscall completes it
+};
+
+enum class StopKind { kSeccomp, kSignal, kOther };
+
+struct ThreadRecord {
+  pid_t tid = 0;
+  ProcessRecord* process = nullptr;
+  int index = 0;                  // creation order in the run
+  bool started = false;           // OnThreadStart delivered
+  bool awaiting_first_stop = false;  // new clone child: its PTRACE_EVENT_STOP is still due
+  bool exiting = false;           // PTRACE_EVENT_EXIT seen
+  bool vanished = false;          // gone while a handler waited for it
+
+  // Handler state.
+  boost::context::fiber fiber;    // the suspended handler (empty when none)
+  boost::context::fiber main;     // inside the handler: the event loop to return to
+  bool in_handler = false;
+  Wait wait = Wait::kNone;
+  StopKind stop_kind = StopKind::kOther;
+  bool consumed = false;          // the stop's own syscall ran, or the registers were
+                                  // repurposed for an injection
+  bool regs_dirty = false;        // entry_regs differ from the thread's registers
+  Registers entry_regs;
+  siginfo_t signal{};             // for a signal handler
+
+  // After PTRACE_EVENT_EXEC: the execve's syscall-exit stop is due, set up the new image there.
+  bool exec_exit_pending = false;
+
+  // The tail injection a handler asked for (TailInject), applied when it returns.
+  Syscall tail;
+  std::function<void(int64_t)> tail_observer;
+
+  // Observed tail injection (trampoline stub).
+  int stub = -1;
+  std::shared_ptr<TrampolineMapping> stub_owner;
+  std::function<void(int64_t)> capture_done;  // set while a capture is pending
+
+  // Signals that arrived while a handler was injecting: re-sent afterwards, and their
+  // original siginfo restored when they come back.
+  std::deque<siginfo_t> stashed;
+  std::deque<siginfo_t> redeliver;
+
+  StateSlot tool_state;
+};
+
+class TracerCore {
+ public:
+  TracerCore(Tool& tool, TracerOptions options);
+  ~TracerCore();
+
+  absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv);
+
+  // ---- used by Guest (handler.cc) ----
+  absl::StatusOr<int64_t> Inject(ThreadRecord& t, const Syscall& call);
+  // nullopt: accepted as the handler's tail; a value: it had to run now (the stop's own
+  // syscall slot was already used) and this is its result, for the handler to return.
+  std::optional<int64_t> TailInject(ThreadRecord& t, const Syscall& call,
+                                    std::function<void(int64_t)> observe);
+  absl::Status SetRegisters(ThreadRecord& t, const Registers& regs);
+
+ private:
+  friend class ::ravel::Guest;
+
+  // tracer.cc: the loop and its events.
+  void HandleStatus(pid_t tid, int status);
+  void HandleStop(ThreadRecord& t, int status);
+  void HandleExited(pid_t tid, int status);
+  void HandleNewChild(ThreadRecord& parent, int event);
+  void HandleExecEvent(pid_t tid);
+  void HandleSignalStop(ThreadRecord& t, int signo);
+  void HandleTrap(ThreadRecord& t, const siginfo_t& info);
+  bool HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info);
+  void StartThread(ThreadRecord& t);
+  ThreadRecord& AddThread(pid_t tid, ProcessRecord* process);
+  ProcessRecord& AddProcess(pid_t pid);
+  void RemoveThread(ThreadRecord& t);
+  void KillAll();
+  // Resumes a thread stopped at an event while its handler (if any) keeps waiting.
+  void ResumeAfterEvent(ThreadRecord& t, int signo = 0);
+  void Resume(ThreadRecord& t, int request, int signo);
+
+  // handler.cc: fibers and finishing stops.
+  void OnSeccompStop(ThreadRecord& t);
+  void StartHandler(ThreadRecord& t, std::function<void(Guest&)> body);
+  void ResumeHandler(ThreadRecord& t);
+  void Suspend(ThreadRecord& t);
+  void FinishSyscall(ThreadRecord& t, const SyscallResult& result);
+  void RedeliverStashed(ThreadRecord& t);
+  bool EnsureStub(ThreadRecord& t);
+  void FinishSignal(ThreadRecord& t, int signo);
+  void CompleteWait(ThreadRecord& t);
+  // Collects the pending observed result of `t`, if any. `regs` are the thread's registers
+  // at the current stop (null when it is gone); returns true when it changed them (the
+  // thread stopped inside its stub) and they must be written back.
+  bool ResolveCapture(ThreadRecord& t, Registers* regs, bool at_seccomp_stop = false);
+  void FlushCaptures();
+  void ReleaseStub(ThreadRecord& t);
+
+  // exec_setup.cc: after exec.
+  void SetUpNewImage(ThreadRecord& t);
+  absl::StatusOr<int64_t> SyncInject(ThreadRecord& t, const Registers& base, uint64_t site,
+                                     int64_t nr, std::array<uint64_t, 6> args);
+  bool HitEntryBreakpoint(ThreadRecord& t, const Registers& regs);
+
+  Tool& tool_;
+  Subscription subscription_;
+  TracerOptions options_;
+  boost::context::pooled_fixedsize_stack stacks_;
+
+  absl::flat_hash_map<pid_t, std::unique_ptr<ThreadRecord>> threads_;
+  absl::flat_hash_map<pid_t, std::unique_ptr<ProcessRecord>> processes_;
+  absl::flat_hash_set<pid_t> early_stops_;
+  std::deque<std::pair<pid_t, int>> deferred_;  // statuses reaped by a synchronous wait  // clone children stopped before their parent's event
+  std::vector<ThreadRecord*> capturing_;    // threads with a pending observed result
+  pid_t main_pid_ = 0;
+  int next_index_ = 0;
+  int main_status_ = 0;
+  bool main_reaped_ = false;
+  bool killing_ = false;
+  bool warned_cpuid_ = false;
+  bool warned_trampoline_ = false;
+};
+
+// For status messages: "tid 123".
+std::string Describe(const ThreadRecord& t);
+
+}  // namespace ravel::internal
+
+#endif  // RAVEL_INTERCEPT_TRACER_CORE_H_

@@ -1,0 +1,89 @@
+// The trampoline: a small region ravel maps into every guest process after each exec, at a
+// fixed address chosen before the guest starts (the seccomp filter, installed before exec
+// and immutable afterwards, has to name it).
+//
+// Layout (code: read+exec; data: read+write; both MAP_SHARED from one memfd that the tracer
+// also maps, so the tracer reads and writes the data region with plain loads and stores):
+//
+//   kBase + 0                      syscall ; int3        <- injected syscalls run here; the
+//                                                           filter always allows a syscall
+//                                                           whose return address is kBase+2
+//   kBase + kStubsOffset + 32*i    syscall               <- only reached when the kernel
+//                                                           rewinds a restarted call; traced
+//                                  mov %rax, result_i(%rip)
+//                                  movb $1, done_i(%rip)
+//                                  jmp *resume_i(%rip)
+//   kBase + kCodeSize + 32*i       result_i (8) | resume_i (8) | done_i (1)
+//
+// Stub i gives guest thread i a way to run its own syscall and carry on without a second
+// ptrace stop while the tracer still learns the result (Guest::TailInjectObserved): at the
+// seccomp stop the tracer points rip at the stub (after the syscall instruction) and stores
+// the real return address in resume_i. The stub touches no register but rip, so the guest
+// sees exactly what a plain syscall return gives it.
+#ifndef RAVEL_INTERCEPT_TRAMPOLINE_H_
+#define RAVEL_INTERCEPT_TRAMPOLINE_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ravel {
+
+namespace trampoline {
+// 0x70000000 lies in the gap between a non-PIE executable's heap and the mmap area and far
+// below where the kernel places PIE binaries and libraries; MAP_FIXED_NOREPLACE makes a
+// collision an error instead of a clobber.
+inline constexpr uint64_t kBase = 0x70000000;
+inline constexpr uint64_t kCodeSize = 64 * 1024;
+inline constexpr uint64_t kDataSize = 64 * 1024;
+inline constexpr uint64_t kSyscallSite = kBase;          // syscall; int3
+inline constexpr uint64_t kSyscallReturn = kBase + 2;    // rip seen by seccomp / after the call
+inline constexpr uint64_t kStubsOffset = 64;
+inline constexpr uint64_t kStubSize = 32;
+inline constexpr uint64_t kSlotSize = 32;
+inline constexpr int kMaxStubs = static_cast<int>((kCodeSize - kStubsOffset) / kStubSize);
+inline constexpr uint64_t kStubsBegin = kBase + kStubsOffset;
+inline constexpr uint64_t kStubsEnd = kBase + kCodeSize;
+
+inline constexpr uint64_t StubSyscall(int i) { return kStubsBegin + kStubSize * i; }
+inline constexpr uint64_t StubEntry(int i) { return StubSyscall(i) + 2; }
+}  // namespace trampoline
+
+// The tracer's view of one trampoline instance (one per exec'd image; forked children share
+// their parent's, as the mapping is MAP_SHARED).
+class TrampolineMapping {
+ public:
+  // Builds the memfd image in the tracer; the guest maps `fd` after it is handed over.
+  static absl::StatusOr<std::shared_ptr<TrampolineMapping>> Create(int local_fd);
+  ~TrampolineMapping();
+  TrampolineMapping(const TrampolineMapping&) = delete;
+  TrampolineMapping& operator=(const TrampolineMapping&) = delete;
+
+  // Stub slots, handed out to threads of the processes sharing this instance.
+  int AllocateStub();   // -1 when all are taken
+  void FreeStub(int i);
+
+  struct Slot {
+    volatile uint64_t result;
+    volatile uint64_t resume;
+    volatile uint8_t done;
+  };
+  Slot& slot(int i);
+
+ private:
+  TrampolineMapping(int fd, uint8_t* local);
+  int fd_;
+  uint8_t* local_;
+  std::vector<int> free_stubs_;
+};
+
+// Writes the code image for the trampoline into `code` (kCodeSize bytes).
+void BuildTrampolineCode(uint8_t* code);
+
+}  // namespace ravel
+
+#endif  // RAVEL_INTERCEPT_TRAMPOLINE_H_
