@@ -34,6 +34,18 @@ absl::StatusOr<SyscallSet> ParseTraceExpr(const std::string& expr) {
   return ParseSyscallSet(std::string_view(e.data(), e.size()));
 }
 
+// Several -e options add up; none means every syscall.
+absl::StatusOr<SyscallSet> ParseTraceExprs(const std::vector<std::string>& exprs) {
+  SyscallSet set;
+  if (exprs.empty()) set.set();
+  for (const std::string& e : exprs) {
+    absl::StatusOr<SyscallSet> parsed = ParseTraceExpr(e);
+    if (!parsed.ok()) return parsed.status();
+    set |= *parsed;
+  }
+  return set;
+}
+
 struct CommonArgs {
   std::vector<std::string> command;
   bool no_aslr = false;
@@ -43,14 +55,27 @@ struct CommonArgs {
 // ls -l` works like `ravel strace -- ls -l`.
 void AddCommand(CLI::App* sub, CommonArgs* args) {
   sub->prefix_command();
+  sub->allow_extras();
   sub->add_flag("--no-aslr", args->no_aslr, "Run the guest with address-space randomisation off");
   sub->footer("CMD... is the program to run and its arguments; put it after -- when it\n"
               "starts with a dash.");
 }
 
-std::vector<std::string> CommandOf(CLI::App* sub) {
+// The guest command: what followed "--", or else the words from the first one that is
+// not an option of ravel's.
+absl::StatusOr<std::vector<std::string>> CommandOf(CLI::App* sub, bool had_dashes,
+                                                   const std::vector<std::string>& after_dashes) {
   std::vector<std::string> rest = sub->remaining();
-  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  if (had_dashes) {
+    if (!rest.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected '", rest.front(), "' before --"));
+    }
+    return after_dashes;
+  }
+  if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+    return absl::InvalidArgumentError(absl::StrCat("unknown option ", rest.front(), " for ravel ",
+                                                   sub->get_name(), " (see ravel ", sub->get_name(), " --help)"));
+  }
   return rest;
 }
 
@@ -75,7 +100,8 @@ int Main(int argc, char** argv) {
   strace->add_flag("-f", follow, "Follow threads and child processes (default: only the first thread)");
   strace->add_option("-e", trace_exprs,
                      "Which syscalls: trace=SET, SET = names, %file, %process, %network, %signal,\n"
-                     "%ipc, %desc, %memory, all, none; !SET negates. Repeatable.");
+                     "%ipc, %desc, %memory, all, none; !SET negates. Repeatable.")
+      ->allow_extra_args(false);
   strace->add_option("-o", strace_out, "Write the trace to FILE instead of stderr");
   strace->add_option("-s", string_limit, "Longest string to print (default 32)")->check(CLI::PositiveNumber);
   AddCommand(strace, &strace_args);
@@ -87,7 +113,8 @@ int Main(int argc, char** argv) {
   CLI::App* count = app.add_subcommand(
       "count", "Count calls and errors per syscall, like strace -c (threads and children included).\n"
                "Example: ravel count -- python3 -c 'print(1)'");
-  count->add_option("-e", count_exprs, "Which syscalls to count (same syntax as strace -e)");
+  count->add_option("-e", count_exprs, "Which syscalls to count (same syntax as strace -e)")
+      ->allow_extra_args(false);
   count->add_option("-o", count_out, "Write the table to FILE instead of stderr");
   AddCommand(count, &count_args);
 
@@ -103,14 +130,26 @@ int Main(int argc, char** argv) {
                      "SYSCALL=ERRNO[@PROBABILITY]: fail SYSCALL with ERRNO (a name such as\n"
                      "ENOENT, or a number) with PROBABILITY in (0,1] or as a percentage\n"
                      "(default 1: every call). Repeatable.")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   inject->add_option("--seed", seed, "Seed for the failure decisions (default 0)");
   inject->add_flag("--include-startup", include_startup,
                    "Also fail calls the dynamic loader makes before the program's entry point");
   AddCommand(inject, &inject_args);
 
+  // Everything after the first "--" is the guest command, untouched by option parsing.
+  std::vector<std::string> after_dashes;
+  int ravel_argc = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") {
+      ravel_argc = i;
+      after_dashes.assign(argv + i + 1, argv + argc);
+      break;
+    }
+  }
+  bool had_dashes = ravel_argc != argc;
   try {
-    app.parse(argc, argv);
+    app.parse(ravel_argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -121,40 +160,39 @@ int Main(int argc, char** argv) {
     return UsageError(absl::StrCat(e.what(), " (see ravel --help)"));
   }
   if (verbose) logging::SetLogVerbosity(logging::INFO);
+  CLI::App* chosen = strace->parsed() ? strace : count->parsed() ? count : inject;
+  absl::StatusOr<std::vector<std::string>> command = CommandOf(chosen, had_dashes, after_dashes);
+  if (!command.ok()) return UsageError(std::string(command.status().message()));
+  if (command->empty()) {
+    return UsageError(absl::StrCat("no command given (e.g. ravel ", chosen->get_name(), " -- ls -l)"));
+  }
+  const std::vector<std::string>& command_strace = *command;
+  const std::vector<std::string>& command_count = *command;
+  const std::vector<std::string>& command_inject = *command;
 
   if (strace->parsed()) {
-    SyscallSet set;
-    set.set();
-    for (const std::string& e : trace_exprs) {
-      absl::StatusOr<SyscallSet> parsed = ParseTraceExpr(e);
-      if (!parsed.ok()) return UsageError(std::string(parsed.status().message()));
-      set = *parsed;
-    }
+    absl::StatusOr<SyscallSet> set = ParseTraceExprs(trace_exprs);
+    if (!set.ok()) return UsageError(std::string(set.status().message()));
     absl::StatusOr<Output> out = Output::Open(strace_out);
     if (!out.ok()) return UsageError(std::string(out.status().message()));
     StraceOptions options;
     options.follow = follow;
-    options.trace = set;
+    options.trace = *set;
     options.print.string_limit = string_limit;
     StraceTool tool(options, &*out);
     TracerOptions tracer;
     tracer.disable_aslr = strace_args.no_aslr;
-    return RunUnderTool(tool, CommandOf(strace), tracer);
+    return RunUnderTool(tool, command_strace, tracer);
   }
   if (count->parsed()) {
-    SyscallSet set;
-    set.set();
-    for (const std::string& e : count_exprs) {
-      absl::StatusOr<SyscallSet> parsed = ParseTraceExpr(e);
-      if (!parsed.ok()) return UsageError(std::string(parsed.status().message()));
-      set = *parsed;
-    }
+    absl::StatusOr<SyscallSet> set = ParseTraceExprs(count_exprs);
+    if (!set.ok()) return UsageError(std::string(set.status().message()));
     absl::StatusOr<Output> out = Output::Open(count_out);
     if (!out.ok()) return UsageError(std::string(out.status().message()));
-    CountTool tool(set);
+    CountTool tool(*set);
     TracerOptions tracer;
     tracer.disable_aslr = count_args.no_aslr;
-    int code = RunUnderTool(tool, CommandOf(count), tracer);
+    int code = RunUnderTool(tool, command_count, tracer);
     if (code != 127 && code != 126 && code != kExitUsage) out->Line(tool.Report());
     return code;
   }
@@ -170,7 +208,7 @@ int Main(int argc, char** argv) {
     InjectTool tool(options);
     TracerOptions tracer;
     tracer.disable_aslr = inject_args.no_aslr;
-    int code = RunUnderTool(tool, CommandOf(inject), tracer);
+    int code = RunUnderTool(tool, command_inject, tracer);
     if (code != 127 && code != 126 && code != kExitUsage) {
       for (const std::string& line : tool.Report()) fprintf(stderr, "ravel: inject: %s\n", line.c_str());
     }

@@ -69,7 +69,7 @@ void StraceTool::OnProcessExit(pid_t pid, int status) {
   if (WIFEXITED(status)) {
     text = absl::StrCat("+++ exited with ", WEXITSTATUS(status), " +++");
   } else if (WIFSIGNALED(status)) {
-    text = absl::StrCat("+++ killed by ", SignalName(WTERMSIG(status)),
+    text = absl::StrCat("+++ killed by ", std::string(SignalName(WTERMSIG(status))),
                         WCOREDUMP(status) ? " (core dumped)" : "", " +++");
   } else {
     return;

@@ -161,6 +161,14 @@ void TracerCore::SetUpNewImage(ThreadRecord& t) {
   if (subscription_.cpuid && Guest::HasCpuidInterception()) {
     (void)inject(SYS_arch_prctl, {ARCH_SET_CPUID, 0});
   }
+  if (subscription_.rdtsc && !Guest::HasRdtscInterception() && !warned_rdtsc_) {
+    warned_rdtsc_ = true;
+    LOG(WARNING) << "RDTSC trapping (PR_SET_TSC) has no effect on this machine; RDTSC runs natively";
+  }
+  if (subscription_.cpuid && !Guest::HasCpuidInterception() && !warned_cpuid_) {
+    warned_cpuid_ = true;
+    LOG(WARNING) << "this kernel offers no CPUID faulting; CPUID runs natively";
+  }
 
   (void)mem.Poke(site, saved, 2);
   ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs0.raw());

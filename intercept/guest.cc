@@ -1,7 +1,10 @@
 #include "intercept/guest.h"
 
 #include <asm/prctl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <x86intrin.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +55,25 @@ bool Guest::HasCpuidInterception() {
   static const bool kAvailable = [] {
     pid_t child = fork();
     if (child == 0) _exit(syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0 ? 0 : 1);
+    if (child < 0) return false;
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }();
+  return kAvailable;
+}
+
+bool Guest::HasRdtscInterception() {
+  // Probed for real: a child turns trapping on and executes RDTSC; the SIGSEGV it should
+  // get ends it with status 0.
+  static const bool kAvailable = [] {
+    pid_t child = fork();
+    if (child == 0) {
+      signal(SIGSEGV, [](int) { _exit(0); });
+      if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) != 0) _exit(2);
+      (void)__rdtsc();
+      _exit(1);
+    }
     if (child < 0) return false;
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}

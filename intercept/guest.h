@@ -88,8 +88,11 @@ class Guest {
     return global.Receive(tid(), request);
   }
 
-  // True when ravel could trap CPUID on this machine (the kernel's CPUID faulting).
+  // True when ravel can trap CPUID on this machine (the kernel's CPUID faulting).
   static bool HasCpuidInterception();
+  // True when RDTSC really faults under PR_SET_TSC here. Some hypervisors accept the
+  // prctl but run RDTSC without checking CR4.TSD; then RDTSC runs natively.
+  static bool HasRdtscInterception();
 
  private:
   internal::StateSlot& thread_slot();

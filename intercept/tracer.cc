@@ -212,9 +212,6 @@ void TracerCore::RemoveThread(ThreadRecord& t) {
 void TracerCore::KillAll() {
   killing_ = true;
   for (const auto& [pid, process] : processes_) kill(pid, SIGKILL);
-  for (const auto& [tid, thread] : threads_) {
-    if (thread->process->pid != tid) syscall(SYS_tgkill, thread->process->pid, tid, SIGKILL);
-  }
 }
 
 void TracerCore::Resume(ThreadRecord& t, int request, int signo) {
@@ -439,6 +436,7 @@ void TracerCore::HandleExecEvent(pid_t tid) {
     threads_.insert(std::move(node));
   }
   ThreadRecord& t = *threads_[tid];
+  ResolveCapture(t, nullptr);  // a result stored before the exec is still reported
   ReleaseStub(t);
   t.process->trampoline.reset();
   t.process->entry_breakpoint = 0;

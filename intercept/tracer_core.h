@@ -171,6 +171,7 @@ class TracerCore {
   bool main_reaped_ = false;
   bool killing_ = false;
   bool warned_cpuid_ = false;
+  bool warned_rdtsc_ = false;
   bool warned_trampoline_ = false;
 };
 

@@ -87,7 +87,7 @@ void InterruptTest(int sig, int expected_exit) {
     kill(ravel, sig);
   };
   RunOutput out = RunCommand({RavelBinary(), "strace", "-f", "-o", "/dev/null", "--", "sh", "-c",
-                              std::string(Guest("sleeper")) + " 100 & " + Guest("sleeper") + " 100"},
+                              std::string(GuestPath("sleeper")) + " 100 & " + GuestPath("sleeper") + " 100"},
                              options);
   EXPECT_EQ(out.exit_code, expected_exit) << out.err;
   EXPECT_TRUE(absl::StrContains(out.err, "interrupted")) << out.err;
@@ -99,7 +99,7 @@ TEST(Interrupt, SigtermKillsAndReapsTheGuestTree) { InterruptTest(SIGTERM, 143);
 
 TEST(Interrupt, GuestCrashLeavesNothingBehind) {
   RunOutput out = RunCommand({RavelBinary(), "count", "--", "sh", "-c",
-                              std::string(Guest("sleeper")) + " 100 & kill -ABRT $$"});
+                              std::string(GuestPath("sleeper")) + " 100 & kill -ABRT $$"});
   EXPECT_EQ(out.exit_code, 134);
   EXPECT_TRUE(absl::StrContains(out.err, "killed by SIGABRT")) << out.err;
   // The background sleeper outlives sh: ravel kills it once the command it ran is gone.

@@ -1,12 +1,15 @@
 // The handler API end to end: small tools written against Tool/Guest, run in process on
 // the real tracer with guests from tests/guests.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <x86intrin.h>
 #include <string>
 #include <vector>
 
@@ -78,12 +81,12 @@ class RewriteOpenat : public Tool {
 
 TEST(HandlerApi, RewritesAnOpenatPath) {
   RewriteOpenat tool;
-  ToolRun run = RunTool(tool, {Guest("rewrite_target")});
+  ToolRun run = RunTool(tool, {GuestPath("rewrite_target")});
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(tool.rewritten, 1);
   EXPECT_TRUE(run.out.rfind("read ", 0) == 0) << run.out;
   // Natively the same guest fails.
-  RunOutput native = RunCommand({Guest("rewrite_target")});
+  RunOutput native = RunCommand({GuestPath("rewrite_target")});
   EXPECT_EQ(native.exit_code, 1);
 }
 
@@ -101,7 +104,7 @@ class ElideStdoutWrite : public Tool {
 
 TEST(HandlerApi, ElidesWriteWithAChosenResult) {
   ElideStdoutWrite tool;
-  ToolRun run = RunTool(tool, {Guest("elide_target")});
+  ToolRun run = RunTool(tool, {GuestPath("elide_target")});
   EXPECT_EQ(run.exit_code, 0);  // the guest saw 5
   EXPECT_EQ(run.out, "");       // and nothing was written
   EXPECT_EQ(tool.elided, 1);
@@ -129,7 +132,7 @@ class InjectGetpid : public Tool {
 
 TEST(HandlerApi, InjectsGetpidBeforeEachCall) {
   InjectGetpid tool;
-  ToolRun run = RunTool(tool, {Guest("syscall_loop"), "300", "50"});
+  ToolRun run = RunTool(tool, {GuestPath("syscall_loop"), "300", "50"});
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(run.out, "done 300 wrong 0\n");
   EXPECT_GE(tool.injected, 300 + 6 * 2);
@@ -154,9 +157,26 @@ class FakeTsc : public Tool {
   int rdtscp_calls = 0;
 };
 
+TEST(HandlerApi, RdtscInterceptionIsReportedHonestly) {
+  // Agrees with a direct probe: does RDTSC fault once PR_SET_TSC asked for it?
+  pid_t child = fork();
+  if (child == 0) {
+    signal(SIGSEGV, [](int) { _exit(0); });
+    prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+    (void)__rdtsc();
+    _exit(1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_EQ(Guest::HasRdtscInterception(), WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST(HandlerApi, TrapsRdtscAndRdtscp) {
+  if (!Guest::HasRdtscInterception()) {
+    GTEST_SKIP() << "RDTSC does not fault under PR_SET_TSC on this machine (hypervisor)";
+  }
   FakeTsc tool;
-  ToolRun run = RunTool(tool, {Guest("rdtsc")});
+  ToolRun run = RunTool(tool, {GuestPath("rdtsc")});
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.out, "1000 2000 3000\n");
   EXPECT_EQ(tool.calls, 3);
@@ -200,7 +220,7 @@ class PerThreadCounter : public Tool {
 
 TEST(HandlerApi, ThreadProcessAndGlobalState) {
   PerThreadCounter tool;
-  ToolRun run = RunTool(tool, {Guest("threads")});
+  ToolRun run = RunTool(tool, {GuestPath("threads")});
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(tool.threads, 3);
   EXPECT_EQ(tool.totals.total, 3);  // two worker writes + main's stdout write
@@ -221,7 +241,7 @@ class ObserveAll : public Tool {
 
 TEST(HandlerApi, ObservedTailInjectionIsTransparent) {
   ObserveAll tool;
-  ToolRun run = RunTool(tool, {Guest("syscall_loop"), "500", "10"});
+  ToolRun run = RunTool(tool, {GuestPath("syscall_loop"), "500", "10"});
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.out, "done 500 wrong 0\n");
   EXPECT_GT(tool.seen, 500);

@@ -123,7 +123,7 @@ RunOutput RunCommand(const std::vector<std::string>& argv, const RunOptions& opt
 }
 
 std::string RavelBinary() { return RAVEL_BIN; }
-std::string Guest(const std::string& name) { return absl::StrCat(GUEST_DIR, "/", name); }
+std::string GuestPath(const std::string& name) { return absl::StrCat(GUEST_DIR, "/", name); }
 
 std::string TempPath(const std::string& name) {
   // One directory per test process: gtest_discover_tests runs each test in its own.

@@ -36,7 +36,7 @@ struct RunOptions {
 RunOutput RunCommand(const std::vector<std::string>& argv, const RunOptions& options = {});
 
 std::string RavelBinary();
-std::string Guest(const std::string& name);   // path of a compiled tests/guests program
+std::string GuestPath(const std::string& name);  // path of a compiled tests/guests program
 std::string TempPath(const std::string& name); // a fresh path in a per-test temp directory
 std::string ReadFile(const std::string& path);
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/harness.h"
@@ -19,6 +20,8 @@ struct GuestCase {
   bool any_order = false;  // expected lines may appear in any order (threads)
 };
 
+void PrintTo(const GuestCase& c, std::ostream* os) { *os << c.guest; }
+
 class GuestTrace : public ::testing::TestWithParam<GuestCase> {};
 
 TEST_P(GuestTrace, PrintsWhatTheGuestExpects) {
@@ -27,7 +30,7 @@ TEST_P(GuestTrace, PrintsWhatTheGuestExpects) {
   std::vector<std::string> argv = {RavelBinary(), "strace", "-o", trace_file};
   argv.insert(argv.end(), c.strace_args.begin(), c.strace_args.end());
   argv.push_back("--");
-  argv.push_back(Guest(c.guest));
+  argv.push_back(GuestPath(c.guest));
   RunOutput out = RunCommand(argv);
   std::string trace = ReadFile(trace_file);
   EXPECT_EQ(out.exit_code, c.exit_code) << out.err;
@@ -106,7 +109,7 @@ TEST(Strace, GuestKilledBySignal) {
 
 TEST(Strace, ExecFromANonMainThread) {
   std::string trace_file = TempPath("exec.txt");
-  RunOutput out = RunCommand({RavelBinary(), "strace", "-f", "-o", trace_file, "--", Guest("exec_thread")});
+  RunOutput out = RunCommand({RavelBinary(), "strace", "-f", "-o", trace_file, "--", GuestPath("exec_thread")});
   EXPECT_EQ(out.exit_code, 42) << out.err;
   EXPECT_TRUE(absl::StartsWith(out.out, "stage2 pid=")) << out.out;
   std::string trace = ReadFile(trace_file);
@@ -118,7 +121,7 @@ TEST(Strace, ExecFromANonMainThread) {
 TEST(Strace, ExitGroupWithRunningThreads) {
   std::string trace_file = TempPath("exit.txt");
   RunOutput out = RunCommand({RavelBinary(), "strace", "-f", "-e", "trace=exit_group", "-o", trace_file, "--",
-                              Guest("exit_group")});
+                              GuestPath("exit_group")});
   EXPECT_EQ(out.exit_code, 3);
   std::string trace = ReadFile(trace_file);
   EXPECT_EQ(FindInOrder("re:(\\[pid \\d+\\] )?exit_group\\(3\\) = \\?\n"

@@ -1,0 +1,189 @@
+#include "strategies/pct_strategy.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "strategies/contract.h"
+
+namespace ravel {
+namespace {
+
+bool Contains(absl::Span<const ThreadId> sorted, ThreadId id) {
+  return std::binary_search(sorted.begin(), sorted.end(), id);
+}
+
+template <typename Container, typename Pred>
+void EraseIf(Container& c, Pred pred) {
+  c.erase(std::remove_if(c.begin(), c.end(), pred), c.end());
+}
+
+}  // namespace
+
+PctStrategy::PctStrategy(const StrategyOptions& options)
+    : depth_(options.pct_depth),
+      steps_hint_(options.pct_steps_hint),
+      time_jump_percent_(options.time_jump_percent) {
+  RAVEL_STRATEGY_CHECK(depth_ >= 1, absl::StrCat("pct_depth must be >= 1, not ", depth_));
+  RAVEL_STRATEGY_CHECK(
+      time_jump_percent_ >= 0 && time_jump_percent_ <= 100,
+      absl::StrCat("time_jump_percent ", time_jump_percent_, " is outside [0, 100]"));
+}
+
+void PctStrategy::BeginRun(uint64_t seed, const RunHistory& history) {
+  if (steps_hint_ != 0) {
+    steps_bound_ = steps_hint_;
+  } else if (history.runs > 0 && history.max_steps > 0) {
+    steps_bound_ = history.max_steps;
+  } else {
+    steps_bound_ = kDefaultSteps;
+  }
+  const uint64_t wanted = static_cast<uint64_t>(depth_ - 1);
+  const size_t count = static_cast<size_t>(std::min(wanted, steps_bound_));
+  change_points_ = rng().DistinctSample(Stream::kChangePoints, count, 1, steps_bound_);
+  schedule_.clear();
+  for (size_t i = 0; i < change_points_.size(); ++i) {
+    schedule_.emplace_back(change_points_[i], static_cast<int>(i + 1));
+  }
+  std::sort(schedule_.begin(), schedule_.end());
+  next_change_ = 0;
+  band_.clear();
+  exited_.clear();
+  initial_.clear();
+  changed_.clear();
+  yielded_.clear();
+}
+
+void PctStrategy::OnThreadCreated(ThreadId id, ThreadId parent) { EnsureKnown(id); }
+
+void PctStrategy::OnThreadExited(ThreadId id) {
+  if (IsLive(id)) Unlink(id);
+  exited_.insert(id);
+}
+
+void PctStrategy::EnsureKnown(ThreadId id) {
+  if (id == kNoThread || IsLive(id) || exited_.contains(id)) return;
+  // A uniformly random rank among the threads holding initial priorities: position 0 is
+  // the highest, position initial_.size() the lowest.
+  const size_t rank = static_cast<size_t>(rng().Uniform(Stream::kPriority, initial_.size() + 1));
+  initial_.insert(initial_.begin() + static_cast<ptrdiff_t>(rank), id);
+  band_[id] = Band::kInitial;
+}
+
+void PctStrategy::Unlink(ThreadId id) {
+  auto it = band_.find(id);
+  RAVEL_STRATEGY_CHECK(it != band_.end(), absl::StrCat("thread ", id, " has no priority"));
+  switch (it->second) {
+    case Band::kInitial:
+      EraseIf(initial_, [id](ThreadId t) { return t == id; });
+      break;
+    case Band::kChanged:
+      EraseIf(changed_, [id](const std::pair<int, ThreadId>& e) { return e.second == id; });
+      break;
+    case Band::kYielded:
+      EraseIf(yielded_, [id](ThreadId t) { return t == id; });
+      break;
+  }
+  band_.erase(it);
+}
+
+void PctStrategy::SetChangePriority(ThreadId id, int priority) {
+  Unlink(id);
+  // changed_ is ordered by priority, highest first; each priority is used once per run.
+  auto pos =
+      std::find_if(changed_.begin(), changed_.end(),
+                   [priority](const std::pair<int, ThreadId>& e) { return e.first < priority; });
+  changed_.insert(pos, {priority, id});
+  band_[id] = Band::kChanged;
+}
+
+void PctStrategy::MoveToYieldBand(ThreadId id) {
+  Unlink(id);
+  yielded_.push_back(id);
+  band_[id] = Band::kYielded;
+}
+
+ThreadId PctStrategy::PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
+  // Threads the scheduler did not announce get their initial priority on first sight,
+  // in ascending id order (deterministic).
+  EnsureKnown(point.current);
+  for (ThreadId id : runnable) EnsureKnown(id);
+
+  // Change points due at or before this point's ordinal. They demote the thread that
+  // reached the point; when none that stays alive did, they wait for the next point.
+  const bool current_takes_change =
+      point.current != kNoThread && IsLive(point.current) &&
+      !(point.kind == PointKind::kThreadExit && !point.current_runnable);
+  while (current_takes_change && next_change_ < schedule_.size() &&
+         schedule_[next_change_].first <= point.step + 1) {
+    SetChangePriority(point.current, schedule_[next_change_].second);
+    ++next_change_;
+  }
+
+  if (point.yield_hint && point.current != kNoThread && IsLive(point.current)) {
+    MoveToYieldBand(point.current);
+  }
+
+  for (ThreadId id : initial_) {
+    if (Contains(runnable, id)) return id;
+  }
+  for (const auto& [priority, id] : changed_) {
+    if (Contains(runnable, id)) return id;
+  }
+  for (ThreadId id : yielded_) {
+    if (Contains(runnable, id)) return id;
+  }
+  // Unreachable: every runnable thread was given a priority above, unless the scheduler
+  // lists a thread it reported as exited.
+  strategies_internal::ContractFailure(__FILE__, __LINE__,
+                                       "pct: a runnable thread was reported as exited");
+}
+
+std::vector<ThreadId> PctStrategy::PickWakees(absl::Span<const ThreadId> waiters, size_t count) {
+  for (ThreadId id : waiters) EnsureKnown(id);
+  std::vector<ThreadId> out;
+  out.reserve(count);
+  const auto take_if_waiting = [&](ThreadId id) {
+    if (out.size() < count && std::find(waiters.begin(), waiters.end(), id) != waiters.end()) {
+      out.push_back(id);
+    }
+  };
+  for (ThreadId id : initial_) take_if_waiting(id);
+  for (const auto& [priority, id] : changed_) take_if_waiting(id);
+  for (ThreadId id : yielded_) take_if_waiting(id);
+  return out;
+}
+
+bool PctStrategy::ShouldAdvanceTime(const SchedulingPoint& point,
+                                    absl::Span<const ThreadId> runnable) {
+  return rng().Chance(Stream::kTime, static_cast<uint64_t>(time_jump_percent_), 100);
+}
+
+std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
+  auto it = band_.find(id);
+  if (it == band_.end()) return std::nullopt;
+  switch (it->second) {
+    case Band::kInitial: {
+      const auto pos = std::find(initial_.begin(), initial_.end(), id) - initial_.begin();
+      return static_cast<int64_t>(depth_) + static_cast<int64_t>(initial_.size()) - 1 - pos;
+    }
+    case Band::kChanged:
+      for (const auto& [priority, t] : changed_) {
+        if (t == id) return priority;
+      }
+      break;
+    case Band::kYielded: {
+      const auto pos = std::find(yielded_.begin(), yielded_.end(), id) - yielded_.begin();
+      return -static_cast<int64_t>(pos);
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ThreadId> PctStrategy::PriorityOrder() const {
+  std::vector<ThreadId> out(initial_.begin(), initial_.end());
+  for (const auto& [priority, id] : changed_) out.push_back(id);
+  out.insert(out.end(), yielded_.begin(), yielded_.end());
+  return out;
+}
+
+}  // namespace ravel

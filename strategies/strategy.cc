@@ -1,0 +1,143 @@
+#include "strategies/strategy.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "strategies/contract.h"
+#include "strategies/pct_strategy.h"
+#include "strategies/random_strategy.h"
+#include "strategies/rr_strategy.h"
+
+namespace ravel {
+
+namespace strategies_internal {
+
+void ContractFailure(const char* file, int line, const std::string& message) {
+  std::fprintf(stderr, "ravel: %s:%d: strategy contract broken: %s\n", file, line, message.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace strategies_internal
+
+namespace {
+
+std::string Describe(absl::Span<const ThreadId> ids) {
+  return absl::StrCat("[", absl::StrJoin(ids, ", "), "]");
+}
+
+}  // namespace
+
+absl::string_view PointKindName(PointKind kind) {
+  switch (kind) {
+    case PointKind::kSyscall:
+      return "syscall";
+    case PointKind::kRdtsc:
+      return "rdtsc";
+    case PointKind::kThreadStart:
+      return "thread-start";
+    case PointKind::kThreadExit:
+      return "thread-exit";
+    case PointKind::kYield:
+      return "yield";
+    case PointKind::kSync:
+      return "sync";
+    case PointKind::kAtomic:
+      return "atomic";
+    case PointKind::kPreempt:
+      return "preempt";
+  }
+  return "unknown";
+}
+
+void Strategy::Begin(uint64_t seed, const RunHistory& history) {
+  rng_.Reseed(seed);
+  BeginRun(seed, history);
+}
+
+ThreadId Strategy::Pick(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
+  RAVEL_STRATEGY_CHECK(!runnable.empty(), absl::StrCat(name(), ": Pick at step ", point.step,
+                                                       " with no runnable thread"));
+  for (size_t i = 1; i < runnable.size(); ++i) {
+    RAVEL_STRATEGY_CHECK(
+        runnable[i - 1] < runnable[i],
+        absl::StrCat(name(), ": runnable set not ascending and distinct: ", Describe(runnable)));
+  }
+  RAVEL_STRATEGY_CHECK(runnable.front() >= 0,
+                       absl::StrCat(name(), ": negative thread id in ", Describe(runnable)));
+  const auto contains = [runnable](ThreadId id) {
+    return std::binary_search(runnable.begin(), runnable.end(), id);
+  };
+  RAVEL_STRATEGY_CHECK(!point.current_runnable || contains(point.current),
+                       absl::StrCat(name(), ": step ", point.step, ": current thread ",
+                                    point.current, " is runnable but not in ", Describe(runnable)));
+  const ThreadId picked = PickNext(point, runnable);
+  RAVEL_STRATEGY_CHECK(contains(picked), absl::StrCat(name(), ": picked thread ", picked,
+                                                      " not in ", Describe(runnable)));
+  return picked;
+}
+
+std::vector<ThreadId> Strategy::ChooseWakees(absl::Span<const ThreadId> waiters, int n) {
+  std::vector<ThreadId> sorted(waiters.begin(), waiters.end());
+  std::sort(sorted.begin(), sorted.end());
+  RAVEL_STRATEGY_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(),
+                       absl::StrCat(name(), ": duplicate waiters in ", Describe(waiters)));
+  const size_t count = std::min(static_cast<size_t>(std::max(n, 0)), waiters.size());
+  if (count == 0) return {};
+  if (count == waiters.size()) return std::vector<ThreadId>(waiters.begin(), waiters.end());
+  const std::vector<ThreadId> chosen = PickWakees(waiters, count);
+  RAVEL_STRATEGY_CHECK(chosen.size() == count,
+                       absl::StrCat(name(), ": woke ", chosen.size(), " threads, not ", count));
+  std::vector<ThreadId> chosen_sorted = chosen;
+  std::sort(chosen_sorted.begin(), chosen_sorted.end());
+  RAVEL_STRATEGY_CHECK(
+      std::adjacent_find(chosen_sorted.begin(), chosen_sorted.end()) == chosen_sorted.end() &&
+          std::includes(sorted.begin(), sorted.end(), chosen_sorted.begin(), chosen_sorted.end()),
+      absl::StrCat(name(), ": wakees ", Describe(chosen), " are not distinct waiters of ",
+                   Describe(waiters)));
+  // Report them in FIFO order, whatever order the strategy chose them in.
+  std::vector<ThreadId> out;
+  out.reserve(count);
+  for (ThreadId id : waiters) {
+    if (std::binary_search(chosen_sorted.begin(), chosen_sorted.end(), id)) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<ThreadId> Strategy::PickWakees(absl::Span<const ThreadId> waiters, size_t count) {
+  return std::vector<ThreadId>(waiters.begin(), waiters.begin() + static_cast<ptrdiff_t>(count));
+}
+
+bool Strategy::AdvanceTimeFirst(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
+  if (runnable.empty()) return true;
+  return ShouldAdvanceTime(point, runnable);
+}
+
+absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(absl::string_view name,
+                                                       const StrategyOptions& options) {
+  if (options.pct_depth < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pct depth must be at least 1, not ", options.pct_depth));
+  }
+  if (options.time_jump_percent < 0 || options.time_jump_percent > 100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("time jump percent must be within [0, 100], not ", options.time_jump_percent));
+  }
+  const std::string key = absl::AsciiStrToLower(name);
+  if (key == "pct") return std::unique_ptr<Strategy>(std::make_unique<PctStrategy>(options));
+  if (key == "random") {
+    return std::unique_ptr<Strategy>(std::make_unique<RandomStrategy>(options));
+  }
+  if (key == "rr") return std::unique_ptr<Strategy>(std::make_unique<RoundRobinStrategy>());
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown strategy '", name, "'; valid strategies: ", absl::StrJoin(StrategyNames(), ", ")));
+}
+
+std::vector<std::string> StrategyNames() { return {"pct", "random", "rr"}; }
+
+}  // namespace ravel
