@@ -221,6 +221,11 @@ constexpr FlagName kPtraceEventNames[] = {
     {7, "PTRACE_EVENT_SECCOMP"}, {128, "PTRACE_EVENT_STOP"},
 };
 
+// Calls whose flags read differently.
+constexpr int64_t kNrClone = 56;
+constexpr int64_t kNrWaitid = 247;
+constexpr int64_t kNrStatx = 332;
+
 // Names without the "SIG" prefix, for sigsets.
 std::string ShortSignalName(int sig) {
   std::string_view name = SignalName(sig);
@@ -469,7 +474,7 @@ std::optional<std::string> FormatFlagArg(ArgKind kind, uint64_t v, int64_t nr) {
     case ArgKind::kMknodMode: return FormatStatMode(v32);
     case ArgKind::kAtFlags:
       // statx's flags also carry the sync mode, whose default has no bits.
-      if (nr == 332) return FormatStatxFlags(v32);
+      if (nr == kNrStatx) return FormatStatxFlags(v32);
       return FormatFlags(v32, kAtFlagNames);
     case ArgKind::kUnlinkFlags: return FormatFlags(v32, kUnlinkFlagNames);
     case ArgKind::kAccessMode: return FormatFlags(v32, kAccessModeNames, "F_OK");
@@ -481,10 +486,10 @@ std::optional<std::string> FormatFlagArg(ArgKind kind, uint64_t v, int64_t nr) {
     case ArgKind::kMsyncFlags: return FormatFlags(v, kMsyncFlagNames);
     case ArgKind::kCloneFlags:
       // unshare and setns take namespace flags without an exit signal.
-      return FormatCloneFlags(nr == 56 ? v : v32, /*low_byte_is_signal=*/nr == 56);
+      return FormatCloneFlags(nr == kNrClone ? v : v32, /*low_byte_is_signal=*/nr == kNrClone);
     case ArgKind::kFutexOp: return FormatFutexOp(v);
     case ArgKind::kWaitOptions:
-      return FormatFlags(v32, nr == 247 ? std::span<const FlagName>(kWaitOptionNames)
+      return FormatFlags(v32, nr == kNrWaitid ? std::span<const FlagName>(kWaitOptionNames)
                                         : std::span<const FlagName>(kWait4OptionNames));
     case ArgKind::kSocketType: return FormatSocketType(v32);
     case ArgKind::kMsgFlags: return FormatFlags(v32, kMsgFlagNames);

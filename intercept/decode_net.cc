@@ -98,7 +98,9 @@ std::string FormatSockaddrBytes(std::string_view b) {
       break;
     }
     default:
-      if (!rest.empty()) absl::StrAppend(&out, ", sa_data=", EscapeString(rest, rest.size(), false));
+      if (!rest.empty()) {
+        absl::StrAppend(&out, ", sa_data=", EscapeString(rest, rest.size(), false));
+      }
   }
   out += "}";
   return out;

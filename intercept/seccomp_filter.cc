@@ -29,7 +29,6 @@ constexpr uint32_t kIpHighOffset = offsetof(seccomp_data, instruction_pointer) +
 
 std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced) {
   using namespace trampoline;
-  static_assert(kBase >> 32 == (kStubsEnd - 1) >> 32, "trampoline must not cross 4 GiB");
   const uint32_t kErrnoNosys = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
   std::vector<sock_filter> p;
   // 1. Architecture and x32.
@@ -39,21 +38,24 @@ std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced) {
   p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
   p.push_back(Jump(BPF_JMP | BPF_JSET | BPF_K, kX32SyscallBit, 0, 1));
   p.push_back(Stmt(BPF_RET | BPF_K, kErrnoNosys));
-  // 2./3. The trampoline. High half of rip first; most calls leave here after one compare.
-  p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, kIpHighOffset));
-  p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kBase >> 32), 0, 6));
-  p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, kIpLowOffset));
-  p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kSyscallReturn), 0, 1));
-  p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-  p.push_back(Jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(kStubsBegin), 0, 2));
-  p.push_back(Jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(kStubsEnd), 1, 0));
-  p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
-  p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));  // jf=6 lands here
-  // 4./5. Subscribed ranges, ascending: below a range's start means "not subscribed".
-  if (traced.all()) {
+  // 2. A subscribed call: traced, unless it is ravel's own (it returns to the trampoline's
+  // syscall site). Six instructions, emitted after each subscribed range.
+  auto subscribed = [&p] {
+    p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, kIpHighOffset));
+    p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kSyscallReturn >> 32), 0, 3));
+    p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, kIpLowOffset));
+    p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kSyscallReturn), 0, 1));
+    p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
     p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+  };
+  constexpr uint8_t kSubscribedLength = 6;
+  if (traced.all()) {
+    subscribed();
     return p;
   }
+  // 3. Subscribed numbers as ascending ranges; below a range's start means "not
+  // subscribed". Those paths read only arch and nr, so the kernel's seccomp cache can
+  // answer them without running the program at all.
   int nr = 0;
   while (nr < kSyscallLimit) {
     if (!traced.test(nr)) {
@@ -65,8 +67,8 @@ std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced) {
     int hi = nr - 1;
     p.push_back(Jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(lo), 1, 0));
     p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-    p.push_back(Jump(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(hi), 1, 0));
-    p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+    p.push_back(Jump(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(hi), kSubscribedLength, 0));
+    subscribed();
   }
   p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
   CHECK_LE(p.size(), static_cast<size_t>(BPF_MAXINSNS)) << "seccomp program too long";
@@ -80,7 +82,8 @@ int InstallSeccompFilter(const std::vector<sock_filter>& program) {
   return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
 }
 
-uint32_t EvaluateSeccompFilter(const std::vector<sock_filter>& program, const seccomp_data& data) {
+uint32_t EvaluateSeccompFilter(const std::vector<sock_filter>& program, const seccomp_data& data,
+                               std::vector<uint32_t>* loads) {
   uint32_t acc = 0;
   const auto* bytes = reinterpret_cast<const uint8_t*>(&data);
   for (size_t pc = 0; pc < program.size(); ++pc) {
@@ -89,6 +92,7 @@ uint32_t EvaluateSeccompFilter(const std::vector<sock_filter>& program, const se
       case BPF_LD | BPF_W | BPF_ABS:
         CHECK_LE(in.k + 4, sizeof(data));
         memcpy(&acc, bytes + in.k, 4);
+        if (loads != nullptr) loads->push_back(in.k);
         break;
       case BPF_RET | BPF_K:
         return in.k;

@@ -2,10 +2,11 @@
 //
 // Decision, in order:
 //   1. not x86-64 (an int 0x80 call), or the x32 bit set   -> ERRNO(ENOSYS): unsupported ABIs
-//   2. returns to the trampoline's syscall site            -> ALLOW: ravel's own injections
-//   3. returns into a trampoline stub                      -> TRACE: a restarted observed call
-//   4. number in the subscribed set                        -> TRACE: one stop, handler runs
-//   5. everything else                                     -> ALLOW: no stop at all
+//   2. number not subscribed                               -> ALLOW: no stop at all
+//   3. returns to the trampoline's syscall site            -> ALLOW: ravel's own injections
+//   4. otherwise (subscribed)                              -> TRACE: one stop, handler runs
+// Step 2 looks at nothing but arch and nr, so the kernel's seccomp action cache answers it
+// without running the program: an unsubscribed syscall costs what it costs natively.
 // Subscribed numbers are emitted as sorted ranges, so the program stays short whatever the set.
 //
 //   std::vector<sock_filter> prog = BuildSeccompFilter(set);
@@ -30,8 +31,10 @@ std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced);
 int InstallSeccompFilter(const std::vector<sock_filter>& program);
 
 // Runs `program` on `data` as the kernel would (a classic-BPF interpreter for the
-// instructions BuildSeccompFilter emits); for tests.
-uint32_t EvaluateSeccompFilter(const std::vector<sock_filter>& program, const seccomp_data& data);
+// instructions BuildSeccompFilter emits); for tests. `loads`, when given, receives the
+// offsets into seccomp_data the run read.
+uint32_t EvaluateSeccompFilter(const std::vector<sock_filter>& program, const seccomp_data& data,
+                               std::vector<uint32_t>* loads = nullptr);
 
 }  // namespace ravel
 

@@ -85,7 +85,8 @@ bool IsExitKind(ArgKind kind) {
     case ArgKind::kSigsetOut: case ArgKind::kSigactionOut: case ArgKind::kSiginfoOut:
     case ArgKind::kStackOut: case ArgKind::kStatOut: case ArgKind::kStatxOut:
     case ArgKind::kStatfsOut: case ArgKind::kTimespecOut: case ArgKind::kTimevalOut:
-    case ArgKind::kItimerspecOut: case ArgKind::kItimervalOut: case ArgKind::kSockaddrOut: case ArgKind::kIovecOut:
+    case ArgKind::kItimerspecOut: case ArgKind::kItimervalOut: case ArgKind::kSockaddrOut:
+    case ArgKind::kIovecOut:
     case ArgKind::kMsghdrOut: case ArgKind::kEpollEventsOut: case ArgKind::kWaitStatus:
     case ArgKind::kRlimitOut: case ArgKind::kUtsnameOut: case ArgKind::kGidsOut:
     case ArgKind::kSysinfoOut: case ArgKind::kTimesOut: case ArgKind::kRusageOut:
@@ -397,7 +398,9 @@ std::string ReturnDetail(const DecodedEntry& e, int64_t ret, RemoteReader& mem,
         if (e.args[i] == 0) continue;
         std::string set =
             internal::FormatFdSet(mem, e.args[i], static_cast<int32_t>(e.args[0]));
-        if (set != "[]") parts.push_back(absl::StrCat(internal::ToAbsl(kSetNames[i - 1]), " ", set));
+        if (set != "[]") {
+          parts.push_back(absl::StrCat(internal::ToAbsl(kSetNames[i - 1]), " ", set));
+        }
       }
       // The kernel writes back the time left.
       if (e.args[4] != 0) {

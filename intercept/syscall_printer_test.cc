@@ -103,7 +103,8 @@ TEST_F(PrinterTest, OpenatWithFlags) {
             R"(openat(5, "/etc/passwd", O_WRONLY|O_CREAT|O_TRUNC|O_APPEND, 0644) = 4)");
   EXPECT_EQ(Call(SYS_openat, {Neg(AT_FDCWD), A(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC |
                                                           O_DIRECTORY | 0x40000000, 0}, 3),
-            R"(openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY|0x40000000) = 3)");
+            R"(openat(AT_FDCWD, "/etc/passwd", )"
+            R"(O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY|0x40000000) = 3)");
   EXPECT_EQ(Call(SYS_open, {A(path), O_RDWR | O_CREAT, 0}, 3),
             R"(open("/etc/passwd", O_RDWR|O_CREAT, 000) = 3)");
 }
@@ -111,7 +112,8 @@ TEST_F(PrinterTest, OpenatWithFlags) {
 TEST_F(PrinterTest, FailedOpenat) {
   const char path[] = "/nonexistent";
   EXPECT_EQ(Call(SYS_openat, {Neg(AT_FDCWD), A(path), O_RDONLY, 0}, -ENOENT),
-            R"(openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory))");
+            R"(openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT )"
+            R"((No such file or directory))");
 }
 
 TEST_F(PrinterTest, WriteEscapesAndTruncates) {
@@ -156,7 +158,8 @@ TEST_F(PrinterTest, ExecveArgvAndEnvp) {
                             Hex(envp)));
   opt_.verbose_structs = true;
   EXPECT_EQ(Call(SYS_execve, {A(path), A(argv), A(envp)}, -ENOENT),
-            R"(execve("/bin/echo", ["/bin/echo", "hi"], ["A=1", "B=2"]) = -1 ENOENT (No such file or directory))");
+            R"(execve("/bin/echo", ["/bin/echo", "hi"], ["A=1", "B=2"]) = -1 ENOENT )"
+            R"((No such file or directory))");
   // -s limits argv strings but never the path.
   opt_.string_limit = 4;
   opt_.verbose_structs = false;
@@ -170,10 +173,13 @@ TEST_F(PrinterTest, StatStructs) {
   st.st_mode = S_IFREG | 0644;
   st.st_size = 123;
   EXPECT_EQ(Call(SYS_newfstatat, {Neg(AT_FDCWD), A(path), A(&st), 0}, 0),
-            R"(newfstatat(AT_FDCWD, "/etc/passwd", {st_mode=S_IFREG|0644, st_size=123, ...}, 0) = 0)");
-  EXPECT_EQ(Call(SYS_fstat, {3, A(&st)}, 0), "fstat(3, {st_mode=S_IFREG|0644, st_size=123, ...}) = 0");
+            R"(newfstatat(AT_FDCWD, "/etc/passwd", {st_mode=S_IFREG|0644, st_size=123, ...}, )"
+            R"(0) = 0)");
+  EXPECT_EQ(Call(SYS_fstat, {3, A(&st)}, 0),
+            "fstat(3, {st_mode=S_IFREG|0644, st_size=123, ...}) = 0");
   EXPECT_EQ(Call(SYS_newfstatat, {Neg(AT_FDCWD), A(path), A(&st), AT_SYMLINK_NOFOLLOW}, -ENOENT),
-            absl::StrFormat(R"(newfstatat(AT_FDCWD, "/etc/passwd", %s, AT_SYMLINK_NOFOLLOW) = -1 ENOENT (No such file or directory))",
+            absl::StrFormat(R"(newfstatat(AT_FDCWD, "/etc/passwd", %s, AT_SYMLINK_NOFOLLOW) = )"
+                            R"(-1 ENOENT (No such file or directory))",
                             Hex(&st)));
 
   st.st_mode = S_IFCHR | 0666;
@@ -207,7 +213,8 @@ TEST_F(PrinterTest, Statx) {
   stx.stx_size = 7;
   EXPECT_EQ(Call(SYS_statx, {Neg(AT_FDCWD), A(path), AT_SYMLINK_NOFOLLOW, STATX_ALL, A(&stx)}, 0),
             R"(statx(AT_FDCWD, "/x", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW, STATX_ALL, )"
-            R"({stx_mask=STATX_BASIC_STATS, stx_attributes=0, stx_mode=S_IFREG|0600, stx_size=7, ...}) = 0)");
+            R"({stx_mask=STATX_BASIC_STATS, stx_attributes=0, stx_mode=S_IFREG|0600, )"
+            R"(stx_size=7, ...}) = 0)");
 }
 
 TEST_F(PrinterTest, Sockaddrs) {
@@ -216,7 +223,8 @@ TEST_F(PrinterTest, Sockaddrs) {
   in.sin_port = htons(80);
   in.sin_addr.s_addr = inet_addr("127.0.0.1");
   EXPECT_EQ(Call(SYS_connect, {3, A(&in), sizeof(in)}, -ECONNREFUSED),
-            R"(connect(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused))");
+            R"(connect(3, {sa_family=AF_INET, sin_port=htons(80), )"
+            R"(sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused))");
 
   sockaddr_un un = {};
   un.sun_family = AF_UNIX;
@@ -235,7 +243,8 @@ TEST_F(PrinterTest, Sockaddrs) {
   const char x[] = "x";
   EXPECT_EQ(Call(SYS_sendto, {6, A(x), 1, MSG_DONTWAIT, A(&in6), sizeof(in6)}, 1),
             R"(sendto(6, "x", 1, MSG_DONTWAIT, {sa_family=AF_INET6, sin6_port=htons(443), )"
-            R"(sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 1)");
+            R"(sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), )"
+            R"(sin6_scope_id=0}, 28) = 1)");
 }
 
 TEST_F(PrinterTest, AcceptShowsValueResultLength) {
@@ -296,7 +305,8 @@ TEST_F(PrinterTest, CloneFlags) {
             "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
             "child_tidptr=0x7fc8f1261a10) = 3086");
 
-  EXPECT_EQ(Call(SYS_unshare, {CLONE_NEWNS | CLONE_NEWPID}, 0), "unshare(CLONE_NEWNS|CLONE_NEWPID) = 0");
+  EXPECT_EQ(Call(SYS_unshare, {CLONE_NEWNS | CLONE_NEWPID}, 0),
+            "unshare(CLONE_NEWNS|CLONE_NEWPID) = 0");
 }
 
 TEST_F(PrinterTest, Clone3Args) {
@@ -394,7 +404,8 @@ TEST_F(PrinterTest, Wait4Status) {
             "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 77");
   status = SIGSEGV | 0x80;  // killed, core dumped
   EXPECT_EQ(FormatCall(e, 77, mem_, opt_),
-            "wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], 0, NULL) = 77");
+            "wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], 0, NULL) "
+            "= 77");
   status = 0x7f | (SIGTRAP << 8) | (3 << 16);
   EXPECT_EQ(FormatCall(e, 77, mem_, opt_),
             "wait4(-1, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGTRAP} | PTRACE_EVENT_CLONE << 16], "
@@ -433,7 +444,8 @@ TEST_F(PrinterTest, FcntlAndMisc) {
 }
 
 TEST_F(PrinterTest, InterruptedCalls) {
-  EXPECT_EQ(FormatReturn(SYS_read, -512), " = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+  EXPECT_EQ(FormatReturn(SYS_read, -512),
+            " = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
   EXPECT_EQ(FormatReturn(SYS_pause, -514), " = ? ERESTARTNOHAND (To be restarted if no handler)");
   EXPECT_EQ(FormatReturn(SYS_nanosleep, -516),
             " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)");
@@ -549,7 +561,8 @@ TEST(FormatSignalTest, FaultKillAndChild) {
   si.si_signo = SIGSEGV;
   si.si_code = SEGV_MAPERR;
   si.si_addr = reinterpret_cast<void*>(0x10);
-  EXPECT_EQ(FormatSignal(si), "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---");
+  EXPECT_EQ(FormatSignal(si),
+            "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---");
 
   si = {};
   si.si_signo = SIGTERM;
@@ -571,7 +584,8 @@ TEST(FormatSignalTest, FaultKillAndChild) {
   si = {};
   si.si_signo = SIGTRAP;
   si.si_code = SI_KERNEL;
-  EXPECT_EQ(FormatSignal(si), "--- SIGTRAP {si_signo=SIGTRAP, si_code=SI_KERNEL, si_addr=NULL} ---");
+  EXPECT_EQ(FormatSignal(si),
+            "--- SIGTRAP {si_signo=SIGTRAP, si_code=SI_KERNEL, si_addr=NULL} ---");
 
   si = {};
   si.si_signo = SIGUSR1;

@@ -9,7 +9,8 @@
 //                                                           filter always allows a syscall
 //                                                           whose return address is kBase+2
 //   kBase + kStubsOffset + 32*i    syscall               <- only reached when the kernel
-//                                                           rewinds a restarted call; traced
+//                                                           rewinds a restarted call (traced
+//                                                           if subscribed, else just run)
 //                                  mov %rax, result_i(%rip)
 //                                  movb $1, done_i(%rip)
 //                                  jmp *resume_i(%rip)
