@@ -129,6 +129,17 @@ TEST(Strace, ExitGroupWithRunningThreads) {
   EXPECT_TRUE(out.leftovers.empty());
 }
 
+TEST(Strace, JobControlStopAndContinue) {
+  std::string trace_file = TempPath("jobs.txt");
+  RunOutput out = RunCommand({RavelBinary(), "strace", "-f", "-o", trace_file, "--", GuestPath("jobcontrol")});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_EQ(out.out, "stopped by 19\nexited 5\n");
+  std::string trace = ReadFile(trace_file);
+  EXPECT_EQ(FindInOrder("re:\\[pid \\d+\\] --- SIGSTOP \\{si_signo=SIGSTOP, si_code=SI_TKILL.*\n"
+                        "re:\\[pid \\d+\\] --- SIGCONT \\{si_signo=SIGCONT, si_code=SI_USER.*\n", trace), "") << trace;
+  EXPECT_TRUE(out.leftovers.empty());
+}
+
 TEST(Strace, UnfollowedChildrenStillRunNormally) {
   // Without -f the children are traced (the filter is inherited) but not printed.
   std::string trace_file = TempPath("nofollow.txt");
