@@ -1,7 +1,10 @@
 // Tracer: runs a command under ptrace with a Tool attached, until every guest process is
 // gone. Follows clone, fork, vfork and exec; passes signals through (as the tool decides);
 // handles group-stop so job control keeps working; kills and reaps the whole guest tree
-// when ravel itself gets SIGINT, SIGTERM or SIGHUP.
+// when ravel itself gets SIGINT, SIGTERM or SIGHUP; when the command it started exits,
+// kills whatever guest processes are left. Run() makes the calling process a child
+// subreaper (orphaned guest processes are reparented to it and reaped) and handles
+// SIGINT/SIGTERM/SIGHUP/SIGALRM while it runs; one Run at a time per process.
 //
 //   MyTool tool;
 //   Tracer tracer(tool);

@@ -41,6 +41,7 @@ ToolRun RunTool(Tool& tool, const std::vector<std::string>& argv) {
   close(saved);
   ToolRun run;
   EXPECT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(Children().empty()) << "the tracer left guest processes behind";
   if (result.ok()) run.exit_code = result->ExitCode();
   run.out = ReadFile(out_path);
   return run;

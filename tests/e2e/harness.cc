@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
@@ -60,6 +61,8 @@ std::string Describe(pid_t pid) {
 }
 
 // Children of this process, from /proc/self/task/*/children.
+}  // namespace
+
 std::vector<pid_t> Children() {
   std::vector<pid_t> kids;
   DIR* dir = opendir("/proc/self/task");
@@ -74,6 +77,7 @@ std::vector<pid_t> Children() {
   return kids;
 }
 
+namespace {
 }  // namespace
 
 RunOutput RunCommand(const std::vector<std::string>& argv, const RunOptions& options) {
@@ -110,11 +114,13 @@ RunOutput RunCommand(const std::vector<std::string>& argv, const RunOptions& opt
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  // Anything still our child now was started by the run and outlived it.
+  // Anything still our child now was started by the run and outlived it. Every run of
+  // every test checks this.
   for (pid_t kid : Children()) {
     result.leftovers.push_back(Describe(kid));
     kill(kid, SIGKILL);
   }
+  EXPECT_TRUE(result.leftovers.empty()) << "left behind by " << argv[0] << ": " << absl::StrJoin(result.leftovers, "; ");
   while (true) {
     pid_t r = waitpid(-1, &status, __WALL | WNOHANG);
     if (r <= 0) break;

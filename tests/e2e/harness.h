@@ -7,7 +7,7 @@
 //
 //   RunOutput out = RunCommand({RavelBinary(), "strace", "--", "/bin/echo", "hi"});
 //   EXPECT_EQ(out.exit_code, 0);
-//   EXPECT_TRUE(out.leftovers.empty());
+// (RunCommand itself fails the test when anything is left behind.)
 #ifndef RAVEL_TESTS_E2E_HARNESS_H_
 #define RAVEL_TESTS_E2E_HARNESS_H_
 
@@ -44,6 +44,9 @@ std::string ReadFile(const std::string& path);
 // An expected line starting with "re:" is a regular expression for the whole line.
 // On failure, returns a message naming the first line not found; empty on success.
 std::string FindInOrder(const std::string& expected, const std::string& trace);
+
+// This process's children (from /proc/self/task/*/children).
+std::vector<pid_t> Children();
 
 // Waits (bounded by `max_ms`) until `pid` has a child process; true if it has.
 bool WaitForChild(pid_t pid, int max_ms);
