@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/logging.h"
+#include "cli/run_command.h"
 #include "cli/run_tool.h"
 #include "examples/count_tool.h"
 #include "examples/inject_tool.h"
@@ -88,6 +89,25 @@ int Main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Print ravel's own diagnostic messages");
 
+  // run
+  CommonArgs run_args;
+  std::string strategy_name = "pct";
+  uint64_t run_seed = 1;
+  int pct_depth = 3;
+  double timeout = 0;
+  std::string json_path;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run CMD with one thread at a time, the interleaving chosen by a seeded strategy.\n"
+             "Same seed, same program, same inputs: same interleaving, same outcome.\n"
+             "Example: ravel run --strategy pct --seed 42 -- ./my_test");
+  run->add_option("--strategy", strategy_name, "pct (default), random or rr (round-robin)");
+  run->add_option("--seed", run_seed, "Seed for every decision of the run (default 1)");
+  run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)");
+  run->add_option("--timeout", timeout, "Fail the run as a timeout after SECONDS of real time (exit 4)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--json", json_path, "Also write the summary as a JSON object to FILE");
+  AddCommand(run, &run_args);
+
   // strace
   CommonArgs strace_args;
   bool follow = false;
@@ -160,7 +180,7 @@ int Main(int argc, char** argv) {
     return UsageError(absl::StrCat(e.what(), " (see ravel --help)"));
   }
   if (verbose) logging::SetLogVerbosity(logging::INFO);
-  CLI::App* chosen = strace->parsed() ? strace : count->parsed() ? count : inject;
+  CLI::App* chosen = strace->parsed() ? strace : count->parsed() ? count : run->parsed() ? run : inject;
   absl::StatusOr<std::vector<std::string>> command = CommandOf(chosen, had_dashes, after_dashes);
   if (!command.ok()) return UsageError(std::string(command.status().message()));
   if (command->empty()) {
@@ -170,6 +190,16 @@ int Main(int argc, char** argv) {
   const std::vector<std::string>& command_count = *command;
   const std::vector<std::string>& command_inject = *command;
 
+  if (run->parsed()) {
+    RunOptions options;
+    options.strategy = strategy_name;
+    options.seed = run_seed;
+    options.pct_depth = pct_depth;
+    options.timeout_seconds = timeout;
+    options.json_path = json_path;
+    options.verbose = verbose;
+    return RunScheduled(*command, options);
+  }
   if (strace->parsed()) {
     absl::StatusOr<SyscallSet> set = ParseTraceExprs(trace_exprs);
     if (!set.ok()) return UsageError(std::string(set.status().message()));

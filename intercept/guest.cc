@@ -33,6 +33,8 @@ absl::StatusOr<Registers> Guest::GetRegisters() {
 absl::Status Guest::SetRegisters(const Registers& regs) { return core_.SetRegisters(thread_, regs); }
 
 absl::StatusOr<int64_t> Guest::Inject(const Syscall& call) { return core_.Inject(thread_, call); }
+bool Guest::Park() { return core_.Park(thread_); }
+Control& Guest::control() { return core_; }
 
 SyscallResult Guest::TailInject(const Syscall& call) {
   std::optional<int64_t> now = core_.TailInject(thread_, call, nullptr);

@@ -75,6 +75,10 @@ class Guest {
   GuestMemory& memory() { return memory_; }
 
   absl::StatusOr<int64_t> Inject(const Syscall& call);
+  // Handlers only: suspends this handler, the thread staying stopped, until some handler
+  // or OnTick calls control().Unpark(tid()). Returns false if the thread vanished meanwhile.
+  bool Park();
+  Control& control();
   SyscallResult TailInject(const Syscall& call);
   SyscallResult TailInjectObserved(const Syscall& call, std::function<void(int64_t)> done);
 

@@ -295,6 +295,36 @@ void TracerCore::FlushCaptures() {
   for (ThreadRecord* t : ready) ResolveCapture(*t, nullptr);
 }
 
+bool TracerCore::Park(ThreadRecord& t) {
+  CHECK(t.in_handler) << "Park is only available in handlers (" << Describe(t) << ")";
+  if (t.vanished) return false;
+  if (t.unpark_permit) {
+    t.unpark_permit = false;
+    return true;
+  }
+  t.wait = Wait::kParked;
+  Suspend(t);
+  t.wait = Wait::kNone;
+  return !t.vanished;
+}
+
+void TracerCore::Unpark(pid_t tid) { ready_.push_back(tid); }
+
+void TracerCore::RunReady() {
+  while (!ready_.empty()) {
+    pid_t tid = ready_.front();
+    ready_.pop_front();
+    auto it = threads_.find(tid);
+    if (it == threads_.end()) continue;
+    ThreadRecord& t = *it->second;
+    if (t.wait == Wait::kParked) {
+      CompleteWait(t);
+    } else {
+      t.unpark_permit = true;
+    }
+  }
+}
+
 absl::Status TracerCore::SetRegisters(ThreadRecord& t, const Registers& regs) {
   if (t.in_handler) {
     // Applied when the handler finishes (injections use the registers meanwhile).

@@ -80,6 +80,7 @@ struct Subscription {
   bool rdtsc = false;          // RDTSC/RDTSCP trap to OnRdtsc (PR_SET_TSC)
   bool cpuid = false;          // CPUID traps to OnCpuid where the kernel offers faulting
   bool program_entry = false;  // OnProgramEntry when each exec'd image reaches its entry point
+  int tick_ms = 0;             // OnTick about every tick_ms of real time (0: never)
 
   static Subscription None() { return {}; }
   static Subscription AllSyscalls() {
@@ -100,6 +101,19 @@ struct CpuidResult {
 // A tool's global state with a call interface: handlers send it requests through
 // Guest::CallGlobal and get answers. In this backend it lives in the tracer and calls are
 // direct; handlers never hold references into it across an Inject.
+// What a tool may do beyond the thread whose event it handles: let another thread go on,
+// or end the run. Passed to OnTick; Guest::control() gives it to handlers.
+class Control {
+ public:
+  virtual ~Control() = default;
+  // Lets a thread parked in Guest::Park() go on: its handler resumes once the current
+  // event is handled. Unparking a thread that is not parked yet makes its next Park()
+  // return at once.
+  virtual void Unpark(pid_t tid) = 0;
+  // Kills every guest process; the run ends when they are reaped.
+  virtual void KillGuest() = 0;
+};
+
 template <typename Request, typename Response>
 class GlobalState {
  public:
@@ -128,8 +142,15 @@ class Tool {
   // CPUID executed (subscription().cpuid, where trapped). Default: the real answer.
   virtual CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf);
 
-  // Lifecycle. The Guest is stopped; Inject is not available in these.
+  // A new thread, at its first stop, before it runs an instruction. For threads and
+  // processes the guest creates this is a handler: it may Inject and Park (the thread
+  // stays stopped until unparked). The run's first thread gets it as a plain callback.
   virtual void OnThreadStart(Guest& guest) {}
+
+  // Real time passed (subscription().tick_ms). No thread is stopped for it.
+  virtual void OnTick(Control& control) {}
+
+  // Lifecycle. The Guest is stopped; Inject is not available in these.
   // The thread is about to exit with `status` (wait-status form); still inspectable.
   virtual void OnThreadExit(Guest& guest, int status) {}
   // A process is gone; `status` is its wait status.

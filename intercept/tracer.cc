@@ -14,7 +14,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <ctime>
 
 #include "base/logging.h"
 #include "base/logging.h"
@@ -62,12 +64,13 @@ namespace {
 // process so that a waitpid blocked on a quiet guest returns.
 volatile sig_atomic_t g_interrupt = 0;
 volatile sig_atomic_t g_main_pid = 0;
+volatile sig_atomic_t g_alarm = 0;
 
 void OnInterrupt(int sig) {
   g_interrupt = sig;
   if (g_main_pid > 0) kill(g_main_pid, SIGKILL);
 }
-void OnAlarm(int) {}
+void OnAlarm(int) { g_alarm = 1; }
 
 constexpr unsigned long kPtraceOptions =
     PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
@@ -144,12 +147,32 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   AddThread(main_pid_, &process);
 
   bool timer_armed = false;
+  // The periodic timer serves both the tool's ticks and the collection of observed
+  // results; it is armed once and runs for the rest of the run.
+  const long tick_micros = subscription_.tick_ms > 0 ? subscription_.tick_ms * 1000L : 0;
+  const long timer_micros = tick_micros > 0 ? std::min(tick_micros, kCaptureFlushMicros) : kCaptureFlushMicros;
+  struct timespec last_tick {};
+  clock_gettime(CLOCK_MONOTONIC, &last_tick);
+  g_alarm = 0;
   while (true) {
     if (g_interrupt != 0 && !killing_) KillAll();
-    if (!capturing_.empty() && !timer_armed) {
-      itimerval every{{0, kCaptureFlushMicros}, {0, kCaptureFlushMicros}};
+    RunReady();
+    if ((!capturing_.empty() || tick_micros > 0) && !timer_armed) {
+      itimerval every{{0, timer_micros}, {0, timer_micros}};
       setitimer(ITIMER_REAL, &every, nullptr);
       timer_armed = true;
+    }
+    if (g_alarm != 0) {
+      g_alarm = 0;
+      FlushCaptures();
+      struct timespec now {};
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long elapsed = (now.tv_sec - last_tick.tv_sec) * 1000000L + (now.tv_nsec - last_tick.tv_nsec) / 1000;
+      if (tick_micros > 0 && elapsed >= tick_micros && !killing_) {
+        last_tick = now;
+        tool_.OnTick(*this);
+        continue;
+      }
     }
     if (!deferred_.empty()) {
       auto [tid, status] = deferred_.front();
@@ -162,10 +185,7 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
     for (int i = 0; i < kSpinPolls && tid == 0; ++i) tid = waitpid(-1, &status, __WALL | WNOHANG);
     if (tid == 0) tid = waitpid(-1, &status, __WALL);
     if (tid < 0) {
-      if (errno == EINTR) {
-        FlushCaptures();
-        continue;
-      }
+      if (errno == EINTR) continue;
       if (errno == ECHILD) break;
       return ErrnoStatus("waitpid", 0, errno);
     }
@@ -250,6 +270,27 @@ void TracerCore::StartThread(ThreadRecord& t) {
   tool_.OnThreadStart(guest);
 }
 
+void TracerCore::StartNewThread(ThreadRecord& t) {
+  t.started = true;
+  Registers regs;
+  ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw());
+  t.entry_regs = regs;
+  t.stop_kind = StopKind::kOther;
+  t.consumed = false;
+  t.regs_dirty = false;
+  StartHandler(t, [this, &t](Guest& guest) {
+    tool_.OnThreadStart(guest);
+    if (t.vanished) return;
+    if (t.consumed || t.regs_dirty) ptrace(PTRACE_SETREGS, t.tid, nullptr, &t.entry_regs.raw());
+    Resume(t, PTRACE_CONT, 0);
+    RedeliverStashed(t);
+  });
+}
+
+void TracerCore::KillGuest() {
+  if (!killing_) KillAll();
+}
+
 void TracerCore::HandleStop(ThreadRecord& t, int status) {
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
@@ -260,8 +301,7 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
   if (t.awaiting_first_stop) {
     // The new thread's initial PTRACE_EVENT_STOP.
     t.awaiting_first_stop = false;
-    StartThread(t);
-    Resume(t, PTRACE_CONT, 0);
+    StartNewThread(t);
     return;
   }
   StartThread(t);
@@ -405,8 +445,7 @@ void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
   }
   ThreadRecord& t = AddThread(child, process);
   if (early_stops_.erase(child) > 0) {
-    StartThread(t);
-    Resume(t, PTRACE_CONT, 0);
+    StartNewThread(t);
   } else {
     t.awaiting_first_stop = true;
   }

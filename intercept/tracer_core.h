@@ -51,6 +51,7 @@ enum class Wait {
   kNone,
   kSyscallExit,  // resumed with PTRACE_SYSCALL; the syscall-exit stop completes it
   kTrap,         // resumed into the trampoline; the int3 after its syscall completes it
+  kParked,       // Guest::Park(): stays stopped until Control::Unpark
 };
 
 enum class StopKind { kSeccomp, kSignal, kOther };
@@ -68,6 +69,7 @@ struct ThreadRecord {
   boost::context::fiber fiber;    // the suspended handler (empty when none)
   boost::context::fiber main;     // inside the handler: the event loop to return to
   bool in_handler = false;
+  bool unpark_permit = false;     // Unpark came before Park
   Wait wait = Wait::kNone;
   StopKind stop_kind = StopKind::kOther;
   bool consumed = false;          // the stop's own syscall ran, or the registers were
@@ -96,7 +98,7 @@ struct ThreadRecord {
   StateSlot tool_state;
 };
 
-class TracerCore {
+class TracerCore : public Control {
  public:
   TracerCore(Tool& tool, TracerOptions options);
   ~TracerCore();
@@ -110,6 +112,11 @@ class TracerCore {
   std::optional<int64_t> TailInject(ThreadRecord& t, const Syscall& call,
                                     std::function<void(int64_t)> observe);
   absl::Status SetRegisters(ThreadRecord& t, const Registers& regs);
+  bool Park(ThreadRecord& t);
+
+  // Control.
+  void Unpark(pid_t tid) override;
+  void KillGuest() override;
 
  private:
   friend class ::ravel::Guest;
@@ -124,6 +131,8 @@ class TracerCore {
   void HandleTrap(ThreadRecord& t, const siginfo_t& info);
   bool HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info);
   void StartThread(ThreadRecord& t);
+  void StartNewThread(ThreadRecord& t);  // a clone child's first stop: OnThreadStart on a fiber
+  void RunReady();
   ThreadRecord& AddThread(pid_t tid, ProcessRecord* process);
   ProcessRecord& AddProcess(pid_t pid);
   void RemoveThread(ThreadRecord& t);
@@ -165,6 +174,7 @@ class TracerCore {
   absl::flat_hash_set<pid_t> early_stops_;
   std::deque<std::pair<pid_t, int>> deferred_;  // statuses reaped by a synchronous wait  // clone children stopped before their parent's event
   std::vector<ThreadRecord*> capturing_;    // threads with a pending observed result
+  std::deque<pid_t> ready_;                 // unparked threads whose handlers resume next
   pid_t main_pid_ = 0;
   int next_index_ = 0;
   int main_status_ = 0;

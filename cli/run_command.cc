@@ -1,0 +1,92 @@
+#include "cli/run_command.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli/run_tool.h"
+#include "intercept/spawn.h"
+#include "intercept/syscall_table.h"
+#include "intercept/tracer.h"
+#include "scheduler/scheduler.h"
+#include "strategies/strategy.h"
+
+namespace ravel {
+
+int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
+  StrategyOptions strategy_options;
+  strategy_options.pct_depth = options.pct_depth;
+  absl::StatusOr<std::unique_ptr<Strategy>> strategy = MakeStrategy(options.strategy, strategy_options);
+  if (!strategy.ok()) return UsageError(std::string(strategy.status().message()));
+
+  SchedulerOptions scheduler_options;
+  scheduler_options.seed = options.seed;
+  scheduler_options.timeout_seconds = options.timeout_seconds;
+  scheduler_options.log_decisions = options.verbose;
+  Scheduler scheduler(**strategy, scheduler_options);
+  TracerOptions tracer_options;
+  tracer_options.disable_aslr = true;  // addresses are inputs too
+  Tracer tracer(scheduler, tracer_options);
+  absl::StatusOr<RunResult> result = tracer.Run(command);
+  if (!result.ok()) {
+    const absl::Status& s = result.status();
+    fprintf(stderr, "ravel: %s\n", std::string(s.message()).c_str());
+    return absl::IsNotFound(s) || absl::IsPermissionDenied(s) ? ExitCodeForSpawnError(s) : kExitUsage;
+  }
+  if (result->interrupted_by != 0) {
+    fprintf(stderr, "ravel: interrupted by %s; the guest was killed\n",
+            std::string(SignalName(result->interrupted_by)).c_str());
+    return result->ExitCode();
+  }
+  if (result->exec_errno != 0) {
+    fprintf(stderr, "ravel: cannot execute %s: %s\n", command[0].c_str(), strerror(result->exec_errno));
+    return result->exec_errno == ENOENT ? 127 : 126;
+  }
+
+  std::string outcome;
+  int exit_code = result->ExitCode();
+  const int status = result->main_status;
+  if (scheduler.deadlocked()) {
+    outcome = "deadlock";
+    exit_code = kExitDeadlock;
+    fprintf(stderr, "ravel: deadlock: every thread is blocked and nothing can wake them:\n%s",
+            scheduler.deadlock_report().c_str());
+  } else if (scheduler.timed_out()) {
+    outcome = "timeout";
+    exit_code = kExitTimeout;
+  } else if (WIFSIGNALED(status)) {
+    outcome = absl::StrCat("fail(signal ", std::string(SignalName(WTERMSIG(status))), ")");
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    outcome = absl::StrCat("fail(exit ", WEXITSTATUS(status), ")");
+  } else {
+    outcome = "pass";
+  }
+  std::string fingerprint = absl::StrFormat("%016x", scheduler.fingerprint());
+  fprintf(stderr, "ravel: %s steps=%d threads=%d fingerprint=%s seed=%d strategy=%s\n", outcome.c_str(),
+          scheduler.steps(), scheduler.threads_created(), fingerprint.c_str(), options.seed,
+          std::string((*strategy)->name()).c_str());
+  if (!options.json_path.empty()) {
+    nlohmann::json j;
+    j["outcome"] = outcome;
+    j["exit_code"] = exit_code;
+    j["steps"] = scheduler.steps();
+    j["threads"] = scheduler.threads_created();
+    j["fingerprint"] = fingerprint;
+    j["seed"] = options.seed;
+    j["strategy"] = std::string((*strategy)->name());
+    j["command"] = command;
+    if (scheduler.deadlocked()) j["deadlock_report"] = scheduler.deadlock_report();
+    std::ofstream out(options.json_path);
+    out << j.dump(2) << "\n";
+    if (!out) fprintf(stderr, "ravel: cannot write %s\n", options.json_path.c_str());
+  }
+  return exit_code;
+}
+
+}  // namespace ravel

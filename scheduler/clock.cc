@@ -1,0 +1,201 @@
+// Virtual time and deterministic inputs: clock_gettime/gettimeofday/time, sleeps, timed
+// waits, getrandom, AT_RANDOM, and hiding the vDSO so that glibc asks the kernel (and so
+// the scheduler) for the time.
+#include <elf.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/logging.h"
+#include "scheduler/scheduler.h"
+
+namespace ravel {
+namespace {
+
+constexpr uint64_t kNsPerSec = 1000000000ull;
+constexpr uint64_t kMonotonicStartNs = 1000ull * kNsPerSec;
+// Virtual CLOCK_REALTIME starts at 2024-01-01 00:00:00 UTC.
+constexpr uint64_t kRealtimeStartNs = 1704067200ull * kNsPerSec;
+
+bool IsRealtimeClock(int clock) {
+  return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_TAI;
+}
+bool IsVirtualClock(int clock) {
+  switch (clock) {
+    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_TAI:
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME: case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+uint64_t Scheduler::RealtimeNs() const { return kRealtimeStartNs + (now_ns_ - kMonotonicStartNs); }
+
+SyscallResult Scheduler::Clock(Guest& guest, Thread& t, const Syscall& call) {
+  switch (call.nr) {
+    case SYS_clock_gettime: {
+      int clock = static_cast<int>(call.args[0]);
+      if (!IsVirtualClock(clock)) return guest.TailInject(call);
+      uint64_t ns = IsRealtimeClock(clock) ? RealtimeNs() : now_ns_;
+      struct timespec ts;
+      ts.tv_sec = static_cast<time_t>(ns / kNsPerSec);
+      ts.tv_nsec = static_cast<long>(ns % kNsPerSec);
+      if (!guest.memory().WriteExact(call.args[1], &ts, sizeof(ts)).ok()) return -EFAULT;
+      return 0;
+    }
+    case SYS_gettimeofday: {
+      uint64_t ns = RealtimeNs();
+      if (call.args[0] != 0) {
+        struct timeval tv;
+        tv.tv_sec = static_cast<time_t>(ns / kNsPerSec);
+        tv.tv_usec = static_cast<suseconds_t>((ns % kNsPerSec) / 1000);
+        if (!guest.memory().WriteExact(call.args[0], &tv, sizeof(tv)).ok()) return -EFAULT;
+      }
+      if (call.args[1] != 0) {
+        struct timezone tz {};
+        if (!guest.memory().WriteExact(call.args[1], &tz, sizeof(tz)).ok()) return -EFAULT;
+      }
+      return 0;
+    }
+    case SYS_time: {
+      int64_t secs = static_cast<int64_t>(RealtimeNs() / kNsPerSec);
+      if (call.args[0] != 0 && !guest.memory().WriteExact(call.args[0], &secs, sizeof(secs)).ok()) return -EFAULT;
+      return secs;
+    }
+    default:
+      return guest.TailInject(call);
+  }
+}
+
+SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
+  int clock = CLOCK_MONOTONIC;
+  bool absolute = false;
+  uint64_t req_addr = call.args[0];
+  if (call.nr == SYS_clock_nanosleep) {
+    clock = static_cast<int>(call.args[0]);
+    absolute = (call.args[1] & TIMER_ABSTIME) != 0;
+    req_addr = call.args[2];
+    if (!IsVirtualClock(clock)) return guest.TailInject(call);
+  }
+  struct timespec req;
+  if (!guest.memory().ReadExact(req_addr, &req, sizeof(req)).ok()) return -EFAULT;
+  if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= static_cast<long>(kNsPerSec)) return -EINVAL;
+  uint64_t ns = static_cast<uint64_t>(req.tv_sec) * kNsPerSec + static_cast<uint64_t>(req.tv_nsec);
+  uint64_t deadline;
+  if (!absolute) {
+    deadline = now_ns_ + ns;
+  } else if (IsRealtimeClock(clock)) {
+    uint64_t real = RealtimeNs();
+    deadline = ns > real ? now_ns_ + (ns - real) : now_ns_;
+  } else {
+    deadline = ns;
+  }
+  if (deadline <= now_ns_) return 0;
+  t.state = State::kBlocked;
+  t.block = Block::kSleep;
+  t.deadline_ns = deadline;
+  SchedulingPoint point;
+  point.step = steps_;
+  point.current = t.id;
+  point.kind = PointKind::kSyscall;
+  point.syscall_nr = call.nr;
+  HandOff(point);
+  if (!WaitForBaton(guest, t)) return 0;
+  return 0;
+}
+
+std::optional<uint64_t> Scheduler::NextDeadline() const {
+  std::optional<uint64_t> next;
+  for (const auto& [id, t] : threads_) {
+    if (t.state == State::kBlocked && t.deadline_ns.has_value()) {
+      if (!next.has_value() || *t.deadline_ns < *next) next = t.deadline_ns;
+    }
+  }
+  return next;
+}
+
+bool Scheduler::WakeExpired() {
+  bool any = false;
+  for (auto& [id, t] : threads_) {
+    if (t.state == State::kBlocked && t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) {
+      t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;
+      t.state = State::kRunnable;
+      t.block = Block::kNone;
+      t.deadline_ns.reset();
+      Mix(0x74696d6500000000ull | static_cast<uint64_t>(id));
+      any = true;
+    }
+  }
+  return any;
+}
+
+SyscallResult Scheduler::Getrandom(Guest& guest, const Syscall& call) {
+  size_t len = static_cast<size_t>(std::min<uint64_t>(call.args[1], 1 << 20));
+  std::vector<uint8_t> bytes(len);
+  for (size_t i = 0; i < len; i += 8) {
+    uint64_t r = strategy_.NextU64();
+    memcpy(bytes.data() + i, &r, std::min<size_t>(8, len - i));
+  }
+  if (len > 0 && !guest.memory().WriteExact(call.args[0], bytes.data(), len).ok()) return -EFAULT;
+  return static_cast<int64_t>(len);
+}
+
+void Scheduler::OnPostExec(Guest& guest) {
+  control_ = &guest.control();
+  // The exec'ing thread (the baton holder) may have taken over the leader's tid.
+  if (running_ != kNoThread) {
+    Thread& t = threads_.at(running_);
+    if (t.tid != guest.tid()) {
+      auto old = by_tid_.find(guest.tid());
+      if (old != by_tid_.end() && old->second != t.id) {
+        Thread& leader = threads_.at(old->second);
+        if (leader.state != State::kExited) {
+          leader.state = State::kExited;
+          strategy_.OnThreadExited(leader.id);
+        }
+      }
+      by_tid_.erase(t.tid);
+      t.tid = guest.tid();
+      by_tid_[t.tid] = t.id;
+    }
+  }
+  HideVdsoAndSeedRandom(guest);
+}
+
+void Scheduler::HideVdsoAndSeedRandom(Guest& guest) {
+  absl::StatusOr<Registers> regs = guest.GetRegisters();
+  if (!regs.ok()) return;
+  // The initial stack: argc, argv[], NULL, envp[], NULL, auxv pairs.
+  GuestMemory& mem = guest.memory();
+  uint64_t p = regs->sp();
+  uint64_t argc = 0;
+  if (!mem.ReadExact(p, &argc, 8).ok()) return;
+  p += 8 * (argc + 2);
+  for (int guard = 0; guard < 100000; ++guard, p += 8) {
+    uint64_t env = 0;
+    if (!mem.ReadExact(p, &env, 8).ok()) return;
+    if (env == 0) break;
+  }
+  p += 8;
+  for (int guard = 0; guard < 64; ++guard, p += 16) {
+    uint64_t pair[2];
+    if (!mem.ReadExact(p, pair, sizeof(pair)).ok() || pair[0] == AT_NULL) break;
+    if (pair[0] == AT_SYSINFO_EHDR) {
+      // AT_IGNORE: glibc finds no vDSO and makes real clock_gettime/gettimeofday/time calls.
+      uint64_t ignore = AT_IGNORE;
+      (void)mem.WriteExact(p, &ignore, 8);
+    } else if (pair[0] == AT_RANDOM && pair[1] != 0) {
+      uint64_t seeded[2] = {strategy_.NextU64(), strategy_.NextU64()};
+      (void)mem.WriteExact(pair[1], seeded, sizeof(seeded));
+    }
+  }
+}
+
+}  // namespace ravel

@@ -1,0 +1,344 @@
+// The baton: who runs, and handing it on.
+#include "scheduler/scheduler.h"
+
+#include <linux/sched.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <xxhash.h>
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/logging.h"
+
+namespace ravel {
+namespace {
+
+// Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
+constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
+
+double RealSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
+    : strategy_(strategy), options_(std::move(options)), now_ns_(kMonotonicStartNs) {
+  fingerprint_state_ = XXH3_createState();
+  XXH3_64bits_reset(fingerprint_state_);
+  strategy_.Begin(options_.seed, options_.history);
+  started_at_ = RealSeconds();
+}
+
+Scheduler::~Scheduler() { XXH3_freeState(fingerprint_state_); }
+
+Subscription Scheduler::subscription() const {
+  Subscription s = Subscription::AllSyscalls();
+  s.tick_ms = 50;
+  return s;
+}
+
+uint64_t Scheduler::fingerprint() const { return XXH3_64bits_digest(fingerprint_state_); }
+
+void Scheduler::Mix(uint64_t value) { XXH3_64bits_update(fingerprint_state_, &value, sizeof(value)); }
+
+Scheduler::Thread& Scheduler::Lookup(Guest& guest) {
+  auto it = by_tid_.find(guest.tid());
+  CHECK(it != by_tid_.end()) << "no scheduler thread for tid " << guest.tid();
+  return threads_.at(it->second);
+}
+
+std::vector<ThreadId> Scheduler::Runnable() const {
+  std::vector<ThreadId> ids;
+  for (const auto& [id, t] : threads_) {
+    if (t.state == State::kRunnable || t.state == State::kRunning) ids.push_back(id);
+  }
+  return ids;
+}
+
+void Scheduler::Step(Thread& t, int64_t nr, PointKind kind) {
+  ++steps_;
+  now_ns_ += options_.step_quantum_ns;
+  Mix(static_cast<uint64_t>(t.id));
+  Mix(static_cast<uint64_t>(nr));
+  Mix(static_cast<uint64_t>(kind));
+  WakeExpired();  // virtual time passes with every step
+}
+
+void Scheduler::GiveBaton(ThreadId id, const char* reason) {
+  if (options_.log_decisions) LOG(INFO) << "switch T" << running_ << " -> T" << id << " (" << reason << ")";
+  running_ = id;
+  suspect_deadlock_ = false;
+  Thread& next = threads_.at(id);
+  next.state = State::kRunning;
+  control_->Unpark(next.tid);
+}
+
+bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
+  while (running_ != t.id) {
+    if (!guest.Park()) {
+      // Gone (killed by exit_group or exec elsewhere) while waiting.
+      if (t.state != State::kExited) {
+        t.state = State::kExited;
+        strategy_.OnThreadExited(t.id);
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
+  std::vector<ThreadId> runnable = Runnable();
+  SchedulingPoint point = given;
+  if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
+  ThreadId chosen = strategy_.Pick(point, runnable);
+  if (chosen == last_picked_) {
+    ++streak_;
+  } else {
+    last_picked_ = chosen;
+    streak_ = 1;
+  }
+  if (chosen == t.id) return true;
+  t.state = State::kRunnable;
+  GiveBaton(chosen, point.yield_hint ? "yield" : "preempt");
+  return WaitForBaton(guest, t);
+}
+
+void Scheduler::HandOff(const SchedulingPoint& point) {
+  if (running_ == point.current) running_ = kNoThread;
+  while (true) {
+    std::vector<ThreadId> runnable = Runnable();
+    if (!runnable.empty()) {
+      GiveBaton(strategy_.Pick(point, runnable), "hand-off");
+      return;
+    }
+    if (ProbeFdWaiters()) continue;
+    if (std::optional<uint64_t> deadline = NextDeadline(); deadline.has_value()) {
+      if (*deadline > now_ns_) now_ns_ = *deadline;
+      WakeExpired();
+      continue;
+    }
+    bool in_kernel = false, fd_waiter = false, alive = false;
+    ThreadId first_fd_waiter = kNoThread;
+    for (const auto& [id, t] : threads_) {
+      in_kernel |= t.state == State::kInKernel;
+      if (t.state == State::kBlocked && t.block == Block::kFd && first_fd_waiter == kNoThread) {
+        fd_waiter = true;
+        first_fd_waiter = id;
+      }
+      alive |= t.state != State::kExited;
+    }
+    // A call in the kernel, or a process whose end is still to be reported (its parent
+    // may be waiting for it), brings the next event.
+    if (in_kernel || !alive || !exiting_.empty()) return;
+    if (fd_waiter) {
+      // Only the outside world can make progress: let the lowest-id fd waiter make its
+      // call for real (it blocks in the kernel until input arrives).
+      Thread& w = threads_.at(first_fd_waiter);
+      w.block = Block::kNone;
+      w.wake_result = 1;  // "go into the kernel"
+      GiveBaton(w.id, "external input");
+      return;
+    }
+    suspect_deadlock_ = true;
+    idle_ticks_ = 0;
+    return;
+  }
+}
+
+void Scheduler::ReportDeadlock() {
+  deadlocked_ = true;
+  std::string report;
+  for (const auto& [id, t] : threads_) {
+    if (t.state == State::kExited) continue;
+    std::string what;
+    switch (t.block) {
+      case Block::kFutex: what = absl::StrFormat("futex 0x%x", t.futex_addr); break;
+      case Block::kSleep: what = "sleep"; break;
+      case Block::kFd: what = absl::StrCat("fd ", t.fd); break;
+      case Block::kChild: what = "a child process"; break;
+      case Block::kNone: what = "nothing (runnable)"; break;
+    }
+    absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s\n", id, t.tid, what,
+                                             Syscall(t.last_syscall).name()));
+  }
+  deadlock_report_ = report;
+  control_->KillGuest();
+}
+
+void Scheduler::OnThreadStart(Guest& guest) {
+  control_ = &guest.control();
+  ThreadId id = next_id_++;
+  ThreadId parent = running_;
+  Thread& t = threads_[id];
+  t.id = id;
+  t.tid = guest.tid();
+  t.pid = guest.pid();
+  by_tid_[t.tid] = id;
+  strategy_.OnThreadCreated(id, id == 0 ? kNoThread : parent);
+  Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
+  if (id == 0) {
+    t.state = State::kRunning;
+    running_ = id;
+    return;
+  }
+  t.clear_child_tid = pending_clear_child_tid_;
+  pending_clear_child_tid_ = 0;
+  t.state = State::kRunnable;
+  if (running_ == kNoThread) {
+    SchedulingPoint point;
+    point.step = steps_;
+    point.kind = PointKind::kThreadStart;
+    HandOff(point);
+  }
+  WaitForBaton(guest, t);
+}
+
+void Scheduler::OnThreadExit(Guest& guest, int status) {
+  auto it = by_tid_.find(guest.tid());
+  if (it == by_tid_.end()) return;
+  Thread& t = threads_.at(it->second);
+  if (t.state == State::kExited) return;
+  t.state = State::kExited;
+  t.block = Block::kNone;
+  strategy_.OnThreadExited(t.id);
+  bool last = true;
+  for (const auto& [id, other] : threads_) last &= other.pid != t.pid || other.state == State::kExited;
+  if (last) exiting_.insert(t.pid);
+  if (t.clear_child_tid != 0) {
+    // The kernel clears the tid and wakes one futex waiter at exit; ours are parked in the
+    // scheduler, so the wake is ours to do (pthread_join relies on it).
+    uint32_t zero = 0;
+    if (guest.memory().WriteExact(t.clear_child_tid, &zero, sizeof(zero)).ok()) {
+      WakeFutex(t.pid, t.clear_child_tid, ~0u, 1);
+    }
+  }
+  if (running_ == t.id) {
+    SchedulingPoint point;
+    point.step = steps_;
+    point.current = t.id;
+    point.kind = PointKind::kThreadExit;
+    HandOff(point);
+  }
+}
+
+void Scheduler::OnProcessExit(pid_t pid, int status) {
+  exiting_.erase(pid);
+  // Every thread waiting for a child probes again (deterministically, in id order when
+  // picked); the one whose child this was will find it.
+  for (auto& [id, t] : threads_) {
+    if (t.state == State::kBlocked && t.block == Block::kChild) {
+      t.state = State::kRunnable;
+      t.block = Block::kNone;
+    }
+  }
+  if (running_ == kNoThread && control_ != nullptr) {
+    SchedulingPoint point;
+    point.step = steps_;
+    HandOff(point);
+  }
+}
+
+void Scheduler::OnTick(Control& control) {
+  control_ = &control;
+  if (options_.timeout_seconds > 0 && RealSeconds() - started_at_ > options_.timeout_seconds && !timed_out_) {
+    timed_out_ = true;
+    control.KillGuest();
+    return;
+  }
+  // Input from outside may have arrived for a thread waiting on an fd.
+  if (running_ == kNoThread && ProbeFdWaiters()) {
+    SchedulingPoint point;
+    point.step = steps_;
+    HandOff(point);
+    return;
+  }
+  if (running_ == kNoThread && suspect_deadlock_ && ++idle_ticks_ >= 2) {
+    suspect_deadlock_ = false;
+    ReportDeadlock();
+  }
+}
+
+SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
+  control_ = &guest.control();
+  Thread& t = Lookup(guest);
+  if (running_ != t.id) {
+    // Only the baton holder makes syscalls; a thread that comes back from a call the
+    // scheduler did not see block (e.g. after exec) waits its turn.
+    if (running_ == kNoThread) {
+      running_ = t.id;
+      t.state = State::kRunning;
+    } else {
+      t.state = State::kRunnable;
+      if (!WaitForBaton(guest, t)) return 0;
+    }
+  }
+  t.last_syscall = call.nr;
+  Step(t, call.nr, PointKind::kSyscall);
+  SchedulingPoint point;
+  point.step = steps_ - 1;
+  point.current = t.id;
+  point.kind = call.nr == SYS_sched_yield ? PointKind::kYield : PointKind::kSyscall;
+  point.syscall_nr = call.nr;
+  point.current_runnable = true;
+  point.yield_hint = call.nr == SYS_sched_yield;
+  if (!Reschedule(guest, t, point)) return 0;
+
+  switch (call.nr) {
+    case SYS_futex:
+      return Futex(guest, t, call);
+    case SYS_clock_gettime:
+    case SYS_gettimeofday:
+    case SYS_time:
+      return Clock(guest, t, call);
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+      return Sleep(guest, t, call);
+    case SYS_getrandom:
+      return Getrandom(guest, call);
+    case SYS_sched_yield:
+      return 0;
+    case SYS_set_tid_address:
+      t.clear_child_tid = call.args[0];
+      return guest.TailInject(call);
+    case SYS_clone:
+      if (call.args[0] & CLONE_VFORK) return InKernel(guest, t, call);
+      pending_clear_child_tid_ = (call.args[0] & CLONE_CHILD_CLEARTID) ? call.args[3] : 0;
+      return guest.TailInject(call);
+    case SYS_clone3: {
+      struct {
+        uint64_t flags, pidfd, child_tid;
+      } head{};
+      (void)guest.memory().ReadExact(call.args[0], &head, sizeof(head));
+      if (head.flags & CLONE_VFORK) return InKernel(guest, t, call);
+      pending_clear_child_tid_ = (head.flags & CLONE_CHILD_CLEARTID) ? head.child_tid : 0;
+      return guest.TailInject(call);
+    }
+    case SYS_vfork:
+      return InKernel(guest, t, call);
+    case SYS_read: case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
+    case SYS_accept: case SYS_accept4:
+      return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLIN);
+    case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
+      return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLOUT);
+    case SYS_wait4:
+    case SYS_waitid:
+      return WaitChild(guest, t, call);
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+    case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+    case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
+    case SYS_msgrcv: case SYS_semop: case SYS_semtimedop: case SYS_flock:
+    case SYS_connect: case SYS_futex_waitv: case SYS_msgsnd: case SYS_mq_timedreceive:
+    case SYS_mq_timedsend: case SYS_io_getevents: case SYS_io_uring_enter:
+      return InKernel(guest, t, call);
+    default:
+      return guest.TailInject(call);
+  }
+}
+
+}  // namespace ravel

@@ -1,0 +1,173 @@
+// Scheduler: the serialising Tool. Exactly one guest thread holds the baton and runs; every
+// other thread is parked at a ptrace stop. At each scheduling point (every syscall entry)
+// the strategy picks which runnable thread runs next, by logical id (0 = the first thread,
+// then creation order; never a tid).
+//
+// Policy, in one place:
+//  - A thread that reaches a point and is not picked stays parked, runnable.
+//  - Blocking syscalls never block for real while their thread holds the baton:
+//      futex WAIT/WAKE/REQUEUE/CMP_REQUEUE/WAKE_OP and the *_BITSET forms are emulated
+//        (waiters park in the scheduler, keyed by process and address);
+//      nanosleep/clock_nanosleep and futex timeouts wait on a virtual clock, which jumps to
+//        the next deadline when nothing can run (a 10 s sleep costs no real time);
+//      clock_gettime/gettimeofday/time answer from the virtual clock (the vDSO is hidden
+//        from each exec'd image so that glibc makes the syscalls);
+//      read/write-like calls on an fd are probed first (poll on a duplicate of the guest's
+//        fd, timeout 0): not ready = the thread blocks until a probe says ready;
+//      wait4/waitid are probed with WNOHANG and block until a child process ends;
+//      other calls that may block (poll, select, epoll_wait, pause, ...) run in the kernel
+//        with the baton handed on; their thread rejoins when the call returns. That is
+//        the only source of nondeterminism, and only for such calls.
+//  - When no thread can run: wake fd waiters whose probe now says ready; else jump the
+//    clock to the next deadline; else, if a call is in the kernel or an fd waits for the
+//    outside world, wait in real time; else it is a deadlock: the run fails, with a
+//    report of what each thread waits on.
+//  - Inputs made deterministic: getrandom and AT_RANDOM come from the seed (the strategy's
+//    data stream); ASLR is turned off by the command line.
+// The fingerprint is XXH3-64 over the per-step stream (logical id, syscall number, and the
+// results the scheduler itself produced), so two runs with the same seed that took the
+// same decisions have the same fingerprint.
+#ifndef RAVEL_SCHEDULER_SCHEDULER_H_
+#define RAVEL_SCHEDULER_SCHEDULER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include <xxhash.h>
+#include "intercept/guest.h"
+#include "intercept/tool.h"
+#include "strategies/strategy.h"
+
+namespace ravel {
+
+struct SchedulerOptions {
+  uint64_t seed = 0;
+  RunHistory history;
+  double timeout_seconds = 0;          // real time for the whole run; 0 = none
+  uint64_t step_quantum_ns = 1000;     // virtual time that passes at each step
+  bool log_decisions = false;          // "switch T1 -> T2 (reason)" at INFO level
+  // A thread picked this many times in a row while others could run counts as spinning:
+  // its next point carries a yield hint, so a busy loop cannot starve the others forever.
+  uint64_t spin_steps = 2000;
+};
+
+enum class Outcome { kPass, kFail, kDeadlock, kTimeout };
+
+class Scheduler : public Tool {
+ public:
+  Scheduler(Strategy& strategy, SchedulerOptions options);
+  ~Scheduler() override;
+
+  Subscription subscription() const override;
+  SyscallResult OnSyscall(Guest& guest, const Syscall& call) override;
+  void OnThreadStart(Guest& guest) override;
+  void OnThreadExit(Guest& guest, int status) override;
+  void OnProcessExit(pid_t pid, int status) override;
+  void OnPostExec(Guest& guest) override;
+  void OnTick(Control& control) override;
+
+  uint64_t steps() const { return steps_; }
+  int threads_created() const { return next_id_; }
+  uint64_t fingerprint() const;
+  bool deadlocked() const { return deadlocked_; }
+  bool timed_out() const { return timed_out_; }
+  // One line per thread: what it waits on, and its last syscall.
+  const std::string& deadlock_report() const { return deadlock_report_; }
+
+ private:
+  enum class State { kRunnable, kRunning, kBlocked, kInKernel, kExited };
+  enum class Block { kNone, kFutex, kSleep, kFd, kChild };
+
+  struct Thread {
+    ThreadId id = kNoThread;
+    pid_t tid = 0;
+    pid_t pid = 0;
+    State state = State::kRunnable;
+    Block block = Block::kNone;
+    // Futex wait.
+    uint64_t futex_addr = 0;
+    uint32_t futex_bitset = 0;
+    uint64_t wait_seq = 0;                 // FIFO order among waiters
+    // Fd wait.
+    int fd = -1;
+    short fd_events = 0;
+    std::optional<uint64_t> deadline_ns;   // virtual monotonic time
+    int64_t wake_result = 0;
+    uint64_t clear_child_tid = 0;
+    int64_t last_syscall = -1;
+  };
+
+  // scheduler.cc: the baton.
+  Thread& Lookup(Guest& guest);
+  void Step(Thread& t, int64_t nr, PointKind kind);
+  // At a point of `t` (running): let the strategy pick; park `t` if another runs.
+  bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
+  // `t` stops running (blocked, exited, in the kernel): hand the baton on.
+  void HandOff(const SchedulingPoint& point);
+  // Park `t` (blocked or runnable) until the baton comes back to it. False if it vanished.
+  bool WaitForBaton(Guest& guest, Thread& t);
+  void GiveBaton(ThreadId id, const char* reason);
+  std::vector<ThreadId> Runnable() const;
+  void ReportDeadlock();
+  void Mix(uint64_t value);
+
+  // futex.cc
+  SyscallResult Futex(Guest& guest, Thread& t, const Syscall& call);
+  int WakeFutex(pid_t pid, uint64_t addr, uint32_t bitset, int n);
+  int RequeueFutex(pid_t pid, uint64_t from, uint64_t to, int wake, int requeue);
+
+  // clock.cc
+  SyscallResult Clock(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult Sleep(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult Getrandom(Guest& guest, const Syscall& call);
+  uint64_t RealtimeNs() const;
+  // Wakes timed waiters whose deadline has passed. True if any woke.
+  bool WakeExpired();
+  std::optional<uint64_t> NextDeadline() const;
+  void HideVdsoAndSeedRandom(Guest& guest);
+
+  // blocking.cc
+  SyscallResult MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events);
+  SyscallResult WaitChild(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult InKernel(Guest& guest, Thread& t, const Syscall& call);
+  // Probes fd waiters; returns true if any became runnable.
+  bool ProbeFdWaiters();
+  bool FdReady(pid_t pid, int fd, short events);
+
+  Strategy& strategy_;
+  SchedulerOptions options_;
+  Control* control_ = nullptr;
+
+  std::map<ThreadId, Thread> threads_;            // ordered: decisions iterate by id
+  absl::flat_hash_map<pid_t, ThreadId> by_tid_;
+  absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
+  ThreadId running_ = kNoThread;
+  ThreadId next_id_ = 0;
+  uint64_t steps_ = 0;
+  ThreadId last_picked_ = kNoThread;
+  uint64_t streak_ = 0;                           // consecutive picks of last_picked_
+  uint64_t wait_seq_ = 0;
+  uint64_t pending_clear_child_tid_ = 0;          // from the clone the running thread makes
+  uint64_t now_ns_;                               // virtual CLOCK_MONOTONIC
+  XXH3_state_t* fingerprint_state_;
+  bool deadlocked_ = false;
+  // Nothing can run and nothing is known to be pending: a deadlock unless an event the
+  // scheduler does not model (a thread's start, a stop) arrives; confirmed by OnTick.
+  bool suspect_deadlock_ = false;
+  int idle_ticks_ = 0;
+  bool timed_out_ = false;
+  std::string deadlock_report_;
+  double started_at_ = 0;
+  absl::flat_hash_set<std::string> warned_;
+};
+
+}  // namespace ravel
+
+#endif  // RAVEL_SCHEDULER_SCHEDULER_H_
