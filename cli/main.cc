@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/logging.h"
@@ -45,6 +46,19 @@ absl::StatusOr<SyscallSet> ParseTraceExprs(const std::vector<std::string>& exprs
     set |= *parsed;
   }
   return set;
+}
+
+// Whole numbers only, with a message that says so (CLI11's range checks print doubles).
+CLI::Validator WholeNumber(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& value) -> std::string {
+        int64_t n = 0;
+        if (!absl::SimpleAtoi(value, &n) || n < min) {
+          return absl::StrCat("expected a whole number >= ", min, ", got '", value, "'");
+        }
+        return "";
+      },
+      min > 0 ? "N>0" : "N>=0");
 }
 
 struct CommonArgs {
@@ -101,10 +115,20 @@ int Main(int argc, char** argv) {
              "Same seed, same program, same inputs: same interleaving, same outcome.\n"
              "Example: ravel run --strategy pct --seed 42 -- ./my_test");
   run->add_option("--strategy", strategy_name, "pct (default), random or rr (round-robin)");
-  run->add_option("--seed", run_seed, "Seed for every decision of the run (default 1)");
-  run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)");
+  run->add_option("--seed", run_seed, "Seed for every decision of the run (default 1)")
+      ->check(WholeNumber(0));
+  run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)")
+      ->check(WholeNumber(1));
   run->add_option("--timeout", timeout, "Fail the run as a timeout after SECONDS of real time (exit 4)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            double d = 0;
+            if (!absl::SimpleAtod(value, &d) || !(d >= 0)) {
+              return absl::StrCat("expected seconds >= 0, got '", value, "'");
+            }
+            return "";
+          },
+          "SECONDS"));
   run->add_option("--json", json_path, "Also write the summary as a JSON object to FILE");
   AddCommand(run, &run_args);
 
@@ -152,7 +176,7 @@ int Main(int argc, char** argv) {
                      "(default 1: every call). Repeatable.")
       ->required()
       ->allow_extra_args(false);
-  inject->add_option("--seed", seed, "Seed for the failure decisions (default 0)");
+  inject->add_option("--seed", seed, "Seed for the failure decisions (default 0)")->check(WholeNumber(0));
   inject->add_flag("--include-startup", include_startup,
                    "Also fail calls the dynamic loader makes before the program's entry point");
   AddCommand(inject, &inject_args);

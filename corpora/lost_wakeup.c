@@ -5,9 +5,10 @@
  * the producer sets the flag and signals inside that window, the signal reaches nobody
  * and the consumer waits forever (main waits forever in pthread_join).
  *
- * Triggering interleaving: the consumer reads ready == 0 and is preempted at its
- * write() ("waiting"); main sets ready, locks, signals (no waiter yet: no futex wake),
- * unlocks and blocks in pthread_join; the consumer resumes, locks and blocks in
+ * Triggering interleaving: main is preempted after the clone (at the rt_sigprocmask
+ * that ends pthread_create) and the consumer runs: it reads ready == 0 and is preempted
+ * at its write() ("waiting"); main locks, sets ready, signals (no waiter yet: no futex
+ * wake), unlocks and blocks in pthread_join; the consumer resumes, locks and blocks in
  * pthread_cond_wait's futex wait. Every thread is blocked: a deadlock.
  * Natively the consumer almost always starts after the signal and skips the wait.
  * Fixed twin: lost_wakeup_fixed.c.

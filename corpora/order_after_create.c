@@ -7,7 +7,8 @@
  * Triggering interleaving: main is preempted at any syscall after the clone of
  * pthread_create and before `cfg = &the_config` (the rt_sigprocmask that ends
  * pthread_create, or main's write to /dev/null); the worker runs through its own
- * start-up write to its read of cfg and finds it NULL. No preemption of the worker is needed (the worker simply runs first).
+ * start-up write to its read of cfg and finds it NULL. The worker needs no preemption:
+ * it only has to run first.
  * Fixed twin: order_after_create_fixed.c.
  */
 #define _GNU_SOURCE

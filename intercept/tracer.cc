@@ -255,6 +255,11 @@ void TracerCore::HandleStatus(pid_t tid, int status) {
   if (!WIFSTOPPED(status)) return;
   auto it = threads_.find(tid);
   if (it == threads_.end()) {
+    if (killing_) {
+      kill(tid, SIGKILL);
+      ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+      return;
+    }
     // A clone child reporting before its parent's event: hold it until the event says
     // whose it is.
     early_stops_.insert(tid);
@@ -295,6 +300,8 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
   if (killing_) {
+    // Anything still stopping was missed by KillAll (e.g. a child forked meanwhile).
+    kill(t.process->pid, SIGKILL);
     Resume(t, PTRACE_CONT, 0);
     return;
   }
@@ -444,6 +451,7 @@ void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
     process->trampoline = parent.process->trampoline;  // MAP_SHARED: inherited as is
   }
   ThreadRecord& t = AddThread(child, process);
+  if (killing_) kill(child, SIGKILL);
   if (early_stops_.erase(child) > 0) {
     StartNewThread(t);
   } else {

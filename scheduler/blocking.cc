@@ -76,7 +76,7 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
       nothing_yet = guest.memory().ReadExact(call.args[2], &info, sizeof(info)).ok() && info.si_pid == 0;
     }
     if (!nothing_yet) {
-      Mix(static_cast<uint64_t>(*r));
+      Mix(static_cast<uint64_t>(*r > 0 ? 1 : *r));  // a pid varies between runs: not mixed
       return *r;
     }
     t.state = State::kBlocked;

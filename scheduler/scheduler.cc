@@ -187,8 +187,9 @@ void Scheduler::OnThreadStart(Guest& guest) {
     running_ = id;
     return;
   }
-  t.clear_child_tid = pending_clear_child_tid_;
-  pending_clear_child_tid_ = 0;
+  if (auto waiting = awaiting_start_.find(t.tid); waiting != awaiting_start_.end()) {
+    control_->Unpark(waiting->second);
+  }
   t.state = State::kRunnable;
   if (running_ == kNoThread) {
     SchedulingPoint point;
@@ -307,17 +308,32 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       t.clear_child_tid = call.args[0];
       return guest.TailInject(call);
     case SYS_clone:
-      if (call.args[0] & CLONE_VFORK) return InKernel(guest, t, call);
-      pending_clear_child_tid_ = (call.args[0] & CLONE_CHILD_CLEARTID) ? call.args[3] : 0;
-      return guest.TailInject(call);
     case SYS_clone3: {
-      struct {
-        uint64_t flags, pidfd, child_tid;
-      } head{};
-      (void)guest.memory().ReadExact(call.args[0], &head, sizeof(head));
-      if (head.flags & CLONE_VFORK) return InKernel(guest, t, call);
-      pending_clear_child_tid_ = (head.flags & CLONE_CHILD_CLEARTID) ? head.child_tid : 0;
-      return guest.TailInject(call);
+      // Run it here and wait for the result (the child's tid), so that the tid to clear at
+      // the child's exit goes to the right thread however the start events interleave.
+      uint64_t flags = call.args[0], ctid = call.args[3];
+      if (call.nr == SYS_clone3) {
+        struct {
+          uint64_t flags, pidfd, child_tid;
+        } head{};
+        (void)guest.memory().ReadExact(call.args[0], &head, sizeof(head));
+        flags = head.flags;
+        ctid = head.child_tid;
+      }
+      if (flags & CLONE_VFORK) return InKernel(guest, t, call);
+      absl::StatusOr<int64_t> child = guest.Inject(call);
+      if (!child.ok()) return 0;
+      if (*child <= 0) return *child;
+      const pid_t child_tid = static_cast<pid_t>(*child);
+      // The child's start event may still be on its way; the parent goes on only once the
+      // child is known, so every later decision sees the same runnable set.
+      while (!by_tid_.contains(child_tid)) {
+        awaiting_start_[child_tid] = t.tid;
+        if (!guest.Park()) return 0;
+      }
+      awaiting_start_.erase(child_tid);
+      if (flags & CLONE_CHILD_CLEARTID) threads_.at(by_tid_.at(child_tid)).clear_child_tid = ctid;
+      return *child;
     }
     case SYS_vfork:
       return InKernel(guest, t, call);

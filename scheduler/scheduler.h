@@ -154,7 +154,7 @@ class Scheduler : public Tool {
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
-  uint64_t pending_clear_child_tid_ = 0;          // from the clone the running thread makes
+  absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   uint64_t now_ns_;                               // virtual CLOCK_MONOTONIC
   XXH3_state_t* fingerprint_state_;
   bool deadlocked_ = false;

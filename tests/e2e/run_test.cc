@@ -1,0 +1,146 @@
+// `ravel run` end to end: determinism, virtual time, deadlock reports, timeouts, the
+// summary line and the exit-code contract.
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/harness.h"
+
+namespace ravel::testing {
+namespace {
+
+const std::regex kSummary(
+    "ravel: (pass|fail\\(exit \\d+\\)|fail\\(signal \\w+\\)|deadlock|timeout) steps=(\\d+) threads=(\\d+) "
+    "fingerprint=([0-9a-f]{16}) seed=(\\d+) strategy=(\\w+)\\n");
+
+struct Summary {
+  std::string outcome, fingerprint;
+  int steps = 0, threads = 0;
+};
+
+Summary Parse(const std::string& err) {
+  std::smatch m;
+  Summary s;
+  if (std::regex_search(err, m, kSummary)) {
+    s.outcome = m[1];
+    s.steps = std::stoi(m[2]);
+    s.threads = std::stoi(m[3]);
+    s.fingerprint = m[4];
+  }
+  return s;
+}
+
+RunOutput RavelRun(const std::vector<std::string>& options, const std::vector<std::string>& command) {
+  std::vector<std::string> argv = {RavelBinary(), "run"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), command.begin(), command.end());
+  return RunCommand(argv);
+}
+
+// 20 runs with one seed: one fingerprint (and one output, when the guest prints no pids).
+void ExpectDeterministic(const std::vector<std::string>& command, const std::string& strategy,
+                         bool same_output = true) {
+  std::string first_fp, first_out;
+  for (int i = 0; i < 20; ++i) {
+    RunOutput out = RavelRun({"--strategy", strategy, "--seed", "11"}, command);
+    Summary s = Parse(out.err);
+    ASSERT_EQ(s.outcome, "pass") << out.err;
+    if (i == 0) {
+      first_fp = s.fingerprint;
+      first_out = out.out;
+    } else {
+      ASSERT_EQ(s.fingerprint, first_fp) << "run " << i << " diverged";
+      if (same_output) ASSERT_EQ(out.out, first_out);
+    }
+  }
+}
+
+// threads and fork print their tids and pids, which ravel does not virtualise.
+TEST(RunDeterminism, ThreadedGuest) { ExpectDeterministic({GuestPath("threads")}, "pct", false); }
+TEST(RunDeterminism, MultiProcessGuest) { ExpectDeterministic({GuestPath("fork")}, "random", false); }
+TEST(RunDeterminism, SleepHeavyGuest) { ExpectDeterministic({GuestPath("sleepy_workers")}, "pct"); }
+
+TEST(RunDeterminism, DifferentSeedsExploreDifferentSchedules) {
+  std::map<std::string, int> fingerprints;
+  for (int seed = 1; seed <= 10; ++seed) {
+    RunOutput out = RavelRun({"--strategy", "random", "--seed", std::to_string(seed)}, {GuestPath("sleepy_workers")});
+    Summary s = Parse(out.err);
+    EXPECT_EQ(s.outcome, "pass") << out.err;
+    EXPECT_EQ(out.out, "done 4\n");
+    ++fingerprints[s.fingerprint];
+  }
+  EXPECT_GT(fingerprints.size(), 3u);
+}
+
+TEST(Run, VirtualTimeMakesLongSleepsFree) {
+  // 1000 s of sleep: if it were real, CTest's timeout would fail the test long before.
+  RunOutput out = RavelRun({}, {GuestPath("vclock"), "1000"});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_EQ(out.out, "monotonic +1000 realtime +1000\n");
+}
+
+TEST(Run, DeadlockIsReportedWithEveryThread) {
+  RunOutput out = RavelRun({}, {GuestPath("lock_order")});
+  EXPECT_EQ(out.exit_code, 3) << out.err;
+  EXPECT_EQ(Parse(out.err).outcome, "deadlock") << out.err;
+  EXPECT_TRUE(std::regex_search(out.err, std::regex("T0 \\(tid \\d+\\) waits on futex 0x[0-9a-f]+; last syscall futex")))
+      << out.err;
+  EXPECT_TRUE(std::regex_search(out.err, std::regex("T1 \\(tid \\d+\\) waits on futex 0x[0-9a-f]+; last syscall futex")))
+      << out.err;
+}
+
+TEST(Run, TimeoutEndsASpinningGuest) {
+  RunOutput out = RavelRun({"--timeout", "1"}, {GuestPath("spin")});
+  EXPECT_EQ(out.exit_code, 4) << out.err;
+  EXPECT_EQ(Parse(out.err).outcome, "timeout") << out.err;
+}
+
+TEST(Run, ExitStatusAndSignalsPassThrough) {
+  RunOutput out = RavelRun({}, {"sh", "-c", "exit 7"});
+  EXPECT_EQ(out.exit_code, 7);
+  EXPECT_EQ(Parse(out.err).outcome, "fail(exit 7)") << out.err;
+  out = RavelRun({}, {"sh", "-c", "kill -SEGV $$"});
+  EXPECT_EQ(out.exit_code, 139);
+  EXPECT_EQ(Parse(out.err).outcome, "fail(signal SIGSEGV)") << out.err;
+}
+
+TEST(Run, JsonSummary) {
+  std::string path = TempPath("run.json");
+  RunOutput out = RavelRun({"--json", path, "--seed", "3"}, {GuestPath("threads")});
+  EXPECT_EQ(out.exit_code, 0);
+  std::string json = ReadFile(path);
+  Summary s = Parse(out.err);
+  EXPECT_TRUE(absl::StrContains(json, "\"outcome\": \"pass\"")) << json;
+  EXPECT_TRUE(absl::StrContains(json, absl::StrCat("\"fingerprint\": \"", s.fingerprint, "\""))) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"seed\": 3")) << json;
+}
+
+TEST(Run, GuestOutputAndPipelinesWork) {
+  RunOutput out = RavelRun({}, {"sh", "-c", "ls / | wc -l"});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_GT(std::stoi(out.out), 3);
+}
+
+TEST(RunBadInput, UnknownStrategyListsValidNames) {
+  RunOutput out = RavelRun({"--strategy", "fifo"}, {"true"});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(out.err, "pct")) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "random")) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "rr")) << out.err;
+}
+
+TEST(RunBadInput, BadNumbers) {
+  for (std::vector<std::string> options : std::vector<std::vector<std::string>>{
+           {"--pct-depth", "0"}, {"--seed", "-1"}, {"--seed", "12x"}, {"--timeout", "-3"}}) {
+    RunOutput out = RavelRun(options, {"true"});
+    EXPECT_EQ(out.exit_code, 2) << options[0] << " " << options[1] << ": " << out.err;
+  }
+}
+
+}  // namespace
+}  // namespace ravel::testing
