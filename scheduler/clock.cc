@@ -17,8 +17,6 @@ namespace {
 
 constexpr uint64_t kNsPerSec = 1000000000ull;
 constexpr uint64_t kMonotonicStartNs = 1000ull * kNsPerSec;
-// Virtual CLOCK_REALTIME starts at 2024-01-01 00:00:00 UTC.
-constexpr uint64_t kRealtimeStartNs = 1704067200ull * kNsPerSec;
 
 bool IsRealtimeClock(int clock) {
   return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_TAI;
@@ -36,7 +34,7 @@ bool IsVirtualClock(int clock) {
 
 }  // namespace
 
-uint64_t Scheduler::RealtimeNs() const { return kRealtimeStartNs + (now_ns_ - kMonotonicStartNs); }
+uint64_t Scheduler::RealtimeNs() const { return realtime_start_ns_ + (now_ns_ - kMonotonicStartNs); }
 
 SyscallResult Scheduler::Clock(Guest& guest, Thread& t, const Syscall& call) {
   switch (call.nr) {

@@ -32,6 +32,9 @@ Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
   XXH3_64bits_reset(fingerprint_state_);
   strategy_.Begin(options_.seed, options_.history);
   started_at_ = RealSeconds();
+  timespec real;
+  clock_gettime(CLOCK_REALTIME, &real);
+  realtime_start_ns_ = static_cast<uint64_t>(real.tv_sec) * 1000000000ull + static_cast<uint64_t>(real.tv_nsec);
 }
 
 Scheduler::~Scheduler() { XXH3_freeState(fingerprint_state_); }

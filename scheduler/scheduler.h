@@ -10,7 +10,8 @@
 //        (waiters park in the scheduler, keyed by process and address);
 //      nanosleep/clock_nanosleep and futex timeouts wait on a virtual clock, which jumps to
 //        the next deadline when nothing can run (a 10 s sleep costs no real time);
-//      clock_gettime/gettimeofday/time answer from the virtual clock (the vDSO is hidden
+//      clock_gettime/gettimeofday/time answer from the virtual clock (realtime starts at the
+//        run's real start time; the vDSO is hidden
 //        from each exec'd image so that glibc makes the syscalls);
 //      read/write-like calls on an fd are probed first (poll on a duplicate of the guest's
 //        fd, timeout 0): not ready = the thread blocks until a probe says ready;
@@ -156,6 +157,9 @@ class Scheduler : public Tool {
   uint64_t wait_seq_ = 0;
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   uint64_t now_ns_;                               // virtual CLOCK_MONOTONIC
+  // Virtual CLOCK_REALTIME starts at the real time of the run's start: files the guest
+  // compares with the clock (make) carry real timestamps.
+  uint64_t realtime_start_ns_;
   XXH3_state_t* fingerprint_state_;
   bool deadlocked_ = false;
   // Nothing can run and nothing is known to be pending: a deadlock unless an event the
