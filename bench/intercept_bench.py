@@ -4,6 +4,8 @@
 Runs, interleaved and repeated (the median is kept):
   native      the loop alone
   ravel       ravel strace -e trace=getppid -o /dev/null   (every getppid traced, printed)
+  count       ravel count -e trace=getppid                 (the interception layer alone)
+  run         ravel run                                    (every getppid a scheduling step)
   strace      strace -f -e trace=getppid -o /dev/null
   unwatched   ravel count -e trace=openat                  (getppid not subscribed)
 and reports the cost per traced syscall ((t - t_native) / N) and the ratios the project
@@ -47,6 +49,8 @@ def main():
         "native": [loop, n, "0", "q"],
         "ravel strace": [ravel, "strace", "-e", "trace=getppid", "-o", "/dev/null", "--", loop, n, "0", "q"],
         "strace": [strace, "-f", "-e", "trace=getppid", "-o", "/dev/null", loop, n, "0", "q"],
+        "ravel run": [ravel, "run", "--", loop, n, "0", "q"],
+        "ravel count": [ravel, "count", "-e", "trace=getppid", "-o", "/dev/null", "--", loop, n, "0", "q"],
         "native (long)": [loop, m, "0", "q"],
         "unwatched": [ravel, "count", "-e", "trace=openat", "-o", "/dev/null", "--", loop, m, "0", "q"],
     }
@@ -61,11 +65,14 @@ def main():
         ("native", t["native"], "", ""),
         ("ravel strace -e trace=getppid", t["ravel strace"], f"{ravel_us:.1f}", ""),
         ("strace -f -e trace=getppid", t["strace"], f"{strace_us:.1f}", ""),
+        ("ravel count -e trace=getppid (interception layer)", t["ravel count"], f"{per_call('ravel count'):.1f}", ""),
+        ("ravel run (scheduler: every getppid a scheduling step)", t["ravel run"], f"{per_call('ravel run'):.1f}", ""),
         (f"native, {args.unwatched_calls} calls", t["native (long)"], "", ""),
         ("ravel count -e trace=openat (getppid unwatched)", t["unwatched"], "", ""),
     ]
     ratio_traced = ravel_us / strace_us
     ratio_unwatched = t["unwatched"] / t["native (long)"]
+    ratio_step = per_call("ravel run") / per_call("ravel count")
     if args.markdown:
         print(f"| workload | median wall time (s) | cost per traced getppid (us) |")
         print(f"|---|---|---|")
@@ -74,11 +81,13 @@ def main():
         print()
         print(f"- ravel/strace cost per traced syscall: **{ratio_traced:.2f}x** (target <= 0.5x)")
         print(f"- unwatched/native total time: **{ratio_unwatched:.3f}x** (target <= 1.1x)")
+        print(f"- scheduler step / interception-layer traced syscall: **{ratio_step:.2f}x** (target <= 1.5x)")
     else:
         for name, secs, us, _ in rows:
             print(f"{name:50s} {secs:8.3f} s  {us:>8s} us/call")
         print(f"ravel/strace cost per traced syscall: {ratio_traced:.2f}x (target <= 0.5x)")
         print(f"unwatched/native total time:          {ratio_unwatched:.3f}x (target <= 1.1x)")
+        print(f"scheduler step / traced syscall:      {ratio_step:.2f}x (target <= 1.5x)")
 
 
 if __name__ == "__main__":

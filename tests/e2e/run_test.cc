@@ -1,5 +1,8 @@
 // `ravel run` end to end: determinism, virtual time, deadlock reports, timeouts, the
 // summary line and the exit-code contract.
+#include <signal.h>
+#include <unistd.h>
+
 #include <map>
 #include <regex>
 #include <string>
@@ -140,6 +143,26 @@ TEST(RunBadInput, BadNumbers) {
     RunOutput out = RavelRun(options, {"true"});
     EXPECT_EQ(out.exit_code, 2) << options[0] << " " << options[1] << ": " << out.err;
   }
+}
+
+}  // namespace
+}  // namespace ravel::testing
+
+namespace ravel::testing {
+namespace {
+
+TEST(RunInterrupt, SigtermKillsTheScheduledGuest) {
+  RunOptions options;
+  options.while_running = [](pid_t ravel) {
+    ASSERT_TRUE(WaitForChild(ravel, 20000));
+    usleep(100000);
+    kill(ravel, SIGTERM);
+  };
+  RunOutput out = RunCommand({RavelBinary(), "run", "--", "sh", "-c",
+                              GuestPath("spin") + " & " + GuestPath("spin")},
+                             options);
+  EXPECT_EQ(out.exit_code, 143) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "interrupted by SIGTERM")) << out.err;
 }
 
 }  // namespace
