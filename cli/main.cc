@@ -108,6 +108,7 @@ int Main(int argc, char** argv) {
   std::string strategy_name = "pct";
   uint64_t run_seed = 1;
   int pct_depth = 3;
+  uint64_t pct_steps = 0;
   double timeout = 0;
   std::string json_path;
   CLI::App* run = app.add_subcommand(
@@ -118,6 +119,11 @@ int Main(int argc, char** argv) {
   run->add_option("--seed", run_seed, "Seed for every decision of the run (default 1)")
       ->check(WholeNumber(0));
   run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)")
+      ->check(WholeNumber(1));
+  run->add_option("--pct-steps", pct_steps,
+                  "PCT: expected number of choice points k of a run (steps where more than one\n"
+                  "thread could run), over which the change points are drawn (default 1000;\n"
+                  "-v prints a run's count)")
       ->check(WholeNumber(1));
   run->add_option("--timeout", timeout, "Fail the run as a timeout after SECONDS of real time (exit 4)")
       ->check(CLI::Validator(
@@ -219,6 +225,7 @@ int Main(int argc, char** argv) {
     options.strategy = strategy_name;
     options.seed = run_seed;
     options.pct_depth = pct_depth;
+    options.pct_steps = pct_steps;
     options.timeout_seconds = timeout;
     options.json_path = json_path;
     options.verbose = verbose;

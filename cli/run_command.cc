@@ -22,6 +22,7 @@ namespace ravel {
 int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
   StrategyOptions strategy_options;
   strategy_options.pct_depth = options.pct_depth;
+  strategy_options.pct_steps_hint = options.pct_steps;
   absl::StatusOr<std::unique_ptr<Strategy>> strategy = MakeStrategy(options.strategy, strategy_options);
   if (!strategy.ok()) return UsageError(std::string(strategy.status().message()));
 
@@ -52,6 +53,10 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   std::string outcome;
   int exit_code = result->ExitCode();
   const int status = result->main_status;
+  if (options.verbose) {
+    fprintf(stderr, "ravel: %d of %d steps offered a choice (PCT's k: --pct-steps)\n",
+            static_cast<int>(scheduler.choices()), static_cast<int>(scheduler.steps()));
+  }
   if (scheduler.deadlocked()) {
     outcome = "deadlock";
     exit_code = kExitDeadlock;
@@ -76,6 +81,7 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     j["outcome"] = outcome;
     j["exit_code"] = exit_code;
     j["steps"] = scheduler.steps();
+    j["choices"] = scheduler.choices();
     j["threads"] = scheduler.threads_created();
     j["fingerprint"] = fingerprint;
     j["seed"] = options.seed;

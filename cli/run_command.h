@@ -16,6 +16,7 @@ struct RunOptions {
   std::string strategy = "pct";
   uint64_t seed = 1;
   int pct_depth = 3;
+  uint64_t pct_steps = 0;  // 0: the strategy's default
   double timeout_seconds = 0;
   std::string json_path;
   bool verbose = false;

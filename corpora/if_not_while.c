@@ -52,6 +52,7 @@ static void *consumer(void *arg) {
 
 int main(void) {
   logfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  log_line("main: starting\n"); /* first write of the process: not in a window */
   pthread_t c1, c2;
   if (pthread_create(&c1, NULL, consumer, NULL) != 0) return 2;
   if (pthread_create(&c2, NULL, consumer, NULL) != 0) return 2;

@@ -50,6 +50,7 @@ static void *auditor(void *arg) {
 
 int main(void) {
   logfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  log_line("main: starting\n"); /* first write of the process: not in a window */
   pthread_t a, b;
   if (pthread_create(&a, NULL, transfer, NULL) != 0) return 2;
   if (pthread_create(&b, NULL, auditor, NULL) != 0) return 2;

@@ -51,6 +51,7 @@ static void *consumer(void *arg) {
 
 int main(void) {
   logfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  log_line("main: starting\n"); /* first write of the process: not in a window */
   pthread_t t;
   if (pthread_create(&t, NULL, consumer, NULL) != 0) return 2;
   data = 42;

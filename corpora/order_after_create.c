@@ -1,8 +1,8 @@
 /* ravel corpus: order_after_create (bug class: order-violation, granularity: syscall)
  *
  * main starts a worker and only afterwards fills in the configuration the worker
- * reads, with a log write in between. The worker normally needs far longer to start
- * than main needs for one write, so natively it almost always sees the config.
+ * reads, with a log write in between. Natively it fails only when the OS runs the new
+ * thread before main gets through that one write.
  *
  * Triggering interleaving: main is preempted at any syscall after the clone of
  * pthread_create and before `cfg = &the_config` (the rt_sigprocmask that ends

@@ -6,11 +6,12 @@
  * thread order, no preemption in the middle of a thread: if the override thread runs
  * entirely before the loader's store, the default clobbers the override.
  *
- * Triggering interleaving: the loader is created but not scheduled (or runs only as far
- * as its write()); the override thread runs to completion; then the loader stores 100.
+ * Triggering interleaving: the loader is created but not scheduled (it is held at its
+ * thread start, or at the rt_sigprocmask glibc's start_thread makes before calling
+ * load_defaults); the override thread runs to completion; then the loader stores 100.
  * Under PCT with depth 1 (strict priorities, no change point) this happens whenever the
  * loader has the lowest priority of the three threads: probability 1/3.
- * Natively the loader starts first and has less to do, so it nearly always stores first.
+ * Natively it fails only when the OS starts the second thread before the first one.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -30,9 +31,9 @@ __attribute__((noreturn)) static void bug(const char *what) {
 
 static void *load_defaults(void *arg) {
   (void)arg;
-  ssize_t r = write(logfd, "loading defaults\n", 17);
-  (void)r;
   timeout_ms = 100;
+  ssize_t r = write(logfd, "defaults loaded\n", 16);
+  (void)r;
   return NULL;
 }
 
@@ -49,6 +50,8 @@ static void *apply_override(void *arg) {
 
 int main(void) {
   logfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ssize_t started = write(logfd, "main: starting\n", 15); /* first write: not in a window */
+  (void)started;
   pthread_t loader, override;
   if (pthread_create(&loader, NULL, load_defaults, NULL) != 0) return 2;
   if (pthread_create(&override, NULL, apply_override, NULL) != 0) return 2;

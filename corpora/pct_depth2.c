@@ -51,6 +51,8 @@ static void *reader(void *arg) {
 
 int main(void) {
   logfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ssize_t started = write(logfd, "main: starting\n", 15); /* first write: not in a window */
+  (void)started;
   pthread_t u, r;
   if (pthread_create(&u, NULL, updater, NULL) != 0) return 2;
   if (pthread_create(&r, NULL, reader, NULL) != 0) return 2;

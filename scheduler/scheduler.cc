@@ -72,6 +72,12 @@ void Scheduler::Step(Thread& t, int64_t nr, PointKind kind) {
   WakeExpired();  // virtual time passes with every step
 }
 
+uint64_t Scheduler::ChoiceStep(size_t runnable) {
+  // Strategies count only points where there is a choice: a single-threaded stretch (the
+  // dynamic loader, a program's start) is no place for a PCT change point.
+  return runnable > 1 ? choices_++ : choices_;
+}
+
 void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   if (options_.log_decisions) LOG(INFO) << "switch T" << running_ << " -> T" << id << " (" << reason << ")";
   running_ = id;
@@ -98,6 +104,7 @@ bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
 bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
   std::vector<ThreadId> runnable = Runnable();
   SchedulingPoint point = given;
+  point.step = ChoiceStep(runnable.size());
   if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
   ThreadId chosen = strategy_.Pick(point, runnable);
   if (chosen == last_picked_) {
@@ -117,7 +124,9 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
   while (true) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) {
-      GiveBaton(strategy_.Pick(point, runnable), "hand-off");
+      SchedulingPoint at = point;
+      at.step = ChoiceStep(runnable.size());
+      GiveBaton(strategy_.Pick(at, runnable), "hand-off");
       return;
     }
     if (ProbeFdWaiters()) continue;

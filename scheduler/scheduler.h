@@ -75,6 +75,8 @@ class Scheduler : public Tool {
   void OnTick(Control& control) override;
 
   uint64_t steps() const { return steps_; }
+  // Points where more than one thread could run: what strategies count as steps (PCT's k).
+  uint64_t choices() const { return choices_; }
   int threads_created() const { return next_id_; }
   uint64_t fingerprint() const;
   bool deadlocked() const { return deadlocked_; }
@@ -116,6 +118,7 @@ class Scheduler : public Tool {
   bool WaitForBaton(Guest& guest, Thread& t);
   void GiveBaton(ThreadId id, const char* reason);
   std::vector<ThreadId> Runnable() const;
+  uint64_t ChoiceStep(size_t runnable);
   void ReportDeadlock();
   void Mix(uint64_t value);
 
@@ -152,6 +155,7 @@ class Scheduler : public Tool {
   ThreadId running_ = kNoThread;
   ThreadId next_id_ = 0;
   uint64_t steps_ = 0;
+  uint64_t choices_ = 0;
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
