@@ -316,6 +316,24 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return Getrandom(guest, call);
     case SYS_sched_yield:
       return 0;
+    case SYS_exit_group: {
+      // The whole process ends here. Its threads' exit events arrive in whatever order the
+      // kernel delivers them, so the scheduler settles everything now, in id order.
+      for (auto& [id, other] : threads_) {
+        if (other.pid != t.pid || other.state == State::kExited) continue;
+        other.state = State::kExited;
+        other.block = Block::kNone;
+        other.clear_child_tid = 0;
+        strategy_.OnThreadExited(id);
+      }
+      exiting_.insert(t.pid);
+      SchedulingPoint exit_point;
+      exit_point.step = steps_;
+      exit_point.current = t.id;
+      exit_point.kind = PointKind::kThreadExit;
+      HandOff(exit_point);
+      return guest.TailInject(call);
+    }
     case SYS_set_tid_address:
       t.clear_child_tid = call.args[0];
       return guest.TailInject(call);
