@@ -5,3 +5,4 @@ set -eu
 BUILD_DIR=${1:-build}
 cd "$(dirname "$0")/.."
 python3 bench/intercept_bench.py "$BUILD_DIR" --markdown
+python3 bench/twins_bench.py "$BUILD_DIR" --markdown

@@ -120,6 +120,8 @@ constexpr Finding kFindings[] = {
     {"pct_depth1", 21, 3},
     {"pct_depth2", 21, 21},
     {"if_not_while", 30, 1000},
+    {"lost_wakeup", 8, 2},
+    {"pct_depth3", 21, 920},
     {"gtest_flaky_sound:FlakySuite.Flaky", 28, 91},
 };
 
