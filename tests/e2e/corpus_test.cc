@@ -1,7 +1,7 @@
 // The corpus under `ravel run`: correct twins never fail, and each syscall-granularity bug
-// is found by PCT. The seeds below were found by searching seeds 1..1000 with PCT
-// (depth 3, k = the program's choice points); each must still find its bug, and the
-// same seed must fail the same way twice (same fingerprint).
+// is found by PCT. The seeds below are the first that found each bug when searching seeds
+// 1..1000 with PCT (depth 3, --pct-steps k near the program's choice points); each must
+// still find its bug, and the same seed must fail the same way twice (same fingerprint).
 #include <fstream>
 #include <map>
 #include <regex>
@@ -122,6 +122,7 @@ constexpr Finding kFindings[] = {
     {"if_not_while", 30, 1000},
     {"lost_wakeup", 8, 2},
     {"pct_depth3", 21, 920},
+    {"deep_preemption", 60, 105},
     {"gtest_flaky_sound:FlakySuite.Flaky", 28, 91},
 };
 
