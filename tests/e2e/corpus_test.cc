@@ -124,7 +124,17 @@ constexpr Finding kFindings[] = {
     {"pct_depth3", 21, 920},
     {"deep_preemption", 60, 105},
     {"gtest_flaky_sound:FlakySuite.Flaky", 28, 91},
+    {"gtest_flaky_sound", 40, 2},
 };
+
+TEST(Corpus, EverySyscallGranularityBugHasAFinding) {
+  for (const Program& p : Manifest()) {
+    if (p.expected == "pass" || p.granularity != "syscall") continue;
+    bool found = false;
+    for (const Finding& f : kFindings) found |= p.name == f.name;
+    EXPECT_TRUE(found) << p.name << " has no pinned PCT finding";
+  }
+}
 
 class Bug : public ::testing::TestWithParam<Finding> {};
 
