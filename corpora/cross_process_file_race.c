@@ -2,12 +2,12 @@
  *
  * A counter lives in a temp file (mkstemp under /tmp). The parent and a forked child each
  * increment it by read-modify-write: open, pread, pwrite, close. Nothing serialises the
- * two processes, so one increment can be lost. The child first writes a few log lines
- * (startup work), so natively the parent's increment is usually long finished.
+ * two processes, so one increment can be lost. Natively the two increments rarely
+ * overlap: a fork takes far longer than an increment.
  *
  * Triggering interleaving: the parent opens the file, preads "0" and is preempted at its
- * pwrite(); the child runs its log writes and its whole increment (reads "0", writes
- * "1") and exits; the parent resumes and writes "1". After waitpid the counter is 1.
+ * pwrite(); the child runs its whole increment (open, pread "0", pwrite "1", close) and
+ * exits; the parent resumes and writes "1". After waitpid the counter is 1.
  * (Symmetrically: the child preempted at its pwrite while the parent increments.)
  * Fixed twin: cross_process_file_race_fixed.c.
  */
@@ -54,11 +54,6 @@ int main(void) {
   pid_t pid = fork();
   if (pid < 0) bug("fork failed");
   if (pid == 0) {
-    int logfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    for (int i = 0; i < 20; i++) {
-      ssize_t r = write(logfd, "child: warming up\n", 18);
-      (void)r;
-    }
     increment();
     _exit(0);
   }

@@ -15,6 +15,11 @@
 namespace ravel {
 namespace {
 
+// A suspected deadlock is reported after this many quiet ticks (50 ms each): long enough
+// for an event the scheduler does not model (a child's start, a stop) to arrive on a
+// loaded machine, short enough not to be noticed.
+constexpr int kDeadlockConfirmTicks = 5;
+
 // Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
 constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
 
@@ -271,7 +276,7 @@ void Scheduler::OnTick(Control& control) {
     HandOff(point);
     return;
   }
-  if (running_ == kNoThread && suspect_deadlock_ && ++idle_ticks_ >= 2) {
+  if (running_ == kNoThread && suspect_deadlock_ && ++idle_ticks_ >= kDeadlockConfirmTicks) {
     suspect_deadlock_ = false;
     ReportDeadlock();
   }
