@@ -35,20 +35,7 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   tracer_options.disable_aslr = true;  // addresses are inputs too
   Tracer tracer(scheduler, tracer_options);
   absl::StatusOr<RunResult> result = tracer.Run(command);
-  if (!result.ok()) {
-    const absl::Status& s = result.status();
-    fprintf(stderr, "ravel: %s\n", std::string(s.message()).c_str());
-    return absl::IsNotFound(s) || absl::IsPermissionDenied(s) ? ExitCodeForSpawnError(s) : kExitUsage;
-  }
-  if (result->interrupted_by != 0) {
-    fprintf(stderr, "ravel: interrupted by %s; the guest was killed\n",
-            std::string(SignalName(result->interrupted_by)).c_str());
-    return result->ExitCode();
-  }
-  if (result->exec_errno != 0) {
-    fprintf(stderr, "ravel: cannot execute %s: %s\n", command[0].c_str(), strerror(result->exec_errno));
-    return result->exec_errno == ENOENT ? 127 : 126;
-  }
+  if (std::optional<int> code = ReportUnfinishedRun(result, command)) return *code;
 
   std::string outcome;
   int exit_code = result->ExitCode();

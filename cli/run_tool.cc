@@ -17,10 +17,8 @@ int UsageError(const std::string& message) {
   return kExitUsage;
 }
 
-int RunUnderTool(Tool& tool, const std::vector<std::string>& command, const TracerOptions& options) {
-  if (command.empty()) return UsageError("no command given (put it after --, e.g. ravel strace -- ls)");
-  Tracer tracer(tool, options);
-  absl::StatusOr<RunResult> result = tracer.Run(command);
+std::optional<int> ReportUnfinishedRun(const absl::StatusOr<RunResult>& result,
+                                       const std::vector<std::string>& command) {
   if (!result.ok()) {
     const absl::Status& s = result.status();
     if (absl::IsNotFound(s) || absl::IsPermissionDenied(s)) {
@@ -39,6 +37,14 @@ int RunUnderTool(Tool& tool, const std::vector<std::string>& command, const Trac
     fprintf(stderr, "ravel: cannot execute %s: %s\n", command[0].c_str(), strerror(result->exec_errno));
     return result->exec_errno == ENOENT ? 127 : 126;
   }
+  return std::nullopt;
+}
+
+int RunUnderTool(Tool& tool, const std::vector<std::string>& command, const TracerOptions& options) {
+  if (command.empty()) return UsageError("no command given (put it after --, e.g. ravel strace -- ls)");
+  Tracer tracer(tool, options);
+  absl::StatusOr<RunResult> result = tracer.Run(command);
+  if (std::optional<int> code = ReportUnfinishedRun(result, command)) return *code;
   int status = result->main_status;
   if (WIFSIGNALED(status)) {
     fprintf(stderr, "ravel: %s killed by %s%s\n", command[0].c_str(),

@@ -7,8 +7,11 @@
 #ifndef RAVEL_CLI_RUN_TOOL_H_
 #define RAVEL_CLI_RUN_TOOL_H_
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "intercept/tool.h"
 #include "intercept/tracer.h"
@@ -24,6 +27,12 @@ int RunUnderTool(Tool& tool, const std::vector<std::string>& command,
 
 // Prints "ravel: <message>" on stderr and returns kExitUsage.
 int UsageError(const std::string& message);
+
+// The outcomes every command reports the same way: the command could not be started,
+// ravel was interrupted, or exec failed. Prints the one-line message and returns the exit
+// code; nullopt when the run went its course and the command reports it.
+std::optional<int> ReportUnfinishedRun(const absl::StatusOr<RunResult>& result,
+                                       const std::vector<std::string>& command);
 
 }  // namespace ravel
 

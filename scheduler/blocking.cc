@@ -28,17 +28,10 @@ bool Scheduler::FdReady(pid_t pid, int fd, short events) {
 
 SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events) {
   while (!FdReady(t.pid, fd, events)) {
-    t.state = State::kBlocked;
-    t.block = Block::kFd;
     t.fd = fd;
     t.fd_events = events;
     t.wake_result = 0;
-    SchedulingPoint point;
-    point.step = steps_;
-    point.current = t.id;
-    point.syscall_nr = call.nr;
-    HandOff(point);
-    if (!WaitForBaton(guest, t)) return 0;
+    if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     if (t.wake_result == 1) {
       // Nothing else can run: the call waits for the outside world in the kernel.
       t.wake_result = 0;
@@ -79,14 +72,7 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
       Mix(static_cast<uint64_t>(*r > 0 ? 1 : *r));  // a pid varies between runs: not mixed
       return *r;
     }
-    t.state = State::kBlocked;
-    t.block = Block::kChild;
-    SchedulingPoint point;
-    point.step = steps_;
-    point.current = t.id;
-    point.syscall_nr = call.nr;
-    HandOff(point);
-    if (!WaitForBaton(guest, t)) return 0;
+    if (!BlockAndWait(guest, t, Block::kChild, call.nr)) return 0;
   }
 }
 

@@ -96,16 +96,8 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
     deadline = ns;
   }
   if (deadline <= now_ns_) return 0;
-  t.state = State::kBlocked;
-  t.block = Block::kSleep;
   t.deadline_ns = deadline;
-  SchedulingPoint point;
-  point.step = steps_;
-  point.current = t.id;
-  point.kind = PointKind::kSyscall;
-  point.syscall_nr = call.nr;
-  HandOff(point);
-  if (!WaitForBaton(guest, t)) return 0;
+  BlockAndWait(guest, t, Block::kSleep, call.nr);
   return 0;
 }
 

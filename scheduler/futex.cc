@@ -93,19 +93,11 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         }
         if (*deadline <= now_ns_) return -ETIMEDOUT;
       }
-      t.state = State::kBlocked;
-      t.block = Block::kFutex;
       t.futex_addr = addr;
       t.futex_bitset = bitset;
       t.wait_seq = wait_seq_++;
       t.deadline_ns = deadline;
-      SchedulingPoint point;
-      point.step = steps_;
-      point.current = t.id;
-      point.kind = PointKind::kSync;
-      point.syscall_nr = call.nr;
-      HandOff(point);
-      if (!WaitForBaton(guest, t)) return 0;
+      if (!BlockAndWait(guest, t, Block::kFutex, call.nr, PointKind::kSync)) return 0;
       Mix(static_cast<uint64_t>(t.wake_result));
       return t.wake_result;
     }

@@ -106,6 +106,18 @@ bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
   return true;
 }
 
+bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, PointKind kind) {
+  t.state = State::kBlocked;
+  t.block = why;
+  SchedulingPoint point;
+  point.step = steps_;
+  point.current = t.id;
+  point.kind = kind;
+  point.syscall_nr = nr;
+  HandOff(point);
+  return WaitForBaton(guest, t);
+}
+
 bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
   std::vector<ThreadId> runnable = Runnable();
   SchedulingPoint point = given;

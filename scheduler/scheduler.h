@@ -116,6 +116,9 @@ class Scheduler : public Tool {
   void HandOff(const SchedulingPoint& point);
   // Park `t` (blocked or runnable) until the baton comes back to it. False if it vanished.
   bool WaitForBaton(Guest& guest, Thread& t);
+  // `t` (running) stops at a call of `nr` for `why` (its wait details already set): hand
+  // the baton on and wait for it back. False if the thread vanished meanwhile.
+  bool BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, PointKind kind = PointKind::kSyscall);
   void GiveBaton(ThreadId id, const char* reason);
   std::vector<ThreadId> Runnable() const;
   uint64_t ChoiceStep(size_t runnable);
