@@ -58,7 +58,9 @@ void ExpectDeterministic(const std::vector<std::string>& command, const std::str
       first_out = out.out;
     } else {
       ASSERT_EQ(s.fingerprint, first_fp) << "run " << i << " diverged";
-      if (same_output) ASSERT_EQ(out.out, first_out);
+      if (same_output) {
+        ASSERT_EQ(out.out, first_out);
+      }
     }
   }
 }
