@@ -4,6 +4,8 @@ BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+# The unit-test binaries (label "unit"), all that test-asan builds and runs.
+UNIT_TESTS := intercept_test syscalls_test strategies_test
 
 .PHONY: all bootstrap build demo test test-asan bench clean
 
@@ -26,7 +28,7 @@ test: build
 
 test-asan: bootstrap
 	cmake -S . -B $(ASAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DRAVEL_SANITIZE=ON
-	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target $(UNIT_TESTS)
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) --timeout 600 -L unit
 
 bench: build
