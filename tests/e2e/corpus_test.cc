@@ -136,6 +136,8 @@ TEST(Corpus, EverySyscallGranularityBugHasAFinding) {
   }
 }
 
+void PrintTo(const Finding& f, std::ostream* os) { *os << f.name << " k=" << f.k << " seed=" << f.seed; }
+
 class Bug : public ::testing::TestWithParam<Finding> {};
 
 TEST_P(Bug, FoundByPctAndReproducedBySeed) {
