@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <cinttypes>
 #include <cstdio>
 #include <fstream>
 
@@ -60,8 +61,8 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     outcome = "pass";
   }
   std::string fingerprint = absl::StrFormat("%016x", scheduler.fingerprint());
-  fprintf(stderr, "ravel: %s steps=%d threads=%d fingerprint=%s seed=%d strategy=%s\n", outcome.c_str(),
-          scheduler.steps(), scheduler.threads_created(), fingerprint.c_str(), options.seed,
+  fprintf(stderr, "ravel: %s steps=%" PRIu64 " threads=%d fingerprint=%s seed=%" PRIu64 " strategy=%s\n",
+          outcome.c_str(), scheduler.steps(), scheduler.threads_created(), fingerprint.c_str(), options.seed,
           std::string((*strategy)->name()).c_str());
   if (!options.json_path.empty()) {
     nlohmann::json j;

@@ -69,7 +69,11 @@ absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers&
     int status = 0;
     pid_t r = waitpid(t.tid, &status, __WALL);
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        // ravel is interrupted: the guest dies, and this wait ends with it.
+        if (InterruptRequested()) kill(t.process->pid, SIGKILL);
+        continue;
+      }
       return ErrnoStatus("waitpid", t.tid, errno);
     }
     if (!WIFSTOPPED(status)) {

@@ -231,8 +231,11 @@ void TracerCore::FinishSyscall(ThreadRecord& t, const SyscallResult& result) {
       return;
     }
   }
-  Resume(t, PTRACE_CONT, 0);
+  // Signals held back during the handler are queued before the thread moves, so they are
+  // delivered on this very return: a call that ended with a restart code is restarted or
+  // fails with EINTR exactly as the kernel decides.
   RedeliverStashed(t);
+  Resume(t, PTRACE_CONT, 0);
 }
 
 void TracerCore::FinishSignal(ThreadRecord& t, int signo) {

@@ -155,6 +155,9 @@ class Tool {
   virtual void OnThreadExit(Guest& guest, int status) {}
   // A process is gone; `status` is its wait status.
   virtual void OnProcessExit(pid_t pid, int status) {}
+  // Job control: the thread entered a group-stop (SIGSTOP, SIGTSTP, ...: `stopped`), or
+  // left it on SIGCONT (!`stopped`). While stopped it runs no code.
+  virtual void OnJobControl(Guest& guest, bool stopped) {}
   // A successful exec: the new image is mapped, nothing of it has run yet.
   virtual void OnPostExec(Guest& guest) {}
   // The exec'd image reached its entry point (subscription().program_entry): the dynamic

@@ -1,7 +1,9 @@
 // The event loop: one waitpid(-1, __WALL) at a time, dispatched by stop kind.
 #include "intercept/tracer.h"
 
+#include <dirent.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -18,7 +20,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "base/logging.h"
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
 #include "intercept/seccomp_filter.h"
@@ -110,11 +111,16 @@ class SignalScope {
   struct sigaction old_[NSIG] {};
 };
 
+// The kernel's internal "interrupted, restart me" results (-ERESTARTSYS and friends).
+bool IsRestartCode(int64_t r) { return r == -512 || r == -513 || r == -514 || r == -516; }
+
 bool IsStopSignal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 }  // namespace
+
+bool InterruptRequested() { return g_interrupt != 0; }
 
 std::string Describe(const ThreadRecord& t) { return absl::StrCat("tid ", t.tid); }
 
@@ -232,6 +238,36 @@ void TracerCore::RemoveThread(ThreadRecord& t) {
 void TracerCore::KillAll() {
   killing_ = true;
   for (const auto& [pid, process] : processes_) kill(pid, SIGKILL);
+  // Children ravel does not trace (should the ptrace link to one ever be lost) are still
+  // its children, being the subreaper: without this the loop would wait for them forever.
+  KillUntracedChildren();
+}
+
+void TracerCore::KillUntracedChildren() {
+  const pid_t self = getpid();
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return;
+  while (dirent* entry = readdir(proc)) {
+    char* end = nullptr;
+    long pid = strtol(entry->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || processes_.contains(static_cast<pid_t>(pid))) continue;
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buf[n] = '\0';
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses; the last ')' ends it.
+    const char* close_paren = strrchr(buf, ')');
+    char state;
+    int ppid;
+    if (close_paren != nullptr && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+    }
+  }
+  closedir(proc);
 }
 
 void TracerCore::Resume(ThreadRecord& t, int request, int signo) {
@@ -350,8 +386,18 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
     case PTRACE_EVENT_STOP:
       if (IsStopSignal(sig)) {
         // Group-stop: stay stopped as job control wants, but keep getting events.
+        if (!t.group_stopped) {
+          t.group_stopped = true;
+          Guest guest(*this, t);
+          tool_.OnJobControl(guest, true);
+        }
         ptrace(PTRACE_LISTEN, t.tid, nullptr, nullptr);
       } else {
+        if (t.group_stopped) {
+          t.group_stopped = false;
+          Guest guest(*this, t);
+          tool_.OnJobControl(guest, false);
+        }
         ResumeAfterEvent(t);
       }
       return;
@@ -507,6 +553,18 @@ void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
   }
   if (t.wait != Wait::kNone) {
     // A handler is injecting: keep the signal for later, let the injection finish.
+    if (t.wait == Wait::kTrap) {
+      // The injected call was interrupted (a blocking call the signal is meant to end).
+      // With the signal held back the kernel would restart it, and it might block for
+      // good; instead it returns its restart code to the handler, and the guest gets the
+      // kernel's restart-or-EINTR treatment when the signal is delivered after the handler.
+      Registers regs;
+      if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) == 0 && regs.ip() == trampoline::kSyscallReturn &&
+          regs.syscall_nr() >= 0 && IsRestartCode(regs.result())) {
+        regs.raw().orig_rax = static_cast<uint64_t>(-1);
+        ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
+      }
+    }
     t.stashed.push_back(info);
     ResumeAfterEvent(t, 0);
     return;

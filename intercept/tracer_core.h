@@ -63,6 +63,7 @@ struct ThreadRecord {
   bool started = false;           // OnThreadStart delivered
   bool awaiting_first_stop = false;  // new clone child: its PTRACE_EVENT_STOP is still due
   bool exiting = false;           // PTRACE_EVENT_EXIT seen
+  bool group_stopped = false;     // in a group-stop (job control), reported to the tool
   bool vanished = false;          // gone while a handler waited for it
 
   // Handler state.
@@ -137,6 +138,7 @@ class TracerCore : public Control {
   ProcessRecord& AddProcess(pid_t pid);
   void RemoveThread(ThreadRecord& t);
   void KillAll();
+  void KillUntracedChildren();
   // Resumes a thread stopped at an event while its handler (if any) keeps waiting.
   void ResumeAfterEvent(ThreadRecord& t, int signo = 0);
   void Resume(ThreadRecord& t, int request, int signo);
@@ -187,6 +189,9 @@ class TracerCore : public Control {
 
 // For status messages: "tid 123".
 std::string Describe(const ThreadRecord& t);
+
+// ravel received SIGINT, SIGTERM or SIGHUP during the current run.
+bool InterruptRequested();
 
 }  // namespace ravel::internal
 

@@ -30,6 +30,7 @@ void BuildTrampolineCode(uint8_t* code) {
   code[0] = 0x0f;                 // syscall
   code[1] = 0x05;
   code[2] = 0xcc;                 // int3: the tracer regains control after an injection
+  memset(code + (kZeroTimeout - kBase), 0, 16);  // a zero timespec/timeval for tools
   for (int i = 0; i < kMaxStubs; ++i) {
     uint64_t stub = StubSyscall(i);
     uint8_t* c = code + (stub - kBase);

@@ -8,6 +8,8 @@
 //   kBase + 0                      syscall ; int3        <- injected syscalls run here; the
 //                                                           filter always allows a syscall
 //                                                           whose return address is kBase+2
+//   kBase + 16                     16 zero bytes: a zero timespec or timeval a tool can
+//                                                           pass to an injected call (read-only)
 //   kBase + kStubsOffset + 32*i    syscall               <- only reached when the kernel
 //                                                           rewinds a restarted call (traced
 //                                                           if subscribed, else just run)
@@ -43,6 +45,7 @@ inline constexpr uint64_t kCodeSize = 64 * 1024;
 inline constexpr uint64_t kDataSize = 64 * 1024;
 inline constexpr uint64_t kSyscallSite = kBase;          // syscall; int3
 inline constexpr uint64_t kSyscallReturn = kBase + 2;    // rip seen by seccomp / after the call
+inline constexpr uint64_t kZeroTimeout = kBase + 16;
 inline constexpr uint64_t kStubsOffset = 64;
 inline constexpr uint64_t kStubSize = 32;
 inline constexpr uint64_t kSlotSize = 32;

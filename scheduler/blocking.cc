@@ -1,56 +1,331 @@
 // Calls that may block: probed first where the scheduler can tell (fds, children), so a
 // thread only waits when it really would, and never while holding the baton; everything
 // else runs in the kernel with the baton handed on.
+//
+// Signals: a thread blocked in the scheduler (futex, sleep, fd, child) is not in the
+// kernel, so a signal sent to it would wait until it runs again. After every call that
+// sends a signal, when a child ends (SIGCHLD), and before time jumps or a deadlock is
+// declared, the scheduler looks at each blocked thread's pending signals (/proc status) and
+// wakes the ones that have a signal to take: emulated waits return EINTR, fd and child
+// waits run their call in the kernel, which sees the signal and returns or restarts exactly
+// as it would natively.
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "intercept/trampoline.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
+namespace {
 
-bool Scheduler::FdReady(pid_t pid, int fd, short events) {
-  // A duplicate of the guest's fd in the tracer, polled with timeout 0: the guest's own
-  // fd is untouched and nothing is consumed.
+constexpr uint64_t kNsPerSec = 1000000000ull;
+// More fds than this in one poll/select: the call runs in the kernel unmodelled.
+constexpr uint64_t kMaxWaitFds = 4096;
+
+struct SignalState {
+  uint64_t pending = 0;         // to this thread
+  uint64_t shared_pending = 0;  // to its process
+  uint64_t blocked = 0;
+  uint64_t ignored = 0;
+  uint64_t caught = 0;
+};
+
+constexpr uint64_t Bit(int sig) { return 1ull << (sig - 1); }
+// Signals whose default action is to do nothing: unless caught, they interrupt no call.
+constexpr uint64_t kIgnoredByDefault = Bit(SIGCHLD) | Bit(SIGURG) | Bit(SIGWINCH) | Bit(SIGCONT);
+
+bool ReadSignalState(pid_t pid, pid_t tid, SignalState* out) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return false;
+  char line[256];
+  int seen = 0;
+  while (fgets(line, sizeof(line), f) != nullptr && seen < 5) {
+    if (sscanf(line, "SigPnd: %" SCNx64, &out->pending) == 1 ||
+        sscanf(line, "ShdPnd: %" SCNx64, &out->shared_pending) == 1 ||
+        sscanf(line, "SigBlk: %" SCNx64, &out->blocked) == 1 ||
+        sscanf(line, "SigIgn: %" SCNx64, &out->ignored) == 1 ||
+        sscanf(line, "SigCgt: %" SCNx64, &out->caught) == 1) {
+      ++seen;
+    }
+  }
+  fclose(f);
+  return seen == 5;
+}
+
+// SIGKILL and SIGSTOP cannot be blocked.
+constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+
+// How one of the poll family names its fds and its timeout.
+struct WaitCall {
+  enum class Timeout { kIntMs, kTimespec, kTimeval };
+  Timeout timeout_kind = Timeout::kIntMs;
+  int timeout_arg = 0;                    // which argument holds the timeout
+  std::optional<uint64_t> timeout_ns;     // nullopt: wait forever
+  bool writes_back = false;               // the kernel stores the time left (select family, ppoll)
+  std::vector<pollfd> fds;
+  std::optional<uint64_t> sigmask;        // the mask while waiting (ppoll, pselect6, epoll_pwait*)
+  // select's fd sets are in-out: a probe that finds nothing clears them, so each probe
+  // starts from the caller's sets again.
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> in_out;
+};
+
+bool ReadTimespec(GuestMemory& mem, uint64_t addr, bool timeval, std::optional<uint64_t>* out, bool* invalid) {
+  if (addr == 0) {
+    out->reset();
+    return true;
+  }
+  int64_t pair[2];
+  if (!mem.ReadExact(addr, pair, sizeof(pair)).ok()) return false;
+  const int64_t unit = timeval ? 1000 : 1;
+  const int64_t limit = timeval ? 1000000 : static_cast<int64_t>(kNsPerSec);
+  if (pair[0] < 0 || pair[1] < 0 || pair[1] >= limit) {
+    *invalid = true;
+    return true;
+  }
+  *out = static_cast<uint64_t>(pair[0]) * kNsPerSec + static_cast<uint64_t>(pair[1] * unit);
+  return true;
+}
+
+// Decodes the call; false when it cannot be modelled (it then runs in the kernel).
+bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* invalid) {
+  auto read_sigmask = [&](uint64_t addr) {
+    uint64_t mask;
+    if (addr != 0 && mem.ReadExact(addr, &mask, sizeof(mask)).ok()) w->sigmask = mask;
+  };
+  auto ms_timeout = [&](int64_t ms) {
+    if (static_cast<int32_t>(ms) >= 0) w->timeout_ns = static_cast<uint64_t>(static_cast<int32_t>(ms)) * 1000000ull;
+  };
+  switch (call.nr) {
+    case SYS_poll:
+    case SYS_ppoll: {
+      uint64_t n = call.args[1];
+      if (n > kMaxWaitFds) return false;
+      w->fds.resize(n);
+      if (n > 0 && !mem.ReadExact(call.args[0], w->fds.data(), n * sizeof(pollfd)).ok()) return false;
+      if (call.nr == SYS_poll) {
+        w->timeout_arg = 2;
+        ms_timeout(static_cast<int64_t>(call.args[2]));
+      } else {
+        w->timeout_kind = WaitCall::Timeout::kTimespec;
+        w->timeout_arg = 2;
+        w->writes_back = true;
+        if (!ReadTimespec(mem, call.args[2], false, &w->timeout_ns, invalid)) return false;
+        read_sigmask(call.args[3]);
+      }
+      // Negative fds are ignored by the kernel; POLLERR/POLLHUP are always reported.
+      std::vector<pollfd> used;
+      for (const pollfd& p : w->fds) {
+        if (p.fd >= 0) used.push_back(pollfd{p.fd, static_cast<short>(p.events | POLLERR | POLLHUP), 0});
+      }
+      w->fds = std::move(used);
+      return true;
+    }
+    case SYS_select:
+    case SYS_pselect6: {
+      int64_t n = static_cast<int32_t>(call.args[0]);
+      if (n < 0 || n > static_cast<int64_t>(kMaxWaitFds)) return false;
+      const size_t bytes = static_cast<size_t>((n + 63) / 64 * 8);
+      const short events[3] = {POLLIN, POLLOUT, POLLPRI};
+      for (int set = 0; set < 3; ++set) {
+        if (call.args[1 + set] == 0 || bytes == 0) continue;
+        std::vector<uint8_t> bits(bytes);
+        if (!mem.ReadExact(call.args[1 + set], bits.data(), bytes).ok()) return false;
+        w->in_out.emplace_back(call.args[1 + set], bits);
+        for (int fd = 0; fd < n; ++fd) {
+          if (bits[static_cast<size_t>(fd / 8)] & (1u << (fd % 8))) {
+            w->fds.push_back(pollfd{fd, static_cast<short>(events[set] | POLLERR | POLLHUP), 0});
+          }
+        }
+      }
+      w->timeout_arg = 4;
+      w->writes_back = true;
+      if (call.nr == SYS_select) {
+        w->timeout_kind = WaitCall::Timeout::kTimeval;
+        if (!ReadTimespec(mem, call.args[4], true, &w->timeout_ns, invalid)) return false;
+      } else {
+        w->timeout_kind = WaitCall::Timeout::kTimespec;
+        if (!ReadTimespec(mem, call.args[4], false, &w->timeout_ns, invalid)) return false;
+        uint64_t sigdata[2] = {0, 0};  // { const sigset_t *ss; size_t ss_len; }
+        if (call.args[5] != 0 && mem.ReadExact(call.args[5], sigdata, sizeof(sigdata)).ok()) read_sigmask(sigdata[0]);
+      }
+      return true;
+    }
+    case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2:
+      // An epoll fd polls readable when any of its events is ready.
+      w->fds.push_back(pollfd{static_cast<int>(call.args[0]), POLLIN, 0});
+      w->timeout_arg = 3;
+      if (call.nr == SYS_epoll_pwait2) {
+        w->timeout_kind = WaitCall::Timeout::kTimespec;
+        if (!ReadTimespec(mem, call.args[3], false, &w->timeout_ns, invalid)) return false;
+      } else {
+        ms_timeout(static_cast<int64_t>(call.args[3]));
+      }
+      if (call.nr != SYS_epoll_wait) read_sigmask(call.args[4]);
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool Scheduler::FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
+  // Duplicates of the guest's fds in the tracer, polled with timeout 0: the guest's own
+  // fds are untouched and nothing is consumed.
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) return true;
-  int local = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  std::vector<pollfd> local;
+  bool ready = false;
+  for (const pollfd& p : fds) {
+    int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, p.fd, 0));
+    if (dup < 0) {
+      ready = true;  // a bad fd: the call fails or reports POLLNVAL at once
+      break;
+    }
+    local.push_back(pollfd{dup, p.events, 0});
+  }
   close(pidfd);
-  if (local < 0) return true;  // bad fd: let the call fail as it would
-  pollfd p{local, events, 0};
-  int r = poll(&p, 1, 0);
-  close(local);
-  return r != 0;  // ready, error or hang-up: the call will not block
+  if (!ready && !local.empty()) ready = poll(local.data(), local.size(), 0) != 0;
+  for (const pollfd& p : local) close(p.fd);
+  return ready;
 }
 
 SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events) {
-  while (!FdReady(t.pid, fd, events)) {
-    t.fd = fd;
-    t.fd_events = events;
-    t.wake_result = 0;
+  while (true) {
+    std::vector<pollfd> fds = {pollfd{fd, events, 0}};
+    if (FdsReady(t.pid, fds)) break;
+    t.wait_fds = std::move(fds);
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
-    if (t.wake_result == 1) {
-      // Nothing else can run: the call waits for the outside world in the kernel.
-      t.wake_result = 0;
+    // Nothing else can run and only the outside world can feed the fd: the call waits
+    // for it in the kernel. A signal: the kernel returns or restarts the call as usual.
+    if (t.woke == Woke::kExternal || t.woke == Woke::kSignal) return InKernel(guest, t, call);
+  }
+  return guest.TailInject(call);
+}
+
+SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call) {
+  WaitCall w;
+  bool invalid = false;
+  if (!DecodeWaitCall(guest.memory(), call, &w, &invalid) || invalid) {
+    if (invalid) return guest.TailInject(call);  // the kernel reports EINVAL
+    if (warned_.insert(absl::StrCat("wait-", call.nr)).second) {
+      LOG(WARNING) << Syscall(call.nr).name() << " with more than " << kMaxWaitFds
+                   << " fds (or unreadable arguments) is not modelled; it runs in the kernel";
+    }
+    return InKernel(guest, t, call);
+  }
+  const std::optional<uint64_t> deadline =
+      w.timeout_ns.has_value() ? std::optional<uint64_t>(now_ns_ + *w.timeout_ns) : std::nullopt;
+  // The same call with a zero timeout: the kernel's own answer, without waiting.
+  Syscall probe = call;
+  probe.args[w.timeout_arg] = w.timeout_kind == WaitCall::Timeout::kIntMs ? 0 : trampoline::kZeroTimeout;
+  auto write_back_left = [&]() {
+    if (!w.writes_back || call.args[w.timeout_arg] == 0 || !deadline.has_value()) return;
+    uint64_t left = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
+    int64_t pair[2] = {static_cast<int64_t>(left / kNsPerSec), static_cast<int64_t>(left % kNsPerSec)};
+    if (w.timeout_kind == WaitCall::Timeout::kTimeval) pair[1] /= 1000;
+    (void)guest.memory().WriteExact(call.args[w.timeout_arg], pair, sizeof(pair));
+  };
+  for (int spurious = 0;; ++spurious) {
+    if (spurious == 100) {
+      // The tracer's probe keeps saying ready and the call keeps finding nothing: the
+      // model does not fit this case, so the kernel decides.
+      if (warned_.insert(absl::StrCat("spurious-", call.nr)).second) {
+        LOG(WARNING) << Syscall(call.nr).name() << ": readiness probe and the call disagree; it runs in the kernel";
+      }
+      return InKernel(guest, t, call);
+    }
+    for (const auto& [addr, bytes] : w.in_out) {
+      if (!guest.memory().WriteExact(addr, bytes.data(), bytes.size()).ok()) return -EFAULT;
+    }
+    absl::StatusOr<int64_t> r = guest.Inject(probe);
+    if (!r.ok()) return 0;
+    const bool expired = deadline.has_value() && *deadline <= now_ns_;
+    if (*r != 0 || expired) {
+      write_back_left();
+      Mix(static_cast<uint64_t>(*r));
+      return *r;
+    }
+    t.wait_fds = w.fds;
+    t.wait_sigmask = w.sigmask;
+    t.deadline_ns = deadline;
+    bool ok = BlockAndWait(guest, t, Block::kFd, call.nr);
+    t.wait_sigmask.reset();
+    if (!ok) return 0;
+    if (t.woke == Woke::kExternal) return InKernel(guest, t, call);
+    if (t.woke == Woke::kSignal) {
+      // The kernel sees the pending signal: EINTR (or a restart), as natively. In the
+      // kernel, with the baton handed on, in case the signal is taken elsewhere first.
+      for (const auto& [addr, bytes] : w.in_out) (void)guest.memory().WriteExact(addr, bytes.data(), bytes.size());
+      write_back_left();
       return InKernel(guest, t, call);
     }
   }
-  return guest.TailInject(call);
 }
 
 bool Scheduler::ProbeFdWaiters() {
   bool any = false;
   for (auto& [id, t] : threads_) {
-    if (t.state == State::kBlocked && t.block == Block::kFd && FdReady(t.pid, t.fd, t.fd_events)) {
-      t.state = State::kRunnable;
-      t.block = Block::kNone;
+    if (t.state == State::kBlocked && t.block == Block::kFd && FdsReady(t.pid, t.wait_fds)) {
+      Wake(t, Woke::kEvent);
+      Mix(0x72656164790000ull | static_cast<uint64_t>(id));
       any = true;
     }
   }
   return any;
+}
+
+bool Scheduler::WakeSignalled() {
+  bool any = false;
+  absl::flat_hash_set<pid_t> shared_taken;  // processes whose shared signal has a taker
+  for (auto& [id, t] : threads_) {
+    if (t.state == State::kRunnable || t.state == State::kRunning) shared_taken.insert(t.pid);
+  }
+  for (auto& [id, t] : threads_) {
+    if (t.state != State::kBlocked) continue;
+    SignalState s;
+    if (!ReadSignalState(t.pid, t.tid, &s)) continue;
+    const uint64_t blocked = (t.wait_sigmask.has_value() ? *t.wait_sigmask : s.blocked) & ~kUnblockable;
+    // What a pending signal would do to the call: nothing if it is ignored (explicitly,
+    // or by default and not caught); else interrupt it, kill or stop the thread.
+    const uint64_t effective = ~blocked & ~s.ignored & ~(kIgnoredByDefault & ~s.caught);
+    bool take = (s.pending & effective) != 0;
+    // A signal to the process goes to one thread that does not block it: one that can run
+    // takes it anyway; else the lowest blocked one is woken for it.
+    if (!take && (s.shared_pending & effective) != 0 && !shared_taken.contains(t.pid)) {
+      take = true;
+      shared_taken.insert(t.pid);
+    }
+    if (!take) continue;
+    Wake(t, Woke::kSignal);
+    Mix(0x7369676e616c0000ull | static_cast<uint64_t>(id));
+    any = true;
+  }
+  return any;
+}
+
+SyscallResult Scheduler::SendSignal(Guest& guest, Thread& t, const Syscall& call) {
+  absl::StatusOr<int64_t> r = guest.Inject(call);
+  if (!r.ok()) return 0;
+  WakeSignalled();
+  Mix(static_cast<uint64_t>(*r));
+  return *r;
 }
 
 SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call) {
@@ -73,6 +348,7 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
       return *r;
     }
     if (!BlockAndWait(guest, t, Block::kChild, call.nr)) return 0;
+    if (t.woke == Woke::kSignal) return InKernel(guest, t, call);  // EINTR or a restart
   }
 }
 

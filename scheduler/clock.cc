@@ -97,7 +97,20 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
   }
   if (deadline <= now_ns_) return 0;
   t.deadline_ns = deadline;
-  BlockAndWait(guest, t, Block::kSleep, call.nr);
+  if (!BlockAndWait(guest, t, Block::kSleep, call.nr)) return 0;
+  if (t.woke == Woke::kSignal) {
+    // Interrupted by a signal: EINTR, and a relative sleep reports what was left of it.
+    uint64_t left = deadline > now_ns_ ? deadline - now_ns_ : 0;
+    uint64_t rem_addr = call.nr == SYS_nanosleep ? call.args[1] : call.args[3];
+    if (!absolute && rem_addr != 0) {
+      struct timespec rem;
+      rem.tv_sec = static_cast<time_t>(left / kNsPerSec);
+      rem.tv_nsec = static_cast<long>(left % kNsPerSec);
+      (void)guest.memory().WriteExact(rem_addr, &rem, sizeof(rem));
+    }
+    Mix(0x696e747200000000ull);
+    return -EINTR;
+  }
   return 0;
 }
 
@@ -116,25 +129,12 @@ bool Scheduler::WakeExpired() {
   for (auto& [id, t] : threads_) {
     if (t.state == State::kBlocked && t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) {
       t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;
-      t.state = State::kRunnable;
-      t.block = Block::kNone;
-      t.deadline_ns.reset();
+      Wake(t, Woke::kTimeout);
       Mix(0x74696d6500000000ull | static_cast<uint64_t>(id));
       any = true;
     }
   }
   return any;
-}
-
-SyscallResult Scheduler::Getrandom(Guest& guest, const Syscall& call) {
-  size_t len = static_cast<size_t>(std::min<uint64_t>(call.args[1], 1 << 20));
-  std::vector<uint8_t> bytes(len);
-  for (size_t i = 0; i < len; i += 8) {
-    uint64_t r = strategy_.NextU64();
-    memcpy(bytes.data() + i, &r, std::min<size_t>(8, len - i));
-  }
-  if (len > 0 && !guest.memory().WriteExact(call.args[0], bytes.data(), len).ok()) return -EFAULT;
-  return static_cast<int64_t>(len);
 }
 
 void Scheduler::OnPostExec(Guest& guest) {
@@ -155,6 +155,10 @@ void Scheduler::OnPostExec(Guest& guest) {
       t.tid = guest.tid();
       by_tid_[t.tid] = t.id;
     }
+  }
+  // Close-on-exec fds on the random devices are gone now.
+  if (auto it = random_fds_.find(guest.pid()); it != random_fds_.end()) {
+    std::erase_if(it->second, [](const auto& entry) { return entry.second; });
   }
   HideVdsoAndSeedRandom(guest);
 }

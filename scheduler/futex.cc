@@ -1,12 +1,15 @@
 // Futex emulation: waiters park in the scheduler instead of the kernel, so a wait never
 // blocks a thread that holds the baton, and who is woken is the strategy's choice.
-// Keys are (process, address): private futexes, and shared ones within one process.
-// PI futexes go to the kernel (with a one-time warning).
+// Keys follow the kernel's: private futexes by (process, address); shared ones by the
+// mapped object and offset, so processes sharing a mapping meet on one futex. PI futexes
+// and futex_waitv go to the kernel (with a one-time warning).
 #include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cinttypes>
 
 #include "base/logging.h"
 #include "scheduler/scheduler.h"
@@ -16,13 +19,51 @@ namespace {
 
 constexpr uint32_t kMatchAny = FUTEX_BITSET_MATCH_ANY;
 
+// The shared mapping of `pid` that holds `addr`: its device, inode and the offset of
+// `addr` in the object. False for private memory (where a shared futex is keyed like a
+// private one, as the kernel does).
+bool SharedMappingOf(pid_t pid, uint64_t addr, uint64_t* dev, uint64_t* inode, uint64_t* offset) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+  FILE* maps = fopen(path, "re");
+  if (maps == nullptr) return false;
+  char line[4096];
+  bool found = false;
+  while (fgets(line, sizeof(line), maps) != nullptr) {
+    uint64_t start, end, file_offset, ino;
+    unsigned major, minor;
+    char perms[8];
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64, &start, &end, perms,
+               &file_offset, &major, &minor, &ino) != 7) {
+      continue;
+    }
+    if (addr < start || addr >= end) continue;
+    if (perms[3] == 's' && ino != 0) {
+      *dev = (static_cast<uint64_t>(major) << 32) | minor;
+      *inode = ino;
+      *offset = file_offset + (addr - start);
+      found = true;
+    }
+    break;
+  }
+  fclose(maps);
+  return found;
+}
+
 }  // namespace
 
-int Scheduler::WakeFutex(pid_t pid, uint64_t addr, uint32_t bitset, int n) {
+Scheduler::FutexKey Scheduler::KeyOf(Guest& guest, const Thread& t, uint64_t addr, bool shared) {
+  FutexKey key{static_cast<uint64_t>(t.pid), 0, addr};
+  uint64_t dev, inode, offset;
+  if (shared && SharedMappingOf(t.pid, addr, &dev, &inode, &offset)) key = FutexKey{dev, inode, offset};
+  return key;
+}
+
+int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
   if (n <= 0) return 0;
   std::vector<std::pair<uint64_t, ThreadId>> waiters;  // (seq, id): FIFO
   for (const auto& [id, t] : threads_) {
-    if (t.state == State::kBlocked && t.block == Block::kFutex && t.pid == pid && t.futex_addr == addr &&
+    if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_key == key &&
         (t.futex_bitset & bitset) != 0) {
       waiters.emplace_back(t.wait_seq, id);
     }
@@ -33,28 +74,27 @@ int Scheduler::WakeFutex(pid_t pid, uint64_t addr, uint32_t bitset, int n) {
   std::vector<ThreadId> woken = strategy_.ChooseWakees(fifo, n);
   for (ThreadId id : woken) {
     Thread& w = threads_.at(id);
-    w.state = State::kRunnable;
-    w.block = Block::kNone;
-    w.deadline_ns.reset();
     w.wake_result = 0;
+    Wake(w, Woke::kEvent);
     Mix(0x77616b6500000000ull | static_cast<uint64_t>(id));
   }
   return static_cast<int>(woken.size());
 }
 
-int Scheduler::RequeueFutex(pid_t pid, uint64_t from, uint64_t to, int wake, int requeue) {
-  int woken = WakeFutex(pid, from, kMatchAny, wake);
+int Scheduler::RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t to_addr, int wake, int requeue) {
+  int woken = WakeFutex(from, kMatchAny, wake);
   int moved = 0;
   std::vector<std::pair<uint64_t, ThreadId>> waiters;
   for (const auto& [id, t] : threads_) {
-    if (t.state == State::kBlocked && t.block == Block::kFutex && t.pid == pid && t.futex_addr == from) {
+    if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_key == from) {
       waiters.emplace_back(t.wait_seq, id);
     }
   }
   std::sort(waiters.begin(), waiters.end());
   for (const auto& [seq, id] : waiters) {
     if (moved >= requeue) break;
-    threads_.at(id).futex_addr = to;
+    threads_.at(id).futex_key = to;
+    threads_.at(id).futex_addr = to_addr;
     ++moved;
   }
   return woken + moved;
@@ -65,6 +105,8 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
   const int op = static_cast<int>(call.args[1]);
   const int cmd = op & FUTEX_CMD_MASK;
   const uint32_t val = static_cast<uint32_t>(call.args[2]);
+  const bool shared = (op & FUTEX_PRIVATE_FLAG) == 0;
+  auto key = [&](uint64_t a) { return KeyOf(guest, t, a, shared); };
   auto read_word = [&](uint64_t a) -> std::optional<uint32_t> {
     uint32_t v;
     if (!guest.memory().ReadExact(a, &v, sizeof(v)).ok()) return std::nullopt;
@@ -94,19 +136,23 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         if (*deadline <= now_ns_) return -ETIMEDOUT;
       }
       t.futex_addr = addr;
+      t.futex_key = key(addr);
       t.futex_bitset = bitset;
       t.wait_seq = wait_seq_++;
       t.deadline_ns = deadline;
       if (!BlockAndWait(guest, t, Block::kFutex, call.nr, PointKind::kSync)) return 0;
+      // A signal interrupts the wait; glibc's callers retry or report EINTR as the kernel's
+      // own (timed) waits do.
+      if (t.woke == Woke::kSignal) t.wake_result = -EINTR;
       Mix(static_cast<uint64_t>(t.wake_result));
       return t.wake_result;
     }
     case FUTEX_WAKE:
-      return WakeFutex(t.pid, addr, kMatchAny, static_cast<int>(val));
+      return WakeFutex(key(addr), kMatchAny, static_cast<int>(val));
     case FUTEX_WAKE_BITSET: {
       uint32_t bitset = static_cast<uint32_t>(call.args[5]);
       if (bitset == 0) return -EINVAL;
-      return WakeFutex(t.pid, addr, bitset, static_cast<int>(val));
+      return WakeFutex(key(addr), bitset, static_cast<int>(val));
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
@@ -116,7 +162,7 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         if (*current != static_cast<uint32_t>(call.args[5])) return -EAGAIN;
       }
       int requeue = static_cast<int>(call.args[3]);  // val2, passed in the timeout slot
-      int total = RequeueFutex(t.pid, addr, call.args[4], static_cast<int>(val), requeue);
+      int total = RequeueFutex(key(addr), key(call.args[4]), call.args[4], static_cast<int>(val), requeue);
       if (cmd == FUTEX_REQUEUE) return std::min(total, static_cast<int>(val));
       return total;
     }
@@ -153,8 +199,8 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         case FUTEX_OP_CMP_GE: pass = o >= c; break;
         default: return -ENOSYS;
       }
-      int woken = WakeFutex(t.pid, addr, kMatchAny, static_cast<int>(val));
-      if (pass) woken += WakeFutex(t.pid, addr2, kMatchAny, static_cast<int>(call.args[3]));
+      int woken = WakeFutex(key(addr), kMatchAny, static_cast<int>(val));
+      if (pass) woken += WakeFutex(key(addr2), kMatchAny, static_cast<int>(call.args[3]));
       return woken;
     }
     default:

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "base/logging.h"
 
 namespace ravel {
@@ -92,6 +93,13 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   control_->Unpark(next.tid);
 }
 
+void Scheduler::Wake(Thread& t, Woke why) {
+  t.state = State::kRunnable;
+  t.block = Block::kNone;
+  t.deadline_ns.reset();
+  t.woke = why;
+}
+
 bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
   while (running_ != t.id) {
     if (!guest.Park()) {
@@ -109,6 +117,7 @@ bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
 bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, PointKind kind) {
   t.state = State::kBlocked;
   t.block = why;
+  t.woke = Woke::kNone;
   SchedulingPoint point;
   point.step = steps_;
   point.current = t.id;
@@ -138,6 +147,7 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
 
 void Scheduler::HandOff(const SchedulingPoint& point) {
   if (running_ == point.current) running_ = kNoThread;
+  suspect_deadlock_ = false;
   while (true) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) {
@@ -147,6 +157,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       return;
     }
     if (ProbeFdWaiters()) continue;
+    if (WakeSignalled()) continue;
     if (std::optional<uint64_t> deadline = NextDeadline(); deadline.has_value()) {
       if (*deadline > now_ns_) now_ns_ = *deadline;
       WakeExpired();
@@ -169,8 +180,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       // Only the outside world can make progress: let the lowest-id fd waiter make its
       // call for real (it blocks in the kernel until input arrives).
       Thread& w = threads_.at(first_fd_waiter);
-      w.block = Block::kNone;
-      w.wake_result = 1;  // "go into the kernel"
+      Wake(w, Woke::kExternal);  // "go into the kernel"
       GiveBaton(w.id, "external input");
       return;
     }
@@ -189,9 +199,15 @@ void Scheduler::ReportDeadlock() {
     switch (t.block) {
       case Block::kFutex: what = absl::StrFormat("futex 0x%x", t.futex_addr); break;
       case Block::kSleep: what = "sleep"; break;
-      case Block::kFd: what = absl::StrCat("fd ", t.fd); break;
+      case Block::kFd: {
+        std::vector<std::string> fds;
+        for (const pollfd& p : t.wait_fds) fds.push_back(absl::StrCat(p.fd));
+        what = absl::StrCat(t.wait_fds.size() == 1 ? "fd " : "fds ", absl::StrJoin(fds, ","));
+        if (t.deadline_ns.has_value()) absl::StrAppend(&what, " (with a timeout)");
+        break;
+      }
       case Block::kChild: what = "a child process"; break;
-      case Block::kNone: what = "nothing (runnable)"; break;
+      case Block::kNone: what = t.state == State::kStopped ? "SIGCONT (stopped)" : "nothing (runnable)"; break;
     }
     absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s\n", id, t.tid, what,
                                              Syscall(t.last_syscall).name()));
@@ -211,6 +227,11 @@ void Scheduler::OnThreadStart(Guest& guest) {
   by_tid_[t.tid] = id;
   strategy_.OnThreadCreated(id, id == 0 ? kNoThread : parent);
   Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
+  if (parent != kNoThread) {
+    // A new process starts with a copy of its parent's fds.
+    const pid_t parent_pid = threads_.at(parent).pid;
+    if (parent_pid != t.pid && random_fds_.contains(parent_pid)) random_fds_[t.pid] = random_fds_[parent_pid];
+  }
   if (id == 0) {
     t.state = State::kRunning;
     running_ = id;
@@ -245,7 +266,7 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
     // scheduler, so the wake is ours to do (pthread_join relies on it).
     uint32_t zero = 0;
     if (guest.memory().WriteExact(t.clear_child_tid, &zero, sizeof(zero)).ok()) {
-      WakeFutex(t.pid, t.clear_child_tid, ~0u, 1);
+      WakeFutex(KeyOf(guest, t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
     }
   }
   if (running_ == t.id) {
@@ -257,16 +278,51 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
   }
 }
 
+void Scheduler::OnJobControl(Guest& guest, bool stopped) {
+  control_ = &guest.control();
+  auto it = by_tid_.find(guest.tid());
+  if (it == by_tid_.end()) return;
+  Thread& t = threads_.at(it->second);
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << (stopped ? " stopped" : " continued") << " running=T" << running_ << " state=" << static_cast<int>(t.state);
+  if (t.state == State::kExited) return;
+  if (stopped) {
+    const bool held = running_ == t.id;
+    // Stopped with the baton: it moves on. A thread stopped while parked or blocked keeps
+    // its state, and the stop shows when it next runs.
+    if (held) t.state = State::kStopped;
+    Mix(0x73746f7000000000ull | static_cast<uint64_t>(t.id));
+    // A parent may wait for the stop (WUNTRACED).
+    for (auto& [id, w] : threads_) {
+      if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);
+    }
+    if (held) {
+      SchedulingPoint point;
+      point.step = steps_;
+      point.current = t.id;
+      HandOff(point);
+    }
+  } else {
+    if (t.state == State::kStopped) t.state = State::kInKernel;  // runs again; rejoins at its next point
+    for (auto& [id, w] : threads_) {
+      if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);  // WCONTINUED
+    }
+    if (running_ == kNoThread) {
+      SchedulingPoint point;
+      point.step = steps_;
+      HandOff(point);
+    }
+  }
+}
+
 void Scheduler::OnProcessExit(pid_t pid, int status) {
   exiting_.erase(pid);
+  random_fds_.erase(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
   // picked); the one whose child this was will find it.
   for (auto& [id, t] : threads_) {
-    if (t.state == State::kBlocked && t.block == Block::kChild) {
-      t.state = State::kRunnable;
-      t.block = Block::kNone;
-    }
+    if (t.state == State::kBlocked && t.block == Block::kChild) Wake(t, Woke::kEvent);
   }
+  WakeSignalled();  // SIGCHLD
   if (running_ == kNoThread && control_ != nullptr) {
     SchedulingPoint point;
     point.step = steps_;
@@ -281,8 +337,9 @@ void Scheduler::OnTick(Control& control) {
     control.KillGuest();
     return;
   }
-  // Input from outside may have arrived for a thread waiting on an fd.
-  if (running_ == kNoThread && ProbeFdWaiters()) {
+  // Input from outside may have arrived for a thread waiting on an fd, or a signal from
+  // outside for a blocked thread.
+  if (running_ == kNoThread && (ProbeFdWaiters() || WakeSignalled())) {
     SchedulingPoint point;
     point.step = steps_;
     HandOff(point);
@@ -309,6 +366,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     }
   }
   t.last_syscall = call.nr;
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();
   Step(t, call.nr, PointKind::kSyscall);
   SchedulingPoint point;
   point.step = steps_ - 1;
@@ -384,7 +442,18 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     }
     case SYS_vfork:
       return InKernel(guest, t, call);
-    case SYS_read: case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
+    case SYS_open:
+    case SYS_openat:
+      return Open(guest, t, call);
+    case SYS_close:
+      if (auto it = random_fds_.find(t.pid); it != random_fds_.end()) it->second.erase(static_cast<int>(call.args[0]));
+      return guest.TailInject(call);
+    case SYS_read:
+    case SYS_pread64:
+      if (IsRandomFd(t.pid, static_cast<int>(call.args[0]))) return ReadRandom(guest, call, call.args[1], call.args[2]);
+      if (call.nr == SYS_pread64) return guest.TailInject(call);
+      return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLIN);
+    case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
     case SYS_accept: case SYS_accept4:
       return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLIN);
     case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
@@ -394,6 +463,10 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return WaitChild(guest, t, call);
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
     case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+      return WaitReady(guest, t, call);
+    case SYS_kill: case SYS_tkill: case SYS_tgkill: case SYS_rt_sigqueueinfo:
+    case SYS_rt_tgsigqueueinfo: case SYS_pidfd_send_signal:
+      return SendSignal(guest, t, call);
     case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
     case SYS_msgrcv: case SYS_semop: case SYS_semtimedop: case SYS_flock:
     case SYS_connect: case SYS_futex_waitv: case SYS_msgsnd: case SYS_mq_timedreceive:

@@ -31,6 +31,7 @@
 #ifndef RAVEL_SCHEDULER_SCHEDULER_H_
 #define RAVEL_SCHEDULER_SCHEDULER_H_
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -72,6 +73,7 @@ class Scheduler : public Tool {
   void OnThreadExit(Guest& guest, int status) override;
   void OnProcessExit(pid_t pid, int status) override;
   void OnPostExec(Guest& guest) override;
+  void OnJobControl(Guest& guest, bool stopped) override;
   void OnTick(Control& control) override;
 
   uint64_t steps() const { return steps_; }
@@ -85,8 +87,22 @@ class Scheduler : public Tool {
   const std::string& deadlock_report() const { return deadlock_report_; }
 
  private:
-  enum class State { kRunnable, kRunning, kBlocked, kInKernel, kExited };
+  // kInKernel: running outside the baton (a call the scheduler does not model, or a thread
+  // just continued after a stop); it rejoins at its next point. kStopped: job control.
+  enum class State { kRunnable, kRunning, kBlocked, kInKernel, kStopped, kExited };
   enum class Block { kNone, kFutex, kSleep, kFd, kChild };
+  // Why a blocked thread became runnable again.
+  enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
+
+  // Futexes are keyed like the kernel keys them: private ones by address space and
+  // address, shared ones by the mapped object (device, inode) and offset, so waiters in
+  // different processes sharing a mapping meet.
+  struct FutexKey {
+    uint64_t space = 0;   // the process (private), or the device (shared)
+    uint64_t object = 0;  // 0 (private), or the inode (shared)
+    uint64_t offset = 0;  // the address (private), or the offset in the object (shared)
+    bool operator==(const FutexKey&) const = default;
+  };
 
   struct Thread {
     ThreadId id = kNoThread;
@@ -95,13 +111,17 @@ class Scheduler : public Tool {
     State state = State::kRunnable;
     Block block = Block::kNone;
     // Futex wait.
-    uint64_t futex_addr = 0;
+    uint64_t futex_addr = 0;               // as the guest named it (for reports)
+    FutexKey futex_key;
     uint32_t futex_bitset = 0;
     uint64_t wait_seq = 0;                 // FIFO order among waiters
-    // Fd wait.
-    int fd = -1;
-    short fd_events = 0;
+    // Fd wait: any of these (guest fd numbers) ready wakes the thread.
+    std::vector<struct pollfd> wait_fds;
     std::optional<uint64_t> deadline_ns;   // virtual monotonic time
+    // Signals the call itself leaves unblocked while it waits (ppoll, pselect6,
+    // epoll_pwait); otherwise the thread's mask applies.
+    std::optional<uint64_t> wait_sigmask;
+    Woke woke = Woke::kNone;
     int64_t wake_result = 0;
     uint64_t clear_child_tid = 0;
     int64_t last_syscall = -1;
@@ -125,10 +145,14 @@ class Scheduler : public Tool {
   void ReportDeadlock();
   void Mix(uint64_t value);
 
+  // A blocked thread becomes runnable.
+  void Wake(Thread& t, Woke why);
+
   // futex.cc
   SyscallResult Futex(Guest& guest, Thread& t, const Syscall& call);
-  int WakeFutex(pid_t pid, uint64_t addr, uint32_t bitset, int n);
-  int RequeueFutex(pid_t pid, uint64_t from, uint64_t to, int wake, int requeue);
+  FutexKey KeyOf(Guest& guest, const Thread& t, uint64_t addr, bool shared);
+  int WakeFutex(const FutexKey& key, uint32_t bitset, int n);
+  int RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t to_addr, int wake, int requeue);
 
   // clock.cc
   SyscallResult Clock(Guest& guest, Thread& t, const Syscall& call);
@@ -142,11 +166,23 @@ class Scheduler : public Tool {
 
   // blocking.cc
   SyscallResult MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events);
+  // poll, ppoll, select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2.
+  SyscallResult WaitReady(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult WaitChild(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult InKernel(Guest& guest, Thread& t, const Syscall& call);
   // Probes fd waiters; returns true if any became runnable.
   bool ProbeFdWaiters();
-  bool FdReady(pid_t pid, int fd, short events);
+  bool FdsReady(pid_t pid, const std::vector<struct pollfd>& fds);
+  // Wakes blocked threads that have a signal to take; true if any woke.
+  bool WakeSignalled();
+  // kill, tgkill and friends: run now, then wake whoever the signal interrupts.
+  SyscallResult SendSignal(Guest& guest, Thread& t, const Syscall& call);
+
+  // random.cc: /dev/urandom and /dev/random read from the seeded generator.
+  SyscallResult Open(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult ReadRandom(Guest& guest, const Syscall& call, uint64_t buf, uint64_t len);
+  void FillRandom(uint8_t* out, size_t len);
+  bool IsRandomFd(pid_t pid, int fd) const;
 
   Strategy& strategy_;
   SchedulerOptions options_;
@@ -177,6 +213,8 @@ class Scheduler : public Tool {
   std::string deadlock_report_;
   double started_at_ = 0;
   absl::flat_hash_set<std::string> warned_;
+  // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
+  absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
 };
 
 }  // namespace ravel

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/harness.h"
 
@@ -97,6 +99,55 @@ TEST(Run, DeadlockIsReportedWithEveryThread) {
       << out.err;
   EXPECT_TRUE(std::regex_search(out.err, std::regex("T1 \\(tid \\d+\\) waits on futex 0x[0-9a-f]+; last syscall futex")))
       << out.err;
+}
+
+// Each scenario of the waits guest passes under every strategy and a few seeds: the
+// scheduler models poll/select/epoll readiness and timeouts, signals that interrupt
+// emulated waits, and process-shared futexes.
+class Waits : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Waits, BehaveAsNatively) {
+  RunOutput native = RunCommand({GuestPath("waits"), GetParam()});
+  ASSERT_EQ(native.exit_code, 0) << native.out << native.err;
+  for (const std::string strategy : {"pct", "random", "rr"}) {
+    for (int seed = 1; seed <= 3; ++seed) {
+      RunOutput out = RavelRun({"--strategy", strategy, "--seed", std::to_string(seed)}, {GuestPath("waits"), GetParam()});
+      ASSERT_EQ(out.exit_code, 0) << strategy << " seed " << seed << ": " << out.out << out.err;
+      ASSERT_EQ(out.out, native.out) << strategy << " seed " << seed;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, Waits,
+                         ::testing::Values("poll", "select", "epoll", "timeout", "sleep-signal", "sem-signal",
+                                           "read-restart", "pause-signal", "shared-sem"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(Run, JobControlStopsAndContinues) {
+  // The child stops itself; the parent sees the stop (WUNTRACED), continues it, reaps it.
+  for (int seed = 1; seed <= 5; ++seed) {
+    RunOutput out = RavelRun({"--strategy", "random", "--seed", std::to_string(seed)}, {GuestPath("jobcontrol")});
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    EXPECT_EQ(out.out, "stopped by 19\nexited 5\n");
+  }
+}
+
+TEST(Run, RandomDevicesAreSeeded) {
+  RunOutput a = RavelRun({"--seed", "5"}, {GuestPath("waits"), "urandom"});
+  RunOutput b = RavelRun({"--seed", "5"}, {GuestPath("waits"), "urandom"});
+  RunOutput c = RavelRun({"--seed", "6"}, {GuestPath("waits"), "urandom"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_TRUE(absl::StrContains(a.out, "/dev/urandom ")) << a.out;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out, c.out);
+  // Two devices, two different streams of bytes.
+  std::vector<std::string> lines = absl::StrSplit(a.out, '\n');
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_NE(lines[0].substr(lines[0].find(' ')), lines[1].substr(lines[1].find(' ')));
 }
 
 TEST(Run, TimeoutEndsASpinningGuest) {

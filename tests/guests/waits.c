@@ -1,0 +1,202 @@
+// Blocking calls the scheduler models, one scenario per argument:
+//   poll      a reader polls a pipe (long timeout) until a writer thread feeds it
+//   select    the same with select
+//   epoll     the same with epoll_wait
+//   timeout   poll/select/epoll_wait/ppoll on a pipe nobody writes: each times out (virtual time)
+//   sleep-signal   a thread's 100 s nanosleep is interrupted by pthread_kill: EINTR
+//   sem-signal     a thread's sem_wait is interrupted by pthread_kill: EINTR
+//   read-restart   a read on an empty pipe, interrupted by an SA_RESTART handler, restarts
+//                  and returns the data written afterwards
+//   pause-signal   a thread's pause() (run in the kernel) ends with EINTR on pthread_kill
+//   urandom   prints 16 bytes read from /dev/urandom and 16 from /dev/random, in hex
+//   shared-sem     parent and child meet on a process-shared semaphore in MAP_SHARED memory
+// Prints what happened; exits 0 when it happened as it should.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fds[2];
+static volatile sig_atomic_t handled;
+static sem_t sem;
+
+static void on_signal(int sig) { handled = 1; }
+
+static void* writer(void* arg) {
+  struct timespec ts = {0, 50 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  if (write(fds[1], "x", 1) != 1) abort();
+  return NULL;
+}
+
+static int wait_with(const char* how) {
+  if (strcmp(how, "poll") == 0) {
+    struct pollfd p = {fds[0], POLLIN, 0};
+    return poll(&p, 1, 60000) == 1 && (p.revents & POLLIN);
+  }
+  if (strcmp(how, "select") == 0) {
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(fds[0], &r);
+    struct timeval tv = {60, 0};
+    return select(fds[0] + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(fds[0], &r) && tv.tv_sec < 60;
+  }
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[0]};
+  epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev);
+  struct epoll_event out;
+  int n = epoll_wait(ep, &out, 1, 60000);
+  close(ep);
+  return n == 1 && out.data.fd == fds[0];
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int timeouts(void) {
+  double start = now();
+  struct pollfd p = {fds[0], POLLIN, 0};
+  if (poll(&p, 1, 2000) != 0) return 0;
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(fds[0], &r);
+  struct timeval tv = {3, 0};
+  if (select(fds[0] + 1, &r, NULL, NULL, &tv) != 0 || tv.tv_sec != 0 || tv.tv_usec != 0) return 0;
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN};
+  epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev);
+  if (epoll_wait(ep, &ev, 1, 4000) != 0) return 0;
+  struct timespec ts = {1, 0};
+  if (ppoll(&p, 1, &ts, NULL) != 0) return 0;
+  double waited = now() - start;
+  printf("timed out after %.0f s of guest time\n", waited);
+  return waited >= 10 && waited < 11;
+}
+
+static void* sleeper(void* arg) {
+  struct timespec ts = {100, 0}, rem = {0, 0};
+  int r = nanosleep(&ts, &rem);
+  printf("nanosleep: %s, handled %d, %s\n", r == -1 && errno == EINTR ? "EINTR" : "no EINTR", handled,
+         rem.tv_sec > 0 && rem.tv_sec < 100 ? "time left" : "no time left");
+  return (void*)(long)(r == -1 && errno == EINTR && handled && rem.tv_sec > 0);
+}
+
+static void* sem_waiter(void* arg) {
+  int r = sem_wait(&sem);
+  printf("sem_wait: %s, handled %d\n", r == -1 && errno == EINTR ? "EINTR" : "no EINTR", handled);
+  return (void*)(long)(r == -1 && errno == EINTR && handled);
+}
+
+static void* reader(void* arg) {
+  char c = 0;
+  ssize_t r = read(fds[0], &c, 1);
+  printf("read: %zd '%c', handled %d\n", r, c, handled);
+  return (void*)(long)(r == 1 && c == 'y' && handled);
+}
+
+static void* pauser(void* arg) {
+  int r = pause();
+  printf("pause: %s, handled %d\n", r == -1 && errno == EINTR ? "EINTR" : "no EINTR", handled);
+  return (void*)(long)(r == -1 && errno == EINTR && handled);
+}
+
+static int interrupted(void* (*body)(void*), int restart) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGUSR1, &sa, NULL);
+  pthread_t t;
+  pthread_create(&t, NULL, body, NULL);
+  // Let the thread block first (in virtual time: this sleep ends after it does).
+  struct timespec ts = {1, 0};
+  nanosleep(&ts, NULL);
+  pthread_kill(t, SIGUSR1);
+  if (restart) {
+    nanosleep(&ts, NULL);
+    if (write(fds[1], "y", 1) != 1) abort();
+  }
+  void* ok;
+  pthread_join(t, &ok);
+  return ok != NULL;
+}
+
+static void hex(const char* path) {
+  unsigned char buf[16];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read(fd, buf, sizeof(buf)) != sizeof(buf)) abort();
+  close(fd);
+  printf("%s ", path);
+  for (int i = 0; i < 16; ++i) printf("%02x", buf[i]);
+  printf("\n");
+}
+
+static int shared_sem(void) {
+  sem_t* s = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (s == MAP_FAILED || sem_init(s, 1, 0) != 0) return 0;
+  pid_t child = fork();
+  if (child == 0) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    sem_post(s);
+    _exit(0);
+  }
+  int r = sem_wait(s);
+  int status;
+  waitpid(child, &status, 0);
+  printf("shared semaphore: %s\n", r == 0 ? "posted by the child" : "failed");
+  return r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: waits SCENARIO\n");
+    return 2;
+  }
+  const char* what = argv[1];
+  if (pipe(fds) != 0) return 2;
+  int ok = 0;
+  if (strcmp(what, "poll") == 0 || strcmp(what, "select") == 0 || strcmp(what, "epoll") == 0) {
+    pthread_t t;
+    pthread_create(&t, NULL, writer, NULL);
+    ok = wait_with(what);
+    pthread_join(t, NULL);
+    printf("%s: %s\n", what, ok ? "woken by the writer" : "wrong wake-up");
+  } else if (strcmp(what, "timeout") == 0) {
+    ok = timeouts();
+  } else if (strcmp(what, "sleep-signal") == 0) {
+    ok = interrupted(sleeper, 0);
+  } else if (strcmp(what, "sem-signal") == 0) {
+    sem_init(&sem, 0, 0);
+    ok = interrupted(sem_waiter, 0);
+  } else if (strcmp(what, "pause-signal") == 0) {
+    ok = interrupted(pauser, 0);
+  } else if (strcmp(what, "read-restart") == 0) {
+    ok = interrupted(reader, 1);
+  } else if (strcmp(what, "urandom") == 0) {
+    hex("/dev/urandom");
+    hex("/dev/random");
+    ok = 1;
+  } else if (strcmp(what, "shared-sem") == 0) {
+    ok = shared_sem();
+  } else {
+    fprintf(stderr, "waits: unknown scenario %s\n", what);
+    return 2;
+  }
+  return ok ? 0 : 1;
+}
