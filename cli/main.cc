@@ -12,6 +12,8 @@
 #include "base/logging.h"
 #include "cli/run_command.h"
 #include "cli/run_tool.h"
+#include "cli/stress_command.h"
+#include "cli/stress_report.h"
 #include "examples/count_tool.h"
 #include "examples/inject_tool.h"
 #include "examples/output.h"
@@ -21,7 +23,7 @@
 namespace ravel {
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
+constexpr const char* kVersion = kRavelVersion;
 
 // -e accepts "trace=SET" or a bare SET, as strace does.
 absl::StatusOr<SyscallSet> ParseTraceExpr(const std::string& expr) {
@@ -136,7 +138,75 @@ int Main(int argc, char** argv) {
           },
           "SECONDS"));
   run->add_option("--json", json_path, "Also write the summary as a JSON object to FILE");
+  std::string record_path;
+  run->add_option("--record", record_path,
+                  "Write the run's schedule to FILE: every decision, so that `ravel replay FILE`\n"
+                  "runs the same interleaving again, and checks it step by step");
   AddCommand(run, &run_args);
+
+  // replay
+  ReplayOptions replay_options;
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Run a recorded schedule again: the same command and directory, the same\n"
+                "decisions, checked at every step. Prints 'reproduced' and exits with the guest's\n"
+                "status, or says where the run diverged and exits 5.\n"
+                "Example: ravel replay artifacts/my_test-seed42.sched");
+  replay->add_option("FILE", replay_options.schedule_path, "The schedule (from ravel run --record or ravel stress)")
+      ->required();
+  replay->add_option("--json", replay_options.json_path, "Also write the summary as a JSON object to FILE");
+
+  // stress
+  CommonArgs stress_args;
+  StressOptions stress_options;
+  std::string stress_time;
+  CLI::App* stress = app.add_subcommand(
+      "stress", "Run CMD under many schedules (seeds BASE, BASE+1, ...) in parallel, for CI.\n"
+                "The first failure stops the run (or, with --keep-going, failures are grouped\n"
+                "by signature); each failure's schedule and guest output are kept, with the\n"
+                "exact `ravel replay` command that reproduces it. Exit 0: every schedule\n"
+                "passed; 1: a failure was found; 2: bad usage.\n"
+                "Example: ravel stress --runs 1000 --junit stress.xml -- ./my_test");
+  stress->add_option("--runs", stress_options.runs,
+                     "Schedules to run, seeds BASE..BASE+N-1 (default 100), split across shards")
+      ->check(WholeNumber(1));
+  stress->add_option("--time", stress_time, "Run schedules for this long instead (e.g. 90s, 5m, 1h)");
+  stress->add_option("--strategy", stress_options.strategy, "pct (default), random or rr");
+  stress->add_option("--seed", stress_options.seed_base, "BASE: the first seed (default 1)")->check(WholeNumber(0));
+  stress->add_option("--jobs,-j", stress_options.jobs, "Schedules run in parallel (default: one per CPU)")
+      ->check(WholeNumber(1));
+  stress->add_option("--shard", stress_options.shard,
+                     "I/N: run only shard I (0-based) of N; also taken from GTEST_SHARD_INDEX/\n"
+                     "GTEST_TOTAL_SHARDS, TEST_SHARD_INDEX/TEST_TOTAL_SHARDS (Bazel), or\n"
+                     "JOB_COMPLETION_INDEX with --shards N (Kubernetes Indexed Jobs)");
+  stress->add_option("--shards", stress_options.shards, "N shards, the index from JOB_COMPLETION_INDEX")
+      ->check(WholeNumber(1));
+  stress->add_option("--artifacts", stress_options.artifacts_dir,
+                     "Where failing schedules and their guest output go (default ravel-artifacts)");
+  stress->add_option("--junit", stress_options.junit_path, "Write a JUnit XML report to FILE");
+  stress->add_option("--json", stress_options.json_path, "Write a JSON summary to FILE (ravel merge combines shards)");
+  stress->add_flag("--keep-going", stress_options.keep_going,
+                   "Do not stop at the first failure: run every seed, group failures by signature");
+  stress->add_flag("--per-test", stress_options.per_test,
+                   "CMD is a GoogleTest binary: stress each of its tests on its own, reporting per test");
+  stress->add_option("--pct-depth", stress_options.pct_depth, "PCT bug depth d (default 3)")->check(WholeNumber(1));
+  stress->add_option("--pct-steps", stress_options.pct_steps,
+                     "PCT's k (default: measured by one round-robin run of the first seed)")
+      ->check(WholeNumber(1));
+  stress->add_option("--timeout", stress_options.timeout_seconds,
+                     "A schedule taking longer than SECONDS of real time fails as a timeout (default 60)")
+      ->check(CLI::PositiveNumber);
+  AddCommand(stress, &stress_args);
+
+  // merge
+  std::vector<std::string> merge_inputs;
+  std::string merge_json, merge_junit;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Combine the --json summaries of the shards of one stress job into one report.\n"
+               "Exit 1 when any shard found a failure.\n"
+               "Example: ravel merge shard-*.json --junit stress.xml");
+  merge->add_option("SUMMARY", merge_inputs, "JSON summaries written by ravel stress --json")->required();
+  merge->add_option("--json", merge_json, "Write the combined summary to FILE");
+  merge->add_option("--junit", merge_junit, "Write a combined JUnit XML report to FILE");
 
   // strace
   CommonArgs strace_args;
@@ -210,7 +280,20 @@ int Main(int argc, char** argv) {
     return UsageError(absl::StrCat(e.what(), " (see ravel --help)"));
   }
   if (verbose) logging::SetLogVerbosity(logging::INFO);
-  CLI::App* chosen = strace->parsed() ? strace : count->parsed() ? count : run->parsed() ? run : inject;
+  if (replay->parsed()) {
+    if (had_dashes) return UsageError("ravel replay takes no command: the schedule names it");
+    replay_options.verbose = verbose;
+    return Replay(replay_options);
+  }
+  if (merge->parsed()) {
+    if (had_dashes) return UsageError("ravel merge takes no command");
+    return MergeCommand(merge_inputs, merge_json, merge_junit);
+  }
+  CLI::App* chosen = strace->parsed()   ? strace
+                     : count->parsed()  ? count
+                     : run->parsed()    ? run
+                     : stress->parsed() ? stress
+                                        : inject;
   absl::StatusOr<std::vector<std::string>> command = CommandOf(chosen, had_dashes, after_dashes);
   if (!command.ok()) return UsageError(std::string(command.status().message()));
   if (command->empty()) {
@@ -228,8 +311,19 @@ int Main(int argc, char** argv) {
     options.pct_steps = pct_steps;
     options.timeout_seconds = timeout;
     options.json_path = json_path;
+    options.record_path = record_path;
     options.verbose = verbose;
     return RunScheduled(*command, options);
+  }
+  if (stress->parsed()) {
+    stress_options.command = *command;
+    stress_options.verbose = verbose;
+    if (!stress_time.empty()) {
+      absl::StatusOr<double> seconds = ParseDuration(stress_time);
+      if (!seconds.ok()) return UsageError(std::string(seconds.status().message()));
+      stress_options.time_seconds = *seconds;
+    }
+    return Stress(stress_options);
   }
   if (strace->parsed()) {
     absl::StatusOr<SyscallSet> set = ParseTraceExprs(trace_exprs);

@@ -1,86 +1,143 @@
 #include "cli/run_command.h"
 
-#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cinttypes>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
-#include "intercept/syscall_table.h"
-#include "intercept/tracer.h"
-#include "scheduler/scheduler.h"
-#include "strategies/strategy.h"
+#include "replay/schedule.h"
 
 namespace ravel {
 
-int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
-  StrategyOptions strategy_options;
-  strategy_options.pct_depth = options.pct_depth;
-  strategy_options.pct_steps_hint = options.pct_steps;
-  absl::StatusOr<std::unique_ptr<Strategy>> strategy = MakeStrategy(options.strategy, strategy_options);
-  if (!strategy.ok()) return UsageError(std::string(strategy.status().message()));
-
-  SchedulerOptions scheduler_options;
-  scheduler_options.seed = options.seed;
-  scheduler_options.timeout_seconds = options.timeout_seconds;
-  scheduler_options.log_decisions = options.verbose;
-  Scheduler scheduler(**strategy, scheduler_options);
-  TracerOptions tracer_options;
-  tracer_options.disable_aslr = true;  // addresses are inputs too
-  Tracer tracer(scheduler, tracer_options);
-  absl::StatusOr<RunResult> result = tracer.Run(command);
-  if (std::optional<int> code = ReportUnfinishedRun(result, command)) return *code;
-
-  std::string outcome;
-  int exit_code = result->ExitCode();
-  const int status = result->main_status;
-  if (options.verbose) {
-    fprintf(stderr, "ravel: %d of %d steps offered a choice (PCT's k: --pct-steps)\n",
-            static_cast<int>(scheduler.choices()), static_cast<int>(scheduler.steps()));
+bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed, const std::string& strategy,
+                  const std::vector<std::string>& command) {
+  nlohmann::json j;
+  j["outcome"] = result.outcome;
+  j["exit_code"] = result.exit_code;
+  j["steps"] = result.steps;
+  j["choices"] = result.choices;
+  j["threads"] = result.threads;
+  j["fingerprint"] = absl::StrFormat("%016x", result.fingerprint);
+  j["seed"] = seed;
+  j["strategy"] = strategy;
+  j["command"] = command;
+  j["signature"] = result.signature;
+  if (!result.deadlock_report.empty()) j["deadlock_report"] = result.deadlock_report;
+  if (!result.divergence.empty()) j["divergence"] = result.divergence;
+  std::ofstream out(path);
+  out << j.dump(2) << "\n";
+  out.close();
+  if (!out) {
+    fprintf(stderr, "ravel: cannot write %s\n", path.c_str());
+    return false;
   }
-  if (scheduler.deadlocked()) {
-    outcome = "deadlock";
-    exit_code = kExitDeadlock;
+  return true;
+}
+
+namespace {
+
+void ReportDeadlock(const ScheduleResult& result) {
+  if (result.outcome == "deadlock") {
     fprintf(stderr, "ravel: deadlock: every thread is blocked and nothing can wake them:\n%s",
-            scheduler.deadlock_report().c_str());
-  } else if (scheduler.timed_out()) {
-    outcome = "timeout";
-    exit_code = kExitTimeout;
-  } else if (WIFSIGNALED(status)) {
-    outcome = absl::StrCat("fail(signal ", std::string(SignalName(WTERMSIG(status))), ")");
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    outcome = absl::StrCat("fail(exit ", WEXITSTATUS(status), ")");
+            result.deadlock_report.c_str());
+  }
+}
+
+}  // namespace
+
+int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
+  ScheduleSpec spec;
+  spec.command = command;
+  spec.strategy = options.strategy;
+  spec.seed = options.seed;
+  spec.pct_depth = options.pct_depth;
+  spec.pct_steps = options.pct_steps;
+  spec.timeout_seconds = options.timeout_seconds;
+  spec.verbose = options.verbose;
+  spec.record = !options.record_path.empty();
+  ScheduleResult result = RunSchedule(spec);
+  if (!result.error.ok()) return result.exit_code;
+  if (options.verbose) {
+    fprintf(stderr, "ravel: %" PRIu64 " of %" PRIu64 " steps offered a choice (PCT's k: --pct-steps)\n",
+            result.choices, result.steps);
+  }
+  ReportDeadlock(result);
+  const std::string strategy = spec.record ? result.schedule.strategy : options.strategy;
+  fprintf(stderr, "%s\n", SummaryLine(result, options.seed, strategy).c_str());
+  if (spec.record) {
+    if (absl::Status s = WriteScheduleFile(options.record_path, result.schedule); !s.ok()) {
+      fprintf(stderr, "ravel: cannot write the schedule: %s\n", std::string(s.message()).c_str());
+      return kExitUsage;
+    }
+    fprintf(stderr, "ravel: schedule written to %s; replay: %s\n", options.record_path.c_str(),
+            ReplayCommandLine(options.record_path).c_str());
+  }
+  if (!options.json_path.empty()) WriteRunJson(options.json_path, result, options.seed, strategy, command);
+  return result.exit_code;
+}
+
+int Replay(const ReplayOptions& options) {
+  absl::StatusOr<Schedule> schedule = ReadScheduleFile(options.schedule_path);
+  if (!schedule.ok()) return UsageError(std::string(schedule.status().message()));
+  const Schedule& s = *schedule;
+  if (s.args.empty()) return UsageError(absl::StrCat(options.schedule_path, ": the schedule names no command"));
+  if (s.strategy != "pct" && s.strategy != "random" && s.strategy != "rr") {
+    return UsageError(absl::StrCat(options.schedule_path, ": unknown strategy '", s.strategy, "'"));
+  }
+  // The same program: the recorded executable, unchanged.
+  absl::StatusOr<uint64_t> hash = HashFile(s.command);
+  if (!hash.ok()) {
+    return UsageError(absl::StrCat(options.schedule_path, ": the recorded executable ", s.command,
+                                   " cannot be read: ", hash.status().message()));
+  }
+  if (*hash != s.exe_hash) {
+    return UsageError(absl::StrFormat("%s: the executable %s changed since the schedule was recorded (hash %016x, "
+                                      "recorded %016x); rebuild the recorded version or record again",
+                                      options.schedule_path, s.command, *hash, s.exe_hash));
+  }
+  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) {
+    return UsageError(absl::StrCat(options.schedule_path, ": cannot enter the recorded directory ", s.cwd, ": ",
+                                   strerror(errno)));
+  }
+  ScheduleSpec spec;
+  spec.command = s.args;
+  spec.command[0] = s.command;  // exactly the executable that was recorded
+  spec.replay = &s;
+  spec.verbose = options.verbose;
+  for (const auto& [key, value] : s.options) {
+    if (key == "timeout") {
+      double seconds = 0;
+      if (!absl::SimpleAtod(value, &seconds) || seconds < 0) {
+        return UsageError(absl::StrCat(options.schedule_path, ": bad timeout option '", value, "'"));
+      }
+      spec.timeout_seconds = seconds;
+    } else if (key != "pct-depth" && key != "pct-steps") {
+      return UsageError(absl::StrCat(options.schedule_path, ": unknown option '", key,
+                                     "' (recorded by a newer ravel?)"));
+    }
+  }
+  ScheduleResult result = RunSchedule(spec);
+  if (!result.error.ok()) return result.exit_code;
+  if (!result.divergence.empty()) {
+    fprintf(stderr, "ravel: replay diverged at %s\n", result.divergence.c_str());
   } else {
-    outcome = "pass";
+    ReportDeadlock(result);
+    fprintf(stderr, "ravel: reproduced %s\n", SummaryLine(result, s.seed, s.strategy).substr(7).c_str());
   }
-  std::string fingerprint = absl::StrFormat("%016x", scheduler.fingerprint());
-  fprintf(stderr, "ravel: %s steps=%" PRIu64 " threads=%d fingerprint=%s seed=%" PRIu64 " strategy=%s\n",
-          outcome.c_str(), scheduler.steps(), scheduler.threads_created(), fingerprint.c_str(), options.seed,
-          std::string((*strategy)->name()).c_str());
   if (!options.json_path.empty()) {
-    nlohmann::json j;
-    j["outcome"] = outcome;
-    j["exit_code"] = exit_code;
-    j["steps"] = scheduler.steps();
-    j["choices"] = scheduler.choices();
-    j["threads"] = scheduler.threads_created();
-    j["fingerprint"] = fingerprint;
-    j["seed"] = options.seed;
-    j["strategy"] = std::string((*strategy)->name());
-    j["command"] = command;
-    if (scheduler.deadlocked()) j["deadlock_report"] = scheduler.deadlock_report();
-    std::ofstream out(options.json_path);
-    out << j.dump(2) << "\n";
-    if (!out) fprintf(stderr, "ravel: cannot write %s\n", options.json_path.c_str());
+    WriteRunJson(options.json_path, result, s.seed, s.strategy, s.args);
   }
-  return exit_code;
+  return result.exit_code;
 }
 
 }  // namespace ravel

@@ -1,5 +1,5 @@
-// `ravel run`: one scheduled run of a command, with the summary line and exit codes of
-// ../shared/DESIGN.md ("Command line").
+// `ravel run` and `ravel replay`: one scheduled run of a command, with the summary line and
+// exit codes of ../shared/DESIGN.md ("Command line").
 #ifndef RAVEL_CLI_RUN_COMMAND_H_
 #define RAVEL_CLI_RUN_COMMAND_H_
 
@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace ravel {
+#include "cli/schedule_run.h"
 
-inline constexpr int kExitDeadlock = 3;
-inline constexpr int kExitTimeout = 4;
+namespace ravel {
 
 struct RunOptions {
   std::string strategy = "pct";
@@ -19,6 +18,7 @@ struct RunOptions {
   uint64_t pct_steps = 0;  // 0: the strategy's default
   double timeout_seconds = 0;
   std::string json_path;
+  std::string record_path;  // write the run's schedule here
   bool verbose = false;
 };
 
@@ -27,6 +27,22 @@ struct RunOptions {
 // on stderr and returns the exit code: the guest's status (128+signal), 3 for a deadlock,
 // 4 for a timeout, 2 for bad options, 127/126 when the command cannot be run.
 int RunScheduled(const std::vector<std::string>& command, const RunOptions& options);
+
+struct ReplayOptions {
+  std::string schedule_path;
+  std::string json_path;
+  bool verbose = false;
+};
+
+// Replays a recorded schedule: the same command, in the recorded directory, following the
+// recorded decisions and checking every step. Prints "ravel: reproduced <outcome> ..." and
+// exits with the guest's status, or "ravel: replay diverged at step N: ..." and exits 5.
+// A schedule that cannot be read, or whose executable changed, is an error (exit 2).
+int Replay(const ReplayOptions& options);
+
+// Writes the run's fields as a JSON object (the --json of run and replay).
+bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed, const std::string& strategy,
+                  const std::vector<std::string>& command);
 
 }  // namespace ravel
 

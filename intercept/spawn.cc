@@ -95,7 +95,10 @@ absl::StatusOr<Spawned> SpawnTraced(const SpawnRequest& request) {
     while (read(go[0], &byte, 1) < 0 && errno == EINTR) {}
     close(go[0]);
     int e = 0;
-    if (request.disable_aslr && personality(ADDR_NO_RANDOMIZE) == -1) e = errno;
+    for (int fd = 0; fd < 3 && e == 0; ++fd) {
+      if (request.stdio[fd] >= 0 && request.stdio[fd] != fd && dup2(request.stdio[fd], fd) < 0) e = errno;
+    }
+    if (e == 0 && request.disable_aslr && personality(ADDR_NO_RANDOMIZE) == -1) e = errno;
     if (e == 0 && InstallSeccompFilter(request.filter) != 0) e = errno;
     if (e == 0) {
       execv(request.path.c_str(), argv.data());

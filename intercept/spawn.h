@@ -28,6 +28,8 @@ struct SpawnRequest {
   std::vector<sock_filter> filter;   // seccomp program
   bool disable_aslr = false;
   unsigned long ptrace_options = 0;  // PTRACE_O_* for PTRACE_SEIZE
+  // The guest's stdin, stdout and stderr: these fds of the caller, or -1 to inherit.
+  int stdio[3] = {-1, -1, -1};
 };
 
 struct Spawned {

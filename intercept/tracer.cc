@@ -145,6 +145,7 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   request.filter = BuildSeccompFilter(subscription_.syscalls);
   request.disable_aslr = options_.disable_aslr;
   request.ptrace_options = kPtraceOptions;
+  for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = options_.stdio[fd];
   absl::StatusOr<Spawned> spawned = SpawnTraced(request);
   if (!spawned.ok()) return spawned.status();
   main_pid_ = spawned->pid;

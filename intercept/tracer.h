@@ -30,6 +30,8 @@ class TracerCore;
 
 struct TracerOptions {
   bool disable_aslr = false;   // personality(ADDR_NO_RANDOMIZE) for the guest
+  // The guest's stdin, stdout and stderr: these fds of ravel, or -1 to inherit ravel's.
+  int stdio[3] = {-1, -1, -1};
 };
 
 struct RunResult {

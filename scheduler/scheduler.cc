@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -75,6 +76,10 @@ void Scheduler::Step(Thread& t, int64_t nr, PointKind kind) {
   Mix(static_cast<uint64_t>(t.id));
   Mix(static_cast<uint64_t>(nr));
   Mix(static_cast<uint64_t>(kind));
+  if (options_.on_step && !stopped_ && !options_.on_step(steps_ - 1, t.id, nr, fingerprint())) {
+    stopped_ = true;
+    control_->KillGuest();
+  }
   WakeExpired();  // virtual time passes with every step
 }
 
@@ -184,6 +189,16 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       GiveBaton(w.id, "external input");
       return;
     }
+    if (awaiting_start_.empty() && std::none_of(threads_.begin(), threads_.end(), [](const auto& entry) {
+          return entry.second.state == State::kStopped;
+        })) {
+      // Every live thread is parked by the scheduler, waiting on something only another
+      // guest thread could deliver: nothing is in flight, so this is certain now.
+      ReportDeadlock();
+      return;
+    }
+    // Something the scheduler does not model may still arrive (a thread's start, a
+    // continued stop): confirmed by OnTick if nothing does.
     suspect_deadlock_ = true;
     idle_ticks_ = 0;
     return;

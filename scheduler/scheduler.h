@@ -35,6 +35,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,6 +59,11 @@ struct SchedulerOptions {
   // A thread picked this many times in a row while others could run counts as spinning:
   // its next point carries a yield hint, so a busy loop cannot starve the others forever.
   uint64_t spin_steps = 2000;
+  // Called at every step, once the step is mixed into the fingerprint: its index (0, 1,
+  // ...), the thread, what it is (a syscall number), and the fingerprint so far. This is
+  // how a run is recorded and a replay checked. Returning false stops the run: the guest
+  // is killed and stopped() is true.
+  std::function<bool(uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint)> on_step;
 };
 
 enum class Outcome { kPass, kFail, kDeadlock, kTimeout };
@@ -83,6 +89,8 @@ class Scheduler : public Tool {
   uint64_t fingerprint() const;
   bool deadlocked() const { return deadlocked_; }
   bool timed_out() const { return timed_out_; }
+  // on_step asked to stop.
+  bool stopped() const { return stopped_; }
   // One line per thread: what it waits on, and its last syscall.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
@@ -210,6 +218,7 @@ class Scheduler : public Tool {
   bool suspect_deadlock_ = false;
   int idle_ticks_ = 0;
   bool timed_out_ = false;
+  bool stopped_ = false;
   std::string deadlock_report_;
   double started_at_ = 0;
   absl::flat_hash_set<std::string> warned_;

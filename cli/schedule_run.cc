@@ -1,0 +1,276 @@
+#include "cli/schedule_run.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli/run_tool.h"
+#include "intercept/spawn.h"
+#include "intercept/syscall_table.h"
+#include "intercept/tracer.h"
+#include "replay/recording.h"
+#include "scheduler/scheduler.h"
+#include "strategies/pct_strategy.h"
+#include "strategies/strategy.h"
+
+namespace ravel {
+namespace {
+
+// Steps of the last thread that make up a failure's signature.
+constexpr size_t kSignatureSteps = 3;
+
+double Now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::string WhatName(int64_t what) {
+  if (what >= 0) return std::string(Syscall(what).name());
+  absl::string_view name = StepWhatName(static_cast<int32_t>(what));
+  return name.empty() ? absl::StrCat("event", what) : std::string(name);
+}
+
+std::string DescribeStep(ThreadId thread, int64_t what) {
+  return absl::StrCat("T", thread, " ", WhatName(what), what >= 0 ? "(...)" : "");
+}
+
+std::string OutcomeOf(const Scheduler& scheduler, int status) {
+  if (scheduler.stopped()) return "diverged";
+  if (scheduler.deadlocked()) return "deadlock";
+  if (scheduler.timed_out()) return "timeout";
+  if (WIFSIGNALED(status)) return absl::StrCat("fail(signal ", std::string(SignalName(WTERMSIG(status))), ")");
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return absl::StrCat("fail(exit ", WEXITSTATUS(status), ")");
+  return "pass";
+}
+
+std::string Cwd() {
+  char buf[PATH_MAX];
+  return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
+}
+
+}  // namespace
+
+std::string ShellQuote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789@%+=:,./_-") == std::string::npos) {
+    return word;
+  }
+  std::string quoted = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+std::string ReplayCommandLine(const std::string& schedule_path) {
+  return absl::StrCat("ravel replay ", ShellQuote(schedule_path));
+}
+
+std::string ProgramName(const std::vector<std::string>& command) {
+  std::string name = command.empty() ? "program" : command[0];
+  if (size_t slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  for (const std::string& arg : command) {
+    if (absl::StartsWith(arg, "--gtest_filter=")) absl::StrAppend(&name, "-", arg.substr(15));
+  }
+  // Only characters that are safe in a file name.
+  for (char& c : name) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
+  }
+  return name.empty() ? "program" : name;
+}
+
+std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::string& strategy) {
+  return absl::StrFormat("ravel: %s steps=%d threads=%d fingerprint=%016x seed=%d strategy=%s", result.outcome,
+                         result.steps, result.threads, result.fingerprint, seed, strategy);
+}
+
+ScheduleResult RunSchedule(const ScheduleSpec& spec) {
+  ScheduleResult result;
+  const double start = Now();
+  const Schedule* replay = spec.replay;
+
+  // The strategy: a recording to follow, or a seeded one (recorded when asked).
+  StrategyOptions strategy_options;
+  strategy_options.pct_depth = spec.pct_depth;
+  strategy_options.pct_steps_hint = spec.pct_steps;
+  std::unique_ptr<Strategy> seeded;
+  std::unique_ptr<RecordingStrategy> recorder;
+  std::unique_ptr<ReplayStrategy> replayer;
+  Strategy* strategy = nullptr;
+  std::string strategy_name;
+  if (replay != nullptr) {
+    replayer = std::make_unique<ReplayStrategy>(replay->decisions, replay->strategy);
+    strategy = replayer.get();
+    strategy_name = replay->strategy;
+  } else {
+    absl::StatusOr<std::unique_ptr<Strategy>> made = MakeStrategy(spec.strategy, strategy_options);
+    if (!made.ok()) {
+      result.error = made.status();
+      result.exit_code = UsageError(std::string(made.status().message()));
+      return result;
+    }
+    seeded = std::move(*made);
+    strategy_name = std::string(seeded->name());
+    strategy = seeded.get();
+    if (spec.record) {
+      recorder = std::make_unique<RecordingStrategy>(*seeded);
+      strategy = recorder.get();
+    }
+  }
+  if (strategy_name == "pct") result.pct_steps = spec.pct_steps != 0 ? spec.pct_steps : PctStrategy::kDefaultSteps;
+
+  Schedule& out = result.schedule;
+  // The last steps of each thread, for the signature.
+  std::map<ThreadId, std::deque<int64_t>> recent;
+  ThreadId last_thread = kNoThread;
+  size_t next_checkpoint = 0;
+
+  SchedulerOptions scheduler_options;
+  scheduler_options.seed = replay != nullptr ? replay->seed : spec.seed;
+  scheduler_options.timeout_seconds = spec.timeout_seconds;
+  scheduler_options.log_decisions = spec.verbose;
+  scheduler_options.on_step = [&](uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint) {
+    std::deque<int64_t>& mine = recent[thread];
+    mine.push_back(what);
+    if (mine.size() > kSignatureSteps) mine.pop_front();
+    last_thread = thread;
+    if (spec.record) {
+      out.steps.push_back(StepEvent{thread, static_cast<int32_t>(what)});
+      if ((step + 1) % kCheckpointEvery == 0) out.checkpoints.push_back(Checkpoint{step, fingerprint});
+    }
+    if (replay == nullptr) return true;
+    if (replayer->diverged()) {
+      result.divergence = absl::StrCat("step ", step, ": ", replayer->divergence());
+      return false;
+    }
+    if (step >= replay->steps.size()) {
+      result.divergence = absl::StrCat("step ", step, ": the recorded run had ended (", replay->steps.size(),
+                                       " steps), now ", DescribeStep(thread, what));
+      return false;
+    }
+    const StepEvent& want = replay->steps[step];
+    if (want.thread != thread || want.what != what) {
+      result.divergence = absl::StrCat("step ", step, ": recorded ", DescribeStep(want.thread, want.what), ", now ",
+                                       DescribeStep(thread, what));
+      return false;
+    }
+    while (next_checkpoint < replay->checkpoints.size() && replay->checkpoints[next_checkpoint].step < step) {
+      ++next_checkpoint;
+    }
+    if (next_checkpoint < replay->checkpoints.size() && replay->checkpoints[next_checkpoint].step == step) {
+      const uint64_t recorded = replay->checkpoints[next_checkpoint].hash;
+      if (recorded != fingerprint) {
+        const uint64_t since = next_checkpoint == 0 ? 0 : replay->checkpoints[next_checkpoint - 1].step + 1;
+        result.divergence = absl::StrFormat(
+            "step %d: %s as recorded, but the arguments or results of a step since step %d differ "
+            "(fingerprint %016x, recorded %016x)",
+            step, DescribeStep(thread, what), since, fingerprint, recorded);
+        return false;
+      }
+      ++next_checkpoint;
+    }
+    return true;
+  };
+  Scheduler scheduler(*strategy, scheduler_options);
+  TracerOptions tracer_options;
+  tracer_options.disable_aslr = true;  // addresses are inputs too
+  for (int fd = 0; fd < 3; ++fd) tracer_options.stdio[fd] = spec.stdio[fd];
+  Tracer tracer(scheduler, tracer_options);
+  absl::StatusOr<RunResult> run = tracer.Run(spec.command);
+  result.seconds = Now() - start;
+  if (std::optional<int> code = ReportUnfinishedRun(run, spec.command)) {
+    result.exit_code = *code;
+    result.error = run.ok() ? absl::CancelledError(run->interrupted_by != 0 ? "interrupted" : "exec failed")
+                            : run.status();
+    return result;
+  }
+
+  result.steps = scheduler.steps();
+  result.choices = scheduler.choices();
+  result.threads = scheduler.threads_created();
+  result.fingerprint = scheduler.fingerprint();
+  result.outcome = OutcomeOf(scheduler, run->main_status);
+  result.exit_code = run->ExitCode();
+  if (scheduler.deadlocked()) {
+    result.exit_code = kExitDeadlock;
+    result.deadlock_report = scheduler.deadlock_report();
+  } else if (scheduler.timed_out()) {
+    result.exit_code = kExitTimeout;
+  }
+  if (replay != nullptr && result.divergence.empty()) {
+    // Every step matched; the run must also have ended where and as the recording did.
+    if (replayer->diverged()) {
+      result.divergence = absl::StrCat("step ", result.steps, ": ", replayer->divergence());
+    } else if (result.steps < replay->steps.size()) {
+      const StepEvent& want = replay->steps[result.steps];
+      result.divergence = absl::StrCat("step ", result.steps, ": recorded ", DescribeStep(want.thread, want.what),
+                                       ", now the run ended (", result.outcome, ")");
+    } else if (!replayer->finished()) {
+      result.divergence = absl::StrCat("step ", result.steps, ": the run ended with recorded decisions left (",
+                                       replayer->consumed(), " of ", replay->decisions.size(), " taken)");
+    } else if (result.outcome != replay->outcome) {
+      result.divergence = absl::StrCat("step ", result.steps, ": recorded outcome ", replay->outcome, ", now ",
+                                       result.outcome);
+    } else if (result.fingerprint != replay->fingerprint) {
+      result.divergence = absl::StrFormat("step %d: fingerprint %016x, recorded %016x", result.steps,
+                                          result.fingerprint, replay->fingerprint);
+    }
+  }
+  if (!result.divergence.empty()) {
+    result.outcome = "diverged";
+    result.exit_code = kExitDiverged;
+  }
+
+  // The signature: the outcome and what the last thread did last; for a deadlock, what
+  // each thread did last (ids left out: the same bug may strike another worker thread).
+  std::vector<std::string> parts;
+  if (result.outcome == "deadlock") {
+    for (const auto& [thread, whats] : recent) parts.push_back(WhatName(whats.back()));
+    std::sort(parts.begin(), parts.end());
+  } else if (auto it = recent.find(last_thread); it != recent.end()) {
+    for (int64_t what : it->second) parts.push_back(WhatName(what));
+  }
+  result.signature = absl::StrCat(result.outcome, " after ", parts.empty() ? "nothing" : absl::StrJoin(parts, " > "));
+
+  if (spec.record && replay == nullptr) {
+    out.ravel_version = kRavelVersion;
+    absl::StatusOr<std::string> path = ResolveCommand(spec.command[0]);
+    out.command = path.ok() ? *path : spec.command[0];
+    if (!out.command.empty() && out.command[0] != '/') out.command = absl::StrCat(Cwd(), "/", out.command);
+    out.args = spec.command;
+    out.cwd = Cwd();
+    absl::StatusOr<uint64_t> hash = HashFile(out.command);
+    out.exe_hash = hash.ok() ? *hash : 0;
+    out.strategy = strategy_name;
+    out.seed = spec.seed;
+    if (strategy_name == "pct") {
+      out.options.emplace_back("pct-depth", absl::StrCat(spec.pct_depth));
+      out.options.emplace_back("pct-steps", absl::StrCat(result.pct_steps));
+    }
+    if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
+    out.decisions = recorder->decisions();
+    out.outcome = result.outcome;
+    out.fingerprint = result.fingerprint;
+    out.threads = result.threads;
+  }
+  return result;
+}
+
+}  // namespace ravel

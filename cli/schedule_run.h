@@ -1,0 +1,81 @@
+// One scheduled run of a command, as `ravel run`, `ravel replay` and every schedule of
+// `ravel stress` make it: the strategy (or a recorded schedule) drives the scheduler, the
+// run's decisions and steps are recorded, and the result comes back as data for the
+// caller to print, write or compare.
+#ifndef RAVEL_CLI_SCHEDULE_RUN_H_
+#define RAVEL_CLI_SCHEDULE_RUN_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "replay/schedule.h"
+
+namespace ravel {
+
+inline constexpr char kRavelVersion[] = "0.1.0";
+
+inline constexpr int kExitDeadlock = 3;
+inline constexpr int kExitTimeout = 4;
+inline constexpr int kExitDiverged = 5;
+
+// Checkpoints of the rolling fingerprint in a recorded schedule: one every this many steps.
+inline constexpr uint64_t kCheckpointEvery = 256;
+
+struct ScheduleSpec {
+  std::vector<std::string> command;
+  std::string strategy = "pct";
+  uint64_t seed = 1;
+  int pct_depth = 3;
+  uint64_t pct_steps = 0;           // 0: the strategy's default
+  double timeout_seconds = 0;       // real time; 0: none
+  bool verbose = false;
+  // Follow this recording instead of a strategy: its decisions, its seed (for the guest's
+  // random data), and its steps, checked one by one.
+  const Schedule* replay = nullptr;
+  bool record = false;              // keep the decisions and steps in ScheduleResult::schedule
+  int stdio[3] = {-1, -1, -1};      // the guest's stdin/stdout/stderr (-1: ravel's own)
+};
+
+struct ScheduleResult {
+  // Not OK when the run could not start (command not found: NotFound/PermissionDenied,
+  // bad options: InvalidArgument) or ravel was interrupted (Cancelled); `exit_code` is
+  // then what ravel exits with.
+  absl::Status error;
+  std::string outcome;              // pass, fail(exit N), fail(signal NAME), deadlock, timeout, diverged
+  int exit_code = 0;                // the guest's status (128+signal), 3, 4 or 5
+  uint64_t steps = 0;
+  uint64_t choices = 0;             // steps where more than one thread could run (PCT's k)
+  int threads = 0;
+  uint64_t fingerprint = 0;
+  uint64_t pct_steps = 0;           // the k the strategy used (pct), for reproducing by seed
+  std::string deadlock_report;
+  std::string divergence;           // replay: where and how the run left the recording
+  // Outcome and the last steps of the thread that made the final step: what failures of
+  // the same bug share (stress buckets them by it).
+  std::string signature;
+  Schedule schedule;                // when recording: complete, ready to write
+  double seconds = 0;               // real time of the run
+
+  bool failed() const { return error.ok() && outcome != "pass"; }
+};
+
+ScheduleResult RunSchedule(const ScheduleSpec& spec);
+
+// The summary line: "ravel: <outcome> steps=N threads=T fingerprint=<16 hex> seed=S strategy=X".
+std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::string& strategy);
+
+// The exact command that replays `schedule_path`, quoted for a POSIX shell.
+std::string ReplayCommandLine(const std::string& schedule_path);
+
+// A word quoted for a POSIX shell where needed.
+std::string ShellQuote(const std::string& word);
+
+// The program's name for file names and reports: the basename of argv[0], plus the
+// GoogleTest filter when one is given (so per-test stress runs get their own names).
+std::string ProgramName(const std::vector<std::string>& command);
+
+}  // namespace ravel
+
+#endif  // RAVEL_CLI_SCHEDULE_RUN_H_

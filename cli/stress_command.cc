@@ -1,0 +1,619 @@
+#include "cli/stress_command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cli/run_tool.h"
+#include "cli/schedule_run.h"
+#include "cli/stress_report.h"
+#include "intercept/spawn.h"
+#include "replay/schedule.h"
+
+namespace ravel {
+namespace {
+
+volatile sig_atomic_t g_stress_interrupt = 0;
+void OnStressInterrupt(int sig) { g_stress_interrupt = sig; }
+
+double Now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// What every schedule of one stressed command shares.
+struct Job {
+  std::vector<std::string> command;
+  std::string name;
+  std::string test;
+  std::string strategy;
+  int pct_depth = 3;
+  uint64_t pct_steps = 0;
+  double timeout_seconds = 0;
+  bool verbose = false;
+};
+
+// The seeds of this shard, in order.
+class SeedSource {
+ public:
+  SeedSource(uint64_t base, uint64_t runs, double deadline, Shard shard)
+      : base_(base), runs_(runs), deadline_(deadline), shard_(shard), next_offset_(static_cast<uint64_t>(shard.index)) {}
+  std::optional<uint64_t> Next() {
+    if (runs_ > 0 && next_offset_ >= runs_) return std::nullopt;
+    if (runs_ == 0 && Now() >= deadline_) return std::nullopt;
+    uint64_t seed = base_ + next_offset_;
+    next_offset_ += static_cast<uint64_t>(shard_.count);
+    return seed;
+  }
+  // Seeds this shard runs in total (0 when bounded by time).
+  uint64_t Planned() const {
+    if (runs_ == 0) return 0;
+    const uint64_t index = static_cast<uint64_t>(shard_.index), count = static_cast<uint64_t>(shard_.count);
+    return runs_ > index ? (runs_ - index + count - 1) / count : 0;
+  }
+
+ private:
+  uint64_t base_, runs_;
+  double deadline_;
+  Shard shard_;
+  uint64_t next_offset_;
+};
+
+bool ReadFull(int fd, void* buf, size_t n) {
+  char* p = static_cast<char*>(buf);
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+bool WriteFull(int fd, const void* buf, size_t n) {
+  const char* p = static_cast<const char*>(buf);
+  while (n > 0) {
+    ssize_t r = write(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+// A worker process: runs the seeds it is sent, one at a time, and answers each with a
+// JSON line. Its guests read /dev/null; their output goes to files in `scratch`.
+[[noreturn]] void WorkerMain(int in_fd, int out_fd, const Job& job, const std::string& scratch, int index) {
+  const std::string base = absl::StrCat(scratch, "/w", index);
+  if (!job.verbose) {
+    // ravel's own diagnostics (one-time warnings of each run) go to a log, not the terminal.
+    int log = open((base + ".log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log >= 0) {
+      dup2(log, 2);
+      close(log);
+    }
+  }
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  uint64_t seed;
+  while (ReadFull(in_fd, &seed, sizeof(seed))) {
+    const std::string out_path = base + ".stdout", err_path = base + ".stderr", sched_path = base + ".sched";
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ScheduleSpec spec;
+    spec.command = job.command;
+    spec.strategy = job.strategy;
+    spec.seed = seed;
+    spec.pct_depth = job.pct_depth;
+    spec.pct_steps = job.pct_steps;
+    spec.timeout_seconds = job.timeout_seconds;
+    spec.verbose = job.verbose;
+    spec.record = true;
+    spec.stdio[0] = devnull;
+    spec.stdio[1] = out;
+    spec.stdio[2] = err;
+    ScheduleResult r = RunSchedule(spec);
+    close(out);
+    close(err);
+    nlohmann::json msg;
+    msg["seed"] = seed;
+    msg["interrupted"] = absl::IsCancelled(r.error) && r.exit_code >= 128;
+    msg["error"] = r.error.ok() ? "" : std::string(r.error.message());
+    msg["exit_code"] = r.exit_code;
+    msg["outcome"] = r.outcome;
+    msg["signature"] = r.signature;
+    msg["steps"] = r.steps;
+    msg["deadlock_report"] = r.deadlock_report;
+    msg["stdout"] = out_path;
+    msg["stderr"] = err_path;
+    msg["schedule"] = "";
+    if (r.failed()) {
+      if (absl::Status s = WriteScheduleFile(sched_path, r.schedule); s.ok()) msg["schedule"] = sched_path;
+    }
+    std::string line = msg.dump() + "\n";
+    if (!WriteFull(out_fd, line.data(), line.size())) break;
+    if (!r.error.ok() && absl::IsCancelled(r.error)) break;
+  }
+  _exit(0);
+}
+
+struct Worker {
+  pid_t pid = -1;
+  int to = -1;      // seeds
+  int from = -1;    // results
+  std::string buffer;
+  bool busy = false;
+  uint64_t seed = 0;
+};
+
+bool CopyFile(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  if (!in || !out) return false;
+  out << in.rdbuf();
+  return static_cast<bool>(out);
+}
+
+void Progress(const StressReport& r, uint64_t planned, double started, double deadline, bool tty, bool final) {
+  const double elapsed = Now() - started;
+  const uint64_t done = r.seeds_run.size();
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+  std::string eta;
+  if (planned > 0 && rate > 0 && done < planned) {
+    eta = absl::StrFormat(", ETA %.0f s", static_cast<double>(planned - done) / rate);
+  } else if (planned == 0) {
+    eta = absl::StrFormat(", %.0f s left", std::max(0.0, deadline - Now()));
+  }
+  std::string line = absl::StrFormat("ravel: stress %s: %d%s schedules, %d failed, %.1f/s%s",
+                                     r.test.empty() ? r.name : r.test, done,
+                                     planned > 0 ? absl::StrCat("/", planned) : "", r.failed, rate, final ? "" : eta);
+  if (tty) {
+    fprintf(stderr, "\r%s\033[K%s", line.c_str(), final ? "\n" : "");
+  } else {
+    fprintf(stderr, "%s\n", line.c_str());
+  }
+  fflush(stderr);
+}
+
+// Stresses one command; fills `report`. Returns false when interrupted.
+bool StressOne(const Job& job, const StressOptions& options, const Shard& shard, const std::string& scratch,
+               StressReport& report) {
+  report.name = job.name;
+  report.test = job.test;
+  report.command = job.command;
+  report.strategy = job.strategy;
+  report.pct_depth = job.pct_depth;
+  report.pct_steps = job.pct_steps;
+  report.seed_base = options.seed_base;
+  report.shard_index = shard.index;
+  report.shard_count = shard.count;
+  const double started = Now();
+  const uint64_t runs = options.runs > 0 ? options.runs : (options.time_seconds > 0 ? 0 : kDefaultRuns);
+  report.runs_planned = runs;
+  SeedSource seeds(options.seed_base, runs, started + options.time_seconds, shard);
+  const uint64_t planned = seeds.Planned();
+  int jobs = options.jobs > 0 ? options.jobs : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  if (planned > 0) jobs = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(jobs), planned));
+  const bool tty = isatty(2) != 0;
+  double last_progress = started;
+
+  std::vector<Worker> workers(static_cast<size_t>(jobs));
+  auto start_worker = [&](size_t i) -> bool {
+    int to[2], from[2];
+    if (pipe2(to, O_CLOEXEC) != 0) return false;
+    if (pipe2(from, O_CLOEXEC) != 0) {
+      close(to[0]);
+      close(to[1]);
+      return false;
+    }
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      signal(SIGPIPE, SIG_DFL);
+      close(to[1]);
+      close(from[0]);
+      for (const Worker& w : workers) {
+        if (w.to >= 0) close(w.to);
+        if (w.from >= 0) close(w.from);
+      }
+      WorkerMain(to[0], from[1], job, scratch, static_cast<int>(i));
+    }
+    close(to[0]);
+    close(from[1]);
+    workers[i] = Worker{pid, to[1], from[0], "", false, 0};
+    return true;
+  };
+  auto give = [&](Worker& w) {
+    std::optional<uint64_t> seed = seeds.Next();
+    if (!seed.has_value() || g_stress_interrupt != 0) {
+      close(w.to);  // EOF: the worker exits
+      w.to = -1;
+      w.busy = false;
+      return;
+    }
+    w.seed = *seed;
+    w.busy = WriteFull(w.to, &w.seed, sizeof(w.seed));
+  };
+  auto stop_all = [&]() {
+    for (Worker& w : workers) {
+      if (w.pid > 0) kill(w.pid, SIGTERM);
+      w.busy = false;
+    }
+  };
+
+  for (size_t i = 0; i < workers.size(); ++i) {
+    if (!start_worker(i)) {
+      fprintf(stderr, "ravel: cannot start a stress worker: %s\n", strerror(errno));
+      stop_all();
+      break;
+    }
+    give(workers[i]);
+  }
+  bool stopping = false;
+  while (true) {
+    if (g_stress_interrupt != 0 && !stopping) {
+      stopping = true;
+      report.interrupted = true;
+      stop_all();
+    }
+    std::vector<pollfd> fds;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < workers.size(); ++i) {
+      if (workers[i].from >= 0) {
+        fds.push_back(pollfd{workers[i].from, POLLIN, 0});
+        index.push_back(i);
+      }
+    }
+    if (fds.empty()) break;
+    int n = poll(fds.data(), fds.size(), 200);
+    const double now = Now();
+    if (now - last_progress >= (tty ? 0.2 : 10.0)) {
+      Progress(report, planned, started, started + options.time_seconds, tty, false);
+      last_progress = now;
+    }
+    if (n <= 0) continue;
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Worker& w = workers[index[k]];
+      char buf[4096];
+      ssize_t got = read(w.from, buf, sizeof(buf));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        // The worker is gone. One that died in the middle of a seed loses it; say so.
+        close(w.from);
+        w.from = -1;
+        if (w.to >= 0) close(w.to);
+        w.to = -1;
+        int status = 0;
+        waitpid(w.pid, &status, 0);
+        w.pid = -1;
+        if (w.busy && !stopping) {
+          fprintf(stderr, "ravel: a stress worker died running seed %llu (status %d); see %s/w%zu.log\n",
+                  static_cast<unsigned long long>(w.seed), status, scratch.c_str(), index[k]);
+        }
+        continue;
+      }
+      w.buffer.append(buf, static_cast<size_t>(got));
+      size_t eol;
+      while ((eol = w.buffer.find('\n')) != std::string::npos) {
+        std::string line = w.buffer.substr(0, eol);
+        w.buffer.erase(0, eol + 1);
+        nlohmann::json msg = nlohmann::json::parse(line, nullptr, false);
+        if (msg.is_discarded()) continue;
+        w.busy = false;
+        if (stopping || msg.value("interrupted", false)) continue;  // a run cut short counts for nothing
+        const uint64_t seed = msg.value("seed", uint64_t{0});
+        const std::string outcome = msg.value("outcome", "");
+        const std::string error = msg.value("error", "");
+        if (!error.empty() && outcome.empty()) {
+          // The command could not run at all: every seed would say the same.
+          fprintf(stderr, "ravel: stress stopped: %s\n", error.c_str());
+          stopping = true;
+          stop_all();
+          continue;
+        }
+        report.seeds_run.insert(std::lower_bound(report.seeds_run.begin(), report.seeds_run.end(), seed), seed);
+        if (outcome == "pass") {
+          ++report.passed;
+        } else {
+          const std::string signature = msg.value("signature", outcome);
+          if (report.AddFailure(seed, signature, outcome)) {
+            // The bucket's first seed so far: keep its schedule and the guest's output.
+            FailureBucket& b = report.buckets[signature];
+            mkdir(options.artifacts_dir.c_str(), 0755);
+            const std::string stem = absl::StrCat(options.artifacts_dir, "/", job.name, "-seed", seed);
+            const std::string sched = msg.value("schedule", "");
+            b.schedule = !sched.empty() && CopyFile(sched, stem + ".sched") ? stem + ".sched" : "";
+            b.guest_stdout = CopyFile(msg.value("stdout", ""), stem + ".stdout") ? stem + ".stdout" : "";
+            b.guest_stderr = CopyFile(msg.value("stderr", ""), stem + ".stderr") ? stem + ".stderr" : "";
+            b.deadlock_report = msg.value("deadlock_report", "");
+          }
+          if (!options.keep_going) {
+            report.stopped_at_first_failure = true;
+            stopping = true;
+            stop_all();
+            continue;
+          }
+        }
+        if (!stopping && w.to >= 0) give(w);
+      }
+    }
+  }
+  for (Worker& w : workers) {
+    if (w.pid > 0) waitpid(w.pid, nullptr, 0);
+  }
+  report.elapsed_seconds = Now() - started;
+  Progress(report, planned, started, started + options.time_seconds, tty, true);
+  return !report.interrupted;
+}
+
+// The tests of a GoogleTest binary, as Suite.Test names (disabled ones left out).
+absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::string>& command) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    std::vector<std::string> args = command;
+    args.push_back("--gtest_list_tests");
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(command[0], " --gtest_list_tests failed (status ", status,
+                                                   "): --per-test needs a GoogleTest binary"));
+  }
+  std::vector<std::string> tests;
+  std::string suite;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (size_t hash = line.find('#'); hash != absl::string_view::npos) line = line.substr(0, hash);
+    absl::string_view trimmed = absl::StripTrailingAsciiWhitespace(line);
+    if (trimmed.empty()) continue;
+    if (trimmed[0] != ' ') {
+      suite = std::string(trimmed);  // "Suite." with its dot
+      continue;
+    }
+    std::string name = std::string(absl::StripLeadingAsciiWhitespace(trimmed));
+    if (absl::StartsWith(suite, "DISABLED_") || absl::StartsWith(name, "DISABLED_")) continue;
+    tests.push_back(suite + name);
+  }
+  if (tests.empty()) return absl::InvalidArgumentError(absl::StrCat(command[0], " lists no tests"));
+  return tests;
+}
+
+}  // namespace
+
+absl::StatusOr<double> ParseDuration(const std::string& text) {
+  std::string number = text;
+  double unit = 1;
+  if (!number.empty()) {
+    switch (number.back()) {
+      case 's': unit = 1; number.pop_back(); break;
+      case 'm': unit = 60; number.pop_back(); break;
+      case 'h': unit = 3600; number.pop_back(); break;
+      default: break;
+    }
+  }
+  double value = 0;
+  if (!absl::SimpleAtod(number, &value) || !(value > 0) || !std::isfinite(value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad duration '", text, "': expected a positive number of seconds, or e.g. 90s, 5m, 1h"));
+  }
+  return value * unit;
+}
+
+absl::StatusOr<Shard> ResolveShard(const std::string& flag, int shards) {
+  auto parse = [](const std::string& index_text, const std::string& count_text,
+                  const std::string& source) -> absl::StatusOr<Shard> {
+    int index = 0, count = 0;
+    if (!absl::SimpleAtoi(index_text, &index) || !absl::SimpleAtoi(count_text, &count) || count < 1 || index < 0 ||
+        index >= count) {
+      return absl::InvalidArgumentError(absl::StrCat("bad shard from ", source, ": index '", index_text,
+                                                     "' of '", count_text, "' (want 0 <= index < count)"));
+    }
+    return Shard{index, count, source};
+  };
+  if (!flag.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(flag, '/');
+    if (parts.size() != 2) return absl::InvalidArgumentError(absl::StrCat("bad --shard '", flag, "': expected I/N"));
+    return parse(parts[0], parts[1], "--shard");
+  }
+  auto env = [](const char* name) -> std::optional<std::string> {
+    const char* v = getenv(name);
+    return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+  };
+  if (auto index = env("GTEST_SHARD_INDEX"), total = env("GTEST_TOTAL_SHARDS"); index && total) {
+    return parse(*index, *total, "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
+  }
+  if (auto index = env("TEST_SHARD_INDEX"), total = env("TEST_TOTAL_SHARDS"); index && total) {
+    return parse(*index, *total, "TEST_SHARD_INDEX/TEST_TOTAL_SHARDS");
+  }
+  if (auto index = env("JOB_COMPLETION_INDEX"); index && shards > 0) {
+    return parse(*index, absl::StrCat(shards), "JOB_COMPLETION_INDEX with --shards");
+  }
+  if (shards > 0) {
+    return absl::InvalidArgumentError("--shards N needs JOB_COMPLETION_INDEX in the environment (or use --shard I/N)");
+  }
+  return Shard{0, 1, "none"};
+}
+
+int Stress(const StressOptions& options) {
+  if (options.command.empty()) return UsageError("no command given (e.g. ravel stress --runs 100 -- ./my_test)");
+  if (options.strategy != "pct" && options.strategy != "random" && options.strategy != "rr") {
+    return UsageError(absl::StrCat("unknown strategy '", options.strategy, "'; valid strategies: pct, random, rr"));
+  }
+  if (options.runs > 0 && options.time_seconds > 0) return UsageError("--runs and --time exclude each other");
+  absl::StatusOr<Shard> shard = ResolveShard(options.shard, options.shards);
+  if (!shard.ok()) return UsageError(std::string(shard.status().message()));
+  // Sharding variables were meant for ravel: a GoogleTest guest must not shard itself too.
+  for (const char* name : {"GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS", "TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS"}) {
+    unsetenv(name);
+  }
+  if (const char* status_file = getenv("TEST_SHARD_STATUS_FILE")) {
+    // Bazel asks sharding-aware tests to say so by touching this file.
+    int fd = open(status_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) close(fd);
+  }
+  absl::StatusOr<std::string> path = ResolveCommand(options.command[0]);
+  if (!path.ok()) {
+    fprintf(stderr, "ravel: %s\n", std::string(path.status().message()).c_str());
+    return ExitCodeForSpawnError(path.status());
+  }
+  if (struct stat st; stat(options.artifacts_dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    return UsageError(absl::StrCat("--artifacts ", options.artifacts_dir, " is not a directory"));
+  }
+
+  std::vector<Job> jobs;
+  if (options.per_test) {
+    absl::StatusOr<std::vector<std::string>> tests = ListGtestTests(options.command);
+    if (!tests.ok()) return UsageError(std::string(tests.status().message()));
+    for (const std::string& test : *tests) {
+      Job job;
+      job.command = options.command;
+      job.command.push_back(absl::StrCat("--gtest_filter=", test));
+      job.test = test;
+      jobs.push_back(job);
+    }
+  } else {
+    Job job;
+    job.command = options.command;
+    jobs.push_back(job);
+  }
+
+  char scratch_template[] = "/tmp/ravel-stress-XXXXXX";
+  if (const char* tmp = getenv("TMPDIR"); tmp != nullptr && *tmp != '\0') {
+    // Honour TMPDIR when it is usable.
+    std::string t = absl::StrCat(tmp, "/ravel-stress-XXXXXX");
+    if (t.size() < sizeof(scratch_template)) strcpy(scratch_template, t.c_str());
+  }
+  if (mkdtemp(scratch_template) == nullptr) return UsageError(absl::StrCat("cannot create a scratch directory: ", strerror(errno)));
+  const std::string scratch = scratch_template;
+
+  struct sigaction sa {}, old_int {}, old_term {}, old_hup {}, old_pipe {};
+  sa.sa_handler = OnStressInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, &old_pipe);
+  g_stress_interrupt = 0;
+
+  std::vector<StressReport> reports;
+  for (Job& job : jobs) {
+    job.name = ProgramName(job.command);
+    job.strategy = options.strategy;
+    job.pct_depth = options.pct_depth;
+    job.timeout_seconds = options.timeout_seconds;
+    job.verbose = options.verbose;
+    job.pct_steps = options.pct_steps;
+    if (job.strategy == "pct" && job.pct_steps == 0) {
+      // PCT's k, measured the same way on every shard so that each seed's run is a
+      // function of the seed alone: twice the most choice points of three calibration runs
+      // (round-robin with the base seed, random with the base seed and the next). A PCT
+      // run may offer more choices than these; k too small would never place a change
+      // point late in the run, k too large only makes each one a little less likely.
+      uint64_t most = 0;
+      bool calibrated = true;
+      const std::pair<const char*, uint64_t> calibrations[] = {
+          {"rr", options.seed_base}, {"random", options.seed_base}, {"random", options.seed_base + 1}};
+      for (const auto& [strategy, seed] : calibrations) {
+        ScheduleSpec calibrate;
+        calibrate.command = job.command;
+        calibrate.strategy = strategy;
+        calibrate.seed = seed;
+        calibrate.timeout_seconds = options.timeout_seconds;
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int& fd : calibrate.stdio) fd = devnull;
+        ScheduleResult r = RunSchedule(calibrate);
+        close(devnull);
+        if (!r.error.ok()) {
+          if (r.exit_code > 128) g_stress_interrupt = r.exit_code - 128;  // Ctrl-C during the measurement
+          if (g_stress_interrupt == 0) {
+            fprintf(stderr, "ravel: stress: the command cannot run: %s\n", std::string(r.error.message()).c_str());
+          }
+          calibrated = false;
+          break;
+        }
+        most = std::max(most, r.choices);
+      }
+      if (!calibrated) {
+        reports.clear();
+        break;
+      }
+      job.pct_steps = std::max<uint64_t>(2 * most, 1);
+      if (options.verbose) {
+        fprintf(stderr, "ravel: pct: k = %llu (twice the most choice points of 3 calibration runs)\n",
+                static_cast<unsigned long long>(job.pct_steps));
+      }
+    }
+    StressReport report;
+    bool finished = StressOne(job, options, *shard, scratch, report);
+    reports.push_back(std::move(report));
+    if (!finished) break;
+  }
+
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+  // The scratch directory held the workers' files; what matters was copied out.
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+
+  bool failed = false;
+  for (const StressReport& r : reports) {
+    fputs(ReportSummary(r).c_str(), stderr);
+    failed |= r.failed > 0;
+  }
+  if (!options.json_path.empty() && !WriteTextFile(options.json_path, ReportsToJson(reports))) return kExitUsage;
+  if (!options.junit_path.empty() && !WriteTextFile(options.junit_path, ReportsToJUnit(reports))) return kExitUsage;
+  if (g_stress_interrupt != 0) return 128 + g_stress_interrupt;
+  if (reports.empty()) return kExitUsage;
+  return failed ? 1 : 0;
+}
+
+}  // namespace ravel

@@ -1,0 +1,248 @@
+// Schedules you can replay, and `ravel stress` end to end: record/replay fidelity,
+// tampered schedules, stress finding and keeping a failure, sharding, merge, JUnit, and
+// Ctrl-C during stress.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/harness.h"
+
+namespace ravel::testing {
+namespace {
+
+std::string Corpus(const std::string& name) { return absl::StrCat(CORPUS_DIR, "/", name); }
+
+std::string Fingerprint(const std::string& err) {
+  std::smatch m;
+  static const std::regex re("fingerprint=([0-9a-f]{16})");
+  return std::regex_search(err, m, re) ? std::string(m[1]) : "";
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+TEST(Replay, ReproducesARecordedDeadlock) {
+  const std::string sched = TempPath("lock_order.sched");
+  RunOutput recorded = RunCommand({RavelBinary(), "run", "--seed", "4", "--record", sched, "--", GuestPath("lock_order")});
+  ASSERT_EQ(recorded.exit_code, 3) << recorded.err;
+  ASSERT_TRUE(absl::StrContains(recorded.err, "ravel replay ")) << recorded.err;
+  RunOutput replayed = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replayed.exit_code, 3) << replayed.err;
+  EXPECT_TRUE(absl::StrContains(replayed.err, "ravel: reproduced deadlock steps=")) << replayed.err;
+  EXPECT_EQ(Fingerprint(replayed.err), Fingerprint(recorded.err));
+}
+
+TEST(Replay, AFailureFoundByASeedReproducesTenTimesOutOfTen) {
+  // Seed 3 of order_after_create fails under pct with k=6 (pinned in corpus_test).
+  const std::string sched = TempPath("order.sched");
+  RunOutput recorded = RunCommand({RavelBinary(), "run", "--strategy", "pct", "--pct-steps", "6", "--seed", "3",
+                                   "--record", sched, "--", Corpus("order_after_create")});
+  ASSERT_EQ(recorded.exit_code, 1) << recorded.err;
+  for (int i = 0; i < 10; ++i) {
+    RunOutput replayed = RunCommand({RavelBinary(), "replay", sched});
+    ASSERT_EQ(replayed.exit_code, 1) << "replay " << i << ": " << replayed.err;
+    ASSERT_TRUE(absl::StrContains(replayed.err, "reproduced fail(exit 1)")) << replayed.err;
+    ASSERT_EQ(Fingerprint(replayed.err), Fingerprint(recorded.err));
+    ASSERT_EQ(replayed.out, recorded.out);
+  }
+}
+
+TEST(Replay, AnEditedDecisionIsADivergenceNotASilentPass) {
+  const std::string sched = TempPath("threads.sched");
+  RunOutput recorded = RunCommand({RavelBinary(), "run", "--strategy", "random", "--seed", "9", "--record", sched,
+                                   "--", GuestPath("sleepy_workers")});
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  std::string text = ReadFile(sched);
+  // Swap the first decision's thread for another id that exists.
+  size_t at = text.find("\ndecisions ");
+  ASSERT_NE(at, std::string::npos) << text;
+  size_t line = text.find('\n', at + 1) + 1;
+  while (text[line] == '#') line = text.find('\n', line) + 1;
+  size_t digit = text.find_first_of("0123456789", line);
+  ASSERT_NE(digit, std::string::npos);
+  text[digit] = text[digit] == '0' ? '1' : '0';
+  const std::string edited = TempPath("edited.sched");
+  WriteFile(edited, text);
+  RunOutput replayed = RunCommand({RavelBinary(), "replay", edited});
+  EXPECT_EQ(replayed.exit_code, 5) << replayed.err;
+  EXPECT_TRUE(std::regex_search(replayed.err, std::regex("ravel: replay diverged at step \\d+: "))) << replayed.err;
+}
+
+TEST(Replay, TruncatedOrForeignSchedulesAreOneLineErrors) {
+  const std::string sched = TempPath("t.sched");
+  ASSERT_EQ(RunCommand({RavelBinary(), "run", "--record", sched, "--", GuestPath("threads")}).exit_code, 0);
+  const std::string text = ReadFile(sched);
+  for (size_t cut : {size_t{10}, text.size() / 2, text.size() - 2}) {
+    const std::string truncated = TempPath("cut.sched");
+    WriteFile(truncated, text.substr(0, cut));
+    RunOutput out = RunCommand({RavelBinary(), "replay", truncated});
+    EXPECT_EQ(out.exit_code, 2) << "cut at " << cut << ": " << out.err;
+    EXPECT_TRUE(absl::StrContains(out.err, "line ")) << out.err;
+    EXPECT_EQ(std::count(out.err.begin(), out.err.end(), '\n'), 1) << out.err;
+  }
+  // Another executable under the recorded name: the hash says so.
+  std::string other = text;
+  size_t hash = other.find("exe-hash 0x");
+  ASSERT_NE(hash, std::string::npos);
+  other[hash + 11] = other[hash + 11] == '1' ? '2' : '1';
+  const std::string foreign = TempPath("foreign.sched");
+  WriteFile(foreign, other);
+  RunOutput out = RunCommand({RavelBinary(), "replay", foreign});
+  EXPECT_EQ(out.exit_code, 2) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "changed since the schedule was recorded")) << out.err;
+  out = RunCommand({RavelBinary(), "replay", TempPath("missing.sched")});
+  EXPECT_EQ(out.exit_code, 2) << out.err;
+}
+
+TEST(Stress, FindsAFailureKeepsItsScheduleAndReplaysIt) {
+  const std::string dir = TempPath("artifacts");
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "300", "--jobs", "2", "--artifacts", dir, "--",
+                              Corpus("order_after_create")});
+  ASSERT_EQ(out.exit_code, 1) << out.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(out.err, m, std::regex("replay:   ravel replay (\\S+)"))) << out.err;
+  const std::string sched = m[1];
+  EXPECT_TRUE(absl::StartsWith(sched, dir + "/order_after_create-seed")) << sched;
+  EXPECT_TRUE(absl::StrContains(out.err, "by seed:  ravel run --strategy pct --seed ")) << out.err;
+  RunOutput replayed = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replayed.exit_code, 1) << replayed.err;
+  EXPECT_TRUE(absl::StrContains(replayed.err, "reproduced fail(exit 1)")) << replayed.err;
+  // The guest's output of the failing schedule is kept next to it.
+  const std::string stem = sched.substr(0, sched.size() - 6);
+  EXPECT_EQ(ReadFile(stem + ".stdout"), replayed.out);
+}
+
+TEST(Stress, ACorrectProgramPasses) {
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "40", "--artifacts", TempPath("a"), "--",
+                              Corpus("order_after_create_fixed")});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "40 schedules (seeds 1..40, strategy pct), 40 passed, 0 failed")) << out.err;
+}
+
+std::vector<uint64_t> SeedsRun(const std::string& json_path) {
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(json_path));
+  return doc["reports"][0]["seeds_run"].get<std::vector<uint64_t>>();
+}
+
+TEST(Stress, ShardsAreDisjointAndCoverTheSeedRange) {
+  std::set<uint64_t> all;
+  std::vector<std::string> summaries;
+  for (int shard = 0; shard < 3; ++shard) {
+    const std::string json = TempPath(absl::StrCat("shard", shard, ".json"));
+    RunOptions options;
+    std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "20", "--seed", "100", "--json", json,
+                                     "--artifacts", TempPath("a")};
+    // One shard each way: the flag, GoogleTest's variables, Kubernetes' index.
+    if (shard == 0) {
+      argv.insert(argv.end(), {"--shard", "0/3"});
+    } else if (shard == 1) {
+      options.env = {"GTEST_SHARD_INDEX=1", "GTEST_TOTAL_SHARDS=3"};
+    } else {
+      options.env = {"JOB_COMPLETION_INDEX=2"};
+      argv.insert(argv.end(), {"--shards", "3"});
+    }
+    argv.insert(argv.end(), {"--", Corpus("lost_wakeup_fixed")});
+    RunOutput out = RunCommand(argv, options);
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    for (uint64_t seed : SeedsRun(json)) {
+      EXPECT_TRUE(all.insert(seed).second) << "seed " << seed << " ran in two shards";
+      EXPECT_EQ((seed - 100) % 3, static_cast<uint64_t>(shard)) << seed;
+    }
+    summaries.push_back(json);
+  }
+  std::set<uint64_t> expected;
+  for (uint64_t s = 100; s < 120; ++s) expected.insert(s);
+  EXPECT_EQ(all, expected);
+
+  const std::string merged = TempPath("merged.json");
+  std::vector<std::string> argv = {RavelBinary(), "merge", "--json", merged};
+  argv.insert(argv.end(), summaries.begin(), summaries.end());
+  RunOutput out = RunCommand(argv);
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  std::vector<uint64_t> seeds = SeedsRun(merged);
+  EXPECT_EQ(std::set<uint64_t>(seeds.begin(), seeds.end()), expected);
+  // A shard merged twice overlaps itself: an error, not a double count.
+  out = RunCommand({RavelBinary(), "merge", summaries[0], summaries[0]});
+  EXPECT_EQ(out.exit_code, 2) << out.err;
+}
+
+TEST(Stress, BadShardsAreUsageErrors) {
+  EXPECT_EQ(RunCommand({RavelBinary(), "stress", "--shard", "3/3", "--", "true"}).exit_code, 2);
+  EXPECT_EQ(RunCommand({RavelBinary(), "stress", "--shard", "x", "--", "true"}).exit_code, 2);
+  RunOptions env;
+  env.env = {"GTEST_SHARD_INDEX=5", "GTEST_TOTAL_SHARDS=2"};
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--", "true"}, env);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(out.err, "GTEST_SHARD_INDEX")) << out.err;
+  EXPECT_EQ(RunCommand({RavelBinary(), "stress", "--time", "soon", "--", "true"}).exit_code, 2);
+}
+
+TEST(Stress, JUnitParsesWithATestcasePerBucketAndOneForThePasses) {
+  const std::string xml = TempPath("stress.xml");
+  const std::string json = TempPath("stress.json");
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "60", "--keep-going", "--junit", xml, "--json", json,
+                              "--artifacts", TempPath("a"), "--", Corpus("order_after_create")});
+  ASSERT_EQ(out.exit_code, 1) << out.err;
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(json));
+  const size_t buckets = doc["reports"][0]["failures"].size();
+  ASSERT_GE(buckets, 1u);
+  // A real XML parser: python3's ElementTree.
+  const std::string script =
+      "import sys, xml.etree.ElementTree as ET\n"
+      "root = ET.parse(sys.argv[1]).getroot()\n"
+      "cases = root.findall('./testsuite/testcase')\n"
+      "failed = [c for c in cases if c.find('failure') is not None]\n"
+      "print(root.tag, len(cases), len(failed), root.get('failures'))\n"
+      "print(cases[0].get('name'))\n";
+  RunOutput parsed = RunCommand({"/usr/bin/python3", "-c", script, xml});
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.err << ReadFile(xml);
+  EXPECT_EQ(parsed.out, absl::StrCat("testsuites ", buckets + 1, " ", buckets, " ", buckets, "\npassing schedules\n"));
+}
+
+TEST(Stress, PerTestStressesEachGoogleTestOnItsOwn) {
+  const std::string json = TempPath("per_test.json");
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--per-test", "--strategy", "random", "--runs", "60", "--json", json, "--artifacts",
+                              TempPath("a"), "--", Corpus("gtest_flaky_sound")});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(json));
+  ASSERT_EQ(doc["reports"].size(), 2u) << doc.dump();
+  std::map<std::string, uint64_t> failed;
+  for (const auto& r : doc["reports"]) failed[r["test"].get<std::string>()] = r["failed"].get<uint64_t>();
+  EXPECT_EQ(failed["SoundSuite.Sound"], 0u);
+  EXPECT_GE(failed["FlakySuite.Flaky"], 1u);
+}
+
+TEST(Stress, InterruptLeavesNothingBehindAndPrintsTheSummarySoFar) {
+  RunOptions options;
+  options.while_running = [](pid_t ravel) {
+    ASSERT_TRUE(WaitForChild(ravel, 20000));
+    usleep(500000);
+    kill(ravel, SIGINT);
+  };
+  // Spinning guests: every schedule runs until its 30 s timeout unless interrupted.
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "50", "--jobs", "2", "--timeout", "30", "--strategy", "random",
+                              "--artifacts", TempPath("a"), "--", GuestPath("spin")},
+                             options);
+  EXPECT_EQ(out.exit_code, 130) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "(interrupted)")) << out.err;
+  // RunCommand has checked that no worker or guest outlived ravel.
+  EXPECT_TRUE(out.leftovers.empty());
+}
+
+}  // namespace
+}  // namespace ravel::testing
