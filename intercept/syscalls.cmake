@@ -13,7 +13,10 @@ add_library(ravel_syscalls
   decode_structs.cc
   decode_net.cc
 )
-target_include_directories(ravel_syscalls PUBLIC ${PROJECT_SOURCE_DIR})
+target_include_directories(ravel_syscalls PUBLIC
+  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/ravel>)
+set_target_properties(ravel_syscalls PROPERTIES EXPORT_NAME syscalls)
+add_library(ravel::syscalls ALIAS ravel_syscalls)
 target_link_libraries(ravel_syscalls
   PUBLIC absl::status absl::statusor absl::strings absl::str_format
   PRIVATE absl::flat_hash_map
