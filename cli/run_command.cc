@@ -130,6 +130,14 @@ int Replay(const ReplayOptions& options) {
   if (!result.error.ok()) return result.exit_code;
   if (!result.divergence.empty()) {
     fprintf(stderr, "ravel: replay diverged at %s\n", result.divergence.c_str());
+    if (!s.external.empty()) {
+      const ExternalEvent& e = s.external.front();
+      fprintf(stderr,
+              "ravel: note: the recorded run depended on %zu event%s outside ravel's control (first: %s %s of T%d "
+              "at step %llu), which a replay cannot force\n",
+              s.external.size(), s.external.size() == 1 ? "" : "s", e.kind.c_str(), e.detail.c_str(), e.thread,
+              static_cast<unsigned long long>(e.step));
+    }
   } else {
     ReportDeadlock(result);
     fprintf(stderr, "ravel: reproduced %s\n", SummaryLine(result, s.seed, s.strategy).substr(7).c_str());

@@ -266,6 +266,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     }
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
     out.decisions = recorder->decisions();
+    for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
+      out.external.push_back(ExternalEvent{e.step, e.thread, e.kind, e.detail});
+    }
     out.outcome = result.outcome;
     out.fingerprint = result.fingerprint;
     out.threads = result.threads;

@@ -353,6 +353,12 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
 }
 
 SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call) {
+  if (call.nr != SYS_vfork && call.nr != SYS_clone && call.nr != SYS_clone3 && call.nr != SYS_futex &&
+      warned_.insert(absl::StrCat("in-kernel-", call.nr)).second) {
+    LOG(WARNING) << call.name()
+                 << " is not modelled by the scheduler: it runs in the kernel while other threads go on, so "
+                    "runs that use it may vary";
+  }
   t.state = State::kInKernel;
   SchedulingPoint point;
   point.step = steps_;

@@ -7,6 +7,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +23,10 @@ namespace {
 // for an event the scheduler does not model (a child's start, a stop) to arrive on a
 // loaded machine, short enough not to be noticed.
 constexpr int kDeadlockConfirmTicks = 5;
+
+// The baton holder asleep in one syscall for this long (real time) is taken for blocked:
+// the watchdog moves the baton on rather than let the whole guest hang on it.
+constexpr double kWatchdogSeconds = 0.25;
 
 // Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
 constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
@@ -76,6 +82,7 @@ void Scheduler::Step(Thread& t, int64_t nr, PointKind kind) {
   Mix(static_cast<uint64_t>(t.id));
   Mix(static_cast<uint64_t>(nr));
   Mix(static_cast<uint64_t>(kind));
+  last_step_at_ = RealSeconds();
   if (options_.on_step && !stopped_ && !options_.on_step(steps_ - 1, t.id, nr, fingerprint())) {
     stopped_ = true;
     control_->KillGuest();
@@ -186,6 +193,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       // call for real (it blocks in the kernel until input arrives).
       Thread& w = threads_.at(first_fd_waiter);
       Wake(w, Woke::kExternal);  // "go into the kernel"
+      external_.push_back(ExternalNote{steps_, w.id, "external-input", std::string(Syscall(w.last_syscall).name())});
       GiveBaton(w.id, "external input");
       return;
     }
@@ -345,8 +353,45 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   }
 }
 
+void Scheduler::Watchdog() {
+  if (running_ == kNoThread) return;
+  Thread& t = threads_.at(running_);
+  if (t.state != State::kRunning || RealSeconds() - last_step_at_ < kWatchdogSeconds) return;
+  char path[96], buf[512];
+  // Asleep (S or D), and in a syscall (its number first in /proc/.../syscall, not "running").
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", t.pid, t.tid);
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return;
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char* close_paren = strrchr(buf, ')');
+  if (close_paren == nullptr || (close_paren[2] != 'S' && close_paren[2] != 'D')) return;
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", t.pid, t.tid);
+  f = fopen(path, "re");
+  if (f == nullptr) return;
+  long nr = -1;
+  int fields = fscanf(f, "%ld", &nr);
+  fclose(f);
+  if (fields != 1 || nr < 0) return;
+  const std::string name(Syscall(nr).name());
+  if (warned_.insert(absl::StrCat("watchdog-", nr)).second) {
+    LOG(WARNING) << name << " blocked in the kernel for over " << kWatchdogSeconds
+                 << " s while its thread held the baton; the baton moves on (the run may no longer be "
+                    "deterministic)";
+  }
+  external_.push_back(ExternalNote{steps_, t.id, "blocked-in-kernel", name});
+  t.state = State::kInKernel;
+  SchedulingPoint point;
+  point.step = steps_;
+  point.current = t.id;
+  point.syscall_nr = nr;
+  HandOff(point);
+}
+
 void Scheduler::OnTick(Control& control) {
   control_ = &control;
+  Watchdog();
   if (options_.timeout_seconds > 0 && RealSeconds() - started_at_ > options_.timeout_seconds && !timed_out_) {
     timed_out_ = true;
     control.KillGuest();

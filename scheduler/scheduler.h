@@ -91,6 +91,16 @@ class Scheduler : public Tool {
   bool timed_out() const { return timed_out_; }
   // on_step asked to stop.
   bool stopped() const { return stopped_; }
+  // Things that happened outside the scheduler's control, in step order: a call that
+  // blocked in the kernel with the baton ("blocked-in-kernel", moved on by the watchdog),
+  // a thread let into the kernel to wait for input from outside ("external-input").
+  struct ExternalNote {
+    uint64_t step;
+    ThreadId thread;
+    std::string kind;
+    std::string detail;
+  };
+  const std::vector<ExternalNote>& external_events() const { return external_; }
   // One line per thread: what it waits on, and its last syscall.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
@@ -151,6 +161,8 @@ class Scheduler : public Tool {
   std::vector<ThreadId> Runnable() const;
   uint64_t ChoiceStep(size_t runnable);
   void ReportDeadlock();
+  // The baton holder has been asleep in a syscall for too long: the baton moves on.
+  void Watchdog();
   void Mix(uint64_t value);
 
   // A blocked thread becomes runnable.
@@ -221,6 +233,8 @@ class Scheduler : public Tool {
   bool stopped_ = false;
   std::string deadlock_report_;
   double started_at_ = 0;
+  double last_step_at_ = 0;                       // real time of the latest step
+  std::vector<ExternalNote> external_;
   absl::flat_hash_set<std::string> warned_;
   // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
   absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;

@@ -127,6 +127,16 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Waits,
                            return name;
                          });
 
+TEST(Run, TheWatchdogMovesTheBatonOffACallBlockedInTheKernel) {
+  // open() of a FIFO blocks until the other end is opened: not modelled, so the thread
+  // holding the baton blocks in the kernel until the watchdog hands the baton on.
+  for (int seed = 1; seed <= 3; ++seed) {
+    RunOutput out = RavelRun({"--strategy", "random", "--seed", std::to_string(seed)}, {GuestPath("waits"), "fifo"});
+    EXPECT_EQ(out.exit_code, 0) << out.err;
+    EXPECT_EQ(out.out, "fifo: met the writer\n");
+  }
+}
+
 TEST(Run, JobControlStopsAndContinues) {
   // The child stops itself; the parent sees the stop (WUNTRACED), continues it, reaps it.
   for (int seed = 1; seed <= 5; ++seed) {

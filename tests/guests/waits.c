@@ -8,6 +8,8 @@
 //   read-restart   a read on an empty pipe, interrupted by an SA_RESTART handler, restarts
 //                  and returns the data written afterwards
 //   pause-signal   a thread's pause() (run in the kernel) ends with EINTR on pthread_kill
+//   fifo      a thread's open() of a FIFO blocks in the kernel until another thread opens
+//             the other end (not modelled: the watchdog must move the baton on)
 //   urandom   prints 16 bytes read from /dev/urandom and 16 from /dev/random, in hex
 //   shared-sem     parent and child meet on a process-shared semaphore in MAP_SHARED memory
 // Prints what happened; exits 0 when it happened as it should.
@@ -24,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +149,31 @@ static void hex(const char* path) {
   printf("\n");
 }
 
+static char fifo_path[64];
+
+static void* fifo_writer(void* arg) {
+  int fd = open(fifo_path, O_WRONLY);
+  if (fd < 0 || write(fd, "z", 1) != 1) abort();
+  close(fd);
+  return NULL;
+}
+
+static int fifo(void) {
+  snprintf(fifo_path, sizeof(fifo_path), "/tmp/ravel-waits-fifo-%d", (int)getpid());
+  unlink(fifo_path);
+  if (mkfifo(fifo_path, 0600) != 0) return 0;
+  pthread_t t;
+  pthread_create(&t, NULL, fifo_writer, NULL);
+  int fd = open(fifo_path, O_RDONLY);  // blocks until the writer opens its end
+  char c = 0;
+  int ok = fd >= 0 && read(fd, &c, 1) == 1 && c == 'z';
+  pthread_join(t, NULL);
+  close(fd);
+  unlink(fifo_path);
+  printf("fifo: %s\n", ok ? "met the writer" : "failed");
+  return ok;
+}
+
 static int shared_sem(void) {
   sem_t* s = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (s == MAP_FAILED || sem_init(s, 1, 0) != 0) return 0;
@@ -192,6 +220,8 @@ int main(int argc, char** argv) {
     hex("/dev/urandom");
     hex("/dev/random");
     ok = 1;
+  } else if (strcmp(what, "fifo") == 0) {
+    ok = fifo();
   } else if (strcmp(what, "shared-sem") == 0) {
     ok = shared_sem();
   } else {
