@@ -7,7 +7,8 @@
 //  - A thread that reaches a point and is not picked stays parked, runnable.
 //  - Blocking syscalls never block for real while their thread holds the baton:
 //      futex WAIT/WAKE/REQUEUE/CMP_REQUEUE/WAKE_OP and the *_BITSET forms are emulated
-//        (waiters park in the scheduler, keyed by process and address);
+//        (waiters park in the scheduler; keys as the kernel's: private by process and
+//        address, shared by mapped object and offset);
 //      nanosleep/clock_nanosleep and futex timeouts wait on a virtual clock, which jumps to
 //        the next deadline when nothing can run (a 10 s sleep costs no real time);
 //      clock_gettime/gettimeofday/time answer from the virtual clock (realtime starts at the
@@ -15,16 +16,25 @@
 //        from each exec'd image so that glibc makes the syscalls);
 //      read/write-like calls on an fd are probed first (poll on a duplicate of the guest's
 //        fd, timeout 0): not ready = the thread blocks until a probe says ready;
-//      wait4/waitid are probed with WNOHANG and block until a child process ends;
-//      other calls that may block (poll, select, epoll_wait, pause, ...) run in the kernel
-//        with the baton handed on; their thread rejoins when the call returns. That is
-//        the only source of nondeterminism, and only for such calls.
-//  - When no thread can run: wake fd waiters whose probe now says ready; else jump the
-//    clock to the next deadline; else, if a call is in the kernel or an fd waits for the
-//    outside world, wait in real time; else it is a deadlock: the run fails, with a
-//    report of what each thread waits on.
-//  - Inputs made deterministic: getrandom and AT_RANDOM come from the seed (the strategy's
-//    data stream); ASLR is turned off by the command line.
+//      poll/ppoll/select/pselect6/epoll_wait/epoll_pwait(2) are probed with a zero timeout
+//        (the kernel's own answer) and otherwise wait on their fds and a virtual deadline;
+//      wait4/waitid are probed with WNOHANG and block until a child ends, stops or continues;
+//      a blocked thread with a signal to take is woken: emulated waits return EINTR, the
+//        others run their call in the kernel, which returns or restarts it as natively;
+//      other calls that may block (pause, sigsuspend, flock, System V IPC, vfork, ...) run
+//        in the kernel with the baton handed on, with a one-time warning; their thread
+//        rejoins at its next point. They, and the watchdog below, are the only sources of
+//        nondeterminism.
+//  - When no thread can run: wake fd waiters whose probe now says ready, and threads with a
+//    signal to take; else jump the clock to the next deadline; else, if a call is in the
+//    kernel or an fd waits for the outside world, wait in real time; else it is a deadlock:
+//    the run fails, with a report of what each thread waits on.
+//  - Watchdog: the baton holder asleep in one syscall for 0.25 s of real time (a call the
+//    scheduler does not know can block, e.g. open() of a FIFO) loses the baton, so that a
+//    run never hangs on it; this is recorded as an external event.
+//  - Inputs made deterministic: getrandom, reads of /dev/urandom and /dev/random, and
+//    AT_RANDOM come from the seed (the strategy's data stream); ASLR is turned off by the
+//    command line.
 // The fingerprint is XXH3-64 over the per-step stream (logical id, syscall number, and the
 // results the scheduler itself produced), so two runs with the same seed that took the
 // same decisions have the same fingerprint.
