@@ -70,10 +70,13 @@ struct CommonArgs {
 
 // Options after the first word that is not one of ravel's are the guest's: `ravel strace
 // ls -l` works like `ravel strace -- ls -l`.
-void AddCommand(CLI::App* sub, CommonArgs* args) {
+// `aslr_flag`: offer --no-aslr (the scheduling commands always run with ASLR off).
+void AddCommand(CLI::App* sub, CommonArgs* args, bool aslr_flag = true) {
   sub->prefix_command();
   sub->allow_extras();
-  sub->add_flag("--no-aslr", args->no_aslr, "Run the guest with address-space randomisation off");
+  if (aslr_flag) {
+    sub->add_flag("--no-aslr", args->no_aslr, "Run the guest with address-space randomisation off");
+  }
   sub->footer("CMD... is the program to run and its arguments; put it after -- when it\n"
               "starts with a dash.");
 }
@@ -142,7 +145,7 @@ int Main(int argc, char** argv) {
   run->add_option("--record", record_path,
                   "Write the run's schedule to FILE: every decision, so that `ravel replay FILE`\n"
                   "runs the same interleaving again, and checks it step by step");
-  AddCommand(run, &run_args);
+  AddCommand(run, &run_args, /*aslr_flag=*/false);
 
   // replay
   ReplayOptions replay_options;
@@ -190,12 +193,13 @@ int Main(int argc, char** argv) {
                    "CMD is a GoogleTest binary: stress each of its tests on its own, reporting per test");
   stress->add_option("--pct-depth", stress_options.pct_depth, "PCT bug depth d (default 3)")->check(WholeNumber(1));
   stress->add_option("--pct-steps", stress_options.pct_steps,
-                     "PCT's k (default: measured by one round-robin run of the first seed)")
+                     "PCT's k (default: twice the most choice points of three calibration runs of\n"
+                     "the first seeds, the same on every shard)")
       ->check(WholeNumber(1));
   stress->add_option("--timeout", stress_options.timeout_seconds,
                      "A schedule taking longer than SECONDS of real time fails as a timeout (default 60)")
       ->check(CLI::PositiveNumber);
-  AddCommand(stress, &stress_args);
+  AddCommand(stress, &stress_args, /*aslr_flag=*/false);
 
   // merge
   std::vector<std::string> merge_inputs;
