@@ -80,12 +80,6 @@ constexpr unsigned long kPtraceOptions =
 // How often results of observed tail injections are collected while the guest is quiet.
 constexpr long kCaptureFlushMicros = 20000;
 
-// Polls (waitpid WNOHANG, about a microsecond each) before sleeping in waitpid. A guest
-// that makes syscalls often stops again within microseconds; catching that stop while the
-// tracer is still running saves waking it, which is most of a stop's cost on a VM
-// (measured here on a getppid loop: 24.7 us per stop sleeping, 16.4 us polling first).
-// A guest that computes for longer costs at most this many polls per stop.
-constexpr int kSpinPolls = 50;
 
 class SignalScope {
  public:

@@ -190,6 +190,13 @@ class TracerCore : public Control {
 // For status messages: "tid 123".
 std::string Describe(const ThreadRecord& t);
 
+// Polls (waitpid WNOHANG, about a microsecond each) before sleeping in waitpid. A guest
+// that makes syscalls often stops again within microseconds; catching that stop while the
+// tracer is still running saves waking it, which is most of a stop's cost on a VM
+// (measured here on a getppid loop: 24.7 us per stop sleeping, 16.4 us polling first).
+// A guest that computes for longer costs at most this many polls per stop.
+inline constexpr int kSpinPolls = 50;
+
 // ravel received SIGINT, SIGTERM or SIGHUP during the current run.
 bool InterruptRequested();
 

@@ -26,24 +26,29 @@ uint64_t SlotAddr(int i) { return kBase + kCodeSize + kSlotSize * static_cast<ui
 }  // namespace
 
 void BuildTrampolineCode(uint8_t* code) {
-  memset(code, 0xcc, kCodeSize);  // int3 everywhere a jump should never land
-  code[0] = 0x0f;                 // syscall
+  // Only the first bytes: stubs are written when first handed out (WriteStub), so that a
+  // new trampoline touches one page of the tracer's memory, not all of them (each page
+  // fault costs a lot on a VM, and there is a trampoline per exec).
+  memset(code, 0xcc, kStubsOffset);  // int3 everywhere a jump should never land
+  code[0] = 0x0f;                    // syscall
   code[1] = 0x05;
-  code[2] = 0xcc;                 // int3: the tracer regains control after an injection
+  code[2] = 0xcc;                    // int3: the tracer regains control after an injection
   memset(code + (kZeroTimeout - kBase), 0, 16);  // a zero timespec/timeval for tools
-  for (int i = 0; i < kMaxStubs; ++i) {
-    uint64_t stub = StubSyscall(i);
-    uint8_t* c = code + (stub - kBase);
-    uint64_t slot = SlotAddr(i);
-    c[0] = 0x0f; c[1] = 0x05;                              // syscall (restart path only)
-    c[2] = 0x48; c[3] = 0x89; c[4] = 0x05;                 // mov %rax, result(%rip)
-    PutDisp32(c + 5, slot + offsetof(TrampolineMapping::Slot, result), stub + 9);
-    c[9] = 0xc6; c[10] = 0x05;                             // movb $1, done(%rip)
-    PutDisp32(c + 11, slot + offsetof(TrampolineMapping::Slot, done), stub + 16);
-    c[15] = 0x01;
-    c[16] = 0xff; c[17] = 0x25;                            // jmp *resume(%rip)
-    PutDisp32(c + 18, slot + offsetof(TrampolineMapping::Slot, resume), stub + 22);
-  }
+}
+
+void WriteStub(uint8_t* code, int i) {
+  uint64_t stub = StubSyscall(i);
+  uint8_t* c = code + (stub - kBase);
+  memset(c, 0xcc, kStubSize);
+  uint64_t slot = SlotAddr(i);
+  c[0] = 0x0f; c[1] = 0x05;                              // syscall (restart path only)
+  c[2] = 0x48; c[3] = 0x89; c[4] = 0x05;                 // mov %rax, result(%rip)
+  PutDisp32(c + 5, slot + offsetof(TrampolineMapping::Slot, result), stub + 9);
+  c[9] = 0xc6; c[10] = 0x05;                             // movb $1, done(%rip)
+  PutDisp32(c + 11, slot + offsetof(TrampolineMapping::Slot, done), stub + 16);
+  c[15] = 0x01;
+  c[16] = 0xff; c[17] = 0x25;                            // jmp *resume(%rip)
+  PutDisp32(c + 18, slot + offsetof(TrampolineMapping::Slot, resume), stub + 22);
 }
 
 absl::StatusOr<std::shared_ptr<TrampolineMapping>> TrampolineMapping::Create(int local_fd) {
@@ -61,12 +66,12 @@ absl::StatusOr<std::shared_ptr<TrampolineMapping>> TrampolineMapping::Create(int
     return ErrnoStatus("mmap(trampoline memfd)", 0, err);
   }
   auto* local = static_cast<uint8_t*>(p);
-  BuildTrampolineCode(local);
-  memset(local + kCodeSize, 0, kDataSize);
+  BuildTrampolineCode(local);  // the data region of a new memfd reads as zeros already
   return std::shared_ptr<TrampolineMapping>(new TrampolineMapping(local_fd, local));
 }
 
-TrampolineMapping::TrampolineMapping(int fd, uint8_t* local) : fd_(fd), local_(local) {
+TrampolineMapping::TrampolineMapping(int fd, uint8_t* local)
+    : fd_(fd), local_(local), written_(static_cast<size_t>(kMaxStubs), false) {
   free_stubs_.reserve(kMaxStubs);
   for (int i = kMaxStubs - 1; i >= 0; --i) free_stubs_.push_back(i);
 }
@@ -80,6 +85,10 @@ int TrampolineMapping::AllocateStub() {
   if (free_stubs_.empty()) return -1;
   int i = free_stubs_.back();
   free_stubs_.pop_back();
+  if (!written_[static_cast<size_t>(i)]) {
+    WriteStub(local_, i);
+    written_[static_cast<size_t>(i)] = true;
+  }
   return i;
 }
 

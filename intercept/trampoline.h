@@ -83,10 +83,14 @@ class TrampolineMapping {
   int fd_;
   uint8_t* local_;
   std::vector<int> free_stubs_;
+  std::vector<bool> written_;  // stub code written (on first allocation)
 };
 
-// Writes the code image for the trampoline into `code` (kCodeSize bytes).
+// Writes the fixed part of the trampoline's code into `code` (a zero-filled kCodeSize
+// bytes): the syscall site and the zero timeout. Stub i is written by WriteStub when it is
+// first handed out.
 void BuildTrampolineCode(uint8_t* code);
+void WriteStub(uint8_t* code, int i);
 
 }  // namespace ravel
 
