@@ -80,6 +80,9 @@ class Guest {
   bool Park();
   Control& control();
   SyscallResult TailInject(const Syscall& call);
+  // Handlers only, for a subscription with until_first_clone: from now on every subscribed
+  // syscall stops (no-op once that is so). Uses one injection.
+  absl::Status StopAllSubscribed();
   SyscallResult TailInjectObserved(const Syscall& call, std::function<void(int64_t)> done);
 
   template <typename T>

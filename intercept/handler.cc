@@ -11,6 +11,8 @@
 //   handler returns TailInject(c)  -> FinishSyscall: c's number/args set, PTRACE_CONT: the
 //                                     kernel runs it, no further stop
 #include <errno.h>
+#include <cstring>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -21,6 +23,7 @@
 #include "base/logging.h"
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
+#include "intercept/seccomp_filter.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
 
@@ -73,6 +76,21 @@ void TracerCore::OnSeccompStop(ThreadRecord& t) {
   Syscall call;
   call.nr = regs->syscall_nr();
   call.args = regs->args();
+  if (!widened_ && (call.nr == SYS_clone || call.nr == SYS_clone3 || call.nr == SYS_fork || call.nr == SYS_vfork)) {
+    // The first thread or process is about to be created: every subscribed syscall must
+    // stop from now on, in it and in us. Add the full filter, then make this call again;
+    // the tool sees it at the next stop.
+    StartHandler(t, [this, &t](Guest& guest) {
+      if (absl::Status s = StopAllSubscribed(t); !s.ok()) {
+        if (IsVanished(s)) return;
+        LOG(ERROR) << "cannot stop the guest's syscalls any more (" << s
+                   << "); the guest is killed rather than run untraced";
+        KillAll();
+      }
+      FinishRestart(t);
+    });
+    return;
+  }
   StartHandler(t, [this, &t, call](Guest& guest) {
     SyscallResult result = tool_.OnSyscall(guest, call);
     FinishSyscall(t, result);
@@ -236,6 +254,47 @@ void TracerCore::FinishSyscall(ThreadRecord& t, const SyscallResult& result) {
   // fails with EINTR exactly as the kernel decides.
   RedeliverStashed(t);
   Resume(t, PTRACE_CONT, 0);
+}
+
+void TracerCore::FinishRestart(ThreadRecord& t) {
+  if (t.vanished) return;
+  Registers regs = t.entry_regs;
+  regs.set_ip(regs.ip() - 2);  // back onto the 2-byte syscall instruction
+  regs.raw().rax = regs.raw().orig_rax;
+  if (absl::Status s = SetRegs(t.tid, regs); !s.ok()) {
+    if (!IsVanished(s)) LOG(ERROR) << s;
+    return;
+  }
+  RedeliverStashed(t);
+  Resume(t, PTRACE_CONT, 0);
+}
+
+absl::Status TracerCore::StopAllSubscribed(ThreadRecord& t) {
+  if (widened_) return absl::OkStatus();
+  if (!t.process->trampoline) {
+    return absl::FailedPreconditionError(absl::StrCat("no trampoline in ", Describe(t), " for the filter program"));
+  }
+  const std::vector<sock_filter> program = BuildSeccompFilter(subscription_.syscalls);
+  struct {
+    uint16_t len;
+    uint16_t pad[3];
+    uint64_t filter;
+  } fprog{static_cast<uint16_t>(program.size()), {0, 0, 0}, trampoline::kScratch + 16};
+  static_assert(sizeof(fprog) == 16 && sizeof(sock_filter) == 8);
+  if (16 + program.size() * sizeof(sock_filter) > trampoline::kScratchSize) {
+    return absl::InternalError(absl::StrCat("the filter program (", program.size(), " instructions) is too long"));
+  }
+  uint8_t* scratch = t.process->trampoline->scratch();
+  memcpy(scratch, &fprog, sizeof(fprog));
+  memcpy(scratch + 16, program.data(), program.size() * sizeof(sock_filter));
+  Syscall install;
+  install.nr = SYS_seccomp;
+  install.args = {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, trampoline::kScratch, 0, 0, 0};
+  absl::StatusOr<int64_t> r = Inject(t, install);
+  if (!r.ok()) return r.status();
+  if (*r != 0) return ErrnoStatus("seccomp(SECCOMP_SET_MODE_FILTER)", t.tid, static_cast<int>(*r < 0 ? -*r : EBUSY));
+  widened_ = true;
+  return absl::OkStatus();
 }
 
 void TracerCore::FinishSignal(ThreadRecord& t, int signo) {

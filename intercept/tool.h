@@ -29,6 +29,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <initializer_list>
 #include <string_view>
 
@@ -77,6 +78,13 @@ class SyscallResult {
 
 struct Subscription {
   SyscallSet syscalls;
+  // While the guest is still one thread of one process (before its first clone, fork or
+  // vfork) only these syscalls stop; the rest of `syscalls` start stopping when the first
+  // thread or process is about to be created (ravel adds the full filter just before that
+  // call runs, so every new thread and process has it), or when a handler calls
+  // Guest::StopAllSubscribed(). A program's dynamic loading and start-up then cost no
+  // stops. Unset: `syscalls` from the start. The clone family is always included.
+  std::optional<SyscallSet> until_first_clone;
   bool rdtsc = false;          // RDTSC/RDTSCP trap to OnRdtsc (PR_SET_TSC)
   bool cpuid = false;          // CPUID traps to OnCpuid where the kernel offers faulting
   bool program_entry = false;  // OnProgramEntry when each exec'd image reaches its entry point

@@ -136,7 +136,14 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   SpawnRequest request;
   request.path = *path;
   request.argv = argv;
-  request.filter = BuildSeccompFilter(subscription_.syscalls);
+  widened_ = !subscription_.until_first_clone.has_value();
+  if (widened_) {
+    request.filter = BuildSeccompFilter(subscription_.syscalls);
+  } else {
+    SyscallSet first = *subscription_.until_first_clone & subscription_.syscalls;
+    for (int nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork}) first.set(static_cast<size_t>(nr));
+    request.filter = BuildSeccompFilter(first);
+  }
   request.disable_aslr = options_.disable_aslr;
   request.ptrace_options = kPtraceOptions;
   for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = options_.stdio[fd];

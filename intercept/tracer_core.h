@@ -108,6 +108,8 @@ class TracerCore : public Control {
 
   // ---- used by Guest (handler.cc) ----
   absl::StatusOr<int64_t> Inject(ThreadRecord& t, const Syscall& call);
+  // Adds the filter of every subscribed syscall (Subscription::until_first_clone).
+  absl::Status StopAllSubscribed(ThreadRecord& t);
   // nullopt: accepted as the handler's tail; a value: it had to run now (the stop's own
   // syscall slot was already used) and this is its result, for the handler to return.
   std::optional<int64_t> TailInject(ThreadRecord& t, const Syscall& call,
@@ -149,6 +151,8 @@ class TracerCore : public Control {
   void ResumeHandler(ThreadRecord& t);
   void Suspend(ThreadRecord& t);
   void FinishSyscall(ThreadRecord& t, const SyscallResult& result);
+  // Lets the thread make its syscall again from the start (a new seccomp stop follows).
+  void FinishRestart(ThreadRecord& t);
   void RedeliverStashed(ThreadRecord& t);
   bool EnsureStub(ThreadRecord& t);
   void FinishSignal(ThreadRecord& t, int signo);
@@ -182,6 +186,8 @@ class TracerCore : public Control {
   int main_status_ = 0;
   bool main_reaped_ = false;
   bool killing_ = false;
+  // Every subscribed syscall stops (false while Subscription::until_first_clone applies).
+  bool widened_ = true;
   bool warned_cpuid_ = false;
   bool warned_rdtsc_ = false;
   bool warned_trampoline_ = false;

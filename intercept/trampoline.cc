@@ -94,6 +94,8 @@ int TrampolineMapping::AllocateStub() {
 
 void TrampolineMapping::FreeStub(int i) { free_stubs_.push_back(i); }
 
+uint8_t* TrampolineMapping::scratch() { return local_ + kCodeSize + kScratchOffset; }
+
 TrampolineMapping::Slot& TrampolineMapping::slot(int i) {
   CHECK(i >= 0 && i < kMaxStubs) << "stub index " << i;
   return *reinterpret_cast<Slot*>(local_ + kCodeSize + kSlotSize * static_cast<uint64_t>(i));

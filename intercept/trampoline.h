@@ -17,6 +17,7 @@
 //                                  movb $1, done_i(%rip)
 //                                  jmp *resume_i(%rip)
 //   kBase + kCodeSize + 32*i       result_i (8) | resume_i (8) | done_i (1)
+//   kScratch (last 4 KiB of data)  the tracer's scratch space
 //
 // Stub i gives guest thread i a way to run its own syscall and carry on without a second
 // ptrace stop while the tracer still learns the result (Guest::TailInjectObserved): at the
@@ -28,6 +29,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -49,7 +51,13 @@ inline constexpr uint64_t kZeroTimeout = kBase + 16;
 inline constexpr uint64_t kStubsOffset = 64;
 inline constexpr uint64_t kStubSize = 32;
 inline constexpr uint64_t kSlotSize = 32;
-inline constexpr int kMaxStubs = static_cast<int>((kCodeSize - kStubsOffset) / kStubSize);
+// The end of the data region is scratch space for the tracer (e.g. a seccomp program the
+// guest is made to install); stub slots use the rest.
+inline constexpr uint64_t kScratchSize = 4096;
+inline constexpr uint64_t kScratchOffset = kDataSize - kScratchSize;  // within the data region
+inline constexpr uint64_t kScratch = kBase + kCodeSize + kScratchOffset;
+inline constexpr int kMaxStubs = static_cast<int>(
+    std::min((kCodeSize - kStubsOffset) / kStubSize, kScratchOffset / kSlotSize));
 inline constexpr uint64_t kStubsBegin = kBase + kStubsOffset;
 inline constexpr uint64_t kStubsEnd = kBase + kCodeSize;
 
@@ -77,6 +85,8 @@ class TrampolineMapping {
     volatile uint8_t done;
   };
   Slot& slot(int i);
+  // The tracer's view of the scratch space (kScratchSize bytes at kScratch in the guest).
+  uint8_t* scratch();
 
  private:
   TrampolineMapping(int fd, uint8_t* local);

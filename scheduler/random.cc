@@ -47,6 +47,8 @@ SyscallResult Scheduler::Open(Guest& guest, Thread& t, const Syscall& call) {
   const uint64_t flags = call.nr == SYS_open ? call.args[1] : call.args[2];
   absl::StatusOr<std::string> path = guest.memory().ReadCString(RemotePtr<char>(path_addr), 64);
   if (!path.ok() || !IsRandomDevice(*path)) return guest.TailInject(call);
+  // Reads of the fd must stop from now on, also before the guest's first clone.
+  if (absl::Status s = guest.StopAllSubscribed(); !s.ok()) return 0;
   absl::StatusOr<int64_t> fd = guest.Inject(call);
   if (!fd.ok()) return 0;
   if (*fd >= 0) random_fds_[t.pid][static_cast<int>(*fd)] = (flags & O_CLOEXEC) != 0;
