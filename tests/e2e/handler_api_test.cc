@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <x86intrin.h>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,47 @@ TEST(HandlerApi, ObservedTailInjectionIsTransparent) {
   EXPECT_GT(tool.seen, 500);
   // Every call but exit_group reports a result.
   EXPECT_EQ(tool.observed, tool.seen - 1);
+}
+
+// Subscription::until_first_clone: before the guest's first clone only the narrow set
+// stops; from the clone on, every subscribed syscall does, in the parent and in the new
+// threads (the filter is added before the clone runs, and the clone itself is seen).
+class NarrowUntilClone : public Tool {
+ public:
+  Subscription subscription() const override {
+    Subscription s = Subscription::AllSyscalls();
+    SyscallSet first;
+    first.set(SYS_openat);
+    s.until_first_clone = first;
+    return s;
+  }
+  SyscallResult OnSyscall(Guest& guest, const Syscall& call) override {
+    if (call.nr == SYS_clone || call.nr == SYS_clone3) clone_seen = true;
+    if (!clone_seen) {
+      ++before[call.nr];
+    } else if (call.nr == SYS_write && !guest.is_initial_thread()) {
+      ++thread_writes;
+    } else if (call.nr == SYS_exit_group) {
+      exit_group_seen = true;
+    }
+    return guest.TailInject(call);
+  }
+  std::map<int64_t, int> before;
+  bool clone_seen = false;
+  int thread_writes = 0;
+  bool exit_group_seen = false;
+};
+
+TEST(HandlerApi, NarrowSubscriptionWidensAtTheFirstClone) {
+  NarrowUntilClone tool;
+  ToolRun run = RunTool(tool, {GuestPath("threads")});
+  EXPECT_EQ(run.exit_code, 0);
+  // Before the clone: the loader's and main's openat calls, nothing else (no mmap, no read).
+  ASSERT_FALSE(tool.before.empty());
+  for (const auto& [nr, count] : tool.before) EXPECT_EQ(nr, SYS_openat) << "stopped before the clone: " << nr;
+  EXPECT_TRUE(tool.clone_seen);
+  EXPECT_EQ(tool.thread_writes, 2);  // each new thread's write stopped
+  EXPECT_TRUE(tool.exit_group_seen);
 }
 
 }  // namespace
