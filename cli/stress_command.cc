@@ -172,11 +172,9 @@ struct Worker {
 };
 
 bool CopyFile(const std::string& from, const std::string& to) {
-  std::ifstream in(from, std::ios::binary);
-  std::ofstream out(to, std::ios::binary | std::ios::trunc);
-  if (!in || !out) return false;
-  out << in.rdbuf();
-  return static_cast<bool>(out);
+  std::error_code error;
+  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, error);
+  return !error;
 }
 
 void Progress(const StressReport& r, uint64_t planned, double started, double deadline, bool tty, bool final) {

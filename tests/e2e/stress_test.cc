@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -124,7 +125,12 @@ TEST(Stress, FindsAFailureKeepsItsScheduleAndReplaysIt) {
   EXPECT_TRUE(absl::StrContains(replayed.err, "reproduced fail(exit 1)")) << replayed.err;
   // The guest's output of the failing schedule is kept next to it.
   const std::string stem = sched.substr(0, sched.size() - 6);
+  ASSERT_TRUE(std::filesystem::exists(stem + ".stdout"));
+  ASSERT_TRUE(std::filesystem::exists(stem + ".stderr"));
   EXPECT_EQ(ReadFile(stem + ".stdout"), replayed.out);
+  const std::string guest_err = ReadFile(stem + ".stderr");
+  EXPECT_FALSE(guest_err.empty() && replayed.out.empty()) << "the failing run printed nothing at all?";
+  EXPECT_TRUE(absl::StrContains(replayed.err, guest_err)) << guest_err;
 }
 
 TEST(Stress, ACorrectProgramPasses) {
