@@ -161,6 +161,10 @@ class Tool {
   // Lifecycle. The Guest is stopped; Inject is not available in these.
   // The thread is about to exit with `status` (wait-status form); still inspectable.
   virtual void OnThreadExit(Guest& guest, int status) {}
+  // A thread is gone for good (reaped): it runs nothing any more, and the kernel has done
+  // its exit work, such as the CLONE_CHILD_CLEARTID write and wake-up. Not called for a
+  // process's first thread, which is only reaped with its process (OnProcessExit).
+  virtual void OnThreadGone(pid_t tid) {}
   // A process is gone; `status` is its wait status.
   virtual void OnProcessExit(pid_t pid, int status) {}
   // Job control: the thread entered a group-stop (SIGSTOP, SIGTSTP, ...: `stopped`), or

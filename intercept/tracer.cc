@@ -445,7 +445,9 @@ void TracerCore::HandleExited(pid_t tid, int status) {
       ResumeHandler(t);
     }
     ResolveCapture(t, nullptr);
+    const bool leader = process != nullptr && process->pid == tid;
     RemoveThread(t);
+    if (!leader) tool_.OnThreadGone(tid);
   } else if (auto p = processes_.find(tid); p != processes_.end()) {
     process = p->second.get();
   }

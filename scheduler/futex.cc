@@ -52,7 +52,7 @@ bool SharedMappingOf(pid_t pid, uint64_t addr, uint64_t* dev, uint64_t* inode, u
 
 }  // namespace
 
-Scheduler::FutexKey Scheduler::KeyOf(Guest& guest, const Thread& t, uint64_t addr, bool shared) {
+Scheduler::FutexKey Scheduler::KeyOf(const Thread& t, uint64_t addr, bool shared) {
   FutexKey key{static_cast<uint64_t>(t.pid), 0, addr};
   uint64_t dev, inode, offset;
   if (shared && SharedMappingOf(t.pid, addr, &dev, &inode, &offset)) key = FutexKey{dev, inode, offset};
@@ -106,7 +106,7 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
   const int cmd = op & FUTEX_CMD_MASK;
   const uint32_t val = static_cast<uint32_t>(call.args[2]);
   const bool shared = (op & FUTEX_PRIVATE_FLAG) == 0;
-  auto key = [&](uint64_t a) { return KeyOf(guest, t, a, shared); };
+  auto key = [&](uint64_t a) { return KeyOf(t, a, shared); };
   auto read_word = [&](uint64_t a) -> std::optional<uint32_t> {
     uint32_t v;
     if (!guest.memory().ReadExact(a, &v, sizeof(v)).ok()) return std::nullopt;

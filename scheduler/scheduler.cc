@@ -296,14 +296,38 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
   bool last = true;
   for (const auto& [id, other] : threads_) last &= other.pid != t.pid || other.state == State::kExited;
   if (last) exiting_.insert(t.pid);
+  if (t.clear_child_tid != 0 && t.tid != t.pid && running_ == t.id) {
+    // The kernel clears the tid and wakes one futex waiter when the thread is really gone,
+    // after this event. Waking an emulated joiner now would let it reuse the thread's
+    // stack (glibc caches stacks) before that clear, which would then zero the tid of the
+    // next thread on that stack. So the wake waits for OnThreadGone, and the baton with it.
+    t.exit_pending = true;
+    return;
+  }
   if (t.clear_child_tid != 0) {
-    // The kernel clears the tid and wakes one futex waiter at exit; ours are parked in the
-    // scheduler, so the wake is ours to do (pthread_join relies on it).
+    // A process's first thread is reaped only with its process: clear and wake now, as
+    // the kernel will.
     uint32_t zero = 0;
     if (guest.memory().WriteExact(t.clear_child_tid, &zero, sizeof(zero)).ok()) {
-      WakeFutex(KeyOf(guest, t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
+      WakeFutex(KeyOf(t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
     }
   }
+  if (running_ == t.id) {
+    SchedulingPoint point;
+    point.step = steps_;
+    point.current = t.id;
+    point.kind = PointKind::kThreadExit;
+    HandOff(point);
+  }
+}
+
+void Scheduler::OnThreadGone(pid_t tid) {
+  auto it = by_tid_.find(tid);
+  if (it == by_tid_.end()) return;
+  Thread& t = threads_.at(it->second);
+  if (!t.exit_pending) return;
+  t.exit_pending = false;
+  WakeFutex(KeyOf(t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
   if (running_ == t.id) {
     SchedulingPoint point;
     point.step = steps_;
@@ -404,6 +428,15 @@ void Scheduler::Watchdog() {
 void Scheduler::OnTick(Control& control) {
   control_ = &control;
   Watchdog();
+  // A thread whose end is never reported (it should be within microseconds) must not keep
+  // the baton for ever.
+  for (auto& [id, t] : threads_) {
+    if (t.exit_pending && ++t.exit_pending_ticks > kDeadlockConfirmTicks) {
+      LOG(WARNING) << "the end of thread T" << id << " (tid " << t.tid << ") was not reported; going on";
+      OnThreadGone(t.tid);
+      break;
+    }
+  }
   if (options_.timeout_seconds > 0 && RealSeconds() - started_at_ > options_.timeout_seconds && !timed_out_) {
     timed_out_ = true;
     control.KillGuest();

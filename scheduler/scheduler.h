@@ -87,6 +87,7 @@ class Scheduler : public Tool {
   SyscallResult OnSyscall(Guest& guest, const Syscall& call) override;
   void OnThreadStart(Guest& guest) override;
   void OnThreadExit(Guest& guest, int status) override;
+  void OnThreadGone(pid_t tid) override;
   void OnProcessExit(pid_t pid, int status) override;
   void OnPostExec(Guest& guest) override;
   void OnJobControl(Guest& guest, bool stopped) override;
@@ -152,6 +153,10 @@ class Scheduler : public Tool {
     Woke woke = Woke::kNone;
     int64_t wake_result = 0;
     uint64_t clear_child_tid = 0;
+    // Exited, and its joiners are to be woken once the kernel has cleared its tid (when
+    // the thread is reaped); it keeps the baton until then.
+    bool exit_pending = false;
+    int exit_pending_ticks = 0;
     int64_t last_syscall = -1;
   };
 
@@ -180,7 +185,7 @@ class Scheduler : public Tool {
 
   // futex.cc
   SyscallResult Futex(Guest& guest, Thread& t, const Syscall& call);
-  FutexKey KeyOf(Guest& guest, const Thread& t, uint64_t addr, bool shared);
+  FutexKey KeyOf(const Thread& t, uint64_t addr, bool shared);
   int WakeFutex(const FutexKey& key, uint32_t bitset, int n);
   int RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t to_addr, int wake, int requeue);
 
