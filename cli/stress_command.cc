@@ -346,7 +346,8 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
           if (report.AddFailure(seed, signature, outcome)) {
             // The bucket's first seed so far: keep its schedule and the guest's output.
             FailureBucket& b = report.buckets[signature];
-            mkdir(options.artifacts_dir.c_str(), 0755);
+            std::error_code made;
+            std::filesystem::create_directories(options.artifacts_dir, made);
             const std::string stem = absl::StrCat(options.artifacts_dir, "/", job.name, "-seed", seed);
             const std::string sched = msg.value("schedule", "");
             b.schedule = !sched.empty() && CopyFile(sched, stem + ".sched") ? stem + ".sched" : "";
@@ -500,8 +501,15 @@ int Stress(const StressOptions& options) {
     fprintf(stderr, "ravel: %s\n", std::string(path.status().message()).c_str());
     return ExitCodeForSpawnError(path.status());
   }
-  if (struct stat st; stat(options.artifacts_dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-    return UsageError(absl::StrCat("--artifacts ", options.artifacts_dir, " is not a directory"));
+  // The artifacts directory (and its parents) is made now, so that a bad path is an error
+  // before anything runs rather than a failure without its schedule.
+  {
+    std::error_code error;
+    std::filesystem::create_directories(options.artifacts_dir, error);
+    if (error || !std::filesystem::is_directory(options.artifacts_dir)) {
+      return UsageError(absl::StrCat("--artifacts ", options.artifacts_dir, ": cannot make a directory there",
+                                     error ? absl::StrCat(" (", error.message(), ")") : ""));
+    }
   }
 
   std::vector<Job> jobs;

@@ -111,7 +111,7 @@ TEST(Replay, TruncatedOrForeignSchedulesAreOneLineErrors) {
 }
 
 TEST(Stress, FindsAFailureKeepsItsScheduleAndReplaysIt) {
-  const std::string dir = TempPath("artifacts");
+  const std::string dir = TempPath("artifacts") + "/nested/deeper";  // parents are made
   RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "300", "--jobs", "2", "--artifacts", dir, "--",
                               Corpus("order_after_create")});
   ASSERT_EQ(out.exit_code, 1) << out.err;
@@ -196,6 +196,12 @@ TEST(Stress, BadShardsAreUsageErrors) {
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(out.err, "GTEST_SHARD_INDEX")) << out.err;
   EXPECT_EQ(RunCommand({RavelBinary(), "stress", "--time", "soon", "--", "true"}).exit_code, 2);
+  // An artifacts path that cannot be a directory is refused before anything runs.
+  const std::string file = TempPath("plain-file");
+  WriteFile(file, "x");
+  RunOutput bad = RunCommand({RavelBinary(), "stress", "--artifacts", file + "/sub", "--", "true"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_TRUE(absl::StrContains(bad.err, "--artifacts")) << bad.err;
 }
 
 TEST(Stress, JUnitParsesWithATestcasePerBucketAndOneForThePasses) {
