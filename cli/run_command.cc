@@ -1,5 +1,6 @@
 #include "cli/run_command.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
 #include "replay/schedule.h"
@@ -114,8 +116,11 @@ int Replay(const ReplayOptions& options) {
   spec.command[0] = s.command;  // exactly the executable that was recorded
   spec.replay = &s;
   spec.verbose = options.verbose;
+  std::vector<std::string> recorded_stdio;
   for (const auto& [key, value] : s.options) {
-    if (key == "timeout") {
+    if (key == "stdio") {
+      recorded_stdio = absl::StrSplit(value, ',');
+    } else if (key == "timeout") {
       double seconds = 0;
       if (!absl::SimpleAtod(value, &seconds) || seconds < 0) {
         return UsageError(absl::StrCat(options.schedule_path, ": bad timeout option '", value, "'"));
@@ -126,7 +131,51 @@ int Replay(const ReplayOptions& options) {
                                      "' (recorded by a newer ravel?)"));
     }
   }
+  // The guest's stdin, stdout and stderr of the same kinds as when it was recorded, where
+  // ravel can make them: /dev/null for a character device, a file whose content is copied
+  // to ravel's own fd after the run for a file.
+  std::vector<int> opened;
+  std::vector<std::pair<int, int>> copy_back;  // (temporary file, ravel's fd)
+  for (int fd = 0; fd < 3 && fd < static_cast<int>(recorded_stdio.size()); ++fd) {
+    const std::string& want = recorded_stdio[static_cast<size_t>(fd)];
+    const std::string have = FdKind(fd);
+    if (want == have) continue;
+    int replacement = -1;
+    if (want == "chr" && fd == 0) {
+      replacement = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    } else if (want == "file" && fd > 0) {
+      char name[] = "/tmp/ravel-replay-XXXXXX";
+      replacement = mkostemp(name, O_CLOEXEC);
+      if (replacement >= 0) {
+        unlink(name);
+        copy_back.emplace_back(replacement, fd);
+      }
+    } else if (want == "chr" && fd > 0 && have == "file") {
+      replacement = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+    if (replacement >= 0) {
+      spec.stdio[fd] = replacement;
+      opened.push_back(replacement);
+    } else {
+      fprintf(stderr, "ravel: note: the guest's fd %d was a %s when recorded and is a %s now; the replay may diverge\n",
+              fd, want.c_str(), have.c_str());
+    }
+  }
   ScheduleResult result = RunSchedule(spec);
+  for (const auto& [file, to] : copy_back) {
+    fflush(to == 1 ? stdout : stderr);
+    char buf[65536];
+    ssize_t n;
+    lseek(file, 0, SEEK_SET);
+    while ((n = read(file, buf, sizeof(buf))) > 0) {
+      for (ssize_t done = 0; done < n;) {
+        ssize_t w = write(to, buf + done, static_cast<size_t>(n - done));
+        if (w <= 0) break;
+        done += w;
+      }
+    }
+  }
+  for (int fd : opened) close(fd);
   if (!result.error.ok()) return result.exit_code;
   if (!result.divergence.empty()) {
     fprintf(stderr, "ravel: replay diverged at %s\n", result.divergence.c_str());

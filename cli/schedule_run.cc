@@ -1,5 +1,6 @@
 #include "cli/schedule_run.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,17 @@ std::string Cwd() {
 }
 
 }  // namespace
+
+std::string FdKind(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return "closed";
+  if (S_ISREG(st.st_mode)) return "file";
+  if (S_ISFIFO(st.st_mode)) return "pipe";
+  if (S_ISSOCK(st.st_mode)) return "socket";
+  if (S_ISDIR(st.st_mode)) return "dir";
+  if (S_ISCHR(st.st_mode)) return isatty(fd) ? "tty" : "chr";
+  return "other";
+}
 
 std::string ShellQuote(const std::string& word) {
   if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -265,6 +277,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       out.options.emplace_back("pct-steps", absl::StrCat(result.pct_steps));
     }
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
+    std::vector<std::string> kinds;
+    for (int fd = 0; fd < 3; ++fd) kinds.push_back(FdKind(spec.stdio[fd] >= 0 ? spec.stdio[fd] : fd));
+    out.options.emplace_back("stdio", absl::StrJoin(kinds, ","));
     out.decisions = recorder->decisions();
     for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
       out.external.push_back(ExternalEvent{e.step, e.thread, e.kind, e.detail});

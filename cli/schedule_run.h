@@ -63,6 +63,12 @@ struct ScheduleResult {
 
 ScheduleResult RunSchedule(const ScheduleSpec& spec);
 
+// What kind of file `fd` is, as recorded in a schedule's "stdio" option: file, pipe,
+// socket, tty, chr (another character device, e.g. /dev/null), dir, other or closed.
+// glibc's stdio behaves differently for each (a terminal is line-buffered and probed with
+// an ioctl), so a replay gives the guest the same kinds where it can.
+std::string FdKind(int fd);
+
 // The summary line: "ravel: <outcome> steps=N threads=T fingerprint=<16 hex> seed=S strategy=X".
 std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::string& strategy);
 
