@@ -49,7 +49,8 @@ def main():
         "native": [loop, n, "0", "q"],
         "ravel strace": [ravel, "strace", "-e", "trace=getppid", "-o", "/dev/null", "--", loop, n, "0", "q"],
         "strace": [strace, "-f", "-e", "trace=getppid", "-o", "/dev/null", loop, n, "0", "q"],
-        "ravel run": [ravel, "run", "--", loop, n, "0", "q"],
+        # In a second thread: before a guest's first clone the scheduler stops almost nothing.
+        "ravel run": [ravel, "run", "--", loop, n, "0", "q", "thread"],
         "ravel count": [ravel, "count", "-e", "trace=getppid", "-o", "/dev/null", "--", loop, n, "0", "q"],
         "native (long)": [loop, m, "0", "q"],
         "unwatched": [ravel, "count", "-e", "trace=openat", "-o", "/dev/null", "--", loop, m, "0", "q"],
