@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -107,6 +108,36 @@ bool WriteFull(int fd, const void* buf, size_t n) {
   return true;
 }
 
+// The last few KiB of a file.
+std::string Tail(const std::string& path, size_t bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = size > static_cast<std::streamoff>(bytes) ? size - static_cast<std::streamoff>(bytes) : 0;
+  in.seekg(from);
+  std::string text(static_cast<size_t>(size - from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  return text;
+}
+
+// The source location a failing guest reported, in the forms test frameworks and assert()
+// print: GoogleTest's "file.cc:74: Failure", assert's "prog: file.c:12: fn: Assertion
+// `x' failed.". Empty when there is none.
+std::string FailureSite(const std::string& out_path, const std::string& err_path) {
+  static const std::regex kGtest(R"(([\w./+-]+:\d+): Failure)");
+  static const std::regex kAssert(R"(: ([\w./+-]+:\d+): [^\n]*Assertion)");
+  for (const std::string& path : {err_path, out_path}) {
+    const std::string text = Tail(path, 16384);
+    std::smatch m;
+    if (std::regex_search(text, m, kGtest) || std::regex_search(text, m, kAssert)) {
+      std::string site = m[1];
+      if (size_t slash = site.rfind('/'); slash != std::string::npos) site = site.substr(slash + 1);
+      return site;
+    }
+  }
+  return "";
+}
+
 // A worker process: runs the seeds it is sent, one at a time, and answers each with a
 // JSON line. Its guests read /dev/null; their output goes to files in `scratch`.
 [[noreturn]] void WorkerMain(int in_fd, int out_fd, const Job& job, const std::string& scratch, int index) {
@@ -147,6 +178,13 @@ bool WriteFull(int fd, const void* buf, size_t n) {
     msg["exit_code"] = r.exit_code;
     msg["outcome"] = r.outcome;
     msg["signature"] = r.signature;
+    if (r.failed()) {
+      // Where the guest itself says it failed, when it says so in a known form, names the
+      // bug better than the last syscalls do.
+      if (std::string site = FailureSite(out_path, err_path); !site.empty()) {
+        msg["signature"] = absl::StrCat(r.outcome, " at ", site);
+      }
+    }
     msg["steps"] = r.steps;
     msg["deadlock_report"] = r.deadlock_report;
     msg["stdout"] = out_path;

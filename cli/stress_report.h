@@ -2,7 +2,8 @@
 // (one per shard; `ravel merge` combines them), and JUnit XML.
 //
 // A failure bucket gathers the failing schedules with one signature (the outcome and the
-// last steps of the thread that ended the run): one bug, however many seeds hit it. Each
+// source line the guest reported, e.g. GoogleTest's "file.cc:74: Failure", or else the last
+// steps of the thread that ended the run): one bug, however many seeds hit it. Each
 // bucket keeps the schedule of its lowest seed, so the report does not depend on how many
 // jobs ran or in which order they finished.
 #ifndef RAVEL_CLI_STRESS_REPORT_H_
