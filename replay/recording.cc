@@ -58,13 +58,13 @@ void ReplayStrategy::Diverge(std::string message) {
 const Decision* ReplayStrategy::Next(Decision::Kind kind, absl::string_view asked) {
   if (diverged()) return nullptr;
   if (next_ >= decisions_.size()) {
-    Diverge(absl::StrCat("decisions exhausted at decision ", next_, " (step ", step_,
+    Diverge(absl::StrCat("decisions exhausted at decision ", next_, " (choice point ", step_,
                          "): the run asks for ", asked));
     return nullptr;
   }
   const Decision& decision = decisions_[next_];
   if (decision.kind != kind) {
-    Diverge(absl::StrCat("decision ", next_, " (step ", step_, "): recorded ",
+    Diverge(absl::StrCat("decision ", next_, " (choice point ", step_, "): recorded ",
                          DescribeDecision(decision), ", but the run asks for ", asked));
     return nullptr;
   }
@@ -79,7 +79,7 @@ ThreadId ReplayStrategy::PickNext(const SchedulingPoint& point,
       Next(Decision::Kind::kPick, absl::StrCat("a pick among ", Describe(runnable)));
   if (decision != nullptr &&
       !std::binary_search(runnable.begin(), runnable.end(), decision->thread)) {
-    Diverge(absl::StrCat("decision ", next_, " (step ", step_, "): recorded ",
+    Diverge(absl::StrCat("decision ", next_, " (choice point ", step_, "): recorded ",
                          DescribeDecision(*decision), ", but runnable are ", Describe(runnable)));
     decision = nullptr;
   }
@@ -103,7 +103,7 @@ std::vector<ThreadId> ReplayStrategy::PickWakees(absl::Span<const ThreadId> wait
         std::includes(sorted_waiters.begin(), sorted_waiters.end(), sorted_wakees.begin(),
                       sorted_wakees.end());
     if (!valid) {
-      Diverge(absl::StrCat("decision ", next_, " (step ", step_, "): recorded ",
+      Diverge(absl::StrCat("decision ", next_, " (choice point ", step_, "): recorded ",
                            DescribeDecision(*decision), ", but the run asks for ", asked));
       decision = nullptr;
     }

@@ -90,10 +90,10 @@ class ReplayStrategy : public Strategy {
   absl::string_view name() const override { return name_; }
 
   bool diverged() const { return !divergence_.empty(); }
-  // One line: "decision 17 (step 120): recorded pick of T3, but runnable are [0, 1]",
-  // "decisions exhausted at decision 40 (step 300): the run asks for a pick among [0, 2]".
-  // Decisions are numbered from 0; the step is the last scheduling point seen. Empty
-  // while the replay matches.
+  // One line: "decision 17 (choice point 120): recorded pick of T3, but runnable are [0, 1]",
+  // "decisions exhausted at decision 40 (choice point 300): the run asks for a pick among [0, 2]".
+  // Decisions are numbered from 0; the choice point is SchedulingPoint::step of the last
+  // point the strategy saw. Empty while the replay matches.
   const std::string& divergence() const { return divergence_; }
   // Decisions answered from the recording so far in this run.
   size_t consumed() const { return next_; }

@@ -247,7 +247,7 @@ TEST(ReplayStrategyTest, PickOfAThreadThatCannotRun) {
   ReplayStrategy replay(decisions, "random");
   const Answers replayed = Drive(replay, 11, 12);  // Drive checks every answer is valid
   ASSERT_TRUE(replay.diverged());
-  EXPECT_THAT(replay.divergence(), StartsWith(absl::StrCat("decision ", i, " (step ")));
+  EXPECT_THAT(replay.divergence(), StartsWith(absl::StrCat("decision ", i, " (choice point ")));
   EXPECT_THAT(replay.divergence(), HasSubstr("): recorded pick of T999, but runnable are ["));
   EXPECT_EQ(replay.divergence().find('\n'), std::string::npos);
   EXPECT_EQ(replay.consumed(), i);
@@ -263,7 +263,7 @@ TEST(ReplayStrategyTest, DecisionOfAnotherKind) {
   ReplayStrategy replay(decisions, "random");
   Drive(replay, 21, 22);
   ASSERT_TRUE(replay.diverged());
-  EXPECT_THAT(replay.divergence(), StartsWith(absl::StrCat("decision ", i, " (step ")));
+  EXPECT_THAT(replay.divergence(), StartsWith(absl::StrCat("decision ", i, " (choice point ")));
   EXPECT_THAT(replay.divergence(),
               HasSubstr("recorded wake of [4, 5], but the run asks for a pick among ["));
 }
@@ -276,7 +276,7 @@ TEST(ReplayStrategyTest, WakeOfOtherWaiters) {
   ReplayStrategy replay(decisions, "random");
   Drive(replay, 31, 32);
   ASSERT_TRUE(replay.diverged());
-  EXPECT_THAT(replay.divergence(), StartsWith(absl::StrCat("decision ", i, " (step ")));
+  EXPECT_THAT(replay.divergence(), StartsWith(absl::StrCat("decision ", i, " (choice point ")));
   EXPECT_THAT(replay.divergence(), HasSubstr(", 1000], but the run asks for a wake of "));
 }
 
@@ -302,7 +302,7 @@ TEST(ReplayStrategyTest, DecisionsExhaustedAndLeftOver) {
   Drive(truncated, 51, 52);
   ASSERT_TRUE(truncated.diverged());
   EXPECT_THAT(truncated.divergence(),
-              StartsWith(absl::StrCat("decisions exhausted at decision ", half, " (step ")));
+              StartsWith(absl::StrCat("decisions exhausted at decision ", half, " (choice point ")));
   EXPECT_THAT(truncated.divergence(), HasSubstr("): the run asks for "));
   EXPECT_EQ(truncated.consumed(), half);
   EXPECT_TRUE(truncated.finished());
@@ -328,13 +328,13 @@ TEST(ReplayStrategyTest, AfterDivergenceAnswersStayValid) {
 
   EXPECT_EQ(replay.Pick(point, std::vector<ThreadId>{1, 2, 3}), 2) << "the current thread";
   EXPECT_EQ(replay.divergence(),
-            "decision 0 (step 4): recorded pick of T7, but runnable are [1, 2, 3]");
+            "decision 0 (choice point 4): recorded pick of T7, but runnable are [1, 2, 3]");
   point.current_runnable = false;
   point.step = 5;
   EXPECT_EQ(replay.Pick(point, std::vector<ThreadId>{1, 3}), 1) << "the lowest runnable";
   EXPECT_EQ(replay.ChooseWakees(std::vector<ThreadId>{5, 3, 4}, 2), (std::vector<ThreadId>{5, 3}));
   EXPECT_FALSE(replay.AdvanceTimeFirst(point, std::vector<ThreadId>{1}));
-  EXPECT_THAT(replay.divergence(), StartsWith("decision 0 (step 4): ")) << "the first one stays";
+  EXPECT_THAT(replay.divergence(), StartsWith("decision 0 (choice point 4): ")) << "the first one stays";
   EXPECT_EQ(replay.consumed(), 0u);
 
   // A new run starts over.
@@ -355,7 +355,7 @@ TEST(ReplayStrategyTest, ExhaustedMessagesNameTheRequest) {
     replay.Begin(0, {});
     replay.ChooseWakees(std::vector<ThreadId>{4, 2, 6}, 1);
     EXPECT_EQ(replay.divergence(),
-              "decisions exhausted at decision 0 (step 0): the run asks for a wake of 1 of the "
+              "decisions exhausted at decision 0 (choice point 0): the run asks for a wake of 1 of the "
               "waiters [4, 2, 6]");
   }
   {
@@ -363,7 +363,7 @@ TEST(ReplayStrategyTest, ExhaustedMessagesNameTheRequest) {
     replay.Begin(0, {});
     replay.AdvanceTimeFirst(point, std::vector<ThreadId>{0});
     EXPECT_EQ(replay.divergence(),
-              "decisions exhausted at decision 0 (step 9): the run asks for a time decision");
+              "decisions exhausted at decision 0 (choice point 9): the run asks for a time decision");
   }
 }
 
