@@ -360,11 +360,7 @@ SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call) 
                     "runs that use it may vary";
   }
   t.state = State::kInKernel;
-  SchedulingPoint point;
-  point.step = steps_;
-  point.current = t.id;
-  point.syscall_nr = call.nr;
-  HandOff(point);
+  HandOffFrom(t.id, PointKind::kSyscall, call.nr);
   absl::StatusOr<int64_t> r = guest.Inject(call);
   if (!r.ok()) return 0;
   // Back from the kernel: take the baton if nobody holds it, else wait for it.

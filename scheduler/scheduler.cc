@@ -142,12 +142,7 @@ bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, Poi
   t.state = State::kBlocked;
   t.block = why;
   t.woke = Woke::kNone;
-  SchedulingPoint point;
-  point.step = steps_;
-  point.current = t.id;
-  point.kind = kind;
-  point.syscall_nr = nr;
-  HandOff(point);
+  HandOffFrom(t.id, kind, nr);
   return WaitForBaton(guest, t);
 }
 
@@ -167,6 +162,15 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   t.state = State::kRunnable;
   GiveBaton(chosen, point.yield_hint ? "yield" : "preempt");
   return WaitForBaton(guest, t);
+}
+
+void Scheduler::HandOffFrom(ThreadId current, PointKind kind, int64_t nr) {
+  SchedulingPoint point;
+  point.step = steps_;
+  point.current = current;
+  point.kind = kind;
+  point.syscall_nr = nr;
+  HandOff(point);
 }
 
 void Scheduler::HandOff(const SchedulingPoint& point) {
@@ -277,10 +281,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
   }
   t.state = State::kRunnable;
   if (running_ == kNoThread) {
-    SchedulingPoint point;
-    point.step = steps_;
-    point.kind = PointKind::kThreadStart;
-    HandOff(point);
+    HandOffFrom(kNoThread, PointKind::kThreadStart);
   }
   WaitForBaton(guest, t);
 }
@@ -313,11 +314,7 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
     }
   }
   if (running_ == t.id) {
-    SchedulingPoint point;
-    point.step = steps_;
-    point.current = t.id;
-    point.kind = PointKind::kThreadExit;
-    HandOff(point);
+    HandOffFrom(t.id, PointKind::kThreadExit);
   }
 }
 
@@ -329,11 +326,7 @@ void Scheduler::OnThreadGone(pid_t tid) {
   t.exit_pending = false;
   WakeFutex(KeyOf(t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
   if (running_ == t.id) {
-    SchedulingPoint point;
-    point.step = steps_;
-    point.current = t.id;
-    point.kind = PointKind::kThreadExit;
-    HandOff(point);
+    HandOffFrom(t.id, PointKind::kThreadExit);
   }
 }
 
@@ -342,7 +335,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
   Thread& t = threads_.at(it->second);
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << (stopped ? " stopped" : " continued") << " running=T" << running_ << " state=" << static_cast<int>(t.state);
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << (stopped ? " stopped" : " continued");
   if (t.state == State::kExited) return;
   if (stopped) {
     const bool held = running_ == t.id;
@@ -355,10 +348,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
       if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);
     }
     if (held) {
-      SchedulingPoint point;
-      point.step = steps_;
-      point.current = t.id;
-      HandOff(point);
+      HandOffFrom(t.id);
     }
   } else {
     if (t.state == State::kStopped) t.state = State::kInKernel;  // runs again; rejoins at its next point
@@ -366,9 +356,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
       if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);  // WCONTINUED
     }
     if (running_ == kNoThread) {
-      SchedulingPoint point;
-      point.step = steps_;
-      HandOff(point);
+      HandOffFrom(kNoThread);
     }
   }
 }
@@ -383,9 +371,7 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   }
   WakeSignalled();  // SIGCHLD
   if (running_ == kNoThread && control_ != nullptr) {
-    SchedulingPoint point;
-    point.step = steps_;
-    HandOff(point);
+    HandOffFrom(kNoThread);
   }
 }
 
@@ -418,11 +404,7 @@ void Scheduler::Watchdog() {
   }
   external_.push_back(ExternalNote{steps_, t.id, "blocked-in-kernel", name});
   t.state = State::kInKernel;
-  SchedulingPoint point;
-  point.step = steps_;
-  point.current = t.id;
-  point.syscall_nr = nr;
-  HandOff(point);
+  HandOffFrom(t.id, PointKind::kSyscall, nr);
 }
 
 void Scheduler::OnTick(Control& control) {
@@ -445,9 +427,7 @@ void Scheduler::OnTick(Control& control) {
   // Input from outside may have arrived for a thread waiting on an fd, or a signal from
   // outside for a blocked thread.
   if (running_ == kNoThread && (ProbeFdWaiters() || WakeSignalled())) {
-    SchedulingPoint point;
-    point.step = steps_;
-    HandOff(point);
+    HandOffFrom(kNoThread);
     return;
   }
   if (running_ == kNoThread && suspect_deadlock_ && ++idle_ticks_ >= kDeadlockConfirmTicks) {
@@ -507,11 +487,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
         strategy_.OnThreadExited(id);
       }
       exiting_.insert(t.pid);
-      SchedulingPoint exit_point;
-      exit_point.step = steps_;
-      exit_point.current = t.id;
-      exit_point.kind = PointKind::kThreadExit;
-      HandOff(exit_point);
+      HandOffFrom(t.id, PointKind::kThreadExit);
       return guest.TailInject(call);
     }
     case SYS_set_tid_address:

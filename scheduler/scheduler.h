@@ -167,6 +167,8 @@ class Scheduler : public Tool {
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
   // `t` stops running (blocked, exited, in the kernel): hand the baton on.
   void HandOff(const SchedulingPoint& point);
+  // The same, for a point at the current step reached by `current` (kNoThread: none).
+  void HandOffFrom(ThreadId current, PointKind kind = PointKind::kSyscall, int64_t nr = -1);
   // Park `t` (blocked or runnable) until the baton comes back to it. False if it vanished.
   bool WaitForBaton(Guest& guest, Thread& t);
   // `t` (running) stops at a call of `nr` for `why` (its wait details already set): hand
