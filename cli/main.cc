@@ -196,6 +196,10 @@ int Main(int argc, char** argv) {
                      "PCT's k (default: twice the most choice points of three calibration runs of\n"
                      "the first seeds, the same on every shard)")
       ->check(WholeNumber(1));
+  stress->add_flag("--spawn-each", stress_options.spawn_each,
+                   "Start CMD afresh (fork, exec) for every schedule. By default each job execs CMD once, "
+                   "keeps it stopped before its first instruction, and forks a copy of it per schedule: "
+                   "the same schedules, several times faster");
   stress->add_option("--timeout", stress_options.timeout_seconds,
                      "A schedule taking longer than SECONDS of real time fails as a timeout (default 60)")
       ->check(CLI::PositiveNumber);

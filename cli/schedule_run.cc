@@ -108,9 +108,50 @@ std::string ProgramName(const std::vector<std::string>& command) {
   return name.empty() ? "program" : name;
 }
 
+namespace {
+
+// HashFile of the executable, once per file version: stress records every schedule, and
+// a test binary can be large.
+absl::StatusOr<uint64_t> CachedHashFile(const std::string& path) {
+  struct Key {
+    std::string path;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+  };
+  static Key last{};
+  static uint64_t last_hash = 0;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return HashFile(path);
+  if (last.path == path && last.dev == st.st_dev && last.ino == st.st_ino && last.size == st.st_size &&
+      last.mtime.tv_sec == st.st_mtim.tv_sec && last.mtime.tv_nsec == st.st_mtim.tv_nsec) {
+    return last_hash;
+  }
+  absl::StatusOr<uint64_t> hash = HashFile(path);
+  if (hash.ok()) {
+    last = Key{path, st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+    last_hash = *hash;
+  }
+  return hash;
+}
+
+}  // namespace
+
 std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::string& strategy) {
   return absl::StrFormat("ravel: %s steps=%d threads=%d fingerprint=%016x seed=%d strategy=%s", result.outcome,
                          result.steps, result.threads, result.fingerprint, seed, strategy);
+}
+
+absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std::vector<std::string>& command,
+                                                                     const int stdio[3]) {
+  absl::StatusOr<std::unique_ptr<Strategy>> strategy = MakeStrategy("random", StrategyOptions{});
+  if (!strategy.ok()) return strategy.status();
+  Scheduler scheduler(**strategy, SchedulerOptions{});
+  TracerOptions options;
+  options.disable_aslr = true;  // as RunSchedule's runs
+  for (int fd = 0; fd < 3; ++fd) options.stdio[fd] = stdio[fd];
+  return GuestPrototype::Create(command, scheduler.subscription(), options);
 }
 
 ScheduleResult RunSchedule(const ScheduleSpec& spec) {
@@ -158,6 +199,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.seed = replay != nullptr ? replay->seed : spec.seed;
   scheduler_options.timeout_seconds = spec.timeout_seconds;
   scheduler_options.log_decisions = spec.verbose;
+  scheduler_options.cpus = spec.cpus;
   scheduler_options.on_step = [&](uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint) {
     std::deque<int64_t>& mine = recent[thread];
     mine.push_back(what);
@@ -205,7 +247,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   tracer_options.disable_aslr = true;  // addresses are inputs too
   for (int fd = 0; fd < 3; ++fd) tracer_options.stdio[fd] = spec.stdio[fd];
   Tracer tracer(scheduler, tracer_options);
-  absl::StatusOr<RunResult> run = tracer.Run(spec.command);
+  absl::StatusOr<RunResult> run = spec.prototype != nullptr ? tracer.Run(*spec.prototype) : tracer.Run(spec.command);
   result.seconds = Now() - start;
   if (std::optional<int> code = ReportUnfinishedRun(run, spec.command)) {
     result.exit_code = *code;
@@ -268,7 +310,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     if (!out.command.empty() && out.command[0] != '/') out.command = absl::StrCat(Cwd(), "/", out.command);
     out.args = spec.command;
     out.cwd = Cwd();
-    absl::StatusOr<uint64_t> hash = HashFile(out.command);
+    absl::StatusOr<uint64_t> hash = CachedHashFile(out.command);
     out.exe_hash = hash.ok() ? *hash : 0;
     out.strategy = strategy_name;
     out.seed = spec.seed;

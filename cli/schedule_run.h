@@ -5,11 +5,16 @@
 #ifndef RAVEL_CLI_SCHEDULE_RUN_H_
 #define RAVEL_CLI_SCHEDULE_RUN_H_
 
+#include <sched.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "intercept/tracer.h"
 #include "replay/schedule.h"
 
 namespace ravel {
@@ -36,7 +41,17 @@ struct ScheduleSpec {
   const Schedule* replay = nullptr;
   bool record = false;              // keep the decisions and steps in ScheduleResult::schedule
   int stdio[3] = {-1, -1, -1};      // the guest's stdin/stdout/stderr (-1: ravel's own)
+  // Run a copy of this (MakeSchedulePrototype of `command`, with these stdio) instead of
+  // spawning the command: the same run, without the fork, exec and exec-time setup.
+  GuestPrototype* prototype = nullptr;
+  // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
+  std::optional<cpu_set_t> cpus;
 };
+
+// A fork server for RunSchedule: `command` exec'd once, with the scheduler's
+// subscription, ASLR off and these stdio, for ScheduleSpec::prototype.
+absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std::vector<std::string>& command,
+                                                                     const int stdio[3]);
 
 struct ScheduleResult {
   // Not OK when the run could not start (command not found: NotFound/PermissionDenied,

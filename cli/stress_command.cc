@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -56,6 +58,8 @@ struct Job {
   uint64_t pct_steps = 0;
   double timeout_seconds = 0;
   bool verbose = false;
+  bool no_prototype = false;
+  cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
 };
 
 // The seeds of this shard, in order.
@@ -142,6 +146,19 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
 // JSON line. Its guests read /dev/null; their output goes to files in `scratch`.
 [[noreturn]] void WorkerMain(int in_fd, int out_fd, const Job& job, const std::string& scratch, int index) {
   const std::string base = absl::StrCat(scratch, "/w", index);
+  // The worker and its guests share one CPU, each worker its own: a ptrace stop is a
+  // switch between two processes on one CPU instead of a wake-up across CPUs, which on a
+  // VM costs several times more. Guests still see ravel's CPUs (SchedulerOptions::cpus).
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &job.cpus)) cpus.push_back(cpu);
+  }
+  if (!cpus.empty()) {
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    CPU_SET(cpus[static_cast<size_t>(index) % cpus.size()], &mine);
+    sched_setaffinity(0, sizeof(mine), &mine);
+  }
   if (!job.verbose) {
     // ravel's own diagnostics (one-time warnings of each run) go to a log, not the terminal.
     int log = open((base + ".log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -151,11 +168,33 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     }
   }
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const std::string out_path = base + ".stdout", err_path = base + ".stderr", sched_path = base + ".sched";
+  // One output file each for all of this worker's runs, emptied before each run: a
+  // prototype's copies share its open files.
+  int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int stdio[3] = {devnull, out, err};
+  // The command exec'd once, forked for each schedule (see GuestPrototype); when it
+  // cannot be made, every schedule spawns the command, which reports what is wrong.
+  std::unique_ptr<GuestPrototype> prototype;
+  bool use_prototype = !job.no_prototype;
   uint64_t seed;
-  while (ReadFull(in_fd, &seed, sizeof(seed))) {
-    const std::string out_path = base + ".stdout", err_path = base + ".stderr", sched_path = base + ".sched";
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  while (g_stress_interrupt == 0 && ReadFull(in_fd, &seed, sizeof(seed))) {
+    if (use_prototype && (prototype == nullptr || !prototype->alive())) {
+      prototype.reset();
+      absl::StatusOr<std::unique_ptr<GuestPrototype>> made = MakeSchedulePrototype(job.command, stdio);
+      if (made.ok()) {
+        prototype = std::move(*made);
+      } else {
+        use_prototype = false;
+      }
+    }
+    for (int fd : {out, err}) {
+      if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+        // Not a file any more: the next runs' output would be lost or mixed.
+        use_prototype = false;
+      }
+    }
     ScheduleSpec spec;
     spec.command = job.command;
     spec.strategy = job.strategy;
@@ -168,9 +207,9 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.stdio[0] = devnull;
     spec.stdio[1] = out;
     spec.stdio[2] = err;
+    spec.prototype = use_prototype ? prototype.get() : nullptr;
+    spec.cpus = job.cpus;
     ScheduleResult r = RunSchedule(spec);
-    close(out);
-    close(err);
     nlohmann::json msg;
     msg["seed"] = seed;
     msg["interrupted"] = absl::IsCancelled(r.error) && r.exit_code >= 128;
@@ -197,6 +236,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     if (!WriteFull(out_fd, line.data(), line.size())) break;
     if (!r.error.ok() && absl::IsCancelled(r.error)) break;
   }
+  prototype.reset();  // _exit runs no destructors
   _exit(0);
 }
 
@@ -271,8 +311,9 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
     pid_t pid = fork();
     if (pid < 0) return false;
     if (pid == 0) {
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
+      // SIGINT/SIGTERM keep the parent's handler: the worker finishes (a run in progress
+      // is interrupted) and kills its prototype before it exits.
+      g_stress_interrupt = 0;
       signal(SIGPIPE, SIG_DFL);
       close(to[1]);
       close(from[0]);
@@ -301,6 +342,8 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   auto stop_all = [&]() {
     for (Worker& w : workers) {
       if (w.pid > 0) kill(w.pid, SIGTERM);
+      if (w.to >= 0) close(w.to);  // a worker between seeds sees EOF
+      w.to = -1;
       w.busy = false;
     }
   };
@@ -407,6 +450,9 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   for (Worker& w : workers) {
     if (w.pid > 0) waitpid(w.pid, nullptr, 0);
   }
+  // Guest processes of a worker that died without cleaning up (killed by the kernel
+  // with it) were reparented here: reap them.
+  while (waitpid(-1, nullptr, __WALL) > 0 || errno == EINTR) {}
   report.elapsed_seconds = Now() - started;
   Progress(report, planned, started, started + options.time_seconds, tty, true);
   return !report.interrupted;
@@ -576,6 +622,8 @@ int Stress(const StressOptions& options) {
   if (mkdtemp(scratch_template) == nullptr) return UsageError(absl::StrCat("cannot create a scratch directory: ", strerror(errno)));
   const std::string scratch = scratch_template;
 
+  // Guests whose worker dies without cleaning up come back here to be reaped.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   struct sigaction sa {}, old_int {}, old_term {}, old_hup {}, old_pipe {};
   sa.sa_handler = OnStressInterrupt;
   sigemptyset(&sa.sa_mask);
@@ -593,6 +641,11 @@ int Stress(const StressOptions& options) {
     job.pct_depth = options.pct_depth;
     job.timeout_seconds = options.timeout_seconds;
     job.verbose = options.verbose;
+    job.no_prototype = options.spawn_each;
+    if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {
+      CPU_ZERO(&job.cpus);
+      CPU_SET(0, &job.cpus);
+    }
     job.pct_steps = options.pct_steps;
     if (job.strategy == "pct" && job.pct_steps == 0) {
       // PCT's k, measured the same way on every shard so that each seed's run is a

@@ -37,6 +37,9 @@ struct StressOptions {
   uint64_t pct_steps = 0;          // 0: measured
   double timeout_seconds = 60;     // per schedule, real time
   bool verbose = false;
+  // Spawn and exec the command for every schedule instead of forking each worker's copy
+  // of it exec'd once (GuestPrototype). Same schedules, slower.
+  bool spawn_each = false;
 };
 
 inline constexpr uint64_t kDefaultRuns = 100;

@@ -70,7 +70,7 @@ absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers&
     // As in the main loop: the stop usually comes within microseconds, and catching it
     // while still running saves a sleep and a wake-up.
     pid_t r = 0;
-    for (int i = 0; i < kSpinPolls && r == 0; ++i) r = waitpid(t.tid, &status, __WALL | WNOHANG);
+    for (int i = 0; i < spin_polls_ && r == 0; ++i) r = waitpid(t.tid, &status, __WALL | WNOHANG);
     if (r == 0) r = waitpid(t.tid, &status, __WALL);
     if (r < 0) {
       if (errno == EINTR) {
@@ -103,6 +103,11 @@ absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers&
 }
 
 void TracerCore::SetUpNewImage(ThreadRecord& t) {
+  PrepareImage(t);
+  StartImage(t);
+}
+
+void TracerCore::PrepareImage(ThreadRecord& t) {
   Registers regs0;
   if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs0.raw()) != 0) return;
   GuestMemory mem(t.tid);
@@ -181,7 +186,11 @@ void TracerCore::SetUpNewImage(ThreadRecord& t) {
   (void)mem.Poke(site, saved, 2);
   ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs0.raw());
   t.entry_regs = regs0;
+}
 
+void TracerCore::StartImage(ThreadRecord& t) {
+  ProcessRecord& process = *t.process;
+  GuestMemory mem(t.tid);
   if (subscription_.program_entry) {
     uint64_t entry = ReadAuxv(process.pid, AT_ENTRY);
     uint8_t byte = 0;

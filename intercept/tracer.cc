@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -42,6 +43,9 @@ Tracer::~Tracer() = default;
 absl::StatusOr<RunResult> Tracer::Run(const std::vector<std::string>& argv) {
   return core_->Run(argv);
 }
+absl::StatusOr<RunResult> Tracer::Run(GuestPrototype& prototype) {
+  return core_->Run(*prototype.state_);
+}
 
 std::string Syscall::name() const {
   if (const SyscallInfo* info = FindSyscall(nr)) return std::string(info->name);
@@ -72,10 +76,6 @@ void OnInterrupt(int sig) {
   if (g_main_pid > 0) kill(g_main_pid, SIGKILL);
 }
 void OnAlarm(int) { g_alarm = 1; }
-
-constexpr unsigned long kPtraceOptions =
-    PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-    PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP;
 
 // How often results of observed tail injections are collected while the guest is quiet.
 constexpr long kCaptureFlushMicros = 20000;
@@ -112,6 +112,13 @@ bool IsStopSignal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+// Handler stacks, kept from run to run: a tool that runs many guests one after another
+// (stress) would otherwise allocate and fault in new stacks for every run.
+const boost::context::pooled_fixedsize_stack& HandlerStacks() {
+  static const boost::context::pooled_fixedsize_stack* stacks = new boost::context::pooled_fixedsize_stack(256 * 1024);
+  return *stacks;
+}
+
 }  // namespace
 
 bool InterruptRequested() { return g_interrupt != 0; }
@@ -120,9 +127,19 @@ std::string Describe(const ThreadRecord& t) { return absl::StrCat("tid ", t.tid)
 
 TracerCore::TracerCore(Tool& tool, TracerOptions options)
     : tool_(tool), subscription_(tool.subscription()), options_(options),
-      stacks_(256 * 1024) {}
+      stacks_(HandlerStacks()) {
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) == 1) spin_polls_ = 0;
+}
 
 TracerCore::~TracerCore() = default;
+
+std::vector<sock_filter> TracerCore::InitialFilter() const {
+  if (!subscription_.until_first_clone.has_value()) return BuildSeccompFilter(subscription_.syscalls);
+  SyscallSet first = *subscription_.until_first_clone & subscription_.syscalls;
+  for (int nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork}) first.set(static_cast<size_t>(nr));
+  return BuildSeccompFilter(first);
+}
 
 absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
@@ -137,13 +154,7 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   request.path = *path;
   request.argv = argv;
   widened_ = !subscription_.until_first_clone.has_value();
-  if (widened_) {
-    request.filter = BuildSeccompFilter(subscription_.syscalls);
-  } else {
-    SyscallSet first = *subscription_.until_first_clone & subscription_.syscalls;
-    for (int nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork}) first.set(static_cast<size_t>(nr));
-    request.filter = BuildSeccompFilter(first);
-  }
+  request.filter = InitialFilter();
   request.disable_aslr = options_.disable_aslr;
   request.ptrace_options = kPtraceOptions;
   for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = options_.stdio[fd];
@@ -154,6 +165,61 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   ProcessRecord& process = AddProcess(main_pid_);
   AddThread(main_pid_, &process);
 
+  absl::Status looped = Loop();
+  if (!looped.ok()) {
+    close(spawned->exec_error_fd);
+    return looped;
+  }
+  RunResult result;
+  result.main_status = main_status_;
+  result.interrupted_by = g_interrupt;
+  int exec_errno = 0;
+  if (read(spawned->exec_error_fd, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
+    result.exec_errno = exec_errno;
+  }
+  close(spawned->exec_error_fd);
+  return result;
+}
+
+absl::StatusOr<RunResult> TracerCore::Run(PrototypeState& prototype) {
+  const Subscription& made_for = prototype.subscription;
+  if (made_for.syscalls != subscription_.syscalls || made_for.until_first_clone != subscription_.until_first_clone ||
+      made_for.rdtsc != subscription_.rdtsc || made_for.cpuid != subscription_.cpuid) {
+    return absl::InvalidArgumentError("the tool's subscription is not the one the guest prototype was made for");
+  }
+  if (!prototype.alive) return absl::FailedPreconditionError("the guest prototype's process is gone");
+  SignalScope signals;
+  g_interrupt = 0;
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  widened_ = !subscription_.until_first_clone.has_value();
+  prototype_ = &prototype;
+  absl::StatusOr<pid_t> copy = ForkPrototype(prototype);
+  if (!copy.ok()) {
+    prototype_ = nullptr;
+    return copy.status();
+  }
+  main_pid_ = *copy;
+  g_main_pid = main_pid_;
+  ProcessRecord& process = AddProcess(main_pid_);
+  ThreadRecord& t = AddThread(main_pid_, &process);
+  prototype.trampoline->FreeAllStubs();  // whatever the last run's threads held
+  process.trampoline = prototype.trampoline;
+  t.entry_regs = prototype.regs;
+  // As after a spawn's exec: the thread starts, then the tool sets the new image up.
+  StartThread(t);
+  StartImage(t);
+  Resume(t, PTRACE_CONT, 0);
+
+  absl::Status looped = Loop();
+  prototype_ = nullptr;
+  if (!looped.ok()) return looped;
+  RunResult result;
+  result.main_status = main_status_;
+  result.interrupted_by = g_interrupt;
+  return result;
+}
+
+absl::Status TracerCore::Loop() {
   bool timer_armed = false;
   // The periodic timer serves both the tool's ticks and the collection of observed
   // results; it is armed once and runs for the rest of the run.
@@ -188,28 +254,32 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
       HandleStatus(tid, status);
       continue;
     }
+    // The run ends when every guest process it knows of is reaped (a process it does not
+    // know of yet would be a clone child whose parent's event is still due, and that
+    // parent is then still known). Not at ECHILD: a GuestPrototype's process is a stopped
+    // tracee and child of this process for as long as the prototype lives.
+    if (processes_.empty() && early_stops_.empty()) break;
     int status = 0;
     pid_t tid = 0;
-    for (int i = 0; i < kSpinPolls && tid == 0; ++i) tid = waitpid(-1, &status, __WALL | WNOHANG);
+    for (int i = 0; i < spin_polls_ && tid == 0; ++i) tid = waitpid(-1, &status, __WALL | WNOHANG);
     if (tid == 0) tid = waitpid(-1, &status, __WALL);
     if (tid < 0) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;
       return ErrnoStatus("waitpid", 0, errno);
     }
+    if (auto it = LivePrototypes().find(tid); it != LivePrototypes().end()) {
+      // Nothing resumes it during a run; only its end (a SIGKILL from elsewhere) reports.
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        it->second->alive = false;
+        LivePrototypes().erase(it);
+      }
+      continue;
+    }
     HandleStatus(tid, status);
   }
   FlushCaptures();
-
-  RunResult result;
-  result.main_status = main_status_;
-  result.interrupted_by = g_interrupt;
-  int exec_errno = 0;
-  if (read(spawned->exec_error_fd, &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
-    result.exec_errno = exec_errno;
-  }
-  close(spawned->exec_error_fd);
-  return result;
+  return absl::OkStatus();
 }
 
 ProcessRecord& TracerCore::AddProcess(pid_t pid) {
@@ -253,6 +323,7 @@ void TracerCore::KillUntracedChildren() {
     char* end = nullptr;
     long pid = strtol(entry->d_name, &end, 10);
     if (pid <= 0 || *end != '\0' || processes_.contains(static_cast<pid_t>(pid))) continue;
+    if (LivePrototypes().contains(static_cast<pid_t>(pid))) continue;
     char path[64], buf[512];
     snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -26,6 +26,7 @@ namespace ravel {
 
 namespace internal {
 class TracerCore;
+struct PrototypeState;
 }
 
 struct TracerOptions {
@@ -45,6 +46,8 @@ struct RunResult {
   int ExitCode() const;
 };
 
+class GuestPrototype;
+
 class Tracer {
  public:
   explicit Tracer(Tool& tool, TracerOptions options = {});
@@ -54,8 +57,56 @@ class Tracer {
   // NotFound/PermissionDenied statuses before anything runs.
   absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv);
 
+  // Runs a copy of `prototype` (see GuestPrototype) instead of spawning a command: the
+  // tool sees the same events as in Run(argv) of the prototype's command, from the new
+  // process's OnThreadStart and OnPostExec on. The tool's subscription must be the one
+  // the prototype was made for (InvalidArgument otherwise); the guest's stdio and ASLR
+  // setting are the prototype's, `options` of this tracer do not apply to them.
+  // FailedPrecondition when the prototype's process is gone.
+  absl::StatusOr<RunResult> Run(GuestPrototype& prototype);
+
  private:
   std::unique_ptr<internal::TracerCore> core_;
+};
+
+// A fork server. The command is spawned and exec'd once, set up for tracing (seccomp
+// filter, trampoline, RDTSC trapping) and kept stopped where a run's OnPostExec would
+// see it: right after its execve, before its first instruction. Each Tracer::Run of the
+// prototype forks a copy of that process (its parent is the tracer, as a spawned guest's
+// is) and runs it. A copy is the process the exec would have produced, so a tool sees
+// what it sees in a spawned run, at the cost of a fork of a small process instead of a
+// fork of the tracer, an exec and the exec-time setup. For tools that run one command
+// many times (`ravel stress`).
+//
+// The tool's own exec-time work (OnThreadStart, OnPostExec, the entry breakpoint) is
+// done on each copy, not on the prototype. The initial execve must not stop (it is not in
+// the subscription's first filter): a copy cannot make that call again.
+//
+// Every copy shares the prototype's open file descriptions (its stdio): a file offset
+// moved by one run is where the next run's writes start. One run at a time; the
+// prototype belongs to the process (and thread) that created it, which must run it.
+class GuestPrototype {
+ public:
+  // Resolves argv[0] like Tracer::Run (NotFound/PermissionDenied); an exec that fails is
+  // an error too (FailedPrecondition, naming errno), and nothing is left running.
+  // `options` give the stdio and ASLR setting of every copy.
+  static absl::StatusOr<std::unique_ptr<GuestPrototype>> Create(const std::vector<std::string>& argv,
+                                                               const Subscription& subscription,
+                                                               const TracerOptions& options = {});
+  ~GuestPrototype();  // kills and reaps the stopped process
+  GuestPrototype(const GuestPrototype&) = delete;
+  GuestPrototype& operator=(const GuestPrototype&) = delete;
+
+  pid_t pid() const;
+  // False once its process is gone (killed from elsewhere); runs of it then fail.
+  bool alive() const;
+  const std::vector<std::string>& argv() const { return argv_; }
+
+ private:
+  friend class Tracer;
+  GuestPrototype(std::vector<std::string> argv, std::unique_ptr<internal::PrototypeState> state);
+  std::vector<std::string> argv_;
+  std::unique_ptr<internal::PrototypeState> state_;
 };
 
 }  // namespace ravel

@@ -13,7 +13,9 @@
 #ifndef RAVEL_INTERCEPT_TRACER_CORE_H_
 #define RAVEL_INTERCEPT_TRACER_CORE_H_
 
+#include <linux/filter.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/types.h>
 
 #include <deque>
@@ -46,6 +48,29 @@ struct ProcessRecord {
   uint8_t entry_saved_byte = 0;
   StateSlot tool_state;
 };
+
+// Polls (waitpid WNOHANG, about a microsecond each) before sleeping in waitpid. A guest
+// that makes syscalls often stops again within microseconds; catching that stop while the
+// tracer is still running saves waking it, which is most of a stop's cost on a VM
+// (measured here on a getppid loop: 24.7 us per stop sleeping, 16.4 us polling first).
+// A guest that computes for longer costs at most this many polls per stop.
+// A tracer bound to one CPU shares it with its guests (see TracerOptions) and never
+// polls: a poll would only delay the guest it waits for.
+inline constexpr int kSpinPolls = 50;
+
+// A GuestPrototype's process: stopped at its execve's syscall-exit stop, set up.
+struct PrototypeState {
+  pid_t pid = 0;
+  Registers regs;           // as the exec left them (the image's first instruction)
+  // Its trampoline, which every copy shares (MAP_SHARED): one run at a time uses it.
+  std::shared_ptr<TrampolineMapping> trampoline;
+  Subscription subscription;
+  bool alive = true;        // false once it is gone (and reaped)
+};
+
+// Every GuestPrototype of this process by pid: a run must neither kill them as stray
+// children nor take their statuses for a guest's.
+absl::flat_hash_map<pid_t, PrototypeState*>& LivePrototypes();
 
 enum class Wait {
   kNone,
@@ -105,6 +130,11 @@ class TracerCore : public Control {
   ~TracerCore();
 
   absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv);
+  absl::StatusOr<RunResult> Run(PrototypeState& prototype);
+  // prototype.cc: spawns `path` up to its first instruction, sets the image up, and
+  // leaves it stopped there.
+  absl::StatusOr<std::unique_ptr<PrototypeState>> Prepare(const std::string& path,
+                                                          const std::vector<std::string>& argv);
 
   // ---- used by Guest (handler.cc) ----
   absl::StatusOr<int64_t> Inject(ThreadRecord& t, const Syscall& call);
@@ -125,6 +155,8 @@ class TracerCore : public Control {
   friend class ::ravel::Guest;
 
   // tracer.cc: the loop and its events.
+  std::vector<sock_filter> InitialFilter() const;
+  absl::Status Loop();
   void HandleStatus(pid_t tid, int status);
   void HandleStop(ThreadRecord& t, int status);
   void HandleExited(pid_t tid, int status);
@@ -166,6 +198,12 @@ class TracerCore : public Control {
 
   // exec_setup.cc: after exec.
   void SetUpNewImage(ThreadRecord& t);
+  // The layer's part: trampoline, RDTSC/CPUID trapping; sets t.entry_regs.
+  void PrepareImage(ThreadRecord& t);
+  // The tool's part: the entry breakpoint, OnPostExec.
+  void StartImage(ThreadRecord& t);
+  // prototype.cc: a copy of the prototype's process, stopped with the exec's registers.
+  absl::StatusOr<pid_t> ForkPrototype(PrototypeState& prototype);
   absl::StatusOr<int64_t> SyncInject(ThreadRecord& t, const Registers& base, uint64_t site,
                                      int64_t nr, std::array<uint64_t, 6> args);
   bool HitEntryBreakpoint(ThreadRecord& t, const Registers& regs);
@@ -182,12 +220,14 @@ class TracerCore : public Control {
   std::vector<ThreadRecord*> capturing_;    // threads with a pending observed result
   std::deque<pid_t> ready_;                 // unparked threads whose handlers resume next
   pid_t main_pid_ = 0;
+  PrototypeState* prototype_ = nullptr;     // Run(PrototypeState&): never killed, never waited for
   int next_index_ = 0;
   int main_status_ = 0;
   bool main_reaped_ = false;
   bool killing_ = false;
   // Every subscribed syscall stops (false while Subscription::until_first_clone applies).
   bool widened_ = true;
+  int spin_polls_ = kSpinPolls;   // 0 when ravel runs on a single CPU
   bool warned_cpuid_ = false;
   bool warned_rdtsc_ = false;
   bool warned_trampoline_ = false;
@@ -196,12 +236,11 @@ class TracerCore : public Control {
 // For status messages: "tid 123".
 std::string Describe(const ThreadRecord& t);
 
-// Polls (waitpid WNOHANG, about a microsecond each) before sleeping in waitpid. A guest
-// that makes syscalls often stops again within microseconds; catching that stop while the
-// tracer is still running saves waking it, which is most of a stop's cost on a VM
-// (measured here on a getppid loop: 24.7 us per stop sleeping, 16.4 us polling first).
-// A guest that computes for longer costs at most this many polls per stop.
-inline constexpr int kSpinPolls = 50;
+
+// The ptrace options of every guest: follow everything, see seccomp stops and exits.
+inline constexpr unsigned long kPtraceOptions =
+    PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+    PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP;
 
 // ravel received SIGINT, SIGTERM or SIGHUP during the current run.
 bool InterruptRequested();

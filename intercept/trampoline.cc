@@ -73,7 +73,7 @@ absl::StatusOr<std::shared_ptr<TrampolineMapping>> TrampolineMapping::Create(int
 TrampolineMapping::TrampolineMapping(int fd, uint8_t* local)
     : fd_(fd), local_(local), written_(static_cast<size_t>(kMaxStubs), false) {
   free_stubs_.reserve(kMaxStubs);
-  for (int i = kMaxStubs - 1; i >= 0; --i) free_stubs_.push_back(i);
+  FreeAllStubs();
 }
 
 TrampolineMapping::~TrampolineMapping() {
@@ -93,6 +93,11 @@ int TrampolineMapping::AllocateStub() {
 }
 
 void TrampolineMapping::FreeStub(int i) { free_stubs_.push_back(i); }
+
+void TrampolineMapping::FreeAllStubs() {
+  free_stubs_.clear();
+  for (int i = kMaxStubs - 1; i >= 0; --i) free_stubs_.push_back(i);
+}
 
 uint8_t* TrampolineMapping::scratch() { return local_ + kCodeSize + kScratchOffset; }
 

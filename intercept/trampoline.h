@@ -78,6 +78,7 @@ class TrampolineMapping {
   // Stub slots, handed out to threads of the processes sharing this instance.
   int AllocateStub();   // -1 when all are taken
   void FreeStub(int i);
+  void FreeAllStubs();
 
   struct Slot {
     volatile uint64_t result;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "base/logging.h"
 #include "scheduler/scheduler.h"
@@ -166,28 +167,25 @@ void Scheduler::OnPostExec(Guest& guest) {
 void Scheduler::HideVdsoAndSeedRandom(Guest& guest) {
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return;
-  // The initial stack: argc, argv[], NULL, envp[], NULL, auxv pairs.
+  // The initial stack: argc, argv[], NULL, envp[], NULL, auxv pairs. Read at once (one
+  // syscall, not one per variable); the stack mapping may end within the block.
   GuestMemory& mem = guest.memory();
-  uint64_t p = regs->sp();
-  uint64_t argc = 0;
-  if (!mem.ReadExact(p, &argc, 8).ok()) return;
-  p += 8 * (argc + 2);
-  for (int guard = 0; guard < 100000; ++guard, p += 8) {
-    uint64_t env = 0;
-    if (!mem.ReadExact(p, &env, 8).ok()) return;
-    if (env == 0) break;
-  }
-  p += 8;
-  for (int guard = 0; guard < 64; ++guard, p += 16) {
-    uint64_t pair[2];
-    if (!mem.ReadExact(p, pair, sizeof(pair)).ok() || pair[0] == AT_NULL) break;
-    if (pair[0] == AT_SYSINFO_EHDR) {
+  const uint64_t sp = regs->sp();
+  std::vector<uint64_t> words(2048);
+  const size_t n = mem.Read(sp, words.data(), words.size() * 8) / 8;
+  if (n == 0 || words[0] >= n) return;
+  size_t i = 1 + words[0] + 1;  // past argc, argv[], NULL
+  while (i < n && words[i] != 0) ++i;  // envp[]
+  ++i;
+  for (; i + 1 < n && words[i] != AT_NULL; i += 2) {
+    const uint64_t at = sp + 8 * i;
+    if (words[i] == AT_SYSINFO_EHDR) {
       // AT_IGNORE: glibc finds no vDSO and makes real clock_gettime/gettimeofday/time calls.
       uint64_t ignore = AT_IGNORE;
-      (void)mem.WriteExact(p, &ignore, 8);
-    } else if (pair[0] == AT_RANDOM && pair[1] != 0) {
+      (void)mem.WriteExact(at, &ignore, 8);
+    } else if (words[i] == AT_RANDOM && words[i + 1] != 0) {
       uint64_t seeded[2] = {strategy_.NextU64(), strategy_.NextU64()};
-      (void)mem.WriteExact(pair[1], seeded, sizeof(seeded));
+      (void)mem.WriteExact(words[i + 1], seeded, sizeof(seeded));
     }
   }
 }

@@ -44,6 +44,14 @@ Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
   fingerprint_state_ = XXH3_createState();
   XXH3_64bits_reset(fingerprint_state_);
   strategy_.Begin(options_.seed, options_.history);
+  if (!options_.cpus.has_value()) {
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) {
+      CPU_ZERO(&cpus);
+      CPU_SET(0, &cpus);
+    }
+    options_.cpus = cpus;
+  }
   started_at_ = RealSeconds();
   timespec real;
   clock_gettime(CLOCK_REALTIME, &real);
@@ -63,7 +71,7 @@ Subscription Scheduler::subscription() const {
   for (int nr : {SYS_clock_gettime, SYS_gettimeofday, SYS_time, SYS_nanosleep, SYS_clock_nanosleep, SYS_getrandom,
                  SYS_open, SYS_openat, SYS_futex, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_wait,
                  SYS_epoll_pwait, SYS_epoll_pwait2, SYS_set_tid_address, SYS_exit_group, SYS_rt_sigtimedwait,
-                 SYS_wait4, SYS_waitid}) {
+                 SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity}) {
     first.set(static_cast<size_t>(nr));
   }
   s.until_first_clone = first;
@@ -265,6 +273,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
   t.pid = guest.pid();
   by_tid_[t.tid] = id;
   strategy_.OnThreadCreated(id, id == 0 ? kNoThread : parent);
+  t.cpus = parent != kNoThread ? threads_.at(parent).cpus : *options_.cpus;
   Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
   if (parent != kNoThread) {
     // A new process starts with a copy of its parent's fds.
@@ -476,6 +485,9 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return Getrandom(guest, call);
     case SYS_sched_yield:
       return 0;
+    case SYS_sched_getaffinity:
+    case SYS_sched_setaffinity:
+      return Affinity(guest, t, call);
     case SYS_exit_group: {
       // The whole process ends here. Its threads' exit events arrive in whatever order the
       // kernel delivers them, so the scheduler settles everything now, in id order.
@@ -556,6 +568,37 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     default:
       return guest.TailInject(call);
   }
+}
+
+SyscallResult Scheduler::Affinity(Guest& guest, Thread& t, const Syscall& call) {
+  const pid_t who = static_cast<pid_t>(call.args[0]);
+  Thread* target = &t;
+  if (who != 0 && who != t.tid) {
+    auto it = by_tid_.find(who);
+    if (it == by_tid_.end()) return guest.TailInject(call);  // not a guest thread: the kernel's
+    target = &threads_.at(it->second);
+  }
+  const uint64_t len = call.args[1], user = call.args[2];
+  if (call.nr == SYS_sched_getaffinity) {
+    // The kernel checks the size and the thread, and says how many bytes it fills.
+    absl::StatusOr<int64_t> filled = guest.Inject(call);
+    if (!filled.ok()) return 0;
+    if (*filled <= 0) return *filled;
+    std::vector<uint8_t> bytes(static_cast<size_t>(*filled), 0);
+    memcpy(bytes.data(), &target->cpus, std::min(bytes.size(), sizeof(cpu_set_t)));
+    if (!guest.memory().WriteExact(user, bytes.data(), bytes.size()).ok()) return -EFAULT;
+    return *filled;
+  }
+  // As the kernel: the new set is the one asked for within the CPUs allowed, not empty.
+  cpu_set_t wanted;
+  CPU_ZERO(&wanted);
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(len, sizeof(wanted)));
+  if (n > 0 && !guest.memory().ReadExact(user, &wanted, n).ok()) return -EFAULT;
+  cpu_set_t allowed;
+  CPU_AND(&allowed, &wanted, &*options_.cpus);
+  if (CPU_COUNT(&allowed) == 0) return -EINVAL;
+  target->cpus = allowed;
+  return 0;
 }
 
 }  // namespace ravel

@@ -35,6 +35,10 @@
 //  - Inputs made deterministic: getrandom, reads of /dev/urandom and /dev/random, and
 //    AT_RANDOM come from the seed (the strategy's data stream); ASLR is turned off by the
 //    command line.
+//  - CPU affinity is virtual: one thread runs at a time whatever CPUs the guest may use,
+//    and ravel may bind a run to one CPU (stress does), so sched_getaffinity answers with
+//    SchedulerOptions::cpus (or what sched_setaffinity set for the thread; new threads
+//    inherit their creator's), and sched_setaffinity changes only that answer.
 // The fingerprint is XXH3-64 over the per-step stream (logical id, syscall number, and the
 // results the scheduler itself produced), so two runs with the same seed that took the
 // same decisions have the same fingerprint.
@@ -42,6 +46,7 @@
 #define RAVEL_SCHEDULER_SCHEDULER_H_
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -74,6 +79,9 @@ struct SchedulerOptions {
   // how a run is recorded and a replay checked. Returning false stops the run: the guest
   // is killed and stopped() is true.
   std::function<bool(uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint)> on_step;
+  // The CPUs the guest sees as its affinity (see above). Unset: the affinity of the
+  // process that creates the Scheduler.
+  std::optional<cpu_set_t> cpus;
 };
 
 enum class Outcome { kPass, kFail, kDeadlock, kTimeout };
@@ -158,6 +166,7 @@ class Scheduler : public Tool {
     bool exit_pending = false;
     int exit_pending_ticks = 0;
     int64_t last_syscall = -1;
+    cpu_set_t cpus;                        // its virtual affinity
   };
 
   // scheduler.cc: the baton.
@@ -195,6 +204,7 @@ class Scheduler : public Tool {
   SyscallResult Clock(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult Sleep(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
+  SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();

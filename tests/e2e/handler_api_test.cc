@@ -29,7 +29,8 @@ struct ToolRun {
   std::string out;
 };
 
-ToolRun RunTool(Tool& tool, const std::vector<std::string>& argv) {
+// `keep`: a child of the test that is not the run's to clean up (a GuestPrototype's).
+ToolRun RunTool(Tool& tool, const std::vector<std::string>& argv, pid_t keep = 0) {
   std::string out_path = TempPath(absl::StrCat("out-", getpid(), "-", rand(), ".txt"));
   int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int saved = dup(1);
@@ -42,7 +43,9 @@ ToolRun RunTool(Tool& tool, const std::vector<std::string>& argv) {
   close(saved);
   ToolRun run;
   EXPECT_TRUE(result.ok()) << result.status();
-  EXPECT_TRUE(Children().empty()) << "the tracer left guest processes behind";
+  std::vector<pid_t> children = Children();
+  std::erase(children, keep);
+  EXPECT_TRUE(children.empty()) << "the tracer left guest processes behind";
   if (result.ok()) run.exit_code = result->ExitCode();
   run.out = ReadFile(out_path);
   return run;
@@ -290,6 +293,157 @@ TEST(HandlerApi, NarrowSubscriptionWidensAtTheFirstClone) {
   EXPECT_TRUE(tool.clone_seen);
   EXPECT_EQ(tool.thread_writes, 2);  // each new thread's write stopped
   EXPECT_TRUE(tool.exit_group_seen);
+}
+
+// 8. GuestPrototype (a fork server): each run of a prototype is a copy of the command's
+// process as its exec left it. The tool sees what it sees in a spawned run, the guest
+// behaves as spawned, and the prototype's own process is gone once it is.
+class SyscallSequence : public Tool {
+ public:
+  Subscription subscription() const override {
+    Subscription s = Subscription::AllSyscalls();
+    s.syscalls.reset(SYS_execve);  // a prototype's initial execve cannot stop
+    s.syscalls.reset(SYS_execveat);
+    return s;
+  }
+  void OnThreadStart(Guest& guest) override {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", guest.pid());
+    std::string stat = ReadFile(path);
+    size_t paren = stat.rfind(')');
+    int ppid = 0;
+    char state = 0;
+    if (paren != std::string::npos) sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid);
+    parents.push_back(ppid);
+  }
+  void OnPostExec(Guest& guest) override { ++post_execs; }
+  SyscallResult OnSyscall(Guest& guest, const Syscall& call) override {
+    calls.push_back(call.nr);
+    return guest.TailInject(call);
+  }
+  std::vector<int64_t> calls;
+  std::vector<int> parents;
+  int post_execs = 0;
+};
+
+// A prototype whose copies write their stdout to `out_path`, through `out_fd` (kept: the
+// copies share its file offset).
+struct Prototype {
+  std::unique_ptr<GuestPrototype> prototype;
+  std::string out_path;
+  int out_fd = -1;
+  ~Prototype() {
+    if (out_fd >= 0) close(out_fd);
+  }
+};
+
+std::unique_ptr<Prototype> MakePrototype(const std::vector<std::string>& argv, const Tool& tool,
+                                         const std::string& out_path) {
+  auto made = std::make_unique<Prototype>();
+  made->out_path = out_path;
+  made->out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  TracerOptions options;
+  options.stdio[1] = made->out_fd;
+  absl::StatusOr<std::unique_ptr<GuestPrototype>> prototype = GuestPrototype::Create(argv, tool.subscription(), options);
+  EXPECT_TRUE(prototype.ok()) << prototype.status();
+  if (!prototype.ok()) return nullptr;
+  made->prototype = std::move(*prototype);
+  return made;
+}
+
+ToolRun RunPrototype(Tool& tool, Prototype& p) {
+  // Each run starts with an empty file, written from its start.
+  EXPECT_EQ(ftruncate(p.out_fd, 0), 0);
+  EXPECT_EQ(lseek(p.out_fd, 0, SEEK_SET), 0);
+  Tracer tracer(tool);
+  absl::StatusOr<RunResult> result = tracer.Run(*p.prototype);
+  ToolRun run;
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (result.ok()) run.exit_code = result->ExitCode();
+  run.out = ReadFile(p.out_path);
+  return run;
+}
+
+TEST(GuestPrototype, EveryCopyRunsAsTheSpawnedCommandDoes) {
+  const std::vector<std::string> argv = {GuestPath("syscall_loop"), "20", "10"};
+  SyscallSequence spawned_tool;
+  ToolRun spawned = RunTool(spawned_tool, argv);
+  ASSERT_EQ(spawned.exit_code, 0);
+  ASSERT_FALSE(spawned_tool.calls.empty());
+
+  SyscallSequence probe;
+  std::unique_ptr<Prototype> made = MakePrototype(argv, probe, TempPath("prototype-out.txt"));
+  ASSERT_NE(made, nullptr);
+  GuestPrototype* prototype = made->prototype.get();
+  for (int i = 0; i < 3; ++i) {
+    SyscallSequence tool;
+    ToolRun copy = RunPrototype(tool, *made);
+    EXPECT_EQ(copy.exit_code, 0);
+    EXPECT_EQ(copy.out, spawned.out) << "run " << i;
+    EXPECT_EQ(tool.calls, spawned_tool.calls) << "run " << i << ": the tool saw other syscalls";
+    EXPECT_EQ(tool.post_execs, 1);
+    // The copy's parent is the tracer, as a spawned guest's is.
+    EXPECT_EQ(tool.parents, std::vector<int>{getpid()});
+    EXPECT_TRUE(prototype->alive());
+    EXPECT_EQ(Children(), std::vector<pid_t>{prototype->pid()}) << "only the prototype stays";
+  }
+  made.reset();
+  EXPECT_TRUE(Children().empty()) << "the prototype's process outlived it";
+}
+
+TEST(GuestPrototype, ExitStatusAndThreadsAreTheGuests) {
+  // A spawned run while a prototype exists leaves the prototype alone.
+  SyscallSequence tool;
+  std::unique_ptr<Prototype> made = MakePrototype({GuestPath("exit_group")}, tool, TempPath("prototype-exit.txt"));
+  ASSERT_NE(made, nullptr);
+  SyscallSequence spawned_tool;
+  ToolRun spawned = RunTool(spawned_tool, {GuestPath("exit_group")}, made->prototype->pid());
+  EXPECT_EQ(spawned.exit_code, 3);
+  EXPECT_TRUE(made->prototype->alive());
+  for (int i = 0; i < 2; ++i) {
+    SyscallSequence run_tool;
+    ToolRun copy = RunPrototype(run_tool, *made);
+    EXPECT_EQ(copy.exit_code, spawned.exit_code);
+    EXPECT_EQ(run_tool.parents.size(), spawned_tool.parents.size()) << "threads started";
+  }
+}
+
+TEST(GuestPrototype, RefusesWhatItCannotDo) {
+  // A subscription other than the prototype's.
+  SyscallSequence tool;
+  std::unique_ptr<Prototype> made = MakePrototype({GuestPath("syscall_loop"), "1"}, tool, TempPath("prototype-refuse.txt"));
+  ASSERT_NE(made, nullptr);
+  std::unique_ptr<GuestPrototype>& prototype = made->prototype;
+  RewriteOpenat other;
+  Tracer tracer(other);
+  absl::StatusOr<RunResult> mismatch = tracer.Run(*prototype);
+  EXPECT_TRUE(absl::IsInvalidArgument(mismatch.status())) << mismatch.status();
+
+  // A subscription that stops the initial execve.
+  absl::StatusOr<std::unique_ptr<GuestPrototype>> stops_exec =
+      GuestPrototype::Create({GuestPath("syscall_loop")}, Subscription::AllSyscalls());
+  EXPECT_TRUE(absl::IsInvalidArgument(stops_exec.status())) << stops_exec.status();
+
+  // A file that is executable but not a program: the exec fails, nothing stays.
+  const std::string script = TempPath("not-a-program");
+  {
+    int fd = open(script.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    ASSERT_EQ(write(fd, "\x01\x02garbage\n", 10), 10);
+    close(fd);
+  }
+  absl::StatusOr<std::unique_ptr<GuestPrototype>> bad = GuestPrototype::Create({script}, tool.subscription());
+  EXPECT_TRUE(absl::IsFailedPrecondition(bad.status())) << bad.status();
+  EXPECT_NE(bad.status().message().find("Exec format error"), std::string::npos) << bad.status();
+
+  // The prototype's process killed from elsewhere: its runs fail, and say why.
+  kill(prototype->pid(), SIGKILL);
+  SyscallSequence after;
+  Tracer tracer2(after);
+  absl::StatusOr<RunResult> gone = tracer2.Run(*prototype);
+  EXPECT_TRUE(absl::IsFailedPrecondition(gone.status())) << gone.status();
+  EXPECT_FALSE(prototype->alive());
+  prototype.reset();
+  EXPECT_TRUE(Children().empty()) << "the killed prototype was not reaped";
 }
 
 }  // namespace

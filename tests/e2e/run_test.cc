@@ -127,6 +127,21 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Waits,
                            return name;
                          });
 
+TEST(Run, CpuAffinityIsTheMachinesUnderRunAndStress) {
+  // ravel binds each stress job to one CPU; the guest must not notice, or a schedule found
+  // by stress would run differently under `ravel run` and `ravel replay`.
+  RunOutput native = RunCommand({GuestPath("affinity")});
+  ASSERT_EQ(native.exit_code, 0) << native.err;
+  RunOutput run = RavelRun({"--seed", "3"}, {GuestPath("affinity")});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, native.out);
+  const int cpus = atoi(native.out.substr(native.out.find(' ') + 1).c_str());
+  ASSERT_GT(cpus, 0) << native.out;
+  RunOutput stress = RunCommand({RavelBinary(), "stress", "--runs", "6", "--jobs", "2", "--artifacts",
+                                 TempPath("affinity-artifacts"), "--", GuestPath("affinity"), std::to_string(cpus)});
+  EXPECT_EQ(stress.exit_code, 0) << stress.err;
+}
+
 TEST(Run, TheWatchdogMovesTheBatonOffACallBlockedInTheKernel) {
   // open() of a FIFO blocks until the other end is opened: not modelled, so the thread
   // holding the baton blocks in the kernel until the watchdog hands the baton on.

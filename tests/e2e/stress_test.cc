@@ -140,6 +140,35 @@ TEST(Stress, ACorrectProgramPasses) {
   EXPECT_TRUE(absl::StrContains(out.err, "40 schedules (seeds 1..40, strategy pct), 40 passed, 0 failed")) << out.err;
 }
 
+// The fork server (each job execs the command once and forks a copy per schedule) runs
+// the very schedules that spawning the command for each one runs.
+TEST(Stress, ForkServerRunsTheSameSchedulesAsSpawningEach) {
+  auto failures = [](const std::string& json_path) {
+    nlohmann::json doc = nlohmann::json::parse(ReadFile(json_path));
+    std::map<std::string, std::vector<uint64_t>> by_signature;
+    for (const auto& f : doc["reports"][0]["failures"]) {
+      by_signature[f["signature"].get<std::string>()] = f["seeds"].get<std::vector<uint64_t>>();
+    }
+    return by_signature;
+  };
+  for (const std::string program : {"lost_wakeup", "cross_process_file_race"}) {
+    std::map<std::string, std::vector<uint64_t>> found[2];
+    for (int spawn_each = 0; spawn_each < 2; ++spawn_each) {
+      const std::string json = TempPath(absl::StrCat(program, spawn_each, ".json"));
+      std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "60", "--jobs", "2", "--keep-going",
+                                       "--json", json, "--artifacts", TempPath(absl::StrCat("a", spawn_each))};
+      if (spawn_each) argv.push_back("--spawn-each");
+      argv.push_back("--");
+      argv.push_back(Corpus(program));
+      RunOutput out = RunCommand(argv);
+      ASSERT_EQ(out.exit_code, 1) << program << (spawn_each ? " --spawn-each: " : ": ") << out.err;
+      found[spawn_each] = failures(json);
+    }
+    EXPECT_FALSE(found[0].empty());
+    EXPECT_EQ(found[0], found[1]) << program;
+  }
+}
+
 std::vector<uint64_t> SeedsRun(const std::string& json_path) {
   nlohmann::json doc = nlohmann::json::parse(ReadFile(json_path));
   return doc["reports"][0]["seeds_run"].get<std::vector<uint64_t>>();
