@@ -61,10 +61,10 @@ def native(loop, guest, runs, parallel):
     return n / secs
 
 
-def ravel_stress(ravel, guest, strategy, jobs, schedules, scratch):
+def ravel_stress(ravel, guest, strategy, jobs, schedules, scratch, extra=()):
     js = os.path.join(scratch, "stress.json")
     argv = [ravel, "stress", "--runs", str(schedules), "--strategy", strategy, "--jobs", str(jobs),
-            "--keep-going", "--json", js, "--artifacts", os.path.join(scratch, "artifacts"), "--", guest]
+            "--keep-going", "--json", js, "--artifacts", os.path.join(scratch, "artifacts"), *extra, "--", guest]
     start = time.perf_counter()
     p = subprocess.run(argv, cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
@@ -108,6 +108,13 @@ def main():
                 for j in (1, 2):
                     variants.append((gname, f"ravel {strat} --jobs {j}",
                                      lambda g=gpath, s=strat, j=j: ravel_stress(ravel, g, s, j, args.schedules, scratch)))
+            if gname != "/bin/true":
+                # Without the fork server (each schedule spawns and execs the guest), for
+                # what the fork server is worth.
+                for j in (1, 2):
+                    variants.append((gname, f"ravel random --jobs {j} --spawn-each",
+                                     lambda g=gpath, j=j: ravel_stress(ravel, g, "random", j, args.schedules, scratch,
+                                                                       ("--spawn-each",))))
         samples = {(g, v): [] for g, v, _ in variants}
         walls = {(g, v): [] for g, v, _ in variants}
         t0 = time.monotonic()
@@ -142,7 +149,7 @@ def main():
         rate = med[(g, v)]
         ratio = ""
         if v.startswith("ravel"):
-            j = int(v.rsplit(" ", 1)[1])
+            j = int(v.split("--jobs ")[1].split()[0])
             base = med[(g, f"native P={j}")]
             ratios[(g, v)] = rate / base
             ratio = f"{rate / base:.3f}x"

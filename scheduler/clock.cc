@@ -17,7 +17,6 @@ namespace ravel {
 namespace {
 
 constexpr uint64_t kNsPerSec = 1000000000ull;
-constexpr uint64_t kMonotonicStartNs = 1000ull * kNsPerSec;
 
 bool IsRealtimeClock(int clock) {
   return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_TAI;
@@ -35,7 +34,7 @@ bool IsVirtualClock(int clock) {
 
 }  // namespace
 
-uint64_t Scheduler::RealtimeNs() const { return realtime_start_ns_ + (now_ns_ - kMonotonicStartNs); }
+uint64_t Scheduler::RealtimeNs() const { return realtime_start_ns_ + (now_ns_ - monotonic_start_ns_); }
 
 SyscallResult Scheduler::Clock(Guest& guest, Thread& t, const Syscall& call) {
   switch (call.nr) {

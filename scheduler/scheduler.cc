@@ -31,6 +31,12 @@ constexpr double kWatchdogSeconds = 0.25;
 // Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
 constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
 
+// The virtual clock's start for a seed (see Scheduler::monotonic_start_ns_); a hash of the
+// seed, so that the strategy's own stream of random data is untouched.
+uint64_t MonotonicStart(uint64_t seed) {
+  return kMonotonicStartNs + XXH3_64bits(&seed, sizeof(seed)) % kMonotonicStartNs;
+}
+
 double RealSeconds() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -40,7 +46,8 @@ double RealSeconds() {
 }  // namespace
 
 Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
-    : strategy_(strategy), options_(std::move(options)), now_ns_(kMonotonicStartNs) {
+    : strategy_(strategy), options_(std::move(options)), monotonic_start_ns_(MonotonicStart(options_.seed)),
+      now_ns_(monotonic_start_ns_) {
   fingerprint_state_ = XXH3_createState();
   XXH3_64bits_reset(fingerprint_state_);
   strategy_.Begin(options_.seed, options_.history);

@@ -246,7 +246,13 @@ class Scheduler : public Tool {
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
-  uint64_t now_ns_;                               // virtual CLOCK_MONOTONIC
+  // Virtual CLOCK_MONOTONIC. It starts at 1000 s plus an offset of up to 1000 s drawn
+  // from the seed: runs of different seeds read different times from the start, so that
+  // names made from the clock (mkstemp's first try) differ between the concurrent runs of
+  // a stress job instead of colliding in a shared directory, which would make a run
+  // depend on what else runs beside it.
+  uint64_t monotonic_start_ns_;
+  uint64_t now_ns_;
   // Virtual CLOCK_REALTIME starts at the real time of the run's start: files the guest
   // compares with the clock (make) carry real timestamps.
   uint64_t realtime_start_ns_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,21 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Waits,
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+TEST(Run, ClockMadeNamesDependOnTheSeed) {
+  // The virtual clock starts at a time drawn from the seed: the same seed gives the same
+  // mkstemp name, other seeds other names, so concurrent runs of a stress job do not
+  // collide on one name in /tmp (a collision makes a run depend on its neighbours).
+  std::set<std::string> names;
+  for (int seed = 1; seed <= 4; ++seed) {
+    RunOutput a = RavelRun({"--seed", std::to_string(seed)}, {GuestPath("tempname")});
+    RunOutput b = RavelRun({"--seed", std::to_string(seed)}, {GuestPath("tempname")});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_EQ(a.out, b.out) << "seed " << seed;
+    names.insert(a.out);
+  }
+  EXPECT_EQ(names.size(), 4u);
+}
 
 TEST(Run, CpuAffinityIsTheMachinesUnderRunAndStress) {
   // ravel binds each stress job to one CPU; the guest must not notice, or a schedule found
