@@ -99,6 +99,16 @@ absl::StatusOr<std::vector<std::string>> CommandOf(CLI::App* sub, bool had_dashe
   return rest;
 }
 
+constexpr char kPreemptHelp[] =
+    "Scheduling points besides syscalls, comma-separated (recorded in the schedule):\n"
+    "  syscall  every syscall (always on)\n"
+    "  sync     every pthread lock, unlock, condition-variable, semaphore, barrier, once,\n"
+    "           create and join call (C++ std::mutex, std::condition_variable and\n"
+    "           std::thread use these), through a preloaded shim: finds races between\n"
+    "           critical sections that make no syscall; deadlock reports name who holds\n"
+    "           which lock. Not for statically linked programs.\n"
+    "Example: --preempt sync";
+
 int Main(int argc, char** argv) {
   CLI::App app{"ravel: run a program under ptrace and watch, change or fail its syscalls.\n"
                "Commands are tools on ravel's syscall-interception layer."};
@@ -145,6 +155,8 @@ int Main(int argc, char** argv) {
   run->add_option("--record", record_path,
                   "Write the run's schedule to FILE: every decision, so that `ravel replay FILE`\n"
                   "runs the same interleaving again, and checks it step by step");
+  std::string run_preempt = "syscall";
+  run->add_option("--preempt", run_preempt, kPreemptHelp);
   AddCommand(run, &run_args, /*aslr_flag=*/false);
 
   // replay
@@ -196,6 +208,7 @@ int Main(int argc, char** argv) {
                      "PCT's k (default: twice the most choice points of three calibration runs of\n"
                      "the first seeds, the same on every shard)")
       ->check(WholeNumber(1));
+  stress->add_option("--preempt", stress_options.preempt, kPreemptHelp);
   stress->add_flag("--spawn-each", stress_options.spawn_each,
                    "Start CMD afresh (fork, exec) for every schedule. By default each job execs CMD once, "
                    "keeps it stopped before its first instruction, and forks a copy of it per schedule: "
@@ -320,6 +333,7 @@ int Main(int argc, char** argv) {
     options.timeout_seconds = timeout;
     options.json_path = json_path;
     options.record_path = record_path;
+    options.preempt = run_preempt;
     options.verbose = verbose;
     return RunScheduled(*command, options);
   }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
 #include "replay/schedule.h"
@@ -67,6 +68,10 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   spec.timeout_seconds = options.timeout_seconds;
   spec.verbose = options.verbose;
   spec.record = !options.record_path.empty();
+  absl::StatusOr<Preempt> preempt = ParsePreempt(options.preempt);
+  if (!preempt.ok()) return UsageError(std::string(preempt.status().message()));
+  if (absl::Status s = PrepareGuests(*preempt, command); !s.ok()) return UsageError(std::string(s.message()));
+  spec.preempt = preempt->ToString();
   ScheduleResult result = RunSchedule(spec);
   if (!result.error.ok()) return result.exit_code;
   if (options.verbose) {
@@ -126,6 +131,13 @@ int Replay(const ReplayOptions& options) {
         return UsageError(absl::StrCat(options.schedule_path, ": bad timeout option '", value, "'"));
       }
       spec.timeout_seconds = seconds;
+    } else if (key == "preempt") {
+      absl::StatusOr<Preempt> preempt = ParsePreempt(value);
+      if (!preempt.ok()) {
+        return UsageError(absl::StrCat(options.schedule_path, ": ", preempt.status().message()));
+      }
+      if (absl::Status st = PrepareGuests(*preempt, spec.command); !st.ok()) return UsageError(std::string(st.message()));
+      spec.preempt = preempt->ToString();
     } else if (key != "pct-depth" && key != "pct-steps") {
       return UsageError(absl::StrCat(options.schedule_path, ": unknown option '", key,
                                      "' (recorded by a newer ravel?)"));

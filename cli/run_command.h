@@ -19,6 +19,7 @@ struct RunOptions {
   double timeout_seconds = 0;
   std::string json_path;
   std::string record_path;  // write the run's schedule here
+  std::string preempt = "syscall";  // --preempt LIST
   bool verbose = false;
 };
 

@@ -319,6 +319,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       out.options.emplace_back("pct-steps", absl::StrCat(result.pct_steps));
     }
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
+    if (!spec.preempt.empty() && spec.preempt != "syscall") out.options.emplace_back("preempt", spec.preempt);
     std::vector<std::string> kinds;
     for (int fd = 0; fd < 3; ++fd) kinds.push_back(FdKind(spec.stdio[fd] >= 0 ? spec.stdio[fd] : fd));
     out.options.emplace_back("stdio", absl::StrJoin(kinds, ","));

@@ -44,6 +44,9 @@ struct ScheduleSpec {
   // Run a copy of this (MakeSchedulePrototype of `command`, with these stdio) instead of
   // spawning the command: the same run, without the fork, exec and exec-time setup.
   GuestPrototype* prototype = nullptr;
+  // --preempt's canonical list (cli/preempt.h) when it names more than syscall points:
+  // recorded as "option preempt" (the caller has prepared the guests for it).
+  std::string preempt;
   // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
   std::optional<cpu_set_t> cpus;
 };

@@ -30,6 +30,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "cli/schedule_run.h"
 #include "cli/stress_report.h"
@@ -59,6 +60,7 @@ struct Job {
   double timeout_seconds = 0;
   bool verbose = false;
   bool no_prototype = false;
+  std::string preempt;  // recorded in failure schedules
   cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
 };
 
@@ -209,6 +211,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.stdio[2] = err;
     spec.prototype = use_prototype ? prototype.get() : nullptr;
     spec.cpus = job.cpus;
+    spec.preempt = job.preempt;
     ScheduleResult r = RunSchedule(spec);
     nlohmann::json msg;
     msg["seed"] = seed;
@@ -585,6 +588,10 @@ int Stress(const StressOptions& options) {
     fprintf(stderr, "ravel: %s\n", std::string(path.status().message()).c_str());
     return ExitCodeForSpawnError(path.status());
   }
+  absl::StatusOr<Preempt> preempt = ParsePreempt(options.preempt);
+  if (!preempt.ok()) return UsageError(std::string(preempt.status().message()));
+  // Before any worker or calibration run starts: they all inherit it.
+  if (absl::Status s = PrepareGuests(*preempt, options.command); !s.ok()) return UsageError(std::string(s.message()));
   // The artifacts directory (and its parents) is made now, so that a bad path is an error
   // before anything runs rather than a failure without its schedule.
   {
@@ -642,6 +649,7 @@ int Stress(const StressOptions& options) {
     job.timeout_seconds = options.timeout_seconds;
     job.verbose = options.verbose;
     job.no_prototype = options.spawn_each;
+    job.preempt = preempt->ToString();
     if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {
       CPU_ZERO(&job.cpus);
       CPU_SET(0, &job.cpus);
@@ -663,6 +671,7 @@ int Stress(const StressOptions& options) {
         calibrate.strategy = strategy;
         calibrate.seed = seed;
         calibrate.timeout_seconds = options.timeout_seconds;
+        calibrate.preempt = job.preempt;
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int& fd : calibrate.stdio) fd = devnull;
         ScheduleResult r = RunSchedule(calibrate);

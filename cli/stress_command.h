@@ -40,6 +40,7 @@ struct StressOptions {
   // Spawn and exec the command for every schedule instead of forking each worker's copy
   // of it exec'd once (GuestPrototype). Same schedules, slower.
   bool spawn_each = false;
+  std::string preempt = "syscall";  // --preempt LIST (cli/preempt.h)
 };
 
 inline constexpr uint64_t kDefaultRuns = 100;

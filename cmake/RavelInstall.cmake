@@ -16,6 +16,10 @@ install(TARGETS ravel ravel_base ravel_syscalls ravel_intercept ravel_strategies
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
+# The sync shim `--preempt sync` preloads into guests (cli/preempt.cc finds it here).
+install(TARGETS ravel_sync LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/ravel)
+install(FILES ${PROJECT_SOURCE_DIR}/preempt/sync_marker.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ravel/preempt)
+
 foreach(dir base intercept strategies scheduler replay)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ravel/${dir}

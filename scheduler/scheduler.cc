@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/logging.h"
+#include "preempt/sync_marker.h"
 
 namespace ravel {
 namespace {
@@ -263,8 +264,8 @@ void Scheduler::ReportDeadlock() {
       case Block::kChild: what = "a child process"; break;
       case Block::kNone: what = t.state == State::kStopped ? "SIGCONT (stopped)" : "nothing (runnable)"; break;
     }
-    absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s\n", id, t.tid, what,
-                                             Syscall(t.last_syscall).name()));
+    absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s%s\n", id, t.tid, what,
+                                             Syscall(t.last_syscall).name(), LocksOf(t)));
   }
   deadlock_report_ = report;
   control_->KillGuest();
@@ -465,6 +466,9 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       t.state = State::kRunnable;
       if (!WaitForBaton(guest, t)) return 0;
     }
+  }
+  if (call.nr == RAVEL_SYNC_MARKER_NR && static_cast<int64_t>(call.args[0]) == RAVEL_SYNC_MAGIC) {
+    return SyncMarker(guest, t, call);
   }
   t.last_syscall = call.nr;
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();

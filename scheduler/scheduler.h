@@ -35,6 +35,10 @@
 //  - Inputs made deterministic: getrandom, reads of /dev/urandom and /dev/random, and
 //    AT_RANDOM come from the seed (the strategy's data stream); ASLR is turned off by the
 //    command line.
+//  - Sync points (--preempt sync): the preloaded shim's marker syscall before each pthread
+//    synchronisation call is a scheduling point of its own (step "sync"), answered 0 and
+//    never run; its reports after acquisitions keep who holds which lock, which deadlock
+//    reports name.
 //  - CPU affinity is virtual: one thread runs at a time whatever CPUs the guest may use,
 //    and ravel may bind a run to one CPU (stress does), so sched_getaffinity answers with
 //    SchedulerOptions::cpus (or what sched_setaffinity set for the thread; new threads
@@ -64,6 +68,9 @@
 #include "strategies/strategy.h"
 
 namespace ravel {
+
+// The `what` of a sync point's step (replay/schedule.h's kWhatSync).
+inline constexpr int64_t kStepSync = -5;
 
 struct SchedulerOptions {
   uint64_t seed = 0;
@@ -141,6 +148,11 @@ class Scheduler : public Tool {
     bool operator==(const FutexKey&) const = default;
   };
 
+  struct HeldLock {
+    uint64_t object = 0;  // its address in the thread's process
+    int kind = 0;         // RAVEL_SYNC_*_ACQUIRED
+    uint64_t step = 0;    // the step of the acquiring call's point
+  };
   struct Thread {
     ThreadId id = kNoThread;
     pid_t tid = 0;
@@ -167,6 +179,12 @@ class Scheduler : public Tool {
     int exit_pending_ticks = 0;
     int64_t last_syscall = -1;
     cpu_set_t cpus;                        // its virtual affinity
+    // Sync points (preempt/sync_marker.h): the locks it holds, in acquisition order, and
+    // the one it is acquiring (0: none), for deadlock reports.
+    std::vector<HeldLock> held;
+    uint64_t acquiring = 0;
+    int acquiring_kind = 0;
+    uint64_t last_sync_step = 0;           // the step of its latest sync point
   };
 
   // scheduler.cc: the baton.
@@ -205,6 +223,11 @@ class Scheduler : public Tool {
   SyscallResult Sleep(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
+  // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
+  SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
+  // "; holds mutex 0x.. (acquired at step N), waits for mutex 0x.. held by T2" for a
+  // deadlock report, or "".
+  std::string LocksOf(const Thread& t) const;
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();

@@ -128,6 +128,44 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Waits,
                            return name;
                          });
 
+TEST(Run, SyncPointsNameLockHoldersInADeadlock) {
+  RunOutput out = RavelRun({"--preempt", "sync", "--seed", "4"}, {GuestPath("lock_order")});
+  ASSERT_EQ(out.exit_code, 3) << out.err;
+  // Each thread holds one mutex and waits for the other's.
+  EXPECT_TRUE(std::regex_search(out.err, std::regex("T0 .*holds mutex 0x[0-9a-f]+ \\(acquired at step [0-9]+\\); "
+                                                    "waits for mutex 0x[0-9a-f]+ held by T1")))
+      << out.err;
+  EXPECT_TRUE(std::regex_search(out.err, std::regex("T1 .*holds mutex 0x[0-9a-f]+ .*held by T0"))) << out.err;
+}
+
+TEST(Run, SyncPointsKeepTheGuestsBehaviour) {
+  // The shim changes when threads switch, not what the calls do.
+  for (const std::string scenario : {"sem-signal", "shared-sem", "poll"}) {
+    RunOutput native = RunCommand({GuestPath("waits"), scenario});
+    for (int seed = 1; seed <= 3; ++seed) {
+      RunOutput out = RavelRun({"--preempt", "sync", "--strategy", "random", "--seed", std::to_string(seed)},
+                               {GuestPath("waits"), scenario});
+      EXPECT_EQ(out.exit_code, 0) << scenario << ": " << out.err;
+      EXPECT_EQ(out.out, native.out) << scenario;
+    }
+  }
+}
+
+TEST(Run, SyncPointsWarnOnceForAStaticProgramAndRunOn) {
+  RunOutput native = RunCommand({GuestPath("threads_static")});
+  RunOutput out = RavelRun({"--preempt", "sync"}, {GuestPath("threads_static")});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  const std::regex pid("\\[pid [0-9]+\\]");
+  EXPECT_EQ(std::regex_replace(out.out, pid, "[pid]"), std::regex_replace(native.out, pid, "[pid]"));
+  EXPECT_TRUE(absl::StrContains(out.err, "is statically linked: no sync points")) << out.err;
+}
+
+TEST(RunBadInput, UnknownPreemptItem) {
+  RunOutput out = RavelRun({"--preempt", "syscall,bogus"}, {GuestPath("threads")});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(out.err, "unknown --preempt item 'bogus'; valid items: syscall, sync")) << out.err;
+}
+
 TEST(Run, ClockMadeNamesDependOnTheSeed) {
   // The virtual clock starts at a time drawn from the seed: the same seed gives the same
   // mkstemp name, other seeds other names, so concurrent runs of a stress job do not

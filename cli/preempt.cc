@@ -1,0 +1,107 @@
+#include "cli/preempt.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "intercept/spawn.h"
+
+namespace ravel {
+namespace {
+
+constexpr char kShimName[] = "libravel-sync.so";
+
+bool Readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+// True when `path` is an ELF executable without a program interpreter (PT_INTERP).
+bool StaticallyLinked(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  Elf64_Ehdr eh;
+  bool is_static = false;
+  if (pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+      eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 4096) {
+    is_static = true;
+    for (int i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      if (pread(fd, &ph, sizeof(ph), static_cast<off_t>(eh.e_phoff + i * sizeof(ph))) != sizeof(ph)) break;
+      if (ph.p_type == PT_INTERP) {
+        is_static = false;
+        break;
+      }
+    }
+  }
+  close(fd);
+  return is_static;
+}
+
+}  // namespace
+
+std::string Preempt::ToString() const { return sync ? "syscall,sync" : "syscall"; }
+
+absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
+  Preempt p;
+  for (absl::string_view item : absl::StrSplit(list, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (item == "syscall") continue;
+    if (item == "sync") {
+      p.sync = true;
+      continue;
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown --preempt item '", item,
+                                                   "'; valid items: syscall, sync (e.g. --preempt sync)"));
+  }
+  return p;
+}
+
+absl::StatusOr<std::string> SyncShimPath() {
+  std::vector<std::string> tried;
+  if (const char* env = getenv("RAVEL_SYNC_LIBRARY"); env != nullptr && *env != '\0') {
+    if (Readable(env)) return std::string(env);
+    return absl::NotFoundError(absl::StrCat("RAVEL_SYNC_LIBRARY=", env, " is not a readable file"));
+  }
+  std::error_code error;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    std::filesystem::path installed = exe.parent_path() / RAVEL_SYNC_INSTALLED_RELPATH / kShimName;
+    tried.push_back(installed.lexically_normal().string());
+    if (Readable(tried.back())) return tried.back();
+  }
+  tried.push_back(RAVEL_SYNC_BUILD_PATH);
+  if (Readable(tried.back())) return tried.back();
+  return absl::NotFoundError(absl::StrCat("the sync shim ", kShimName, " is not installed (looked for ",
+                                          absl::StrJoin(tried, " and "), "; RAVEL_SYNC_LIBRARY names another)"));
+}
+
+absl::Status PrepareGuests(const Preempt& preempt, const std::vector<std::string>& command) {
+  if (!preempt.sync) return absl::OkStatus();
+  absl::StatusOr<std::string> shim = SyncShimPath();
+  if (!shim.ok()) return shim.status();
+  if (!command.empty()) {
+    absl::StatusOr<std::string> path = ResolveCommand(command[0]);
+    if (path.ok() && StaticallyLinked(*path)) {
+      fprintf(stderr, "ravel: %s is statically linked: no sync points (the shim cannot be preloaded); "
+                      "the run goes on with syscall points only\n", command[0].c_str());
+    }
+  }
+  const char* old = getenv("LD_PRELOAD");
+  std::string value = *shim;
+  if (old != nullptr && *old != '\0') {
+    // Already first (a replay after a run in this process, or the user's own): leave it.
+    if (absl::StartsWith(old, value)) return absl::OkStatus();
+    value = absl::StrCat(value, ":", old);
+  }
+  setenv("LD_PRELOAD", value.c_str(), 1);
+  return absl::OkStatus();
+}
+
+}  // namespace ravel

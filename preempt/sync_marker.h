@@ -1,0 +1,55 @@
+/* The sync marker: how the preloaded shim (preempt/sync_shim.c) tells the scheduler that a
+ * thread is at a pthread synchronisation call. The shim makes the marker syscall; the
+ * seccomp filter stops it like any subscribed call; the scheduler takes it as a scheduling
+ * point (or, for the "acquired" reports, as bookkeeping) and answers 0 without running it.
+ * Run natively, the kernel answers ENOSYS and nothing happens.
+ *
+ *   syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other)
+ *
+ * Plain C: included by the shim and by the scheduler. */
+#ifndef RAVEL_PREEMPT_SYNC_MARKER_H_
+#define RAVEL_PREEMPT_SYNC_MARKER_H_
+
+/* No x86-64 syscall has this number (they end in the 460s); below 512, so that the
+ * scheduler's syscall set and filter cover it. */
+#define RAVEL_SYNC_MARKER_NR 511
+/* First argument: a program making syscall 511 for its own reasons is not taken for the
+ * shim ("ravlsync"). */
+#define RAVEL_SYNC_MAGIC 0x7261766c73796e63L
+
+/* Operations. A point is a scheduling point before the call; "acquired" reports after a
+ * successful acquisition are bookkeeping only (who holds what, for deadlock reports). */
+enum RavelSyncOp {
+  /* Points before an acquisition: object = the lock. */
+  RAVEL_SYNC_MUTEX_LOCK = 1,
+  RAVEL_SYNC_MUTEX_TRYLOCK = 2,
+  RAVEL_SYNC_RWLOCK_RDLOCK = 3,
+  RAVEL_SYNC_RWLOCK_WRLOCK = 4,
+  RAVEL_SYNC_RWLOCK_TRYLOCK = 5,
+  RAVEL_SYNC_SPIN_LOCK = 6,
+  RAVEL_SYNC_SPIN_TRYLOCK = 7,
+  /* Points before a release: object = the lock. */
+  RAVEL_SYNC_MUTEX_UNLOCK = 10,
+  RAVEL_SYNC_RWLOCK_UNLOCK = 11,
+  RAVEL_SYNC_SPIN_UNLOCK = 12,
+  /* Point before a condition wait: object = the condition, other = the mutex it releases
+   * (re-acquired when the wait returns: a MUTEX acquired report follows). */
+  RAVEL_SYNC_COND_WAIT = 20,
+  RAVEL_SYNC_COND_SIGNAL = 21,
+  RAVEL_SYNC_COND_BROADCAST = 22,
+  RAVEL_SYNC_SEM_WAIT = 30,
+  RAVEL_SYNC_SEM_TRYWAIT = 31,
+  RAVEL_SYNC_SEM_POST = 32,
+  RAVEL_SYNC_BARRIER_WAIT = 40,
+  RAVEL_SYNC_ONCE = 41,
+  RAVEL_SYNC_THREAD_CREATE = 50,
+  RAVEL_SYNC_THREAD_JOIN = 51,
+  RAVEL_SYNC_THREAD_DETACH = 52,
+  /* Bookkeeping after a successful acquisition: object = the lock. */
+  RAVEL_SYNC_MUTEX_ACQUIRED = 100,
+  RAVEL_SYNC_RWLOCK_READ_ACQUIRED = 101,
+  RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED = 102,
+  RAVEL_SYNC_SPIN_ACQUIRED = 103,
+};
+
+#endif /* RAVEL_PREEMPT_SYNC_MARKER_H_ */

@@ -1,0 +1,245 @@
+/* libravel-sync.so: preloaded into the guest by `ravel ... --preempt sync`. Each pthread
+ * synchronisation call (and so each C++ std::mutex, std::condition_variable, std::thread
+ * operation, which reach these) first makes the sync marker syscall (sync_marker.h), which
+ * the scheduler takes as a scheduling point; successful acquisitions are reported after
+ * the call, for deadlock reports. Then the real function runs, found with
+ * dlsym(RTLD_NEXT). errno is the real call's: the marker leaves it alone.
+ *
+ * A program that calls glibc's internal locks (stdio, malloc) is not affected: those do
+ * not go through these symbols. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "preempt/sync_marker.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static void Mark(long op, const void* object, const void* other) {
+  int saved = errno;
+  syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other);
+  errno = saved;
+}
+
+static void* Next(const char* name) {
+  void* f = dlsym(RTLD_NEXT, name);
+  if (f == NULL) {
+    /* Nothing sensible can run in its place. */
+    fprintf(stderr, "libravel-sync: %s not found: %s\n", name, dlerror());
+    abort();
+  }
+  return f;
+}
+
+/* REAL(name): real_name, the next definition of `name` (glibc's), looked up once. */
+#define REAL(name)                                     \
+  static __typeof__(name)* real_##name;                \
+  if (real_##name == NULL) real_##name = (__typeof__(name)*)Next(#name)
+
+/* ---- mutexes ---- */
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
+  REAL(pthread_mutex_lock);
+  Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
+  int r = real_pthread_mutex_lock(m);
+  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  return r;
+}
+
+EXPORT int pthread_mutex_trylock(pthread_mutex_t* m) {
+  REAL(pthread_mutex_trylock);
+  Mark(RAVEL_SYNC_MUTEX_TRYLOCK, m, NULL);
+  int r = real_pthread_mutex_trylock(m);
+  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  return r;
+}
+
+EXPORT int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* at) {
+  REAL(pthread_mutex_timedlock);
+  Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
+  int r = real_pthread_mutex_timedlock(m, at);
+  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  return r;
+}
+
+EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct timespec* at) {
+  REAL(pthread_mutex_clocklock);
+  Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
+  int r = real_pthread_mutex_clocklock(m, clock, at);
+  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  return r;
+}
+
+EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
+  REAL(pthread_mutex_unlock);
+  Mark(RAVEL_SYNC_MUTEX_UNLOCK, m, NULL);
+  return real_pthread_mutex_unlock(m);
+}
+
+/* ---- read-write locks ---- */
+
+#define RWLOCK_ACQUIRE(name, op, acquired, params, args)   \
+  EXPORT int name params {                                 \
+    REAL(name);                            \
+    Mark(op, l, NULL);                                     \
+    int r = real_##name args;                              \
+    if (r == 0) Mark(acquired, l, NULL);                   \
+    return r;                                              \
+  }
+
+RWLOCK_ACQUIRE(pthread_rwlock_rdlock, RAVEL_SYNC_RWLOCK_RDLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
+               (pthread_rwlock_t* l), (l))
+RWLOCK_ACQUIRE(pthread_rwlock_wrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
+               (pthread_rwlock_t* l), (l))
+RWLOCK_ACQUIRE(pthread_rwlock_tryrdlock, RAVEL_SYNC_RWLOCK_TRYLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
+               (pthread_rwlock_t* l), (l))
+RWLOCK_ACQUIRE(pthread_rwlock_trywrlock, RAVEL_SYNC_RWLOCK_TRYLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
+               (pthread_rwlock_t* l), (l))
+RWLOCK_ACQUIRE(pthread_rwlock_timedrdlock, RAVEL_SYNC_RWLOCK_RDLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
+               (pthread_rwlock_t* l, const struct timespec* at), (l, at))
+RWLOCK_ACQUIRE(pthread_rwlock_timedwrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
+               (pthread_rwlock_t* l, const struct timespec* at), (l, at))
+RWLOCK_ACQUIRE(pthread_rwlock_clockrdlock, RAVEL_SYNC_RWLOCK_RDLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
+               (pthread_rwlock_t* l, clockid_t c, const struct timespec* at), (l, c, at))
+RWLOCK_ACQUIRE(pthread_rwlock_clockwrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
+               (pthread_rwlock_t* l, clockid_t c, const struct timespec* at), (l, c, at))
+
+EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* l) {
+  REAL(pthread_rwlock_unlock);
+  Mark(RAVEL_SYNC_RWLOCK_UNLOCK, l, NULL);
+  return real_pthread_rwlock_unlock(l);
+}
+
+/* ---- spinlocks ---- */
+
+EXPORT int pthread_spin_lock(pthread_spinlock_t* l) {
+  REAL(pthread_spin_lock);
+  Mark(RAVEL_SYNC_SPIN_LOCK, (const void*)l, NULL);
+  int r = real_pthread_spin_lock(l);
+  if (r == 0) Mark(RAVEL_SYNC_SPIN_ACQUIRED, (const void*)l, NULL);
+  return r;
+}
+
+EXPORT int pthread_spin_trylock(pthread_spinlock_t* l) {
+  REAL(pthread_spin_trylock);
+  Mark(RAVEL_SYNC_SPIN_TRYLOCK, (const void*)l, NULL);
+  int r = real_pthread_spin_trylock(l);
+  if (r == 0) Mark(RAVEL_SYNC_SPIN_ACQUIRED, (const void*)l, NULL);
+  return r;
+}
+
+EXPORT int pthread_spin_unlock(pthread_spinlock_t* l) {
+  REAL(pthread_spin_unlock);
+  Mark(RAVEL_SYNC_SPIN_UNLOCK, (const void*)l, NULL);
+  return real_pthread_spin_unlock(l);
+}
+
+/* ---- condition variables ---- */
+
+EXPORT int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
+  REAL(pthread_cond_wait);
+  Mark(RAVEL_SYNC_COND_WAIT, c, m);
+  int r = real_pthread_cond_wait(c, m);
+  Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);  /* held again on every return */
+  return r;
+}
+
+EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const struct timespec* at) {
+  REAL(pthread_cond_timedwait);
+  Mark(RAVEL_SYNC_COND_WAIT, c, m);
+  int r = real_pthread_cond_timedwait(c, m, at);
+  Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  return r;
+}
+
+EXPORT int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
+                                  const struct timespec* at) {
+  REAL(pthread_cond_clockwait);
+  Mark(RAVEL_SYNC_COND_WAIT, c, m);
+  int r = real_pthread_cond_clockwait(c, m, clock, at);
+  Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  return r;
+}
+
+EXPORT int pthread_cond_signal(pthread_cond_t* c) {
+  REAL(pthread_cond_signal);
+  Mark(RAVEL_SYNC_COND_SIGNAL, c, NULL);
+  return real_pthread_cond_signal(c);
+}
+
+EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
+  REAL(pthread_cond_broadcast);
+  Mark(RAVEL_SYNC_COND_BROADCAST, c, NULL);
+  return real_pthread_cond_broadcast(c);
+}
+
+/* ---- semaphores, barriers, once ---- */
+
+EXPORT int sem_wait(sem_t* s) {
+  REAL(sem_wait);
+  Mark(RAVEL_SYNC_SEM_WAIT, s, NULL);
+  return real_sem_wait(s);
+}
+
+EXPORT int sem_trywait(sem_t* s) {
+  REAL(sem_trywait);
+  Mark(RAVEL_SYNC_SEM_TRYWAIT, s, NULL);
+  return real_sem_trywait(s);
+}
+
+EXPORT int sem_timedwait(sem_t* s, const struct timespec* at) {
+  REAL(sem_timedwait);
+  Mark(RAVEL_SYNC_SEM_WAIT, s, NULL);
+  return real_sem_timedwait(s, at);
+}
+
+EXPORT int sem_clockwait(sem_t* s, clockid_t clock, const struct timespec* at) {
+  REAL(sem_clockwait);
+  Mark(RAVEL_SYNC_SEM_WAIT, s, NULL);
+  return real_sem_clockwait(s, clock, at);
+}
+
+EXPORT int sem_post(sem_t* s) {
+  REAL(sem_post);
+  Mark(RAVEL_SYNC_SEM_POST, s, NULL);
+  return real_sem_post(s);
+}
+
+EXPORT int pthread_barrier_wait(pthread_barrier_t* b) {
+  REAL(pthread_barrier_wait);
+  Mark(RAVEL_SYNC_BARRIER_WAIT, b, NULL);
+  return real_pthread_barrier_wait(b);
+}
+
+EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
+  REAL(pthread_once);
+  Mark(RAVEL_SYNC_ONCE, once, NULL);
+  return real_pthread_once(once, init);
+}
+
+/* ---- threads ---- */
+
+EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*start)(void*), void* arg) {
+  REAL(pthread_create);
+  Mark(RAVEL_SYNC_THREAD_CREATE, NULL, NULL);
+  return real_pthread_create(t, attr, start, arg);
+}
+
+EXPORT int pthread_join(pthread_t t, void** ret) {
+  REAL(pthread_join);
+  Mark(RAVEL_SYNC_THREAD_JOIN, (const void*)t, NULL);
+  return real_pthread_join(t, ret);
+}
+
+EXPORT int pthread_detach(pthread_t t) {
+  REAL(pthread_detach);
+  Mark(RAVEL_SYNC_THREAD_DETACH, (const void*)t, NULL);
+  return real_pthread_detach(t);
+}

@@ -1,0 +1,104 @@
+// Sync points: the markers of the preloaded sync shim (preempt/sync_marker.h).
+//
+// A marker before a pthread call is a scheduling point of its own: the step is recorded as
+// "sync" and the operation is mixed into the fingerprint, so a replay checks both. The
+// marker itself is answered 0 and never runs. The reports after successful acquisitions
+// are not points: they keep, per thread, the locks it holds, so that a deadlock report
+// can say who holds what and who waits for it.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "base/logging.h"
+#include "preempt/sync_marker.h"
+#include "scheduler/scheduler.h"
+
+namespace ravel {
+namespace {
+
+const char* LockKind(int op) {
+  switch (op) {
+    case RAVEL_SYNC_RWLOCK_RDLOCK: case RAVEL_SYNC_RWLOCK_WRLOCK: case RAVEL_SYNC_RWLOCK_TRYLOCK:
+    case RAVEL_SYNC_RWLOCK_UNLOCK: case RAVEL_SYNC_RWLOCK_READ_ACQUIRED: case RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED:
+      return "rwlock";
+    case RAVEL_SYNC_SPIN_LOCK: case RAVEL_SYNC_SPIN_TRYLOCK: case RAVEL_SYNC_SPIN_UNLOCK:
+    case RAVEL_SYNC_SPIN_ACQUIRED:
+      return "spinlock";
+    default:
+      return "mutex";
+  }
+}
+
+}  // namespace
+
+SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
+  const int op = static_cast<int>(call.args[1]);
+  const uint64_t object = call.args[2], other = call.args[3];
+  switch (op) {
+    case RAVEL_SYNC_MUTEX_ACQUIRED:
+    case RAVEL_SYNC_RWLOCK_READ_ACQUIRED:
+    case RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED:
+    case RAVEL_SYNC_SPIN_ACQUIRED:
+      t.acquiring = 0;
+      t.held.push_back(HeldLock{object, op, t.last_sync_step});
+      return 0;
+    default:
+      break;
+  }
+  t.acquiring = 0;
+  switch (op) {
+    case RAVEL_SYNC_MUTEX_LOCK:
+    case RAVEL_SYNC_RWLOCK_RDLOCK:
+    case RAVEL_SYNC_RWLOCK_WRLOCK:
+    case RAVEL_SYNC_SPIN_LOCK:
+      t.acquiring = object;
+      t.acquiring_kind = op;
+      break;
+    case RAVEL_SYNC_MUTEX_UNLOCK:
+    case RAVEL_SYNC_RWLOCK_UNLOCK:
+    case RAVEL_SYNC_SPIN_UNLOCK:
+    case RAVEL_SYNC_COND_WAIT: {
+      // The wait releases its mutex (and takes it back before it returns: a report).
+      const uint64_t released = op == RAVEL_SYNC_COND_WAIT ? other : object;
+      auto it = std::find_if(t.held.rbegin(), t.held.rend(), [&](const HeldLock& h) { return h.object == released; });
+      if (it != t.held.rend()) t.held.erase(std::next(it).base());
+      break;
+    }
+    default:
+      break;
+  }
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sync " << op << absl::StrFormat(" 0x%x", object);
+  Step(t, kStepSync, PointKind::kSync);
+  Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
+  t.last_sync_step = steps_ - 1;
+  SchedulingPoint point;
+  point.step = steps_ - 1;
+  point.current = t.id;
+  point.kind = PointKind::kSync;
+  point.syscall_nr = -1;
+  point.current_runnable = true;
+  (void)Reschedule(guest, t, point);
+  return 0;
+}
+
+std::string Scheduler::LocksOf(const Thread& t) const {
+  std::string out;
+  for (const HeldLock& h : t.held) {
+    absl::StrAppend(&out, absl::StrFormat("; holds %s 0x%x (acquired at step %d)", LockKind(h.kind), h.object, h.step));
+  }
+  if (t.acquiring != 0) {
+    std::vector<std::string> holders;
+    for (const auto& [id, other] : threads_) {
+      if (other.pid != t.pid || other.state == State::kExited) continue;
+      for (const HeldLock& h : other.held) {
+        if (h.object == t.acquiring) holders.push_back(absl::StrCat("T", id));
+      }
+    }
+    absl::StrAppend(&out, absl::StrFormat("; waits for %s 0x%x", LockKind(t.acquiring_kind), t.acquiring),
+                    holders.empty() ? "" : absl::StrCat(" held by ", absl::StrJoin(holders, ", ")));
+  }
+  return out;
+}
+
+}  // namespace ravel
