@@ -75,7 +75,7 @@ def main():
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [HEADING, "", "Command (after `make`):", "",
              f"    python3 bench/sync_points.py {shlex.join(sys.argv[1:])}", "",
-             f"Run {date}; {build_note(build)}; {machine_note()}, load average {load:.1f} at the end. "
+             f"Run {date}; {build_note(build)}; {machine_note()}, {load:.1f} at the end. "
              f"Guest bench/guests/lock_loop.c: a second thread locks and unlocks an uncontended mutex "
              f"N={args.n} times. Cost per lock+unlock pair = (median time with N - median time with 0) / N, "
              f"medians of {args.rounds} rounds. With --preempt sync a pair is three marker stops (two "
