@@ -22,9 +22,11 @@ For every program of corpora/MANIFEST.tsv (or those given with --programs):
             Replays run one at a time (--replay-jobs), so that two replays cannot meet
             in the file system.
 
-Only programs whose MANIFEST granularity is `syscall` get the strategy columns (ravel's
-scheduling points are syscalls); the others are listed with their native baseline and a
-note. A fixed twin (expected `pass`) that fails under some schedule, and any replay that
+Only programs whose MANIFEST granularity is among the run's scheduling points get the
+strategy columns: `syscall` always, and the items of --preempt LIST (`sync`, `time`),
+which every stress run then gets too; the others are listed with their native baseline
+and a note. With --preempt the section has its own heading, so that the tables with and
+without the finer points stand side by side in RESULTS.md. A fixed twin (expected `pass`) that fails under some schedule, and any replay that
 is not faithful, is printed loudly and makes the exit status 1.
 
 ravel is copied to a scratch directory first (another build may relink build/cli/ravel
@@ -121,6 +123,14 @@ def native_baseline(cmd, runs, jobs, timeout):
     elapsed = time.perf_counter() - start
     return {"runs": runs, "failed": results.count("fail"), "hung": results.count("hang"),
             "elapsed_seconds": elapsed, "runs_per_second": runs / elapsed}
+
+
+def section_heading(preempt):
+    return HEADING if preempt == "syscall" else f"## Bug finding with --preempt {preempt} (bench/bugfind.py)"
+
+
+def granularities(preempt):
+    return {"syscall"} | set(preempt.split(","))
 
 
 def stress_range(ravel, cmd, strat_args, base, runs, jobs, timeout, workdir, tag):
@@ -253,7 +263,7 @@ def build_note(build_dir):
 def render(results, args, cmdline, date, machine, elapsed, load_end, build):
     n, r = args.runs, args.ranges
     labels = [s[0] for s in STRATEGIES]
-    out = [HEADING, "", "Command (after `make`):", "", f"    {cmdline}", "",
+    out = [section_heading(args.preempt), "", "Command (after `make`):", "", f"    {cmdline}", "",
            f"Run {date}, {elapsed / 60:.1f} min; {build}; {machine}, {load_end:.1f} at the end. "
            "The machine is shared: schedules/s and the native failure rates move with its load.",
            "",
@@ -292,9 +302,8 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
                    f"{nat_cell} | " + " | ".join(cells) + f" | {rep} |")
     out.append("")
     if notes:
-        out.append("— : not stressed: granularity other than `syscall` (ravel's scheduling points are "
-                   "syscalls today, so these bugs' windows hold no scheduling point): "
-                   + ", ".join(f"`{x}`" for x in notes) + ".")
+        out.append(f"— : not stressed: a granularity this run has no points for (--preempt {args.preempt}), "
+                   "so these bugs' windows hold no scheduling point: " + ", ".join(f"`{x}`" for x in notes) + ".")
         out.append("")
     # Throughput table.
     out += ["Throughput (native: runs/s, " f"{args.jobs} at a time from Python's subprocess; strategies: "
@@ -319,7 +328,8 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
     for l in labels:
         all_r = sum(1 for x in bugs if all(rr.get("to_first_failure") is not None for rr in x["strategies"][l]))
         any_r = sum(1 for x in bugs if any(rr.get("to_first_failure") is not None for rr in x["strategies"][l]))
-        out.append(f"- {l}: found {all_r} of {len(bugs)} syscall-granularity bug programs in every range, "
+        kinds = "/".join(sorted(granularities(args.preempt)))
+        out.append(f"- {l}: found {all_r} of {len(bugs)} bug programs ({kinds} granularity) in every range, "
                    f"{any_r} in at least one")
     fp = [x["name"] for x in twins if any(rr.get("to_first_failure") is not None
                                           for l in labels for rr in x["strategies"][l])]
@@ -384,6 +394,9 @@ def main():
     ap.add_argument("--out", help="write the section into this markdown file (e.g. bench/RESULTS.md)")
     ap.add_argument("--raw", help="write every measurement to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    ap.add_argument("--preempt", default="syscall",
+                    help="ravel's --preempt LIST for every stress run (e.g. sync,time); programs of "
+                         "those granularities are stressed too")
     args = ap.parse_args()
     args.runs = args.runs or (50 if args.quick else 100)
     args.ranges = args.ranges or (2 if args.quick else 5)
@@ -421,7 +434,7 @@ def main():
         nat = res["native"]
         log(f"[{idx}/{len(manifest)}] {name}: native {nat['failed']} failed, {nat['hung']} hung of "
             f"{nat['runs']}, {nat['runs_per_second']:.1f} runs/s")
-        if m["granularity"] == "syscall":
+        if m["granularity"] in granularities(args.preempt):
             res["strategies"] = {}
             buckets = []
             safe = name.replace(":", "_")
@@ -430,7 +443,9 @@ def main():
                 for r in range(args.ranges):
                     base = 1 + r * RANGE_STRIDE
                     tag = f"{safe}/{label.replace(' ', '').replace('=', '')}/{base}"
-                    rr = stress_range(ravel, cmd, sargs, base, args.runs, args.jobs, args.timeout, workdir, tag)
+                    preempt_args = [] if args.preempt == "syscall" else ["--preempt", args.preempt]
+                    rr = stress_range(ravel, cmd, sargs + preempt_args, base, args.runs, args.jobs, args.timeout,
+                                      workdir, tag)
                     if "error" in rr:
                         problems.append(f"{name} {label} base {base}: {rr['error']}")
                         loud(f"{name} {label} base {base}: {rr['error']}")
@@ -468,7 +483,7 @@ def main():
     text = render(results, args, cmdline, date, machine, elapsed, os.getloadavg()[0], build)
     print(text)
     if args.out:
-        write_section(args.out, text)
+        write_section(args.out, text, section_heading(args.preempt))
         log(f"wrote section to {args.out}")
     if args.raw:
         with open(args.raw, "w") as f:

@@ -107,7 +107,10 @@ constexpr char kPreemptHelp[] =
     "           std::thread use these), through a preloaded shim: finds races between\n"
     "           critical sections that make no syscall; deadlock reports name who holds\n"
     "           which lock. Not for statically linked programs.\n"
-    "Example: --preempt sync";
+    "  time     time chaos: where a thread sleeps or waits with a timeout, the clock may\n"
+    "           jump to its deadline although other threads could still run (as if the\n"
+    "           machine were loaded): finds tests that rely on a sleep for ordering.\n"
+    "Example: --preempt sync,time";
 
 int Main(int argc, char** argv) {
   CLI::App app{"ravel: run a program under ptrace and watch, change or fail its syscalls.\n"

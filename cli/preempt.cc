@@ -46,7 +46,12 @@ bool StaticallyLinked(const std::string& path) {
 
 }  // namespace
 
-std::string Preempt::ToString() const { return sync ? "syscall,sync" : "syscall"; }
+std::string Preempt::ToString() const {
+  std::string list = "syscall";
+  if (sync) list += ",sync";
+  if (time) list += ",time";
+  return list;
+}
 
 absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
   Preempt p;
@@ -57,8 +62,12 @@ absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
       p.sync = true;
       continue;
     }
+    if (item == "time") {
+      p.time = true;
+      continue;
+    }
     return absl::InvalidArgumentError(absl::StrCat("unknown --preempt item '", item,
-                                                   "'; valid items: syscall, sync (e.g. --preempt sync)"));
+                                                   "'; valid items: syscall, sync, time (e.g. --preempt sync,time)"));
   }
   return p;
 }

@@ -12,13 +12,18 @@ namespace ravel {
 
 struct Preempt {
   bool sync = false;  // pthread synchronisation calls (the preloaded sync shim)
+  bool time = false;  // time chaos: the virtual clock may jump while threads can run
 
-  // The canonical list, e.g. "syscall,sync": what a schedule records and --help shows.
+  // The canonical list, e.g. "syscall,sync,time": what a schedule records.
   std::string ToString() const;
   bool operator==(const Preempt&) const = default;
 };
 
-// "syscall", "sync", "syscall,sync", ... (comma-separated, any order). Syscall points are
+// Time chaos: at a point where a thread waits for a deadline, the chance in percent that
+// the virtual clock jumps to it first.
+inline constexpr int kTimeChaosPercent = 10;
+
+// "syscall", "sync", "time", "syscall,sync,time", ... (comma-separated, any order). Syscall points are
 // always on; naming them is allowed. InvalidArgument naming the unknown item and the valid
 // ones.
 absl::StatusOr<Preempt> ParsePreempt(const std::string& list);

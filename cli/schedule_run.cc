@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
 #include "intercept/syscall_table.h"
@@ -163,6 +164,17 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   StrategyOptions strategy_options;
   strategy_options.pct_depth = spec.pct_depth;
   strategy_options.pct_steps_hint = spec.pct_steps;
+  bool time_chaos = false;
+  if (!spec.preempt.empty()) {
+    absl::StatusOr<Preempt> preempt = ParsePreempt(spec.preempt);
+    if (!preempt.ok()) {
+      result.error = preempt.status();
+      result.exit_code = UsageError(std::string(preempt.status().message()));
+      return result;
+    }
+    time_chaos = preempt->time;
+  }
+  if (time_chaos) strategy_options.time_jump_percent = kTimeChaosPercent;
   std::unique_ptr<Strategy> seeded;
   std::unique_ptr<RecordingStrategy> recorder;
   std::unique_ptr<ReplayStrategy> replayer;
@@ -200,6 +212,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.timeout_seconds = spec.timeout_seconds;
   scheduler_options.log_decisions = spec.verbose;
   scheduler_options.cpus = spec.cpus;
+  scheduler_options.time_chaos = time_chaos;
   scheduler_options.on_step = [&](uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint) {
     std::deque<int64_t>& mine = recent[thread];
     mine.push_back(what);

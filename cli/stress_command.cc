@@ -288,6 +288,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   report.strategy = job.strategy;
   report.pct_depth = job.pct_depth;
   report.pct_steps = job.pct_steps;
+  report.preempt = job.preempt;
   report.seed_base = options.seed_base;
   report.shard_index = shard.index;
   report.shard_count = shard.count;

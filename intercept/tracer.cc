@@ -258,7 +258,10 @@ absl::Status TracerCore::Loop() {
     // know of yet would be a clone child whose parent's event is still due, and that
     // parent is then still known). Not at ECHILD: a GuestPrototype's process is a stopped
     // tracee and child of this process for as long as the prototype lives.
-    if (processes_.empty() && early_stops_.empty()) break;
+    if (processes_.empty() && early_stops_.empty()) {
+      ReapOrphans();
+      break;
+    }
     int status = 0;
     pid_t tid = 0;
     for (int i = 0; i < spin_polls_ && tid == 0; ++i) tid = waitpid(-1, &status, __WALL | WNOHANG);
@@ -305,6 +308,22 @@ void TracerCore::RemoveThread(ThreadRecord& t) {
   ReleaseStub(t);
   t.process->live_threads--;
   threads_.erase(t.tid);
+}
+
+void TracerCore::ReapOrphans() {
+  // A guest process's exit reaches the tracer as its tracer; its zombie stays for its
+  // parent, and comes here (the subreaper) when that parent dies. Every guest process has
+  // exited by now, so each such zombie already is a child of this process.
+  while (true) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid <= 0) return;
+    if (auto it = LivePrototypes().find(pid); it != LivePrototypes().end()) {
+      it->second->alive = false;
+      LivePrototypes().erase(it);
+    }
+  }
 }
 
 void TracerCore::KillAll() {

@@ -173,6 +173,8 @@ class TracerCore : public Control {
   void RemoveThread(ThreadRecord& t);
   void KillAll();
   void KillUntracedChildren();
+  // Reaps the zombies of guest processes reparented to this process (the subreaper).
+  void ReapOrphans();
   // Resumes a thread stopped at an event while its handler (if any) keeps waiting.
   void ResumeAfterEvent(ThreadRecord& t, int signo = 0);
   void Resume(ThreadRecord& t, int request, int signo);

@@ -124,6 +124,17 @@ std::optional<uint64_t> Scheduler::NextDeadline() const {
   return next;
 }
 
+void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId>& runnable) {
+  if (!options_.time_chaos || runnable.empty()) return;
+  std::optional<uint64_t> deadline = NextDeadline();
+  if (!deadline.has_value() || !strategy_.AdvanceTimeFirst(point, runnable)) return;
+  if (options_.log_decisions) LOG(INFO) << "time jumps " << (*deadline - std::min(*deadline, now_ns_)) << " ns early";
+  if (*deadline > now_ns_) now_ns_ = *deadline;
+  Mix(0x6a756d7000000000ull);
+  WakeExpired();
+  runnable = Runnable();
+}
+
 bool Scheduler::WakeExpired() {
   bool any = false;
   for (auto& [id, t] : threads_) {

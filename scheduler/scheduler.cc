@@ -164,6 +164,7 @@ bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, Poi
 
 bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
   std::vector<ThreadId> runnable = Runnable();
+  MaybeJumpTime(given, runnable);
   SchedulingPoint point = given;
   point.step = ChoiceStep(runnable.size());
   if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
@@ -194,6 +195,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
   suspect_deadlock_ = false;
   while (true) {
     std::vector<ThreadId> runnable = Runnable();
+    if (!runnable.empty()) MaybeJumpTime(point, runnable);
     if (!runnable.empty()) {
       SchedulingPoint at = point;
       at.step = ChoiceStep(runnable.size());

@@ -39,6 +39,8 @@
 //    synchronisation call is a scheduling point of its own (step "sync"), answered 0 and
 //    never run; its reports after acquisitions keep who holds which lock, which deadlock
 //    reports name.
+//  - Time chaos (SchedulerOptions::time_chaos): before a pick, the strategy may let the
+//    clock jump to the next deadline although threads could run.
 //  - CPU affinity is virtual: one thread runs at a time whatever CPUs the guest may use,
 //    and ravel may bind a run to one CPU (stress does), so sched_getaffinity answers with
 //    SchedulerOptions::cpus (or what sched_setaffinity set for the thread; new threads
@@ -86,6 +88,10 @@ struct SchedulerOptions {
   // how a run is recorded and a replay checked. Returning false stops the run: the guest
   // is killed and stopped() is true.
   std::function<bool(uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint)> on_step;
+  // Time chaos (--preempt time): at a point where some thread waits for a deadline, the
+  // strategy may let the virtual clock jump to it although threads could still run (a
+  // thread descheduled on a loaded machine). Off: time jumps only when nothing can run.
+  bool time_chaos = false;
   // The CPUs the guest sees as its affinity (see above). Unset: the affinity of the
   // process that creates the Scheduler.
   std::optional<cpu_set_t> cpus;
@@ -231,6 +237,9 @@ class Scheduler : public Tool {
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();
+  // Time chaos: asks the strategy whether the clock jumps to the next deadline before
+  // the pick at `point`; if so, jumps and refreshes `runnable`.
+  void MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId>& runnable);
   std::optional<uint64_t> NextDeadline() const;
   void HideVdsoAndSeedRandom(Guest& guest);
 

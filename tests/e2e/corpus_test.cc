@@ -103,36 +103,42 @@ std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, Twin, ::testing::ValuesIn(Twins()), TestName);
 
-// ... also with sync points (--preempt sync), by stress (the fork server, bound CPUs).
-class TwinWithSyncPoints : public ::testing::TestWithParam<std::string> {};
+// ... also with the finer points (--preempt sync,time), by stress (the fork server,
+// bound CPUs).
+class TwinWithFinerPoints : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(TwinWithSyncPoints, NeverFails) {
+TEST_P(TwinWithFinerPoints, NeverFails) {
   for (const char* strategy : {"pct", "random"}) {
     std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "40", "--strategy", strategy, "--preempt",
-                                     "sync", "--artifacts", TempPath("twin-sync"), "--"};
+                                     "sync,time", "--artifacts", TempPath("twin-finer"), "--"};
     for (const std::string& word : CommandOf(GetParam())) argv.push_back(word);
     RunOutput out = RunCommand(argv);
     ASSERT_EQ(out.exit_code, 0) << GetParam() << " " << strategy << ":\n" << out.err;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, TwinWithSyncPoints, ::testing::ValuesIn(Twins()), TestName);
+INSTANTIATE_TEST_SUITE_P(Corpus, TwinWithFinerPoints, ::testing::ValuesIn(Twins()), TestName);
 
-// Sync-granularity bugs: invisible at syscall points, found by stress with sync points
-// within 1000 seeds, and the schedule it keeps replays 10 times out of 10.
-class SyncBug : public ::testing::TestWithParam<std::string> {};
+// Bugs of sync or time granularity: invisible at syscall points, found by stress with
+// their --preempt item within 1000 seeds, and the schedule it keeps replays 10 times out
+// of 10.
+class FinerBug : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(SyncBug, FoundWithSyncPointsAndReplayed) {
-  const std::string dir = TempPath("sync-artifacts");
-  std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "1000", "--preempt", "sync", "--artifacts", dir,
-                                   "--"};
+TEST_P(FinerBug, FoundWithItsPointsAndReplayed) {
+  std::string granularity;
+  for (const Program& p : Manifest()) {
+    if (p.name == GetParam()) granularity = p.granularity;
+  }
+  const std::string dir = TempPath("finer-artifacts");
+  std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "1000", "--preempt", granularity,
+                                   "--artifacts", dir, "--"};
   for (const std::string& word : CommandOf(GetParam())) argv.push_back(word);
   RunOutput out = RunCommand(argv);
   ASSERT_EQ(out.exit_code, 1) << out.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(out.err, m, std::regex("replay:   ravel replay (\\S+)"))) << out.err;
   const std::string sched = m[1];
-  EXPECT_NE(ReadFile(sched).find("option preempt syscall,sync"), std::string::npos);
+  EXPECT_NE(ReadFile(sched).find("option preempt syscall," + granularity), std::string::npos);
   RunOutput first = RunCommand({RavelBinary(), "replay", sched});
   ASSERT_TRUE(first.err.find("reproduced") != std::string::npos) << first.err;
   for (int i = 0; i < 9; ++i) {
@@ -143,18 +149,18 @@ TEST_P(SyncBug, FoundWithSyncPointsAndReplayed) {
   // Without sync points the same seeds find nothing.
   argv = {RavelBinary(), "stress", "--runs", "200", "--artifacts", dir, "--"};
   for (const std::string& word : CommandOf(GetParam())) argv.push_back(word);
-  EXPECT_EQ(RunCommand(argv).exit_code, 0) << "found at syscall granularity: not a sync-granularity bug";
+  EXPECT_EQ(RunCommand(argv).exit_code, 0) << "found at syscall granularity: not a " << granularity << " bug";
 }
 
-std::vector<std::string> SyncBugs() {
+std::vector<std::string> FinerBugs() {
   std::vector<std::string> names;
   for (const Program& p : Manifest()) {
-    if (p.expected != "pass" && p.granularity == "sync") names.push_back(p.name);
+    if (p.expected != "pass" && (p.granularity == "sync" || p.granularity == "time")) names.push_back(p.name);
   }
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, SyncBug, ::testing::ValuesIn(SyncBugs()), TestName);
+INSTANTIATE_TEST_SUITE_P(Corpus, FinerBug, ::testing::ValuesIn(FinerBugs()), TestName);
 
 // Bugs that need only syscall granularity, with the PCT seed and k that find them.
 struct Finding {
