@@ -30,6 +30,7 @@ bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_
   j["steps"] = result.steps;
   j["choices"] = result.choices;
   j["threads"] = result.threads;
+  j["liveness_preemptions"] = result.liveness_preemptions;
   j["fingerprint"] = absl::StrFormat("%016x", result.fingerprint);
   j["seed"] = seed;
   j["strategy"] = strategy;
@@ -58,6 +59,15 @@ void ReportDeadlock(const ScheduleResult& result) {
 
 }  // namespace
 
+// How many liveness preemptions the run had, when it had any.
+static void ReportLiveness(const ScheduleResult& result) {
+  if (result.liveness_preemptions == 0) return;
+  fprintf(stderr,
+          "ravel: %d liveness preemption%s: a thread ran without a scheduling point for a time slice (a spin?) "
+          "and was stopped so that others could run\n",
+          result.liveness_preemptions, result.liveness_preemptions == 1 ? "" : "s");
+}
+
 int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
   ScheduleSpec spec;
   spec.command = command;
@@ -79,6 +89,7 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
             result.choices, result.steps);
   }
   ReportDeadlock(result);
+  ReportLiveness(result);
   const std::string strategy = spec.record ? result.schedule.strategy : options.strategy;
   fprintf(stderr, "%s\n", SummaryLine(result, options.seed, strategy).c_str());
   if (spec.record) {
@@ -191,16 +202,23 @@ int Replay(const ReplayOptions& options) {
   if (!result.error.ok()) return result.exit_code;
   if (!result.divergence.empty()) {
     fprintf(stderr, "ravel: replay diverged at %s\n", result.divergence.c_str());
-    if (!s.external.empty()) {
-      const ExternalEvent& e = s.external.front();
+    // Liveness preemptions are made again (at the recorded instruction and registers);
+    // other external events a replay cannot force.
+    std::vector<const ExternalEvent*> unforced;
+    for (const ExternalEvent& e : s.external) {
+      if (e.kind != "preempt") unforced.push_back(&e);
+    }
+    if (!unforced.empty()) {
+      const ExternalEvent& e = *unforced.front();
       fprintf(stderr,
               "ravel: note: the recorded run depended on %zu event%s outside ravel's control (first: %s %s of T%d "
               "at step %llu), which a replay cannot force\n",
-              s.external.size(), s.external.size() == 1 ? "" : "s", e.kind.c_str(), e.detail.c_str(), e.thread,
+              unforced.size(), unforced.size() == 1 ? "" : "s", e.kind.c_str(), e.detail.c_str(), e.thread,
               static_cast<unsigned long long>(e.step));
     }
   } else {
     ReportDeadlock(result);
+    ReportLiveness(result);
     fprintf(stderr, "ravel: reproduced %s\n", SummaryLine(result, s.seed, s.strategy).substr(7).c_str());
   }
   if (!options.json_path.empty()) {

@@ -213,6 +213,19 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.log_decisions = spec.verbose;
   scheduler_options.cpus = spec.cpus;
   scheduler_options.time_chaos = time_chaos;
+  if (replay != nullptr) {
+    for (const ExternalEvent& e : replay->external) {
+      if (e.kind != "preempt") continue;
+      ForcedPreemption p;
+      p.step = e.step;
+      p.thread = e.thread;
+      unsigned long long rip = 0, hash = 0;
+      if (sscanf(e.detail.c_str(), "rip=0x%llx regs=%llx", &rip, &hash) != 2) continue;
+      p.rip = rip;
+      p.reg_hash = hash;
+      scheduler_options.preemptions.push_back(p);
+    }
+  }
   scheduler_options.on_step = [&](uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint) {
     std::deque<int64_t>& mine = recent[thread];
     mine.push_back(what);
@@ -272,6 +285,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   result.steps = scheduler.steps();
   result.choices = scheduler.choices();
   result.threads = scheduler.threads_created();
+  result.liveness_preemptions = scheduler.liveness_preemptions();
   result.fingerprint = scheduler.fingerprint();
   result.outcome = OutcomeOf(scheduler, run->main_status);
   result.exit_code = run->ExitCode();

@@ -67,6 +67,7 @@ struct ScheduleResult {
   uint64_t choices = 0;             // steps where more than one thread could run (PCT's k)
   int threads = 0;
   uint64_t fingerprint = 0;
+  int liveness_preemptions = 0;     // threads interrupted for running too long without a point
   uint64_t pct_steps = 0;           // the k the strategy used (pct), for reproducing by seed
   std::string deadlock_report;
   std::string divergence;           // replay: where and how the run left the recording

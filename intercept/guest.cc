@@ -34,6 +34,7 @@ absl::Status Guest::SetRegisters(const Registers& regs) { return core_.SetRegist
 
 absl::StatusOr<int64_t> Guest::Inject(const Syscall& call) { return core_.Inject(thread_, call); }
 bool Guest::Park() { return core_.Park(thread_); }
+absl::Status Guest::SingleStep() { return core_.SingleStep(thread_); }
 absl::Status Guest::StopAllSubscribed() { return core_.StopAllSubscribed(thread_); }
 Control& Guest::control() { return core_; }
 

@@ -78,6 +78,12 @@ class Guest {
   // Handlers only: suspends this handler, the thread staying stopped, until some handler
   // or OnTick calls control().Unpark(tid()). Returns false if the thread vanished meanwhile.
   bool Park();
+  // Handlers of OnSignal and OnInterrupt only: runs one instruction of the thread
+  // (PTRACE_SINGLESTEP) from its registers as the handler set them, and stops it again;
+  // GetRegisters then gives the registers after that instruction. For stepping over a
+  // breakpoint: put the original byte back, step, plant the breakpoint again. NotFound
+  // when the thread is gone.
+  absl::Status SingleStep();
   Control& control();
   SyscallResult TailInject(const Syscall& call);
   // Handlers only, for a subscription with until_first_clone: from now on every subscribed

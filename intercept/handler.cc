@@ -372,6 +372,25 @@ bool TracerCore::Park(ThreadRecord& t) {
 
 void TracerCore::Unpark(pid_t tid) { ready_.push_back(tid); }
 
+absl::Status TracerCore::SingleStep(ThreadRecord& t) {
+  CHECK(t.in_handler && t.stop_kind != StopKind::kSeccomp)
+      << "SingleStep is only available in OnSignal and OnInterrupt (" << Describe(t) << ")";
+  auto gone = [&] { return absl::NotFoundError(absl::StrCat("guest thread ", t.tid, " exited")); };
+  if (t.vanished) return gone();
+  if (t.regs_dirty) {
+    if (absl::Status s = SetRegs(t.tid, t.entry_regs); !s.ok()) return s;
+    t.regs_dirty = false;
+  }
+  t.wait = Wait::kStep;
+  Resume(t, PTRACE_SINGLESTEP, 0);
+  Suspend(t);
+  if (t.vanished) return gone();
+  absl::StatusOr<Registers> after = GetRegs(t.tid);
+  if (!after.ok()) return after.status();
+  t.entry_regs = *after;
+  return absl::OkStatus();
+}
+
 void TracerCore::RunReady() {
   while (!ready_.empty()) {
     pid_t tid = ready_.front();

@@ -120,6 +120,10 @@ class Control {
   virtual void Unpark(pid_t tid) = 0;
   // Kills every guest process; the run ends when they are reaped.
   virtual void KillGuest() = 0;
+  // Stops a guest thread where it is (PTRACE_INTERRUPT), for Tool::OnInterrupt. A thread
+  // that is at another stop, or whose handler is busy with it, ignores the request: ask
+  // again later if it still matters.
+  virtual void Interrupt(pid_t tid) = 0;
 };
 
 template <typename Request, typename Response>
@@ -149,6 +153,11 @@ class Tool {
 
   // CPUID executed (subscription().cpuid, where trapped). Default: the real answer.
   virtual CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf);
+
+  // The thread stopped because Control::Interrupt asked, between two instructions of its
+  // own code (or in a syscall that the kernel restarts afterwards). A handler: it may
+  // Inject and Park; the thread goes on where it was.
+  virtual void OnInterrupt(Guest& guest) {}
 
   // A new thread, at its first stop, before it runs an instruction. For threads and
   // processes the guest creates this is a handler: it may Inject and Park (the thread

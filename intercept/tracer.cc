@@ -372,7 +372,7 @@ void TracerCore::Resume(ThreadRecord& t, int request, int signo) {
 
 void TracerCore::ResumeAfterEvent(ThreadRecord& t, int signo) {
   bool syscall_mode = t.wait == Wait::kSyscallExit || t.exec_exit_pending;
-  Resume(t, syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, signo);
+  Resume(t, t.wait == Wait::kStep ? PTRACE_SINGLESTEP : syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, signo);
 }
 
 void TracerCore::HandleStatus(pid_t tid, int status) {
@@ -422,6 +422,31 @@ void TracerCore::StartNewThread(ThreadRecord& t) {
 
 void TracerCore::KillGuest() {
   if (!killing_) KillAll();
+}
+
+void TracerCore::Interrupt(pid_t tid) {
+  auto it = threads_.find(tid);
+  if (it == threads_.end() || killing_) return;
+  ThreadRecord& t = *it->second;
+  if (t.interrupt_requested || t.exiting) return;
+  t.interrupt_requested = true;
+  if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) t.interrupt_requested = false;
+}
+
+void TracerCore::StartInterrupt(ThreadRecord& t) {
+  Registers regs;
+  ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw());
+  t.entry_regs = regs;
+  t.stop_kind = StopKind::kOther;
+  t.consumed = false;
+  t.regs_dirty = false;
+  StartHandler(t, [this, &t](Guest& guest) {
+    tool_.OnInterrupt(guest);
+    if (t.vanished) return;
+    if (t.consumed || t.regs_dirty) ptrace(PTRACE_SETREGS, t.tid, nullptr, &t.entry_regs.raw());
+    Resume(t, PTRACE_CONT, 0);
+    RedeliverStashed(t);
+  });
 }
 
 void TracerCore::HandleStop(ThreadRecord& t, int status) {
@@ -489,6 +514,15 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
           t.group_stopped = false;
           Guest guest(*this, t);
           tool_.OnJobControl(guest, false);
+        }
+        if (t.interrupt_requested) {
+          // PTRACE_INTERRUPT's stop. Only a thread that is simply running takes it; one
+          // that a handler is busy with goes on as that handler needs.
+          t.interrupt_requested = false;
+          if (t.wait == Wait::kNone && !t.fiber && !t.in_handler) {
+            StartInterrupt(t);
+            return;
+          }
         }
         ResumeAfterEvent(t);
       }
@@ -635,6 +669,10 @@ void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
   siginfo_t info{};
   if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &info) != 0) {
     Resume(t, PTRACE_CONT, signo);
+    return;
+  }
+  if (t.wait == Wait::kStep && signo == SIGTRAP) {
+    CompleteWait(t);  // Guest::SingleStep: one instruction done
     return;
   }
   if (t.wait == Wait::kTrap && signo == SIGTRAP) {

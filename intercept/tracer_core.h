@@ -77,6 +77,7 @@ enum class Wait {
   kSyscallExit,  // resumed with PTRACE_SYSCALL; the syscall-exit stop completes it
   kTrap,         // resumed into the trampoline; the int3 after its syscall completes it
   kParked,       // Guest::Park(): stays stopped until Control::Unpark
+  kStep,         // resumed with PTRACE_SINGLESTEP; the SIGTRAP after one instruction completes it
 };
 
 enum class StopKind { kSeccomp, kSignal, kOther };
@@ -90,6 +91,7 @@ struct ThreadRecord {
   bool exiting = false;           // PTRACE_EVENT_EXIT seen
   bool group_stopped = false;     // in a group-stop (job control), reported to the tool
   bool vanished = false;          // gone while a handler waited for it
+  bool interrupt_requested = false;  // Control::Interrupt: its PTRACE_EVENT_STOP is due
 
   // Handler state.
   boost::context::fiber fiber;    // the suspended handler (empty when none)
@@ -146,10 +148,12 @@ class TracerCore : public Control {
                                     std::function<void(int64_t)> observe);
   absl::Status SetRegisters(ThreadRecord& t, const Registers& regs);
   bool Park(ThreadRecord& t);
+  absl::Status SingleStep(ThreadRecord& t);
 
   // Control.
   void Unpark(pid_t tid) override;
   void KillGuest() override;
+  void Interrupt(pid_t tid) override;
 
  private:
   friend class ::ravel::Guest;
@@ -167,6 +171,7 @@ class TracerCore : public Control {
   bool HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info);
   void StartThread(ThreadRecord& t);
   void StartNewThread(ThreadRecord& t);  // a clone child's first stop: OnThreadStart on a fiber
+  void StartInterrupt(ThreadRecord& t);  // the stop Control::Interrupt asked for: OnInterrupt
   void RunReady();
   ThreadRecord& AddThread(pid_t tid, ProcessRecord* process);
   ProcessRecord& AddProcess(pid_t pid);

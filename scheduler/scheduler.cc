@@ -28,6 +28,28 @@ constexpr int kDeadlockConfirmTicks = 5;
 // The baton holder asleep in one syscall for this long (real time) is taken for blocked:
 // the watchdog moves the baton on rather than let the whole guest hang on it.
 constexpr double kWatchdogSeconds = 0.25;
+// Liveness preemption: the baton holder running in user space this long without a point
+// is interrupted. Long enough that a thread which computes rarely loses the baton this
+// way (each such preemption depends on timing), short enough that a spin on a flag costs
+// little real time.
+constexpr double kLivenessSliceSeconds = 0.2;
+// Replay: passes over a forced preemption's int3 before it counts as not found (each pass
+// costs a few ptrace stops; a spin whose registers change at every turn is not replayable
+// this way beyond that).
+constexpr int kMaxForcedPasses = 20000;
+
+// The thread's state letter from /proc/PID/task/TID/stat (R, S, D, ...), or 0.
+char ThreadStateLetter(pid_t pid, pid_t tid) {
+  char path[96], buf[512];
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return 0;
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char* close_paren = strrchr(buf, ')');
+  return close_paren != nullptr && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
 
 // Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
 constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
@@ -116,6 +138,7 @@ void Scheduler::Step(Thread& t, int64_t nr, PointKind kind) {
     control_->KillGuest();
   }
   WakeExpired();  // virtual time passes with every step
+  PlantForcedPreemption();
 }
 
 uint64_t Scheduler::ChoiceStep(size_t runnable) {
@@ -426,9 +449,127 @@ void Scheduler::Watchdog() {
   HandOffFrom(t.id, PointKind::kSyscall, nr);
 }
 
+void Scheduler::PreemptSpinner() {
+  if (running_ == kNoThread || stopped_) return;
+  Thread& t = threads_.at(running_);
+  if (t.state != State::kRunning || RealSeconds() - last_step_at_ < kLivenessSliceSeconds) return;
+  if (interrupt_thread_ == t.id && interrupt_step_ == steps_) return;  // asked already
+  // Only when it keeps someone waiting: another thread that could run, or a deadline.
+  bool others = NextDeadline().has_value();
+  for (const auto& [id, other] : threads_) others |= id != t.id && other.state == State::kRunnable;
+  if (!others || ThreadStateLetter(t.pid, t.tid) != 'R') return;
+  interrupt_thread_ = t.id;
+  interrupt_step_ = steps_;
+  control_->Interrupt(t.tid);
+}
+
+static uint64_t RegisterHash(const Registers& regs) {
+  user_regs_struct r = regs.raw();
+  r.orig_rax = 0;
+  r.eflags = 0;  // its trap and resume bits depend on how the thread was stopped
+  return XXH3_64bits(&r, sizeof(r));
+}
+
+void Scheduler::OnInterrupt(Guest& guest) {
+  control_ = &guest.control();
+  auto it = by_tid_.find(guest.tid());
+  if (it == by_tid_.end()) return;
+  Thread& t = threads_.at(it->second);
+  // Stale: it reached a point of its own since the request, or lost the baton.
+  if (interrupt_thread_ != t.id || interrupt_step_ != steps_ || running_ != t.id) return;
+  interrupt_thread_ = kNoThread;
+  absl::StatusOr<Registers> regs = guest.GetRegisters();
+  if (!regs.ok()) return;
+  PreemptAt(guest, t, *regs);
+}
+
+void Scheduler::PlantForcedPreemption() {
+  if (planted_.has_value() || next_forced_ >= options_.preemptions.size()) return;
+  const ForcedPreemption& want = options_.preemptions[next_forced_];
+  if (want.step != steps_) return;
+  auto it = threads_.find(want.thread);
+  if (it == threads_.end()) return;
+  GuestMemory mem(it->second.tid);
+  Planted p;
+  p.pid = it->second.pid;
+  p.addr = want.rip;
+  static constexpr uint8_t kInt3 = 0xcc;
+  if (!mem.ReadExact(p.addr, &p.saved, 1).ok() || !mem.Poke(p.addr, &kInt3, 1).ok()) return;
+  planted_ = p;
+}
+
+int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
+  control_ = &guest.control();
+  if (info.si_signo != SIGTRAP || !planted_.has_value() || guest.pid() != planted_->pid) return info.si_signo;
+  absl::StatusOr<Registers> regs = guest.GetRegisters();
+  if (!regs.ok() || regs->ip() != planted_->addr + 1) return info.si_signo;
+  GuestMemory& mem = guest.memory();
+  (void)mem.Poke(planted_->addr, &planted_->saved, 1);
+  Registers at = *regs;
+  at.set_ip(planted_->addr);
+  (void)guest.SetRegisters(at);
+  const ForcedPreemption& want = options_.preemptions[next_forced_];
+  auto it = by_tid_.find(guest.tid());
+  if (it != by_tid_.end() && it->second == want.thread && steps_ == want.step && running_ == want.thread &&
+      RegisterHash(at) == want.reg_hash) {
+    planted_.reset();
+    ++next_forced_;
+    PreemptAt(guest, threads_.at(it->second), at);
+    return 0;
+  }
+  // Another pass (another iteration, or another thread): run the instruction, plant again.
+  if (++planted_->passes > kMaxForcedPasses) {
+    // Not found: the replay goes on without it, and diverges at this step.
+    LOG(WARNING) << "the recorded preemption of step " << want.step << " (rip 0x" << std::hex << want.rip
+                 << ") was not found in " << std::dec << kMaxForcedPasses << " passes";
+    planted_.reset();
+    ++next_forced_;
+    return 0;
+  }
+  if (!guest.SingleStep().ok()) return 0;
+  static constexpr uint8_t kInt3 = 0xcc;
+  (void)mem.Poke(planted_->addr, &kInt3, 1);
+  return 0;
+}
+
+void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
+  // Where it was: the instruction and a hash of the registers, so that the point can be
+  // found again (and is checked by the fingerprint).
+  const uint64_t reg_hash = RegisterHash(regs);
+  const Registers* regs_ptr = &regs;
+  ++liveness_preemptions_;
+  if (warned_.insert("liveness").second) {
+    LOG(WARNING) << "T" << t.id << " ran for " << kLivenessSliceSeconds
+                 << " s without a scheduling point (a spin?); it was preempted so that other threads can run "
+                    "(the run may no longer be deterministic)";
+  }
+  external_.push_back(ExternalNote{steps_, t.id, "preempt",
+                                   absl::StrFormat("rip=0x%x regs=%016x", regs_ptr->ip(), reg_hash)});
+  Step(t, kStepPreempt, PointKind::kPreempt);
+  Mix(regs_ptr->ip());
+  Mix(reg_hash);
+  // A spinner alone waits for something in the future: let time pass.
+  std::vector<ThreadId> runnable = Runnable();
+  if (runnable.size() == 1 && runnable[0] == t.id) {
+    if (std::optional<uint64_t> deadline = NextDeadline(); deadline.has_value()) {
+      if (*deadline > now_ns_) now_ns_ = *deadline;
+      WakeExpired();
+    }
+  }
+  SchedulingPoint point;
+  point.step = steps_ - 1;
+  point.current = t.id;
+  point.kind = PointKind::kPreempt;
+  point.syscall_nr = -1;
+  point.current_runnable = true;
+  point.yield_hint = true;
+  (void)Reschedule(guest, t, point);
+}
+
 void Scheduler::OnTick(Control& control) {
   control_ = &control;
   Watchdog();
+  PreemptSpinner();
   // A thread whose end is never reported (it should be within microseconds) must not keep
   // the baton for ever.
   for (auto& [id, t] : threads_) {

@@ -71,8 +71,20 @@
 
 namespace ravel {
 
-// The `what` of a sync point's step (replay/schedule.h's kWhatSync).
+// The `what` of a sync point's step (replay/schedule.h's kWhatSync), and of a liveness
+// preemption's (kWhatPreempt).
 inline constexpr int64_t kStepSync = -5;
+inline constexpr int64_t kStepPreempt = -4;
+
+// A liveness preemption of a recorded run, for its replay to make again: at step `step`,
+// thread `thread` is stopped at the first execution of `rip` whose registers hash to
+// `reg_hash` (an int3 planted there finds it; other passes step over it).
+struct ForcedPreemption {
+  uint64_t step = 0;
+  ThreadId thread = kNoThread;
+  uint64_t rip = 0;
+  uint64_t reg_hash = 0;
+};
 
 struct SchedulerOptions {
   uint64_t seed = 0;
@@ -95,6 +107,8 @@ struct SchedulerOptions {
   // The CPUs the guest sees as its affinity (see above). Unset: the affinity of the
   // process that creates the Scheduler.
   std::optional<cpu_set_t> cpus;
+  // Replay: the recorded run's liveness preemptions, in step order.
+  std::vector<ForcedPreemption> preemptions;
 };
 
 enum class Outcome { kPass, kFail, kDeadlock, kTimeout };
@@ -112,6 +126,8 @@ class Scheduler : public Tool {
   void OnProcessExit(pid_t pid, int status) override;
   void OnPostExec(Guest& guest) override;
   void OnJobControl(Guest& guest, bool stopped) override;
+  void OnInterrupt(Guest& guest) override;
+  int OnSignal(Guest& guest, const siginfo_t& info) override;
   void OnTick(Control& control) override;
 
   uint64_t steps() const { return steps_; }
@@ -133,6 +149,9 @@ class Scheduler : public Tool {
     std::string detail;
   };
   const std::vector<ExternalNote>& external_events() const { return external_; }
+  // Liveness preemptions of the run: a thread that ran for a time slice without reaching
+  // a scheduling point (a spin on a plain flag) was interrupted so that others could run.
+  int liveness_preemptions() const { return liveness_preemptions_; }
   // One line per thread: what it waits on, and its last syscall.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
@@ -213,6 +232,13 @@ class Scheduler : public Tool {
   void ReportDeadlock();
   // The baton holder has been asleep in a syscall for too long: the baton moves on.
   void Watchdog();
+  // The baton holder has run for a slice of real time without a point, in user space:
+  // interrupt it (OnInterrupt makes the point).
+  void PreemptSpinner();
+  // The liveness preemption point of `t` at `regs` (a step "preempt").
+  void PreemptAt(Guest& guest, Thread& t, const Registers& regs);
+  // Replay: plants the int3 of the next forced preemption when its step is next.
+  void PlantForcedPreemption();
   void Mix(uint64_t value);
 
   // A blocked thread becomes runnable.
@@ -273,6 +299,19 @@ class Scheduler : public Tool {
   ThreadId running_ = kNoThread;
   ThreadId next_id_ = 0;
   uint64_t steps_ = 0;
+  // The liveness preemption asked for: of which thread, at which step (a thread that made
+  // a step since then no longer needs it).
+  ThreadId interrupt_thread_ = kNoThread;
+  uint64_t interrupt_step_ = 0;
+  int liveness_preemptions_ = 0;
+  struct Planted {
+    pid_t pid = 0;
+    uint64_t addr = 0;
+    uint8_t saved = 0;
+    int passes = 0;
+  };
+  std::optional<Planted> planted_;  // the int3 of options_.preemptions[next_forced_]
+  size_t next_forced_ = 0;
   uint64_t choices_ = 0;
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_

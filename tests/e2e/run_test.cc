@@ -166,6 +166,35 @@ TEST(RunBadInput, UnknownPreemptItem) {
   EXPECT_TRUE(absl::StrContains(out.err, "unknown --preempt item 'bogus'; valid items: syscall, sync, time")) << out.err;
 }
 
+TEST(Run, ASpinOnAPlainFlagCompletesAndItsScheduleReplays) {
+  // main spins on a flag the other thread sets, with no syscall or lock: without liveness
+  // preemption only a timeout would end it. With "sleep" the setter sleeps first, so
+  // virtual time must pass while main spins. The preemption is recorded (instruction and
+  // registers) and made again by the replay.
+  const std::regex fingerprint("fingerprint=([0-9a-f]{16})");
+  auto fingerprint_of = [&](const std::string& err) {
+    std::smatch m;
+    return std::regex_search(err, m, fingerprint) ? std::string(m[1]) : std::string("none");
+  };
+  for (const std::string mode : {"", "sleep"}) {
+    int preempted = 0;  // runs where main spun (the setter did not run first)
+    for (int seed = 1; seed <= 3; ++seed) {
+      const std::string sched = TempPath(absl::StrCat("spin", mode, seed, ".sched"));
+      std::vector<std::string> command = {GuestPath("flag_spin")};
+      if (!mode.empty()) command.push_back(mode);
+      RunOutput out = RavelRun({"--seed", std::to_string(seed), "--timeout", "60", "--record", sched}, command);
+      ASSERT_EQ(out.exit_code, 0) << mode << " seed " << seed << ": " << out.err;
+      EXPECT_EQ(out.out, "main saw the flag\n");
+      preempted += absl::StrContains(out.err, "liveness preemption") ? 1 : 0;
+      RunOutput replayed = RunCommand({RavelBinary(), "replay", sched});
+      EXPECT_EQ(replayed.exit_code, 0) << replayed.err;
+      EXPECT_TRUE(absl::StrContains(replayed.err, "ravel: reproduced pass")) << replayed.err;
+      EXPECT_EQ(fingerprint_of(replayed.err), fingerprint_of(out.err)) << replayed.err;
+    }
+    EXPECT_GE(preempted, 1) << "no seed made main spin (mode '" << mode << "')";
+  }
+}
+
 TEST(Run, ClockMadeNamesDependOnTheSeed) {
   // The virtual clock starts at a time drawn from the seed: the same seed gives the same
   // mkstemp name, other seeds other names, so concurrent runs of a stress job do not
