@@ -41,6 +41,9 @@
 //    reports name.
 //  - Time chaos (SchedulerOptions::time_chaos): before a pick, the strategy may let the
 //    clock jump to the next deadline although threads could run.
+//  - Liveness preemption: a baton holder that runs 0.2 s in user space without a point
+//    is interrupted and preempted there (a "preempt" step, recorded with its instruction
+//    and register hash; a replay finds the same instruction and registers with an int3).
 //  - CPU affinity is virtual: one thread runs at a time whatever CPUs the guest may use,
 //    and ravel may bind a run to one CPU (stress does), so sched_getaffinity answers with
 //    SchedulerOptions::cpus (or what sched_setaffinity set for the thread; new threads
