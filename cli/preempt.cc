@@ -50,6 +50,7 @@ std::string Preempt::ToString() const {
   std::string list = "syscall";
   if (sync) list += ",sync";
   if (time) list += ",time";
+  if (atomic) list += ",atomic";
   return list;
 }
 
@@ -66,8 +67,12 @@ absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
       p.time = true;
       continue;
     }
+    if (item == "atomic") {
+      p.atomic = true;
+      continue;
+    }
     return absl::InvalidArgumentError(absl::StrCat("unknown --preempt item '", item,
-                                                   "'; valid items: syscall, sync, time (e.g. --preempt sync,time)"));
+                                                   "'; valid items: syscall, sync, time, atomic (e.g. --preempt sync,time)"));
   }
   return p;
 }

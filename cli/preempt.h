@@ -13,6 +13,7 @@ namespace ravel {
 struct Preempt {
   bool sync = false;  // pthread synchronisation calls (the preloaded sync shim)
   bool time = false;  // time chaos: the virtual clock may jump while threads can run
+  bool atomic = false;  // atomic instructions of the executable (int3 on each)
 
   // The canonical list, e.g. "syscall,sync,time": what a schedule records.
   std::string ToString() const;

@@ -164,7 +164,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   StrategyOptions strategy_options;
   strategy_options.pct_depth = spec.pct_depth;
   strategy_options.pct_steps_hint = spec.pct_steps;
-  bool time_chaos = false;
+  bool time_chaos = false, atomic_points = false;
   if (!spec.preempt.empty()) {
     absl::StatusOr<Preempt> preempt = ParsePreempt(spec.preempt);
     if (!preempt.ok()) {
@@ -173,6 +173,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       return result;
     }
     time_chaos = preempt->time;
+    atomic_points = preempt->atomic;
   }
   if (time_chaos) strategy_options.time_jump_percent = kTimeChaosPercent;
   std::unique_ptr<Strategy> seeded;
@@ -213,6 +214,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.log_decisions = spec.verbose;
   scheduler_options.cpus = spec.cpus;
   scheduler_options.time_chaos = time_chaos;
+  scheduler_options.atomic_points = atomic_points;
   if (replay != nullptr) {
     for (const ExternalEvent& e : replay->external) {
       if (e.kind != "preempt") continue;

@@ -172,6 +172,8 @@ void Scheduler::OnPostExec(Guest& guest) {
     std::erase_if(it->second, [](const auto& entry) { return entry.second; });
   }
   HideVdsoAndSeedRandom(guest);
+  atomic_sites_.erase(guest.pid());  // the old image is gone
+  if (options_.atomic_points) PlantAtomics(guest);
 }
 
 void Scheduler::HideVdsoAndSeedRandom(Guest& guest) {

@@ -309,9 +309,11 @@ void Scheduler::OnThreadStart(Guest& guest) {
   t.cpus = parent != kNoThread ? threads_.at(parent).cpus : *options_.cpus;
   Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
   if (parent != kNoThread) {
-    // A new process starts with a copy of its parent's fds.
+    // A new process starts with a copy of its parent's fds, and of its memory (with the
+    // int3s of atomic points in it).
     const pid_t parent_pid = threads_.at(parent).pid;
     if (parent_pid != t.pid && random_fds_.contains(parent_pid)) random_fds_[t.pid] = random_fds_[parent_pid];
+    if (parent_pid != t.pid && atomic_sites_.contains(parent_pid)) atomic_sites_[t.pid] = atomic_sites_[parent_pid];
   }
   if (id == 0) {
     t.state = State::kRunning;
@@ -406,6 +408,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 void Scheduler::OnProcessExit(pid_t pid, int status) {
   exiting_.erase(pid);
   random_fds_.erase(pid);
+  atomic_sites_.erase(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
   // picked); the one whose child this was will find it.
   for (auto& [id, t] : threads_) {
@@ -500,9 +503,12 @@ void Scheduler::PlantForcedPreemption() {
 
 int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   control_ = &guest.control();
-  if (info.si_signo != SIGTRAP || !planted_.has_value() || guest.pid() != planted_->pid) return info.si_signo;
+  if (info.si_signo != SIGTRAP || info.si_code != SI_KERNEL) return info.si_signo;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
-  if (!regs.ok() || regs->ip() != planted_->addr + 1) return info.si_signo;
+  if (!regs.ok()) return info.si_signo;
+  if (!planted_.has_value() || guest.pid() != planted_->pid || regs->ip() != planted_->addr + 1) {
+    return AtomicTrap(guest, *regs) ? 0 : info.si_signo;
+  }
   GuestMemory& mem = guest.memory();
   (void)mem.Poke(planted_->addr, &planted_->saved, 1);
   Registers at = *regs;

@@ -41,6 +41,8 @@
 //    reports name.
 //  - Time chaos (SchedulerOptions::time_chaos): before a pick, the strategy may let the
 //    clock jump to the next deadline although threads could run.
+//  - Atomic points (SchedulerOptions::atomic_points): an int3 on each atomic instruction
+//    of the executable; a thread about to run one reaches a point.
 //  - Liveness preemption: a baton holder that runs 0.2 s in user space without a point
 //    is interrupted and preempted there (a "preempt" step, recorded with its instruction
 //    and register hash; a replay finds the same instruction and registers with an int3).
@@ -78,6 +80,7 @@ namespace ravel {
 // preemption's (kWhatPreempt).
 inline constexpr int64_t kStepSync = -5;
 inline constexpr int64_t kStepPreempt = -4;
+inline constexpr int64_t kStepAtomic = -6;
 
 // A liveness preemption of a recorded run, for its replay to make again: at step `step`,
 // thread `thread` is stopped at the first execution of `rip` whose registers hash to
@@ -107,6 +110,9 @@ struct SchedulerOptions {
   // strategy may let the virtual clock jump to it although threads could still run (a
   // thread descheduled on a loaded machine). Off: time jumps only when nothing can run.
   bool time_chaos = false;
+  // Atomic points (--preempt atomic): an int3 on every LOCK-prefixed instruction and XCHG
+  // with memory of each exec'd executable; a thread about to run one reaches a point.
+  bool atomic_points = false;
   // The CPUs the guest sees as its affinity (see above). Unset: the affinity of the
   // process that creates the Scheduler.
   std::optional<cpu_set_t> cpus;
@@ -242,6 +248,10 @@ class Scheduler : public Tool {
   void PreemptAt(Guest& guest, Thread& t, const Registers& regs);
   // Replay: plants the int3 of the next forced preemption when its step is next.
   void PlantForcedPreemption();
+  // atomics.cc (with FindAtomicInstructions): plants the int3s of the exec'd image of
+  // `guest`'s process; and the point at one, with the step over it.
+  void PlantAtomics(Guest& guest);
+  bool AtomicTrap(Guest& guest, const Registers& regs);
   void Mix(uint64_t value);
 
   // A blocked thread becomes runnable.
@@ -315,6 +325,8 @@ class Scheduler : public Tool {
   };
   std::optional<Planted> planted_;  // the int3 of options_.preemptions[next_forced_]
   size_t next_forced_ = 0;
+  // Atomic points: per process, the planted addresses and their original bytes.
+  absl::flat_hash_map<pid_t, std::map<uint64_t, uint8_t>> atomic_sites_;
   uint64_t choices_ = 0;
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_

@@ -103,14 +103,14 @@ std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, Twin, ::testing::ValuesIn(Twins()), TestName);
 
-// ... also with the finer points (--preempt sync,time), by stress (the fork server,
+// ... also with the finer points (--preempt sync,time,atomic), by stress (the fork server,
 // bound CPUs).
 class TwinWithFinerPoints : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TwinWithFinerPoints, NeverFails) {
   for (const char* strategy : {"pct", "random"}) {
     std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "40", "--strategy", strategy, "--preempt",
-                                     "sync,time", "--artifacts", TempPath("twin-finer"), "--"};
+                                     "sync,time,atomic", "--artifacts", TempPath("twin-finer"), "--"};
     for (const std::string& word : CommandOf(GetParam())) argv.push_back(word);
     RunOutput out = RunCommand(argv);
     ASSERT_EQ(out.exit_code, 0) << GetParam() << " " << strategy << ":\n" << out.err;
@@ -119,7 +119,7 @@ TEST_P(TwinWithFinerPoints, NeverFails) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, TwinWithFinerPoints, ::testing::ValuesIn(Twins()), TestName);
 
-// Bugs of sync or time granularity: invisible at syscall points, found by stress with
+// Bugs of sync, time or atomic granularity: invisible at syscall points, found by stress with
 // their --preempt item within 1000 seeds, and the schedule it keeps replays 10 times out
 // of 10.
 class FinerBug : public ::testing::TestWithParam<std::string> {};
@@ -155,7 +155,9 @@ TEST_P(FinerBug, FoundWithItsPointsAndReplayed) {
 std::vector<std::string> FinerBugs() {
   std::vector<std::string> names;
   for (const Program& p : Manifest()) {
-    if (p.expected != "pass" && (p.granularity == "sync" || p.granularity == "time")) names.push_back(p.name);
+    if (p.expected != "pass" && (p.granularity == "sync" || p.granularity == "time" || p.granularity == "atomic")) {
+      names.push_back(p.name);
+    }
   }
   return names;
 }

@@ -163,7 +163,7 @@ TEST(Run, SyncPointsWarnOnceForAStaticProgramAndRunOn) {
 TEST(RunBadInput, UnknownPreemptItem) {
   RunOutput out = RavelRun({"--preempt", "syscall,bogus"}, {GuestPath("threads")});
   EXPECT_EQ(out.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(out.err, "unknown --preempt item 'bogus'; valid items: syscall, sync, time")) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "unknown --preempt item 'bogus'; valid items: syscall, sync, time, atomic")) << out.err;
 }
 
 TEST(Run, ASpinOnAPlainFlagCompletesAndItsScheduleReplays) {
