@@ -1,12 +1,16 @@
 #include "cli/preempt.h"
 
 #include <elf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +48,23 @@ bool StaticallyLinked(const std::string& path) {
   return is_static;
 }
 
+// Whether perf_event_open counts this thread's retired branch instructions, in words.
+std::string BranchCounterProbe() {
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_HARDWARE;
+  attr.size = sizeof(attr);
+  attr.config = PERF_COUNT_HW_BRANCH_INSTRUCTIONS;
+  attr.disabled = 1;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  int fd = static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+  if (fd < 0) {
+    return absl::StrCat("which this machine does not offer (perf_event_open: ", strerror(errno), ")");
+  }
+  close(fd);
+  return "which this machine has, but this build of ravel does not use them yet";
+}
+
 }  // namespace
 
 std::string Preempt::ToString() const {
@@ -70,6 +91,13 @@ absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
     if (item == "atomic") {
       p.atomic = true;
       continue;
+    }
+    if (item == "branches") {
+      // Counter-based preemption (at the N-th retired conditional branch) needs a PMU.
+      std::string why = BranchCounterProbe();
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--preempt branches needs hardware performance counters for retired branches, ", why,
+          "; ravel's other points (sync, time, atomic) and its liveness preemption need none"));
     }
     return absl::InvalidArgumentError(absl::StrCat("unknown --preempt item '", item,
                                                    "'; valid items: syscall, sync, time, atomic (e.g. --preempt sync,time)"));

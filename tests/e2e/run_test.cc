@@ -160,6 +160,14 @@ TEST(Run, SyncPointsWarnOnceForAStaticProgramAndRunOn) {
   EXPECT_TRUE(absl::StrContains(out.err, "is statically linked: no sync points")) << out.err;
 }
 
+TEST(RunBadInput, BranchPreemptionSaysWhatItNeeds) {
+  // Counter-based preemption needs a PMU (absent on CI VMs): a one-line reason, exit 2.
+  RunOutput out = RavelRun({"--preempt", "branches"}, {GuestPath("threads")});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(out.err, "--preempt branches needs hardware performance counters")) << out.err;
+  EXPECT_EQ(std::count(out.err.begin(), out.err.end(), '\n'), 1) << out.err;
+}
+
 TEST(RunBadInput, UnknownPreemptItem) {
   RunOutput out = RavelRun({"--preempt", "syscall,bogus"}, {GuestPath("threads")});
   EXPECT_EQ(out.exit_code, 2);
