@@ -115,6 +115,11 @@ constexpr char kPreemptHelp[] =
     "           that are not atomic together. About 90 us per atomic executed.\n"
     "Example: --preempt sync,time";
 
+constexpr char kPreemptModulesHelp[] =
+    "With --preempt atomic: also the atomic instructions of these shared libraries\n"
+    "(comma-separated paths or file names; libfoo.so also matches libfoo.so.1), when\n"
+    "they are mapped: at start-up or by dlopen. Example: --preempt-modules libfoo.so";
+
 int Main(int argc, char** argv) {
   CLI::App app{"ravel: run a program under ptrace and watch, change or fail its syscalls.\n"
                "Commands are tools on ravel's syscall-interception layer."};
@@ -163,6 +168,8 @@ int Main(int argc, char** argv) {
                   "runs the same interleaving again, and checks it step by step");
   std::string run_preempt = "syscall";
   run->add_option("--preempt", run_preempt, kPreemptHelp);
+  std::string run_preempt_modules;
+  run->add_option("--preempt-modules", run_preempt_modules, kPreemptModulesHelp);
   AddCommand(run, &run_args, /*aslr_flag=*/false);
 
   // replay
@@ -215,6 +222,7 @@ int Main(int argc, char** argv) {
                      "the first seeds, the same on every shard)")
       ->check(WholeNumber(1));
   stress->add_option("--preempt", stress_options.preempt, kPreemptHelp);
+  stress->add_option("--preempt-modules", stress_options.preempt_modules, kPreemptModulesHelp);
   stress->add_flag("--spawn-each", stress_options.spawn_each,
                    "Start CMD afresh (fork, exec) for every schedule. By default each job execs CMD once, "
                    "keeps it stopped before its first instruction, and forks a copy of it per schedule: "
@@ -340,6 +348,7 @@ int Main(int argc, char** argv) {
     options.json_path = json_path;
     options.record_path = record_path;
     options.preempt = run_preempt;
+    options.preempt_modules = run_preempt_modules;
     options.verbose = verbose;
     return RunScheduled(*command, options);
   }

@@ -80,8 +80,12 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   spec.record = !options.record_path.empty();
   absl::StatusOr<Preempt> preempt = ParsePreempt(options.preempt);
   if (!preempt.ok()) return UsageError(std::string(preempt.status().message()));
+  if (!options.preempt_modules.empty() && !preempt->atomic) {
+    return UsageError("--preempt-modules names libraries for atomic points: add --preempt atomic");
+  }
   if (absl::Status s = PrepareGuests(*preempt, command); !s.ok()) return UsageError(std::string(s.message()));
   spec.preempt = preempt->ToString();
+  spec.preempt_modules = options.preempt_modules;
   ScheduleResult result = RunSchedule(spec);
   if (!result.error.ok()) return result.exit_code;
   if (options.verbose) {
@@ -142,6 +146,8 @@ int Replay(const ReplayOptions& options) {
         return UsageError(absl::StrCat(options.schedule_path, ": bad timeout option '", value, "'"));
       }
       spec.timeout_seconds = seconds;
+    } else if (key == "preempt-modules") {
+      spec.preempt_modules = value;
     } else if (key == "preempt") {
       absl::StatusOr<Preempt> preempt = ParsePreempt(value);
       if (!preempt.ok()) {

@@ -20,6 +20,7 @@ struct RunOptions {
   std::string json_path;
   std::string record_path;  // write the run's schedule here
   std::string preempt = "syscall";  // --preempt LIST
+  std::string preempt_modules;      // --preempt-modules LIST
   bool verbose = false;
 };
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
@@ -145,10 +146,20 @@ std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::
 }
 
 absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std::vector<std::string>& command,
-                                                                     const int stdio[3]) {
+                                                                     const int stdio[3],
+                                                                     const ScheduleSpec& like) {
   absl::StatusOr<std::unique_ptr<Strategy>> strategy = MakeStrategy("random", StrategyOptions{});
   if (!strategy.ok()) return strategy.status();
-  Scheduler scheduler(**strategy, SchedulerOptions{});
+  // The subscription of `like`'s runs: it depends on their atomic points.
+  SchedulerOptions scheduler_options;
+  if (!like.preempt.empty()) {
+    absl::StatusOr<Preempt> preempt = ParsePreempt(like.preempt);
+    if (preempt.ok()) scheduler_options.atomic_points = preempt->atomic;
+  }
+  if (!like.preempt_modules.empty()) {
+    scheduler_options.atomic_modules = absl::StrSplit(like.preempt_modules, ',');
+  }
+  Scheduler scheduler(**strategy, scheduler_options);
   TracerOptions options;
   options.disable_aslr = true;  // as RunSchedule's runs
   for (int fd = 0; fd < 3; ++fd) options.stdio[fd] = stdio[fd];
@@ -215,6 +226,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.cpus = spec.cpus;
   scheduler_options.time_chaos = time_chaos;
   scheduler_options.atomic_points = atomic_points;
+  if (!spec.preempt_modules.empty()) scheduler_options.atomic_modules = absl::StrSplit(spec.preempt_modules, ',');
   if (replay != nullptr) {
     for (const ExternalEvent& e : replay->external) {
       if (e.kind != "preempt") continue;
@@ -349,6 +361,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     }
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
     if (!spec.preempt.empty() && spec.preempt != "syscall") out.options.emplace_back("preempt", spec.preempt);
+    if (!spec.preempt_modules.empty()) out.options.emplace_back("preempt-modules", spec.preempt_modules);
     std::vector<std::string> kinds;
     for (int fd = 0; fd < 3; ++fd) kinds.push_back(FdKind(spec.stdio[fd] >= 0 ? spec.stdio[fd] : fd));
     out.options.emplace_back("stdio", absl::StrJoin(kinds, ","));

@@ -47,6 +47,9 @@ struct ScheduleSpec {
   // --preempt's canonical list (cli/preempt.h) when it names more than syscall points:
   // recorded as "option preempt" (the caller has prepared the guests for it).
   std::string preempt;
+  // --preempt-modules: shared libraries whose atomic instructions are points too
+  // (comma-separated; recorded as "option preempt-modules").
+  std::string preempt_modules;
   // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
   std::optional<cpu_set_t> cpus;
 };
@@ -54,7 +57,8 @@ struct ScheduleSpec {
 // A fork server for RunSchedule: `command` exec'd once, with the scheduler's
 // subscription, ASLR off and these stdio, for ScheduleSpec::prototype.
 absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std::vector<std::string>& command,
-                                                                     const int stdio[3]);
+                                                                     const int stdio[3],
+                                                                     const ScheduleSpec& like);
 
 struct ScheduleResult {
   // Not OK when the run could not start (command not found: NotFound/PermissionDenied,

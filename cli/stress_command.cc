@@ -61,6 +61,7 @@ struct Job {
   bool verbose = false;
   bool no_prototype = false;
   std::string preempt;  // recorded in failure schedules
+  std::string preempt_modules;
   cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
 };
 
@@ -184,7 +185,10 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
   while (g_stress_interrupt == 0 && ReadFull(in_fd, &seed, sizeof(seed))) {
     if (use_prototype && (prototype == nullptr || !prototype->alive())) {
       prototype.reset();
-      absl::StatusOr<std::unique_ptr<GuestPrototype>> made = MakeSchedulePrototype(job.command, stdio);
+      ScheduleSpec like;
+      like.preempt = job.preempt;
+      like.preempt_modules = job.preempt_modules;
+      absl::StatusOr<std::unique_ptr<GuestPrototype>> made = MakeSchedulePrototype(job.command, stdio, like);
       if (made.ok()) {
         prototype = std::move(*made);
       } else {
@@ -212,6 +216,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.prototype = use_prototype ? prototype.get() : nullptr;
     spec.cpus = job.cpus;
     spec.preempt = job.preempt;
+    spec.preempt_modules = job.preempt_modules;
     ScheduleResult r = RunSchedule(spec);
     nlohmann::json msg;
     msg["seed"] = seed;
@@ -289,6 +294,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   report.pct_depth = job.pct_depth;
   report.pct_steps = job.pct_steps;
   report.preempt = job.preempt;
+  report.preempt_modules = job.preempt_modules;
   report.seed_base = options.seed_base;
   report.shard_index = shard.index;
   report.shard_count = shard.count;
@@ -591,6 +597,9 @@ int Stress(const StressOptions& options) {
   }
   absl::StatusOr<Preempt> preempt = ParsePreempt(options.preempt);
   if (!preempt.ok()) return UsageError(std::string(preempt.status().message()));
+  if (!options.preempt_modules.empty() && !preempt->atomic) {
+    return UsageError("--preempt-modules names libraries for atomic points: add --preempt atomic");
+  }
   // Before any worker or calibration run starts: they all inherit it.
   if (absl::Status s = PrepareGuests(*preempt, options.command); !s.ok()) return UsageError(std::string(s.message()));
   // The artifacts directory (and its parents) is made now, so that a bad path is an error
@@ -651,6 +660,7 @@ int Stress(const StressOptions& options) {
     job.verbose = options.verbose;
     job.no_prototype = options.spawn_each;
     job.preempt = preempt->ToString();
+    job.preempt_modules = options.preempt_modules;
     if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {
       CPU_ZERO(&job.cpus);
       CPU_SET(0, &job.cpus);
@@ -673,6 +683,7 @@ int Stress(const StressOptions& options) {
         calibrate.seed = seed;
         calibrate.timeout_seconds = options.timeout_seconds;
         calibrate.preempt = job.preempt;
+        calibrate.preempt_modules = job.preempt_modules;
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int& fd : calibrate.stdio) fd = devnull;
         ScheduleResult r = RunSchedule(calibrate);

@@ -41,6 +41,7 @@ struct StressOptions {
   // of it exec'd once (GuestPrototype). Same schedules, slower.
   bool spawn_each = false;
   std::string preempt = "syscall";  // --preempt LIST (cli/preempt.h)
+  std::string preempt_modules;      // --preempt-modules LIST
 };
 
 inline constexpr uint64_t kDefaultRuns = 100;

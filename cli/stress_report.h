@@ -41,6 +41,7 @@ struct StressReport {
   int pct_depth = 0;
   uint64_t pct_steps = 0;
   std::string preempt = "syscall";   // --preempt's canonical list
+  std::string preempt_modules;       // --preempt-modules
   uint64_t seed_base = 0;
   uint64_t runs_planned = 0;         // 0 with --time
   int shard_index = 0;

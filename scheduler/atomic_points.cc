@@ -4,11 +4,14 @@
 // the fingerprint). When the thread goes on, the original byte is put back for one
 // single-stepped instruction and the int3 planted again, so every execution is a point.
 #include <elf.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "scheduler/atomics.h"
 #include "scheduler/scheduler.h"
@@ -39,24 +42,72 @@ void Scheduler::PlantAtomics(Guest& guest) {
   ssize_t n = readlink(link, exe, sizeof(exe) - 1);
   if (n <= 0) return;
   exe[n] = '\0';
-  absl::StatusOr<AtomicSites> sites = FindAtomicInstructions(exe);
-  if (!sites.ok()) {
-    if (warned_.insert(absl::StrCat("atomics-", exe)).second) {
-      LOG(WARNING) << "no atomic points in " << exe << ": " << sites.status().message();
-    }
-    return;
-  }
+  const AtomicSites* sites = Scan(exe);
   const uint64_t entry = AuxvEntry(guest.pid());
-  if (entry == 0) return;
-  const uint64_t bias = entry - sites->entry;  // 0 for a non-PIE executable
+  if (sites == nullptr || entry == 0) return;
+  PlantSites(guest, *sites, entry - sites->entry, 0, UINT64_MAX);  // bias 0 for a non-PIE executable
+}
+
+const AtomicSites* Scheduler::Scan(const std::string& path) {
+  auto it = scanned_.find(path);
+  if (it == scanned_.end()) {
+    absl::StatusOr<AtomicSites> sites = FindAtomicInstructions(path);
+    if (!sites.ok()) {
+      if (warned_.insert(absl::StrCat("atomics-", path)).second) {
+        LOG(WARNING) << "no atomic points in " << path << ": " << sites.status().message();
+      }
+      return nullptr;
+    }
+    it = scanned_.emplace(path, std::move(*sites)).first;
+  }
+  return &it->second;
+}
+
+void Scheduler::PlantSites(Guest& guest, const AtomicSites& sites, uint64_t bias, uint64_t lo, uint64_t hi) {
   std::map<uint64_t, uint8_t>& planted = atomic_sites_[guest.pid()];
   GuestMemory& mem = guest.memory();
-  for (uint64_t link_addr : sites->addresses) {
+  for (uint64_t link_addr : sites.addresses) {
+    if (link_addr < lo || link_addr >= hi) continue;
     const uint64_t addr = link_addr + bias;
     uint8_t saved = 0;
     if (!mem.ReadExact(addr, &saved, 1).ok() || !mem.Poke(addr, &kInt3, 1).ok()) continue;
     planted[addr] = saved;
   }
+}
+
+static bool ModuleMatches(const std::string& path, const std::vector<std::string>& names) {
+  const std::string base = path.substr(path.rfind('/') + 1);
+  for (const std::string& name : names) {
+    if (path == name || base == name || (base.size() > name.size() && base.compare(0, name.size(), name) == 0 &&
+                                         base[name.size()] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+SyscallResult Scheduler::MapModule(Guest& guest, const Syscall& call) {
+  const uint64_t prot = call.args[2];
+  const int fd = static_cast<int>(call.args[4]);
+  const uint64_t offset = call.args[5];
+  if (!(prot & PROT_EXEC) || fd < 0) return guest.TailInject(call);
+  char link[64], path[4096];
+  snprintf(link, sizeof(link), "/proc/%d/fd/%d", guest.pid(), fd);
+  ssize_t n = readlink(link, path, sizeof(path) - 1);
+  if (n <= 0) return guest.TailInject(call);
+  path[n] = '\0';
+  if (!ModuleMatches(path, options_.atomic_modules)) return guest.TailInject(call);
+  absl::StatusOr<int64_t> mapped = guest.Inject(call);
+  if (!mapped.ok()) return 0;
+  if (*mapped < 0 && *mapped > -4096) return *mapped;
+  const AtomicSites* sites = Scan(path);
+  if (sites == nullptr) return *mapped;
+  for (const AtomicSites::Segment& seg : sites->exec_segments) {
+    if (seg.offset != (offset & ~uint64_t{4095})) continue;
+    const uint64_t base = static_cast<uint64_t>(*mapped) - (offset - seg.offset);
+    PlantSites(guest, *sites, base - seg.vaddr, seg.vaddr, seg.end);
+  }
+  return *mapped;
 }
 
 bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {

@@ -30,6 +30,15 @@ absl::StatusOr<AtomicSites> FindAtomicInstructions(const std::string& path) {
   ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
   AtomicSites sites;
   sites.entry = eh.e_entry;
+  if (eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phoff <= file.size() &&
+      static_cast<uint64_t>(eh.e_phnum) * sizeof(Elf64_Phdr) <= file.size() - eh.e_phoff) {
+    for (int i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      memcpy(&ph, file.data() + eh.e_phoff + static_cast<uint64_t>(i) * sizeof(ph), sizeof(ph));
+      if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
+      sites.exec_segments.push_back({ph.p_offset & ~uint64_t{4095}, ph.p_vaddr & ~uint64_t{4095}, ph.p_vaddr + ph.p_memsz});
+    }
+  }
   for (int i = 0; i < eh.e_shnum; ++i) {
     Elf64_Shdr sh;
     memcpy(&sh, file.data() + eh.e_shoff + static_cast<uint64_t>(i) * sizeof(sh), sizeof(sh));

@@ -104,6 +104,8 @@ Subscription Scheduler::subscription() const {
                  SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity}) {
     first.set(static_cast<size_t>(nr));
   }
+  // Atomic points in shared libraries: the loader's mappings of them must stop too.
+  if (options_.atomic_points && !options_.atomic_modules.empty()) first.set(SYS_mmap);
   s.until_first_clone = first;
   return s;
 }
@@ -648,6 +650,9 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     case SYS_sched_getaffinity:
     case SYS_sched_setaffinity:
       return Affinity(guest, t, call);
+    case SYS_mmap:
+      if (options_.atomic_points && !options_.atomic_modules.empty()) return MapModule(guest, call);
+      return guest.TailInject(call);
     case SYS_exit_group: {
       // The whole process ends here. Its threads' exit events arrive in whatever order the
       // kernel delivers them, so the scheduler settles everything now, in id order.

@@ -72,6 +72,7 @@
 #include <xxhash.h>
 #include "intercept/guest.h"
 #include "intercept/tool.h"
+#include "scheduler/atomics.h"
 #include "strategies/strategy.h"
 
 namespace ravel {
@@ -113,6 +114,9 @@ struct SchedulerOptions {
   // Atomic points (--preempt atomic): an int3 on every LOCK-prefixed instruction and XCHG
   // with memory of each exec'd executable; a thread about to run one reaches a point.
   bool atomic_points = false;
+  // ... and in these shared libraries too (a path, or a file name such as libfoo.so,
+  // which also matches libfoo.so.1), when they are mapped (at start-up or by dlopen).
+  std::vector<std::string> atomic_modules;
   // The CPUs the guest sees as its affinity (see above). Unset: the affinity of the
   // process that creates the Scheduler.
   std::optional<cpu_set_t> cpus;
@@ -252,6 +256,11 @@ class Scheduler : public Tool {
   // `guest`'s process; and the point at one, with the step over it.
   void PlantAtomics(Guest& guest);
   bool AtomicTrap(Guest& guest, const Registers& regs);
+  // An mmap with PROT_EXEC of a file: when it is one of options_.atomic_modules, runs it
+  // and plants the int3s of the mapped segment.
+  SyscallResult MapModule(Guest& guest, const Syscall& call);
+  void PlantSites(Guest& guest, const AtomicSites& sites, uint64_t bias, uint64_t lo, uint64_t hi);
+  const AtomicSites* Scan(const std::string& path);  // cached; null (and a warning) when unreadable
   void Mix(uint64_t value);
 
   // A blocked thread becomes runnable.
@@ -327,6 +336,7 @@ class Scheduler : public Tool {
   size_t next_forced_ = 0;
   // Atomic points: per process, the planted addresses and their original bytes.
   absl::flat_hash_map<pid_t, std::map<uint64_t, uint8_t>> atomic_sites_;
+  std::map<std::string, AtomicSites> scanned_;  // by path, each file decoded once
   uint64_t choices_ = 0;
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_

@@ -169,6 +169,43 @@ TEST(Stress, ForkServerRunsTheSameSchedulesAsSpawningEach) {
   }
 }
 
+// --preempt-modules: atomic points in a shared library, linked or dlopen'ed after the
+// threads exist. The library's race is out of reach without them.
+TEST(Stress, AtomicPointsInASharedLibraryFindItsRace) {
+  const std::string dl = GuestPath("libravel_claim_dl.so");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{GuestPath("claim_race")}, "libravel_claim.so"},
+      {{GuestPath("claim_race"), "dlopen", dl}, "libravel_claim_dl.so"},
+  };
+  for (const auto& [command, module] : cases) {
+    std::vector<std::string> without = {RavelBinary(), "stress", "--runs", "300", "--preempt", "atomic",
+                                        "--artifacts", TempPath("claim-without"), "--"};
+    without.insert(without.end(), command.begin(), command.end());
+    RunOutput none = RunCommand(without);
+    EXPECT_EQ(none.exit_code, 0) << module << ": found without the module's atomic points: " << none.err;
+    const std::string dir = TempPath("claim-with");
+    std::vector<std::string> with = {RavelBinary(), "stress", "--runs", "1000", "--preempt", "atomic",
+                                     "--preempt-modules", module, "--artifacts", dir, "--"};
+    with.insert(with.end(), command.begin(), command.end());
+    RunOutput found = RunCommand(with);
+    ASSERT_EQ(found.exit_code, 1) << module << ": " << found.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(found.err, m, std::regex("replay:   ravel replay (\\S+)"))) << found.err;
+    const std::string sched = m[1];
+    EXPECT_TRUE(absl::StrContains(ReadFile(sched), "option preempt-modules " + module));
+    for (int i = 0; i < 3; ++i) {
+      RunOutput replayed = RunCommand({RavelBinary(), "replay", sched});
+      EXPECT_EQ(replayed.exit_code, 1) << replayed.err;
+      EXPECT_TRUE(absl::StrContains(replayed.err, "reproduced fail(exit 1)")) << replayed.err;
+    }
+  }
+  RunOutput bad = RunCommand({RavelBinary(), "stress", "--preempt-modules", "libravel_claim.so", "--",
+                              GuestPath("claim_race")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad.err, "--preempt-modules names libraries for atomic points: add --preempt atomic"))
+      << bad.err;
+}
+
 std::vector<uint64_t> SeedsRun(const std::string& json_path) {
   nlohmann::json doc = nlohmann::json::parse(ReadFile(json_path));
   return doc["reports"][0]["seeds_run"].get<std::vector<uint64_t>>();
