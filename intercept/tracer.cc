@@ -318,11 +318,17 @@ void TracerCore::ReapOrphans() {
     int status = 0;
     pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
-    if (pid <= 0) return;
+    if (pid <= 0) break;
     if (auto it = LivePrototypes().find(pid); it != LivePrototypes().end()) {
       it->second->alive = false;
       LivePrototypes().erase(it);
     }
+  }
+  if (!killing_) return;
+  // KillAll also killed children this run did not trace (KillUntracedChildren): wait for
+  // each to be gone, so that none is left behind as a zombie.
+  for (pid_t pid : UntracedChildren()) {
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {}
   }
 }
 
@@ -335,9 +341,14 @@ void TracerCore::KillAll() {
 }
 
 void TracerCore::KillUntracedChildren() {
+  for (pid_t pid : UntracedChildren()) kill(pid, SIGKILL);
+}
+
+std::vector<pid_t> TracerCore::UntracedChildren() const {
+  std::vector<pid_t> found;
   const pid_t self = getpid();
   DIR* proc = opendir("/proc");
-  if (proc == nullptr) return;
+  if (proc == nullptr) return found;
   while (dirent* entry = readdir(proc)) {
     char* end = nullptr;
     long pid = strtol(entry->d_name, &end, 10);
@@ -356,10 +367,11 @@ void TracerCore::KillUntracedChildren() {
     char state;
     int ppid;
     if (close_paren != nullptr && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
-      kill(static_cast<pid_t>(pid), SIGKILL);
+      found.push_back(static_cast<pid_t>(pid));
     }
   }
   closedir(proc);
+  return found;
 }
 
 void TracerCore::Resume(ThreadRecord& t, int request, int signo) {

@@ -178,6 +178,8 @@ class TracerCore : public Control {
   void RemoveThread(ThreadRecord& t);
   void KillAll();
   void KillUntracedChildren();
+  // Children of this process that no run traces (nor a live GuestPrototype's process).
+  std::vector<pid_t> UntracedChildren() const;
   // Reaps the zombies of guest processes reparented to this process (the subreaper).
   void ReapOrphans();
   // Resumes a thread stopped at an event while its handler (if any) keeps waiting.
