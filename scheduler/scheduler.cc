@@ -314,8 +314,15 @@ void Scheduler::OnThreadStart(Guest& guest) {
     // A new process starts with a copy of its parent's fds, and of its memory (with the
     // int3s of atomic points in it).
     const pid_t parent_pid = threads_.at(parent).pid;
-    if (parent_pid != t.pid && random_fds_.contains(parent_pid)) random_fds_[t.pid] = random_fds_[parent_pid];
-    if (parent_pid != t.pid && atomic_sites_.contains(parent_pid)) atomic_sites_[t.pid] = atomic_sites_[parent_pid];
+    // (Copied before inserting: an insertion may move the map's elements.)
+    if (auto it = random_fds_.find(parent_pid); parent_pid != t.pid && it != random_fds_.end()) {
+      auto fds = it->second;
+      random_fds_[t.pid] = std::move(fds);
+    }
+    if (auto it = atomic_sites_.find(parent_pid); parent_pid != t.pid && it != atomic_sites_.end()) {
+      auto sites = it->second;
+      atomic_sites_[t.pid] = std::move(sites);
+    }
   }
   if (id == 0) {
     t.state = State::kRunning;
