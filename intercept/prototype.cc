@@ -73,14 +73,7 @@ absl::StatusOr<std::unique_ptr<PrototypeState>> TracerCore::Prepare(const std::s
     return absl::InvalidArgumentError(
         "a guest prototype needs a subscription that lets the initial execve run without a stop");
   }
-  SpawnRequest request;
-  request.path = path;
-  request.argv = argv;
-  request.filter = InitialFilter();
-  request.disable_aslr = options_.disable_aslr;
-  request.ptrace_options = kPtraceOptions;
-  for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = options_.stdio[fd];
-  absl::StatusOr<Spawned> spawned = SpawnTraced(request);
+  absl::StatusOr<Spawned> spawned = SpawnGuest(path, argv);
   if (!spawned.ok()) return spawned.status();
   const pid_t pid = spawned->pid;
   auto fail = [&](absl::Status status) {

@@ -141,6 +141,17 @@ std::vector<sock_filter> TracerCore::InitialFilter() const {
   return BuildSeccompFilter(first);
 }
 
+absl::StatusOr<Spawned> TracerCore::SpawnGuest(const std::string& path, const std::vector<std::string>& argv) {
+  SpawnRequest request;
+  request.path = path;
+  request.argv = argv;
+  request.filter = InitialFilter();
+  request.disable_aslr = options_.disable_aslr;
+  request.ptrace_options = kPtraceOptions;
+  for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = options_.stdio[fd];
+  return SpawnTraced(request);
+}
+
 absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   absl::StatusOr<std::string> path = ResolveCommand(argv[0]);
@@ -150,15 +161,8 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   g_interrupt = 0;
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphaned guest processes come back to ravel
 
-  SpawnRequest request;
-  request.path = *path;
-  request.argv = argv;
   widened_ = !subscription_.until_first_clone.has_value();
-  request.filter = InitialFilter();
-  request.disable_aslr = options_.disable_aslr;
-  request.ptrace_options = kPtraceOptions;
-  for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = options_.stdio[fd];
-  absl::StatusOr<Spawned> spawned = SpawnTraced(request);
+  absl::StatusOr<Spawned> spawned = SpawnGuest(*path, argv);
   if (!spawned.ok()) return spawned.status();
   main_pid_ = spawned->pid;
   g_main_pid = main_pid_;
@@ -192,10 +196,8 @@ absl::StatusOr<RunResult> TracerCore::Run(PrototypeState& prototype) {
   g_interrupt = 0;
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   widened_ = !subscription_.until_first_clone.has_value();
-  prototype_ = &prototype;
   absl::StatusOr<pid_t> copy = ForkPrototype(prototype);
   if (!copy.ok()) {
-    prototype_ = nullptr;
     return copy.status();
   }
   main_pid_ = *copy;
@@ -211,7 +213,6 @@ absl::StatusOr<RunResult> TracerCore::Run(PrototypeState& prototype) {
   Resume(t, PTRACE_CONT, 0);
 
   absl::Status looped = Loop();
-  prototype_ = nullptr;
   if (!looped.ok()) return looped;
   RunResult result;
   result.main_status = main_status_;
@@ -417,14 +418,18 @@ void TracerCore::StartThread(ThreadRecord& t) {
 
 void TracerCore::StartNewThread(ThreadRecord& t) {
   t.started = true;
+  StartEventHandler(t, &Tool::OnThreadStart);
+}
+
+void TracerCore::StartEventHandler(ThreadRecord& t, void (Tool::*callback)(Guest&)) {
   Registers regs;
   ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw());
   t.entry_regs = regs;
   t.stop_kind = StopKind::kOther;
   t.consumed = false;
   t.regs_dirty = false;
-  StartHandler(t, [this, &t](Guest& guest) {
-    tool_.OnThreadStart(guest);
+  StartHandler(t, [this, &t, callback](Guest& guest) {
+    (tool_.*callback)(guest);
     if (t.vanished) return;
     if (t.consumed || t.regs_dirty) ptrace(PTRACE_SETREGS, t.tid, nullptr, &t.entry_regs.raw());
     Resume(t, PTRACE_CONT, 0);
@@ -445,21 +450,6 @@ void TracerCore::Interrupt(pid_t tid) {
   if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) t.interrupt_requested = false;
 }
 
-void TracerCore::StartInterrupt(ThreadRecord& t) {
-  Registers regs;
-  ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw());
-  t.entry_regs = regs;
-  t.stop_kind = StopKind::kOther;
-  t.consumed = false;
-  t.regs_dirty = false;
-  StartHandler(t, [this, &t](Guest& guest) {
-    tool_.OnInterrupt(guest);
-    if (t.vanished) return;
-    if (t.consumed || t.regs_dirty) ptrace(PTRACE_SETREGS, t.tid, nullptr, &t.entry_regs.raw());
-    Resume(t, PTRACE_CONT, 0);
-    RedeliverStashed(t);
-  });
-}
 
 void TracerCore::HandleStop(ThreadRecord& t, int status) {
   const int sig = WSTOPSIG(status);
@@ -532,7 +522,7 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
           // that a handler is busy with goes on as that handler needs.
           t.interrupt_requested = false;
           if (t.wait == Wait::kNone && !t.fiber && !t.in_handler) {
-            StartInterrupt(t);
+            StartEventHandler(t, &Tool::OnInterrupt);
             return;
           }
         }

@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "intercept/guest.h"
 #include "intercept/regs.h"
+#include "intercept/spawn.h"
 #include "intercept/tool.h"
 #include "intercept/tracer.h"
 #include "intercept/trampoline.h"
@@ -160,6 +161,8 @@ class TracerCore : public Control {
 
   // tracer.cc: the loop and its events.
   std::vector<sock_filter> InitialFilter() const;
+  // Forks the guest, seized, with the initial filter, options_' stdio and ASLR setting.
+  absl::StatusOr<Spawned> SpawnGuest(const std::string& path, const std::vector<std::string>& argv);
   absl::Status Loop();
   void HandleStatus(pid_t tid, int status);
   void HandleStop(ThreadRecord& t, int status);
@@ -171,7 +174,9 @@ class TracerCore : public Control {
   bool HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info);
   void StartThread(ThreadRecord& t);
   void StartNewThread(ThreadRecord& t);  // a clone child's first stop: OnThreadStart on a fiber
-  void StartInterrupt(ThreadRecord& t);  // the stop Control::Interrupt asked for: OnInterrupt
+  // A handler for a stop that belongs to no syscall or signal (a new thread's first stop,
+  // Control::Interrupt's): `callback` on a fiber, then the thread goes on where it was.
+  void StartEventHandler(ThreadRecord& t, void (Tool::*callback)(Guest&));
   void RunReady();
   ThreadRecord& AddThread(pid_t tid, ProcessRecord* process);
   ProcessRecord& AddProcess(pid_t pid);
@@ -229,7 +234,6 @@ class TracerCore : public Control {
   std::vector<ThreadRecord*> capturing_;    // threads with a pending observed result
   std::deque<pid_t> ready_;                 // unparked threads whose handlers resume next
   pid_t main_pid_ = 0;
-  PrototypeState* prototype_ = nullptr;     // Run(PrototypeState&): never killed, never waited for
   int next_index_ = 0;
   int main_status_ = 0;
   bool main_reaped_ = false;

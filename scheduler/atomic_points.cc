@@ -126,13 +126,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
     Thread& t = threads_.at(id->second);
     Step(t, kStepAtomic, PointKind::kAtomic);
     Mix(addr);
-    SchedulingPoint point;
-    point.step = steps_ - 1;
-    point.current = t.id;
-    point.kind = PointKind::kAtomic;
-    point.syscall_nr = -1;
-    point.current_runnable = true;
-    if (!Reschedule(guest, t, point)) return true;
+    if (!Reschedule(guest, t, StepPoint(t, PointKind::kAtomic))) return true;
   }
   // Run the instruction itself, then plant the int3 again.
   GuestMemory& mem = guest.memory();

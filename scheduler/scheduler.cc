@@ -206,6 +206,17 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   return WaitForBaton(guest, t);
 }
 
+SchedulingPoint Scheduler::StepPoint(const Thread& t, PointKind kind, int64_t nr, bool yield_hint) const {
+  SchedulingPoint point;
+  point.step = steps_ - 1;
+  point.current = t.id;
+  point.kind = kind;
+  point.syscall_nr = nr;
+  point.current_runnable = true;
+  point.yield_hint = yield_hint;
+  return point;
+}
+
 void Scheduler::HandOffFrom(ThreadId current, PointKind kind, int64_t nr) {
   SchedulingPoint point;
   point.step = steps_;
@@ -551,7 +562,6 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   // Where it was: the instruction and a hash of the registers, so that the point can be
   // found again (and is checked by the fingerprint).
   const uint64_t reg_hash = RegisterHash(regs);
-  const Registers* regs_ptr = &regs;
   ++liveness_preemptions_;
   if (warned_.insert("liveness").second) {
     LOG(WARNING) << "T" << t.id << " ran for " << kLivenessSliceSeconds
@@ -559,9 +569,9 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
                     "(the run may no longer be deterministic)";
   }
   external_.push_back(ExternalNote{steps_, t.id, "preempt",
-                                   absl::StrFormat("rip=0x%x regs=%016x", regs_ptr->ip(), reg_hash)});
+                                   absl::StrFormat("rip=0x%x regs=%016x", regs.ip(), reg_hash)});
   Step(t, kStepPreempt, PointKind::kPreempt);
-  Mix(regs_ptr->ip());
+  Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.
   std::vector<ThreadId> runnable = Runnable();
@@ -571,14 +581,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
       WakeExpired();
     }
   }
-  SchedulingPoint point;
-  point.step = steps_ - 1;
-  point.current = t.id;
-  point.kind = PointKind::kPreempt;
-  point.syscall_nr = -1;
-  point.current_runnable = true;
-  point.yield_hint = true;
-  (void)Reschedule(guest, t, point);
+  (void)Reschedule(guest, t, StepPoint(t, PointKind::kPreempt, -1, /*yield_hint=*/true));
 }
 
 void Scheduler::OnTick(Control& control) {
@@ -631,14 +634,8 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   t.last_syscall = call.nr;
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();
   Step(t, call.nr, PointKind::kSyscall);
-  SchedulingPoint point;
-  point.step = steps_ - 1;
-  point.current = t.id;
-  point.kind = call.nr == SYS_sched_yield ? PointKind::kYield : PointKind::kSyscall;
-  point.syscall_nr = call.nr;
-  point.current_runnable = true;
-  point.yield_hint = call.nr == SYS_sched_yield;
-  if (!Reschedule(guest, t, point)) return 0;
+  const bool yield = call.nr == SYS_sched_yield;
+  if (!Reschedule(guest, t, StepPoint(t, yield ? PointKind::kYield : PointKind::kSyscall, call.nr, yield))) return 0;
 
   switch (call.nr) {
     case SYS_futex:

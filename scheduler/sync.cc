@@ -72,13 +72,7 @@ SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call
   Step(t, kStepSync, PointKind::kSync);
   Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
   t.last_sync_step = steps_ - 1;
-  SchedulingPoint point;
-  point.step = steps_ - 1;
-  point.current = t.id;
-  point.kind = PointKind::kSync;
-  point.syscall_nr = -1;
-  point.current_runnable = true;
-  (void)Reschedule(guest, t, point);
+  (void)Reschedule(guest, t, StepPoint(t, PointKind::kSync));
   return 0;
 }
 
