@@ -443,7 +443,7 @@ def main():
                 for r in range(args.ranges):
                     base = 1 + r * RANGE_STRIDE
                     tag = f"{safe}/{label.replace(' ', '').replace('=', '')}/{base}"
-                    preempt_args = [] if args.preempt == "syscall" else ["--preempt", args.preempt]
+                    preempt_args = ["--preempt", args.preempt]  # explicit: ravel's default is syscall,time
                     rr = stress_range(ravel, cmd, sargs + preempt_args, base, args.runs, args.jobs, args.timeout,
                                       workdir, tag)
                     if "error" in rr:

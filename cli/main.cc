@@ -113,7 +113,8 @@ constexpr char kPreemptHelp[] =
     "  atomic   every atomic instruction of the executable (LOCK-prefixed, XCHG with\n"
     "           memory): a breakpoint on each; finds races between two atomic operations\n"
     "           that are not atomic together. About 90 us per atomic executed.\n"
-    "Example: --preempt sync,time";
+    "Default: syscall,time. A list replaces the default (--preempt syscall: syscall\n"
+    "points only). Example: --preempt sync,time";
 
 constexpr char kPreemptModulesHelp[] =
     "With --preempt atomic: also the atomic instructions of these shared libraries\n"
@@ -166,7 +167,7 @@ int Main(int argc, char** argv) {
   run->add_option("--record", record_path,
                   "Write the run's schedule to FILE: every decision, so that `ravel replay FILE`\n"
                   "runs the same interleaving again, and checks it step by step");
-  std::string run_preempt = "syscall";
+  std::string run_preempt = kDefaultPreempt;
   run->add_option("--preempt", run_preempt, kPreemptHelp);
   std::string run_preempt_modules;
   run->add_option("--preempt-modules", run_preempt_modules, kPreemptModulesHelp);

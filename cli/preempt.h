@@ -20,6 +20,12 @@ struct Preempt {
   bool operator==(const Preempt&) const = default;
 };
 
+// What a run gets without --preempt: syscall points and time chaos. Measured on the corpus
+// (bench/RESULTS.md, "Choosing the default --preempt"): time chaos finds the sleep-ordering
+// bugs and costs nothing measurable on the others; sync points find more but slow the
+// search for syscall-level bugs, so they are asked for by name.
+inline constexpr char kDefaultPreempt[] = "syscall,time";
+
 // Time chaos: at a point where a thread waits for a deadline, the chance in percent that
 // the virtual clock jumps to it first.
 inline constexpr int kTimeChaosPercent = 10;

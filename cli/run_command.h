@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/preempt.h"
 #include "cli/schedule_run.h"
 
 namespace ravel {
@@ -19,7 +20,7 @@ struct RunOptions {
   double timeout_seconds = 0;
   std::string json_path;
   std::string record_path;  // write the run's schedule here
-  std::string preempt = "syscall";  // --preempt LIST
+  std::string preempt = kDefaultPreempt;  // --preempt LIST
   std::string preempt_modules;      // --preempt-modules LIST
   bool verbose = false;
 };

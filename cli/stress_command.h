@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/preempt.h"
 
 namespace ravel {
 
@@ -40,7 +41,7 @@ struct StressOptions {
   // Spawn and exec the command for every schedule instead of forking each worker's copy
   // of it exec'd once (GuestPrototype). Same schedules, slower.
   bool spawn_each = false;
-  std::string preempt = "syscall";  // --preempt LIST (cli/preempt.h)
+  std::string preempt = kDefaultPreempt;  // --preempt LIST (cli/preempt.h)
   std::string preempt_modules;      // --preempt-modules LIST
 };
 

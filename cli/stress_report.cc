@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "cli/schedule_run.h"
 
@@ -49,7 +50,7 @@ std::string SeedRange(const StressReport& r) {
 std::string ReproduceBySeed(const StressReport& r, uint64_t seed) {
   std::string options = absl::StrCat("--strategy ", r.strategy, " --seed ", seed);
   if (r.strategy == "pct") absl::StrAppend(&options, " --pct-depth ", r.pct_depth, " --pct-steps ", r.pct_steps);
-  if (r.preempt != "syscall") absl::StrAppend(&options, " --preempt ", r.preempt);
+  if (r.preempt != kDefaultPreempt) absl::StrAppend(&options, " --preempt ", r.preempt);
   if (!r.preempt_modules.empty()) absl::StrAppend(&options, " --preempt-modules ", ShellQuote(r.preempt_modules));
   std::vector<std::string> words;
   for (const std::string& w : r.command) words.push_back(ShellQuote(w));

@@ -146,8 +146,8 @@ TEST_P(FinerBug, FoundWithItsPointsAndReplayed) {
     EXPECT_EQ(again.exit_code, first.exit_code) << again.err;
     EXPECT_EQ(Fingerprint(again.err), Fingerprint(first.err)) << again.err;
   }
-  // Without sync points the same seeds find nothing.
-  argv = {RavelBinary(), "stress", "--runs", "200", "--artifacts", dir, "--"};
+  // At syscall points only, the same seeds find nothing.
+  argv = {RavelBinary(), "stress", "--runs", "200", "--preempt", "syscall", "--artifacts", dir, "--"};
   for (const std::string& word : CommandOf(GetParam())) argv.push_back(word);
   EXPECT_EQ(RunCommand(argv).exit_code, 0) << "found at syscall granularity: not a " << granularity << " bug";
 }
