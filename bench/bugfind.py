@@ -12,6 +12,8 @@ For every program of corpora/MANIFEST.tsv (or those given with --programs):
             median over the ranges (a range without a failure counts as infinite, so
             ">N" when half or more found none), the ranges that found a failure, and
             the median schedules per second;
+  minimize  every failure schedule stress kept, shrunk by `ravel minimize` (unless
+            --no-minimize): departures from the default schedule before and after;
   replay    every failure schedule stress kept (the lowest seed of each failure
             signature, per range) replayed --replays times with `ravel replay`: a
             replay counts when its exit status is the one the recorded outcome implies
@@ -204,6 +206,39 @@ def replay_all(ravel, schedules, times, jobs, workdir):
             b["replays"]["bad"].append({"exit": rc, "stderr": last})
 
 
+MINIMIZED = re.compile(r"minimized: (\d+) departures? \((\d+) preemptions?\) -> (\d+) departures? \((\d+) preemptions?\)")
+
+
+def minimize_all(ravel, schedules, workdir):
+    """`ravel minimize` on each failure schedule (one at a time); fills 'minimized' with
+    before/after departure counts, and whether the result replayed (exit 0)."""
+    for b in schedules:
+        out = b["schedule"] + ".min"
+        p = subprocess.run([ravel, "minimize", b["schedule"], "-o", out], cwd=workdir,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
+        m = MINIMIZED.search(p.stderr)
+        if p.returncode != 0 or not m:
+            last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+            b["minimized"] = {"ok": False, "exit": p.returncode, "stderr": last}
+            continue
+        b["minimized"] = {"ok": True, "before": int(m.group(1)), "before_preemptions": int(m.group(2)),
+                          "after": int(m.group(3)), "after_preemptions": int(m.group(4))}
+
+
+def minimized_cell(res):
+    ms = [b["minimized"] for b in res.get("min_buckets", []) if "minimized" in b]
+    if not ms:
+        return "—"
+    ok = [m for m in ms if m["ok"]]
+    cell = "—"
+    if ok:
+        cell = (f"{statistics.median(m['before'] for m in ok):g} → {statistics.median(m['after'] for m in ok):g} "
+                f"(max {max(m['after'] for m in ok)})")
+    if len(ok) != len(ms):
+        cell += f" **{len(ms) - len(ok)} not minimised**"
+    return cell
+
+
 def median_first(ranges, n):
     vals = [r["to_first_failure"] if r.get("to_first_failure") is not None else float("inf")
             for r in ranges]
@@ -277,11 +312,14 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
            "round-robin run of its first seed. Replays: each failure schedule kept by stress "
            f"(the lowest seed of each failure signature, per range and strategy) replayed {args.replays} "
            "times with `ravel replay`, one at a time, the guest's stdout and stderr going to regular "
-           "files as under stress; faithful = the exit status the recorded outcome implies and `reproduced` on stderr.",
+           "files as under stress; faithful = the exit status the recorded outcome implies and `reproduced` on stderr. "
+           "Minimize: `ravel minimize` on each of those schedules; the cell is the median number of departures "
+           "from the default schedule (preemptions, and wakes and time jumps other than the default) before → "
+           "after, over the program's failure schedules of every strategy, and the most left after.",
            "",
            "| program | bug class | granularity | expected | native failures | "
-           + " | ".join(labels) + " | replays faithful |",
-           "|---|---|---|---|---|" + "---|" * len(labels) + "---|"]
+           + " | ".join(labels) + " | replays faithful | departures before → after minimize |",
+           "|---|---|---|---|---|" + "---|" * len(labels) + "---|---|"]
     notes = []
     for res in results:
         nat = res["native"]
@@ -291,6 +329,7 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
         if res["strategies"] is None:
             cells = ["—"] * len(labels)
             rep = "—"
+            mincell = "—"
             notes.append(res["name"])
         else:
             cells = [strategy_cell(res["strategies"][l], n, res["expected"]) for l in labels]
@@ -298,8 +337,9 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
             rep = f"{ok}/{tot}" if tot else "—"
             if ok != tot:
                 rep += " **NOT FAITHFUL**"
+            mincell = minimized_cell(res)
         out.append(f"| {res['name']} | {res['bug_class']} | {res['granularity']} | {res['expected']} | "
-                   f"{nat_cell} | " + " | ".join(cells) + f" | {rep} |")
+                   f"{nat_cell} | " + " | ".join(cells) + f" | {rep} | {mincell} |")
     out.append("")
     if notes:
         out.append(f"— : not stressed: a granularity this run has no points for (--preempt {args.preempt}), "
@@ -335,6 +375,16 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
                                           for l in labels for rr in x["strategies"][l])]
     out.append(f"- correct programs (expected pass) failing under some schedule: "
                f"{', '.join(fp) if fp else 'none'} (of {len(twins)})")
+    mins = [b["minimized"] for x in bugs for b in x.get("min_buckets", [])]
+    if mins:
+        done = [m for m in mins if m["ok"]]
+        small = [m for m in done if m["after"] <= 3]
+        progs = [x for x in bugs if x.get("min_buckets")]
+        small_progs = [x for x in progs
+                       if statistics.median(b["minimized"].get("after", 1 << 30) for b in x["min_buckets"]) <= 3]
+        out.append(f"- minimize: {len(done)}/{len(mins)} failure schedules minimised and replayed; "
+                   f"{len(small)} of them keep at most 3 departures; {len(small_progs)} of {len(progs)} bug "
+                   "programs have a median of at most 3")
     ok = sum(x["replay_ok"] for x in stressed)
     tot = sum(x["replay_total"] for x in stressed)
     nsched = sum(x["replay_schedules"] for x in stressed)
@@ -384,6 +434,8 @@ def main():
     ap.add_argument("--native", type=int, help="M: native runs (default 200; --quick 50)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--replays", type=int, default=10, help="replays of each failure schedule (default 10)")
+    ap.add_argument("--no-minimize", dest="minimize", action="store_false",
+                    help="do not run `ravel minimize` on each failure schedule")
     ap.add_argument("--replay-jobs", type=int, default=1,
                     help="replays at a time (default 1: concurrent replays of one program can meet in "
                          "the file system, e.g. the same mkstemp name)")
@@ -474,6 +526,10 @@ def main():
                                f"{b['replays']['ok']}/{b['replays']['total']}; {b['replays']['bad'][:3]}")
                         problems.append(msg)
                         loud(msg)
+                if args.minimize:
+                    minimize_all(ravel, buckets, workdir)
+                    res["min_buckets"] = [{"schedule": os.path.basename(b["schedule"]), "minimized": b["minimized"]}
+                                          for b in buckets]
                 log(f"    replays {res['replay_ok']}/{res['replay_total']} faithful "
                     f"({len(buckets)} schedules); stdout to /dev/null: "
                     f"{res['devnull_ok']}/{len(buckets)}")

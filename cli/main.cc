@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/logging.h"
+#include "cli/explain_command.h"
+#include "cli/minimize_command.h"
 #include "cli/run_command.h"
 #include "cli/run_tool.h"
 #include "cli/stress_command.h"
@@ -116,6 +118,19 @@ constexpr char kPreemptHelp[] =
     "Default: syscall,time. A list replaces the default (--preempt syscall: syscall\n"
     "points only). Example: --preempt sync,time";
 
+constexpr char kTraceHelp[] =
+    "Write the run's timeline to FILE.json (Chrome trace format: open it in\n"
+    "ui.perfetto.dev or chrome://tracing): a track per thread, a slice per stretch it\n"
+    "ran, an instant per syscall or sync operation, an arrow from each futex wake to\n"
+    "the thread it woke. One microsecond per step: the same schedule draws the same\n"
+    "picture.";
+
+constexpr char kGdbserverHelp[] =
+    "Debug the run with gdb: listen on [HOST:]PORT (host 127.0.0.1 unless named; port 0\n"
+    "picks one), wait at the program's first instruction for gdb to connect (target\n"
+    "remote HOST:PORT), then stop at its breakpoints, steps and Ctrl-C. Stopping does not\n"
+    "change the schedule: a replay stays the recorded run.";
+
 constexpr char kPreemptModulesHelp[] =
     "With --preempt atomic: also the atomic instructions of these shared libraries\n"
     "(comma-separated paths or file names; libfoo.so also matches libfoo.so.1), when\n"
@@ -171,6 +186,10 @@ int Main(int argc, char** argv) {
   run->add_option("--preempt", run_preempt, kPreemptHelp);
   std::string run_preempt_modules;
   run->add_option("--preempt-modules", run_preempt_modules, kPreemptModulesHelp);
+  std::string run_trace;
+  run->add_option("--trace", run_trace, kTraceHelp);
+  std::string run_gdbserver;
+  run->add_option("--gdbserver", run_gdbserver, kGdbserverHelp);
   AddCommand(run, &run_args, /*aslr_flag=*/false);
 
   // replay
@@ -183,6 +202,43 @@ int Main(int argc, char** argv) {
   replay->add_option("FILE", replay_options.schedule_path, "The schedule (from ravel run --record or ravel stress)")
       ->required();
   replay->add_option("--json", replay_options.json_path, "Also write the summary as a JSON object to FILE");
+  replay->add_option("--trace", replay_options.trace_path, kTraceHelp);
+  replay->add_option("--gdbserver", replay_options.gdbserver, kGdbserverHelp);
+
+  // minimize
+  MinimizeOptions minimize_options;
+  CLI::App* minimize = app.add_subcommand(
+      "minimize", "Shrink a failing schedule: keep the fewest departures from the default schedule\n"
+                  "(preemptions, and wakes and time jumps other than the default) that still fail\n"
+                  "the same way (same outcome, same last steps of the failing thread), by delta\n"
+                  "debugging over runs of the program. Prints the count before and after and writes\n"
+                  "a schedule that `ravel replay` and `ravel explain` take.\n"
+                  "Example: ravel minimize artifacts/lost_wakeup-seed7.sched -o min.sched");
+  minimize->add_option("FILE", minimize_options.schedule_path, "A failing schedule (ravel run --record, ravel stress)")
+      ->required();
+  minimize->add_option("-o,--output", minimize_options.out_path, "Write the minimised schedule to OUT")->required();
+  minimize->add_option("--max-runs", minimize_options.max_runs,
+                       "Run the program at most N times (default 300); the best schedule so far is written")
+      ->check(CLI::PositiveNumber);
+  minimize->add_option("--timeout", minimize_options.timeout_seconds,
+                       "A run taking longer than SECONDS of real time does not count as failing the same way\n"
+                       "(default 30, unless the schedule records a timeout)")
+      ->check(CLI::PositiveNumber);
+
+  // explain
+  ExplainOptions explain_options;
+  CLI::App* explain = app.add_subcommand(
+      "explain", "Tell the story of a failing schedule (best after ravel minimize): each departure\n"
+                 "from the default schedule with its step, the threads involved, what each was\n"
+                 "about to do (the syscall and its arguments, the sync operation) and where in the\n"
+                 "source (function, file:line, from the program's debug information), what ran\n"
+                 "until the next one, then the failure with the failing thread's stack.\n"
+                 "Example: ravel explain min.sched");
+  explain->add_option("FILE", explain_options.schedule_path, "A schedule (ravel minimize, ravel run --record, ravel stress)")
+      ->required();
+  explain->add_option("--trace", explain_options.trace_path, kTraceHelp);
+  explain->add_option("--frames", explain_options.frames, "Frames of each stack to show (default 6)")
+      ->check(CLI::PositiveNumber);
 
   // stress
   CommonArgs stress_args;
@@ -321,6 +377,16 @@ int Main(int argc, char** argv) {
     replay_options.verbose = verbose;
     return Replay(replay_options);
   }
+  if (explain->parsed()) {
+    if (had_dashes) return UsageError("ravel explain takes no command: the schedule names it");
+    explain_options.verbose = verbose;
+    return Explain(explain_options);
+  }
+  if (minimize->parsed()) {
+    if (had_dashes) return UsageError("ravel minimize takes no command: the schedule names it");
+    minimize_options.verbose = verbose;
+    return Minimize(minimize_options);
+  }
   if (merge->parsed()) {
     if (had_dashes) return UsageError("ravel merge takes no command");
     return MergeCommand(merge_inputs, merge_json, merge_junit);
@@ -350,6 +416,8 @@ int Main(int argc, char** argv) {
     options.record_path = record_path;
     options.preempt = run_preempt;
     options.preempt_modules = run_preempt_modules;
+    options.trace_path = run_trace;
+    options.gdbserver = run_gdbserver;
     options.verbose = verbose;
     return RunScheduled(*command, options);
   }

@@ -1,6 +1,7 @@
 #include "cli/run_command.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,13 +15,53 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/preempt.h"
+#include "cli/replay_setup.h"
+#include "cli/trace.h"
+#include "gdb/server.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
 #include "replay/schedule.h"
 
 namespace ravel {
+
+absl::Status StartGdbServer(gdb::Server& server, const std::string& address, const std::string& executable) {
+  if (absl::Status s = server.Listen(address); !s.ok()) return s;
+  fprintf(stderr,
+          "ravel: gdbserver listening on %s; the run waits at its first instruction until gdb connects:\n"
+          "ravel:   gdb -ex 'target remote %s' %s\n",
+          server.address().c_str(), server.address().c_str(), ShellQuote(executable).c_str());
+  fflush(stderr);
+  return absl::OkStatus();
+}
+
+// True when gdb killed the program: the run has no outcome of its own then.
+bool ReportDebugger(const ScheduleResult& result) {
+  if (result.killed_by_debugger) {
+    fprintf(stderr, "ravel: the guest was killed at gdb's request\n");
+    return true;
+  }
+  if (!result.debugger_problem.empty()) {
+    fprintf(stderr, "ravel: note: %s; the run went on without gdb\n", result.debugger_problem.c_str());
+  }
+  return false;
+}
+
+void WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
+                const std::string& strategy, const std::vector<std::string>& command) {
+  std::map<std::string, std::string> about = {{"command", absl::StrJoin(command, " ")},
+                                              {"seed", absl::StrCat(seed)},
+                                              {"strategy", strategy},
+                                              {"outcome", result.outcome},
+                                              {"fingerprint", absl::StrFormat("%016x", result.fingerprint)}};
+  if (absl::Status s = trace.Write(path, result.steps, about); !s.ok()) {
+    fprintf(stderr, "ravel: %s\n", std::string(s.message()).c_str());
+  } else {
+    fprintf(stderr, "ravel: timeline written to %s (open it in ui.perfetto.dev or chrome://tracing)\n", path.c_str());
+  }
+}
 
 bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed, const std::string& strategy,
                   const std::vector<std::string>& command) {
@@ -86,7 +127,21 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   if (absl::Status s = PrepareGuests(*preempt, command); !s.ok()) return UsageError(std::string(s.message()));
   spec.preempt = preempt->ToString();
   spec.preempt_modules = options.preempt_modules;
+  TraceObserver trace;
+  if (!options.trace_path.empty()) spec.observer = &trace;
+  gdb::Server server;
+  if (!options.gdbserver.empty()) {
+    absl::StatusOr<std::string> path = ResolveCommand(command[0]);
+    if (absl::Status s = StartGdbServer(server, options.gdbserver, path.ok() ? *path : command[0]); !s.ok()) {
+      return UsageError(std::string(s.message()));
+    }
+    spec.gdbserver = &server;
+  }
   ScheduleResult result = RunSchedule(spec);
+  if (ReportDebugger(result)) return 128 + SIGKILL;
+  if (!options.trace_path.empty() && result.error.ok()) {
+    WriteTrace(trace, options.trace_path, result, options.seed, options.strategy, command);
+  }
   if (!result.error.ok()) return result.exit_code;
   if (options.verbose) {
     fprintf(stderr, "ravel: %" PRIu64 " of %" PRIu64 " steps offered a choice (PCT's k: --pct-steps)\n",
@@ -109,102 +164,24 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
 }
 
 int Replay(const ReplayOptions& options) {
-  absl::StatusOr<Schedule> schedule = ReadScheduleFile(options.schedule_path);
-  if (!schedule.ok()) return UsageError(std::string(schedule.status().message()));
-  const Schedule& s = *schedule;
-  if (s.args.empty()) return UsageError(absl::StrCat(options.schedule_path, ": the schedule names no command"));
-  if (s.strategy != "pct" && s.strategy != "random" && s.strategy != "rr") {
-    return UsageError(absl::StrCat(options.schedule_path, ": unknown strategy '", s.strategy, "'"));
-  }
-  // The same program: the recorded executable, unchanged.
-  absl::StatusOr<uint64_t> hash = HashFile(s.command);
-  if (!hash.ok()) {
-    return UsageError(absl::StrCat(options.schedule_path, ": the recorded executable ", s.command,
-                                   " cannot be read: ", hash.status().message()));
-  }
-  if (*hash != s.exe_hash) {
-    return UsageError(absl::StrFormat("%s: the executable %s changed since the schedule was recorded (hash %016x, "
-                                      "recorded %016x); rebuild the recorded version or record again",
-                                      options.schedule_path, s.command, *hash, s.exe_hash));
-  }
-  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) {
-    return UsageError(absl::StrCat(options.schedule_path, ": cannot enter the recorded directory ", s.cwd, ": ",
-                                   strerror(errno)));
-  }
-  ScheduleSpec spec;
-  spec.command = s.args;
-  spec.command[0] = s.command;  // exactly the executable that was recorded
-  spec.replay = &s;
-  spec.verbose = options.verbose;
-  std::vector<std::string> recorded_stdio;
-  for (const auto& [key, value] : s.options) {
-    if (key == "stdio") {
-      recorded_stdio = absl::StrSplit(value, ',');
-    } else if (key == "timeout") {
-      double seconds = 0;
-      if (!absl::SimpleAtod(value, &seconds) || seconds < 0) {
-        return UsageError(absl::StrCat(options.schedule_path, ": bad timeout option '", value, "'"));
-      }
-      spec.timeout_seconds = seconds;
-    } else if (key == "preempt-modules") {
-      spec.preempt_modules = value;
-    } else if (key == "preempt") {
-      absl::StatusOr<Preempt> preempt = ParsePreempt(value);
-      if (!preempt.ok()) {
-        return UsageError(absl::StrCat(options.schedule_path, ": ", preempt.status().message()));
-      }
-      if (absl::Status st = PrepareGuests(*preempt, spec.command); !st.ok()) return UsageError(std::string(st.message()));
-      spec.preempt = preempt->ToString();
-    } else if (key != "pct-depth" && key != "pct-steps") {
-      return UsageError(absl::StrCat(options.schedule_path, ": unknown option '", key,
-                                     "' (recorded by a newer ravel?)"));
+  absl::StatusOr<std::unique_ptr<PreparedReplay>> prepared = PreparedReplay::Open(options.schedule_path, options.verbose);
+  if (!prepared.ok()) return UsageError(std::string(prepared.status().message()));
+  const Schedule& s = (*prepared)->schedule();
+  TraceObserver trace;
+  if (!options.trace_path.empty()) (*prepared)->spec().observer = &trace;
+  gdb::Server server;
+  if (!options.gdbserver.empty()) {
+    if (absl::Status st = StartGdbServer(server, options.gdbserver, s.command); !st.ok()) {
+      return UsageError(std::string(st.message()));
     }
+    (*prepared)->spec().gdbserver = &server;
   }
-  // The guest's stdin, stdout and stderr of the same kinds as when it was recorded, where
-  // ravel can make them: /dev/null for a character device, a file whose content is copied
-  // to ravel's own fd after the run for a file.
-  std::vector<int> opened;
-  std::vector<std::pair<int, int>> copy_back;  // (temporary file, ravel's fd)
-  for (int fd = 0; fd < 3 && fd < static_cast<int>(recorded_stdio.size()); ++fd) {
-    const std::string& want = recorded_stdio[static_cast<size_t>(fd)];
-    const std::string have = FdKind(fd);
-    if (want == have) continue;
-    int replacement = -1;
-    if (want == "chr" && fd == 0) {
-      replacement = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    } else if (want == "file" && fd > 0) {
-      char name[] = "/tmp/ravel-replay-XXXXXX";
-      replacement = mkostemp(name, O_CLOEXEC);
-      if (replacement >= 0) {
-        unlink(name);
-        copy_back.emplace_back(replacement, fd);
-      }
-    } else if (want == "chr" && fd > 0 && have == "file") {
-      replacement = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    }
-    if (replacement >= 0) {
-      spec.stdio[fd] = replacement;
-      opened.push_back(replacement);
-    } else {
-      fprintf(stderr, "ravel: note: the guest's fd %d was a %s when recorded and is a %s now; the replay may diverge\n",
-              fd, want.c_str(), have.c_str());
-    }
+  ScheduleResult result = RunSchedule((*prepared)->spec());
+  if (ReportDebugger(result)) return 128 + SIGKILL;
+  if (!options.trace_path.empty() && result.error.ok()) {
+    WriteTrace(trace, options.trace_path, result, s.seed, s.strategy, s.args);
   }
-  ScheduleResult result = RunSchedule(spec);
-  for (const auto& [file, to] : copy_back) {
-    fflush(to == 1 ? stdout : stderr);
-    char buf[65536];
-    ssize_t n;
-    lseek(file, 0, SEEK_SET);
-    while ((n = read(file, buf, sizeof(buf))) > 0) {
-      for (ssize_t done = 0; done < n;) {
-        ssize_t w = write(to, buf + done, static_cast<size_t>(n - done));
-        if (w <= 0) break;
-        done += w;
-      }
-    }
-  }
-  for (int fd : opened) close(fd);
+  (*prepared)->FlushOutput();
   if (!result.error.ok()) return result.exit_code;
   if (!result.divergence.empty()) {
     fprintf(stderr, "ravel: replay diverged at %s\n", result.divergence.c_str());

@@ -22,6 +22,8 @@ struct RunOptions {
   std::string record_path;  // write the run's schedule here
   std::string preempt = kDefaultPreempt;  // --preempt LIST
   std::string preempt_modules;      // --preempt-modules LIST
+  std::string trace_path;           // --trace: the run's timeline (cli/trace.h)
+  std::string gdbserver;            // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
   bool verbose = false;
 };
 
@@ -34,6 +36,8 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
 struct ReplayOptions {
   std::string schedule_path;
   std::string json_path;
+  std::string trace_path;  // --trace: the replay's timeline (cli/trace.h)
+  std::string gdbserver;   // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
   bool verbose = false;
 };
 
@@ -42,6 +46,11 @@ struct ReplayOptions {
 // exits with the guest's status, or "ravel: replay diverged at step N: ..." and exits 5.
 // A schedule that cannot be read, or whose executable changed, is an error (exit 2).
 int Replay(const ReplayOptions& options);
+
+class TraceObserver;
+// Writes a --trace timeline and says where (or why not) on stderr.
+void WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
+                const std::string& strategy, const std::vector<std::string>& command);
 
 // Writes the run's fields as a JSON object (the --json of run and replay).
 bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed, const std::string& strategy,

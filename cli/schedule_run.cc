@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/gdb_debugger.h"
 #include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
@@ -62,6 +63,14 @@ std::string OutcomeOf(const Scheduler& scheduler, int status) {
 std::string Cwd() {
   char buf[PATH_MAX];
   return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
+}
+
+// An absolute path for the executable `word` names (as a shell's PATH search finds it).
+std::string ResolvedCommand(const std::string& word) {
+  absl::StatusOr<std::string> path = ResolveCommand(word);
+  std::string resolved = path.ok() ? *path : word;
+  if (!resolved.empty() && resolved[0] != '/') resolved = absl::StrCat(Cwd(), "/", resolved);
+  return resolved;
 }
 
 }  // namespace
@@ -192,10 +201,20 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   std::unique_ptr<ReplayStrategy> replayer;
   Strategy* strategy = nullptr;
   std::string strategy_name;
+  std::unique_ptr<GuidedStrategy> guided;
+  std::unique_ptr<DepartureTracker> tracker;
   if (replay != nullptr) {
     replayer = std::make_unique<ReplayStrategy>(replay->decisions, replay->strategy);
     strategy = replayer.get();
     strategy_name = replay->strategy;
+  } else if (spec.guide != nullptr) {
+    guided = std::make_unique<GuidedStrategy>(*spec.guide, spec.strategy);
+    strategy = guided.get();
+    strategy_name = spec.strategy;
+    if (spec.record) {
+      recorder = std::make_unique<RecordingStrategy>(*guided);
+      strategy = recorder.get();
+    }
   } else {
     absl::StatusOr<std::unique_ptr<Strategy>> made = MakeStrategy(spec.strategy, strategy_options);
     if (!made.ok()) {
@@ -211,7 +230,11 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       strategy = recorder.get();
     }
   }
-  if (strategy_name == "pct") result.pct_steps = spec.pct_steps != 0 ? spec.pct_steps : PctStrategy::kDefaultSteps;
+  if (spec.departures != nullptr) {
+    tracker = std::make_unique<DepartureTracker>(*strategy);
+    strategy = tracker.get();
+  }
+  if (strategy_name == "pct" && spec.guide == nullptr) result.pct_steps = spec.pct_steps != 0 ? spec.pct_steps : PctStrategy::kDefaultSteps;
 
   Schedule& out = result.schedule;
   // The last steps of each thread, for the signature.
@@ -240,7 +263,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       scheduler_options.preemptions.push_back(p);
     }
   }
+  scheduler_options.observer = spec.observer;
   scheduler_options.on_step = [&](uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint) {
+    if (tracker != nullptr) tracker->set_step(step);
     std::deque<int64_t>& mine = recent[thread];
     mine.push_back(what);
     if (mine.size() > kSignatureSteps) mine.pop_front();
@@ -286,9 +311,18 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   TracerOptions tracer_options;
   tracer_options.disable_aslr = true;  // addresses are inputs too
   for (int fd = 0; fd < 3; ++fd) tracer_options.stdio[fd] = spec.stdio[fd];
-  Tracer tracer(scheduler, tracer_options);
+  std::unique_ptr<GdbDebugger> debugger;
+  if (spec.gdbserver != nullptr) {
+    debugger = std::make_unique<GdbDebugger>(scheduler, *spec.gdbserver,
+                                             replay != nullptr ? replay->command : ResolvedCommand(spec.command[0]));
+  }
+  Tracer tracer(debugger != nullptr ? static_cast<Tool&>(*debugger) : scheduler, tracer_options);
   absl::StatusOr<RunResult> run = spec.prototype != nullptr ? tracer.Run(*spec.prototype) : tracer.Run(spec.command);
   result.seconds = Now() - start;
+  if (debugger != nullptr) {
+    result.debugger_problem = debugger->problem();
+    result.killed_by_debugger = debugger->killed();
+  }
   if (std::optional<int> code = ReportUnfinishedRun(run, spec.command)) {
     result.exit_code = *code;
     result.error = run.ok() ? absl::CancelledError(run->interrupted_by != 0 ? "interrupted" : "exec failed")
@@ -302,6 +336,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   result.liveness_preemptions = scheduler.liveness_preemptions();
   result.fingerprint = scheduler.fingerprint();
   result.outcome = OutcomeOf(scheduler, run->main_status);
+  if (tracker != nullptr) *spec.departures = tracker->departures();
   result.exit_code = run->ExitCode();
   if (scheduler.deadlocked()) {
     result.exit_code = kExitDeadlock;
@@ -346,16 +381,15 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
 
   if (spec.record && replay == nullptr) {
     out.ravel_version = kRavelVersion;
-    absl::StatusOr<std::string> path = ResolveCommand(spec.command[0]);
-    out.command = path.ok() ? *path : spec.command[0];
-    if (!out.command.empty() && out.command[0] != '/') out.command = absl::StrCat(Cwd(), "/", out.command);
+    out.command = ResolvedCommand(spec.command[0]);
     out.args = spec.command;
     out.cwd = Cwd();
     absl::StatusOr<uint64_t> hash = CachedHashFile(out.command);
     out.exe_hash = hash.ok() ? *hash : 0;
     out.strategy = strategy_name;
     out.seed = spec.seed;
-    if (strategy_name == "pct") {
+    // A guided run is not the seed's: only its recorded decisions reproduce it.
+    if (strategy_name == "pct" && spec.guide == nullptr) {
       out.options.emplace_back("pct-depth", absl::StrCat(spec.pct_depth));
       out.options.emplace_back("pct-steps", absl::StrCat(result.pct_steps));
     }

@@ -15,7 +15,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "intercept/tracer.h"
+#include "replay/departures.h"
 #include "replay/schedule.h"
+#include "scheduler/scheduler.h"
 
 namespace ravel {
 
@@ -27,6 +29,10 @@ inline constexpr int kExitDiverged = 5;
 
 // Checkpoints of the rolling fingerprint in a recorded schedule: one every this many steps.
 inline constexpr uint64_t kCheckpointEvery = 256;
+
+namespace gdb {
+class Server;
+}
 
 struct ScheduleSpec {
   std::vector<std::string> command;
@@ -52,6 +58,16 @@ struct ScheduleSpec {
   std::string preempt_modules;
   // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
   std::optional<cpu_set_t> cpus;
+  // Instead of a strategy: the default schedule with these departures (replay/departures.h;
+  // `ravel minimize`), with `seed` for the guest's random data and `strategy` as the name
+  // a recording gives. Steps are not checked.
+  const std::vector<Departure>* guide = nullptr;
+  // When set: the run's departures from the default schedule (with the step of each).
+  std::vector<Departure>* departures = nullptr;
+  // Watches the run from inside (SchedulerOptions::observer): explain, --trace.
+  RunObserver* observer = nullptr;
+  // --gdbserver: a listening server; gdb debugs the run through it (cli/gdb_debugger.h).
+  gdb::Server* gdbserver = nullptr;
 };
 
 // A fork server for RunSchedule: `command` exec'd once, with the scheduler's
@@ -75,6 +91,8 @@ struct ScheduleResult {
   uint64_t pct_steps = 0;           // the k the strategy used (pct), for reproducing by seed
   std::string deadlock_report;
   std::string divergence;           // replay: where and how the run left the recording
+  std::string debugger_problem;     // --gdbserver: why gdb could not be served, if so
+  bool killed_by_debugger = false;  // --gdbserver: gdb killed the program
   // Outcome and the last steps of the thread that made the final step: what failures of
   // the same bug share (stress buckets them by it).
   std::string signature;

@@ -33,6 +33,9 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "intercept/regs.h"
 #include "intercept/syscall_table.h"
 
 namespace ravel {
@@ -124,6 +127,14 @@ class Control {
   // that is at another stop, or whose handler is busy with it, ignores the request: ask
   // again later if it still matters.
   virtual void Interrupt(pid_t tid) = 0;
+  // For debuggers, with the thread stopped: the registers of guest thread `tid` as the
+  // guest will see them when it goes on. For a thread whose handler is running or parked
+  // that is the handler's view (what Guest::GetRegisters gives it), which may differ from
+  // the thread's own while ravel works on its behalf. NotFound for a thread ravel does not
+  // trace; an error for one that is running.
+  virtual absl::StatusOr<Registers> ThreadRegisters(pid_t tid) = 0;
+  // Sets them, as Guest::SetRegisters would (applied when the thread goes on).
+  virtual absl::Status SetThreadRegisters(pid_t tid, const Registers& regs) = 0;
 };
 
 template <typename Request, typename Response>

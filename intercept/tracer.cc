@@ -451,6 +451,22 @@ void TracerCore::Interrupt(pid_t tid) {
 }
 
 
+absl::StatusOr<Registers> TracerCore::ThreadRegisters(pid_t tid) {
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) return absl::NotFoundError(absl::StrCat("thread ", tid, " is not traced"));
+  ThreadRecord& t = *it->second;
+  if (t.in_handler) return t.entry_regs;
+  Registers regs;
+  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs.raw()) != 0) return ErrnoStatus("PTRACE_GETREGS", tid, errno);
+  return regs;
+}
+
+absl::Status TracerCore::SetThreadRegisters(pid_t tid, const Registers& regs) {
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) return absl::NotFoundError(absl::StrCat("thread ", tid, " is not traced"));
+  return SetRegisters(*it->second, regs);
+}
+
 void TracerCore::HandleStop(ThreadRecord& t, int status) {
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;

@@ -155,6 +155,8 @@ class TracerCore : public Control {
   void Unpark(pid_t tid) override;
   void KillGuest() override;
   void Interrupt(pid_t tid) override;
+  absl::StatusOr<Registers> ThreadRegisters(pid_t tid) override;
+  absl::Status SetThreadRegisters(pid_t tid, const Registers& regs) override;
 
  private:
   friend class ::ravel::Guest;

@@ -124,7 +124,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
   if (id != by_tid_.end() && running_ == id->second) {
     // The point, before the instruction runs (the int3 stays for the others meanwhile).
     Thread& t = threads_.at(id->second);
-    Step(t, kStepAtomic, PointKind::kAtomic);
+    Step(guest, t, kStepAtomic, PointKind::kAtomic);
     Mix(addr);
     if (!Reschedule(guest, t, StepPoint(t, PointKind::kAtomic))) return true;
   }

@@ -77,6 +77,7 @@ int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
     w.wake_result = 0;
     Wake(w, Woke::kEvent);
     Mix(0x77616b6500000000ull | static_cast<uint64_t>(id));
+    if (options_.observer != nullptr) options_.observer->OnWake(steps_, running_, id);
   }
   return static_cast<int>(woken.size());
 }

@@ -128,8 +128,9 @@ std::vector<ThreadId> Scheduler::Runnable() const {
   return ids;
 }
 
-void Scheduler::Step(Thread& t, int64_t nr, PointKind kind) {
+void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
   ++steps_;
+  if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
   now_ns_ += options_.step_quantum_ns;
   Mix(static_cast<uint64_t>(t.id));
   Mix(static_cast<uint64_t>(nr));
@@ -151,6 +152,7 @@ uint64_t Scheduler::ChoiceStep(size_t runnable) {
 
 void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   if (options_.log_decisions) LOG(INFO) << "switch T" << running_ << " -> T" << id << " (" << reason << ")";
+  if (options_.observer != nullptr && running_ != id) options_.observer->OnBaton(steps_, running_, id);
   running_ = id;
   suspect_deadlock_ = false;
   Thread& next = threads_.at(id);
@@ -319,6 +321,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
   t.pid = guest.pid();
   by_tid_[t.tid] = id;
   strategy_.OnThreadCreated(id, id == 0 ? kNoThread : parent);
+  if (options_.observer != nullptr) options_.observer->OnThreadStart(guest, id);
   t.cpus = parent != kNoThread ? threads_.at(parent).cpus : *options_.cpus;
   Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
   if (parent != kNoThread) {
@@ -358,6 +361,7 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
   t.state = State::kExited;
   t.block = Block::kNone;
   strategy_.OnThreadExited(t.id);
+  if (options_.observer != nullptr) options_.observer->OnThreadExit(t.id);
   bool last = true;
   for (const auto& [id, other] : threads_) last &= other.pid != t.pid || other.state == State::kExited;
   if (last) exiting_.insert(t.pid);
@@ -570,7 +574,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   }
   external_.push_back(ExternalNote{steps_, t.id, "preempt",
                                    absl::StrFormat("rip=0x%x regs=%016x", regs.ip(), reg_hash)});
-  Step(t, kStepPreempt, PointKind::kPreempt);
+  Step(guest, t, kStepPreempt, PointKind::kPreempt);
   Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.
@@ -633,7 +637,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   }
   t.last_syscall = call.nr;
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();
-  Step(t, call.nr, PointKind::kSyscall);
+  Step(guest, t, call.nr, PointKind::kSyscall, &call);
   const bool yield = call.nr == SYS_sched_yield;
   if (!Reschedule(guest, t, StepPoint(t, yield ? PointKind::kYield : PointKind::kSyscall, call.nr, yield))) return 0;
 

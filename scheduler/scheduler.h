@@ -93,6 +93,27 @@ struct ForcedPreemption {
   uint64_t reg_hash = 0;
 };
 
+// Watches a run from inside (ravel explain, --trace): called on the tracer thread, in the
+// run's order. The Guest of a call is its thread, stopped at its point; the other threads
+// are parked at their points (or running in the kernel). An observer must not change the
+// run: reading registers and memory is fine; resuming, injecting or writing is not.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // Thread `thread` exists, at its first stop.
+  virtual void OnThreadStart(Guest& guest, ThreadId thread) {}
+  // `thread` made step `step` (replay/schedule.h's StepEvent): `what` is a syscall number,
+  // with `call` the call, or a kStep* code (a sync step's `call` is the shim's marker:
+  // args[1] the operation, args[2] the object).
+  virtual void OnStep(Guest& guest, uint64_t step, ThreadId thread, int64_t what, const Syscall* call) {}
+  // The baton goes from `from` (kNoThread: none held it) to `to`; `steps` made so far.
+  virtual void OnBaton(uint64_t steps, ThreadId from, ThreadId to) {}
+  // A futex wake made by `waker` (kNoThread: none) released `wakee`.
+  virtual void OnWake(uint64_t steps, ThreadId waker, ThreadId wakee) {}
+  // `thread` is about to exit.
+  virtual void OnThreadExit(ThreadId thread) {}
+};
+
 struct SchedulerOptions {
   uint64_t seed = 0;
   RunHistory history;
@@ -122,6 +143,8 @@ struct SchedulerOptions {
   std::optional<cpu_set_t> cpus;
   // Replay: the recorded run's liveness preemptions, in step order.
   std::vector<ForcedPreemption> preemptions;
+  // Not owned; may be null.
+  RunObserver* observer = nullptr;
 };
 
 enum class Outcome { kPass, kFail, kDeadlock, kTimeout };
@@ -142,6 +165,13 @@ class Scheduler : public Tool {
   void OnInterrupt(Guest& guest) override;
   int OnSignal(Guest& guest, const siginfo_t& info) override;
   void OnTick(Control& control) override;
+
+  // The run was held still for `seconds` of real time (at a debugger's prompt): the real
+  // time checks (watchdog, liveness slice, timeout) do not count it.
+  void PauseClocks(double seconds) {
+    last_step_at_ += seconds;
+    started_at_ += seconds;
+  }
 
   uint64_t steps() const { return steps_; }
   // Points where more than one thread could run: what strategies count as steps (PCT's k).
@@ -227,7 +257,9 @@ class Scheduler : public Tool {
 
   // scheduler.cc: the baton.
   Thread& Lookup(Guest& guest);
-  void Step(Thread& t, int64_t nr, PointKind kind);
+  // `t` (running, `guest`) makes a step: `nr` is a syscall number (`call` is the call) or a
+  // kStep* code (a sync step's `call` is its marker).
+  void Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call = nullptr);
   // At a point of `t` (running): let the strategy pick; park `t` if another runs.
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
   // The point of the step `t` (running) just made.

@@ -1,0 +1,134 @@
+#include "cli/replay_setup.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cli/preempt.h"
+
+namespace ravel {
+
+absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::string& path, bool verbose,
+                                                                     Output output) {
+  absl::StatusOr<Schedule> read = ReadScheduleFile(path);
+  if (!read.ok()) return absl::InvalidArgumentError(read.status().message());
+  std::unique_ptr<PreparedReplay> prepared(new PreparedReplay);
+  prepared->output_ = output;
+  Schedule& s = prepared->schedule_;
+  s = *std::move(read);
+  if (s.args.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": the schedule names no command"));
+  if (s.strategy != "pct" && s.strategy != "random" && s.strategy != "rr") {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unknown strategy '", s.strategy, "'"));
+  }
+  // The same program: the recorded executable, unchanged.
+  absl::StatusOr<uint64_t> hash = HashFile(s.command);
+  if (!hash.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the recorded executable ", s.command,
+                                                   " cannot be read: ", hash.status().message()));
+  }
+  if (*hash != s.exe_hash) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: the executable %s changed since the schedule was recorded (hash %016x, recorded %016x); "
+                        "rebuild the recorded version or record again",
+                        path, s.command, *hash, s.exe_hash));
+  }
+  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot enter the recorded directory ", s.cwd, ": ", strerror(errno)));
+  }
+  ScheduleSpec& spec = prepared->spec_;
+  spec.command = s.args;
+  spec.command[0] = s.command;  // exactly the executable that was recorded
+  spec.replay = &s;
+  spec.verbose = verbose;
+  spec.strategy = s.strategy;
+  spec.seed = s.seed;
+  std::vector<std::string> recorded_stdio;
+  for (const auto& [key, value] : s.options) {
+    if (key == "stdio") {
+      recorded_stdio = absl::StrSplit(value, ',');
+    } else if (key == "timeout") {
+      double seconds = 0;
+      if (!absl::SimpleAtod(value, &seconds) || seconds < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": bad timeout option '", value, "'"));
+      }
+      spec.timeout_seconds = seconds;
+    } else if (key == "preempt-modules") {
+      spec.preempt_modules = value;
+    } else if (key == "preempt") {
+      absl::StatusOr<Preempt> preempt = ParsePreempt(value);
+      if (!preempt.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", preempt.status().message()));
+      if (absl::Status st = PrepareGuests(*preempt, spec.command); !st.ok()) {
+        return absl::InvalidArgumentError(st.message());
+      }
+      spec.preempt = preempt->ToString();
+    } else if (key != "pct-depth" && key != "pct-steps" && key != "minimized") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": unknown option '", key, "' (recorded by a newer ravel?)"));
+    }
+  }
+  // The guest's stdin, stdout and stderr of the same kinds as when it was recorded, where
+  // ravel can make them: /dev/null for a character device, a file whose content goes to
+  // ravel's own fd after the run for a file.
+  for (int fd = 0; fd < 3 && fd < static_cast<int>(recorded_stdio.size()); ++fd) {
+    const std::string& want = recorded_stdio[static_cast<size_t>(fd)];
+    const std::string have = FdKind(fd);
+    const bool keep = fd > 0 && want == "file";
+    if (want == have && !(keep && output == Output::kDiscard)) continue;
+    int replacement = -1;
+    if (want == "chr" && fd == 0) {
+      replacement = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    } else if (keep) {
+      char name[] = "/tmp/ravel-replay-XXXXXX";
+      replacement = mkostemp(name, O_CLOEXEC);
+      if (replacement >= 0) {
+        unlink(name);
+        prepared->kept_.emplace_back(replacement, fd);
+      }
+    } else if (want == "chr" && fd > 0) {
+      replacement = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+    if (replacement >= 0) {
+      spec.stdio[fd] = replacement;
+      prepared->opened_.push_back(replacement);
+    } else {
+      fprintf(stderr, "ravel: note: the guest's fd %d was a %s when recorded and is a %s now; the replay may diverge\n",
+              fd, want.c_str(), have.c_str());
+    }
+  }
+  return prepared;
+}
+
+PreparedReplay::~PreparedReplay() {
+  for (int fd : opened_) close(fd);
+}
+
+void PreparedReplay::FlushOutput() {
+  for (const auto& [file, to] : kept_) {
+    if (output_ == Output::kPassThrough) {
+      fflush(to == 1 ? stdout : stderr);
+      char buf[65536];
+      ssize_t n;
+      lseek(file, 0, SEEK_SET);
+      while ((n = read(file, buf, sizeof(buf))) > 0) {
+        for (ssize_t done = 0; done < n;) {
+          ssize_t w = write(to, buf + done, static_cast<size_t>(n - done));
+          if (w <= 0) break;
+          done += w;
+        }
+      }
+    }
+    if (ftruncate(file, 0) != 0) continue;
+    lseek(file, 0, SEEK_SET);
+  }
+}
+
+}  // namespace ravel
