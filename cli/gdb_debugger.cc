@@ -260,7 +260,7 @@ int GdbDebugger::OnSignal(Guest& guest, const siginfo_t& info) {
 
 void GdbDebugger::OnTick(Control& control) {
   scheduler_.OnTick(control);
-  if (!Active() || !server_.connected() || last_running_ == 0) return;
+  if (!Active() || !server_.connected()) return;
   absl::StatusOr<bool> interrupt = server_.PollInterrupt();
   if (!interrupt.ok()) {
     problem_ = std::string(interrupt.status().message());
@@ -268,8 +268,10 @@ void GdbDebugger::OnTick(Control& control) {
     return;
   }
   if (*interrupt) {
-    interrupt_tid_ = last_running_;
-    control.Interrupt(last_running_);
+    // The thread that made the latest syscall is the likeliest to be running; before any,
+    // the first thread.
+    interrupt_tid_ = last_running_ != 0 ? last_running_ : pid_;
+    control.Interrupt(interrupt_tid_);
   }
 }
 

@@ -284,7 +284,7 @@ TEST(Gdbserver, GdbStepsThroughAReplayedFailure) {
   EXPECT_TRUE(std::regex_search(gdb.out, std::regex("Thread \\d+ hit Breakpoint 1, worker \\(arg=0x0\\) at .*lazy_init_race\\.c:")))
       << gdb.out << gdb.err;
   EXPECT_TRUE(absl::StrContains(gdb.out, "$1 = (void *) 0x0")) << gdb.out;
-  EXPECT_TRUE(std::regex_search(gdb.out, std::regex("\\* \\d+ +Thread \\d+\\.\\d+ worker \\(arg=0x0\\)"))) << gdb.out;
+  EXPECT_TRUE(std::regex_search(gdb.out, std::regex("\\* \\d+ +Thread \\d+\\.\\d+ +worker \\(arg=0x0\\)"))) << gdb.out;
   EXPECT_TRUE(std::regex_search(gdb.out, std::regex("\\n52\\s+struct registry \\*r = get_registry\\(\\);"))) << gdb.out;
   EXPECT_TRUE(std::regex_search(gdb.out, std::regex("\\$2 = [01]\\n"))) << gdb.out;
   EXPECT_TRUE(absl::StrContains(gdb.out, "exited with code 01")) << gdb.out;
@@ -299,6 +299,26 @@ std::string Packet(const std::string& payload) {
   unsigned sum = 0;
   for (unsigned char c : payload) sum += c;
   return absl::StrFormat("$%s#%02x", payload, sum & 0xff);
+}
+
+// A live run (`ravel run --gdbserver`) under gdb: a breakpoint in the consumer thread of
+// the fixed lost-wakeup program, its stack, then on to a clean exit.
+TEST(Gdbserver, DebugsALiveRun) {
+  Debuggee d = StartDebuggee({RavelBinary(), "run", "--gdbserver", "127.0.0.1:0", "--", Corpus("lost_wakeup_fixed")});
+  ASSERT_NE(d.port, 0) << ReadFile(d.err_path);
+  Debuggee gdb_process = StartProcess({"/usr/bin/gdb", "-batch", "-nx", "-ex",
+                                       absl::StrCat("target remote 127.0.0.1:", d.port), "-ex", "break consumer",
+                                       "-ex", "continue", "-ex", "bt", "-ex", "delete", "-ex", "continue",
+                                       Corpus("lost_wakeup_fixed")},
+                                      /*out_too=*/true);
+  EXPECT_EQ(Finish(gdb_process), 0);
+  EXPECT_EQ(Finish(d), 0) << ReadFile(d.err_path);
+  const std::string out = ReadFile(gdb_process.err_path);
+  EXPECT_TRUE(std::regex_search(out, std::regex("hit Breakpoint 1, consumer \\(.*\\) at .*lost_wakeup_fixed\\.c:\\d+")))
+      << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("#0 +consumer \\("))) << out;
+  EXPECT_TRUE(absl::StrContains(out, "exited normally")) << out;
+  EXPECT_TRUE(Children().empty()) << "a process was left behind";
 }
 
 std::string Exchange(int fd, const std::string& bytes) {
@@ -348,6 +368,27 @@ TEST(Gdbserver, LoopbackOnlyAndMalformedPacketsAreAnswered) {
   close(fd);
   EXPECT_EQ(Finish(d), 137) << ReadFile(d.err_path);  // killed at gdb's request
   EXPECT_TRUE(absl::StrContains(ReadFile(d.err_path), "ravel: the guest was killed at gdb's request"));
+}
+
+// gdb's Ctrl-C (a 0x03 byte while the program runs) stops a thread that spins without a
+// syscall: a SIGINT stop (T02), without a signal for the guest.
+TEST(Gdbserver, CtrlCStopsASpinningProgram) {
+  Debuggee d = StartDebuggee({RavelBinary(), "run", "--timeout", "60", "--gdbserver", "0", "--", GuestPath("spin")});
+  ASSERT_NE(d.port, 0) << ReadFile(d.err_path);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(d.port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  EXPECT_TRUE(absl::StrContains(Exchange(fd, Packet("?")), "$T05"));
+  (void)Exchange(fd, "+" + Packet("vCont;c"));
+  usleep(300 * 1000);  // spinning by now, or soon: the interrupt waits for it either way
+  const std::string stopped = Exchange(fd, "\x03");
+  EXPECT_TRUE(absl::StrContains(stopped, "$T02")) << stopped;
+  (void)Exchange(fd, "+" + Packet("k"));
+  close(fd);
+  EXPECT_EQ(Finish(d), 137) << ReadFile(d.err_path);
 }
 
 }  // namespace
