@@ -232,8 +232,9 @@ def minimized_cell(res):
     ok = [m for m in ms if m["ok"]]
     cell = "—"
     if ok:
-        cell = (f"{statistics.median(m['before'] for m in ok):g} → {statistics.median(m['after'] for m in ok):g} "
-                f"(max {max(m['after'] for m in ok)})")
+        med = lambda key: statistics.median(m[key] for m in ok)
+        cell = (f"{med('before_preemptions'):g} → {med('after_preemptions'):g} "
+                f"(max {max(m['after_preemptions'] for m in ok)}); departures {med('before'):g} → {med('after'):g}")
     if len(ok) != len(ms):
         cell += f" **{len(ms) - len(ok)} not minimised**"
     return cell
@@ -313,12 +314,13 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
            f"(the lowest seed of each failure signature, per range and strategy) replayed {args.replays} "
            "times with `ravel replay`, one at a time, the guest's stdout and stderr going to regular "
            "files as under stress; faithful = the exit status the recorded outcome implies and `reproduced` on stderr. "
-           "Minimize: `ravel minimize` on each of those schedules; the cell is the median number of departures "
-           "from the default schedule (preemptions, and wakes and time jumps other than the default) before → "
-           "after, over the program's failure schedules of every strategy, and the most left after.",
+           "Minimize: `ravel minimize` on each of those schedules; the cell is the median number of preemptions "
+           "(switches away from a thread that could go on) before → after, over the program's failure schedules "
+           "of every strategy, the most left after, then the same for all departures from the default schedule "
+           "(preemptions, another thread than the next after a block, wakes and time jumps other than the default).",
            "",
            "| program | bug class | granularity | expected | native failures | "
-           + " | ".join(labels) + " | replays faithful | departures before → after minimize |",
+           + " | ".join(labels) + " | replays faithful | preemptions before → after minimize |",
            "|---|---|---|---|---|" + "---|" * len(labels) + "---|---|"]
     notes = []
     for res in results:
@@ -378,12 +380,13 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
     mins = [b["minimized"] for x in bugs for b in x.get("min_buckets", [])]
     if mins:
         done = [m for m in mins if m["ok"]]
-        small = [m for m in done if m["after"] <= 3]
+        small = [m for m in done if m["after_preemptions"] <= 3]
         progs = [x for x in bugs if x.get("min_buckets")]
         small_progs = [x for x in progs
-                       if statistics.median(b["minimized"].get("after", 1 << 30) for b in x["min_buckets"]) <= 3]
+                       if statistics.median(b["minimized"].get("after_preemptions", 1 << 30)
+                                            for b in x["min_buckets"]) <= 3]
         out.append(f"- minimize: {len(done)}/{len(mins)} failure schedules minimised and replayed; "
-                   f"{len(small)} of them keep at most 3 departures; {len(small_progs)} of {len(progs)} bug "
+                   f"{len(small)} of them keep at most 3 preemptions; {len(small_progs)} of {len(progs)} bug "
                    "programs have a median of at most 3")
     ok = sum(x["replay_ok"] for x in stressed)
     tot = sum(x["replay_total"] for x in stressed)

@@ -38,17 +38,7 @@ class MomentTaker : public RunObserver {
   void OnStep(Guest& guest, uint64_t step, ThreadId thread, int64_t what, const Syscall* call) override {
     if (wanted_.count(step) == 0) return;
     Moment& m = moments_[step];
-    if (what >= 0 && call != nullptr) {
-      m.op = DescribeCallAtEntry(guest, *call);
-    } else if (what == kWhatSync && call != nullptr) {
-      m.op = absl::StrFormat("%s(0x%x)", SyncOpName(static_cast<int>(call->args[1])), call->args[2]);
-    } else if (what == kWhatAtomic) {
-      m.op = "an atomic instruction";
-    } else if (what == kWhatPreempt) {
-      m.op = "a spin (preempted for running too long without a point)";
-    } else {
-      m.op = std::string(StepWhatName(static_cast<int32_t>(what)));
-    }
+    m.op = DescribeStepAt(guest, what, call);
     auto& unwinder = unwinders_[guest.pid()];
     if (unwinder == nullptr) {
       absl::StatusOr<std::unique_ptr<StackUnwinder>> made = StackUnwinder::ForProcess(guest.pid());
@@ -118,11 +108,6 @@ std::optional<uint64_t> LastStepOf(const Schedule& s, ThreadId thread, uint64_t 
   return std::nullopt;
 }
 
-std::string WhatOf(int32_t what) {
-  if (what >= 0) return Syscall(what).name();
-  absl::string_view name = StepWhatName(what);
-  return name.empty() ? absl::StrCat("event ", what) : std::string(name);
-}
 
 // "T2 ran 5 steps (write > futex > ... > exit_group)": who ran between two steps.
 std::string WhoRan(const Schedule& s, uint64_t from, uint64_t to) {
@@ -131,7 +116,7 @@ std::string WhoRan(const Schedule& s, uint64_t from, uint64_t to) {
     const ThreadId t = s.steps[i].thread;
     std::vector<std::string> whats;
     uint64_t j = i;
-    for (; j < to && j < s.steps.size() && s.steps[j].thread == t; ++j) whats.push_back(WhatOf(s.steps[j].what));
+    for (; j < to && j < s.steps.size() && s.steps[j].thread == t; ++j) whats.push_back(WhatName(s.steps[j].what));
     if (whats.size() > 6) whats.erase(whats.begin() + 3, whats.end() - 2), whats.insert(whats.begin() + 3, "...");
     parts.push_back(absl::StrFormat("T%d made %d step%s (%s)", t, j - i, j - i == 1 ? "" : "s",
                                     absl::StrJoin(whats, " > ")));
@@ -282,7 +267,7 @@ int Explain(const ExplainOptions& options) {
     printf(": every thread waits and nothing can wake them.\n");
     for (const auto& [thread, step] : last_step) {
       const Moment* m = moment(step);
-      printf("   T%d waits at %s%s (step %llu)\n", thread, m != nullptr ? m->op.c_str() : WhatOf(s.steps[step].what).c_str(),
+      printf("   T%d waits at %s%s (step %llu)\n", thread, m != nullptr ? m->op.c_str() : WhatName(s.steps[step].what).c_str(),
              m != nullptr ? Where(*m).c_str() : "", static_cast<unsigned long long>(step));
       if (m != nullptr) PrintStack(*m, options.frames);
     }
@@ -291,7 +276,7 @@ int Explain(const ExplainOptions& options) {
     const ThreadId thread = s.steps[step].thread;
     const Moment* m = moment(step);
     printf(": T%d's last step was %s%s (step %llu).\n", thread,
-           m != nullptr ? m->op.c_str() : WhatOf(s.steps[step].what).c_str(), m != nullptr ? Where(*m).c_str() : "",
+           m != nullptr ? m->op.c_str() : WhatName(s.steps[step].what).c_str(), m != nullptr ? Where(*m).c_str() : "",
            static_cast<unsigned long long>(step));
     if (m != nullptr) PrintStack(*m, options.frames);
   } else {

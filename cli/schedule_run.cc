@@ -41,11 +41,6 @@ double Now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-std::string WhatName(int64_t what) {
-  if (what >= 0) return std::string(Syscall(what).name());
-  absl::string_view name = StepWhatName(static_cast<int32_t>(what));
-  return name.empty() ? absl::StrCat("event", what) : std::string(name);
-}
 
 std::string DescribeStep(ThreadId thread, int64_t what) {
   return absl::StrCat("T", thread, " ", WhatName(what), what >= 0 ? "(...)" : "");
@@ -74,6 +69,12 @@ std::string ResolvedCommand(const std::string& word) {
 }
 
 }  // namespace
+
+std::string WhatName(int64_t what) {
+  if (what >= 0) return std::string(Syscall(what).name());
+  absl::string_view name = StepWhatName(static_cast<int32_t>(what));
+  return name.empty() ? absl::StrCat("event", what) : std::string(name);
+}
 
 std::string FdKind(int fd) {
   struct stat st;

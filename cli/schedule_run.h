@@ -110,6 +110,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec);
 // an ioctl), so a replay gives the guest the same kinds where it can.
 std::string FdKind(int fd);
 
+// A step's name: the syscall's ("futex"), or the StepWhat code's ("sync", "preempt").
+std::string WhatName(int64_t what);
+
 // The summary line: "ravel: <outcome> steps=N threads=T fingerprint=<16 hex> seed=S strategy=X".
 std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::string& strategy);
 

@@ -37,6 +37,16 @@ std::string DescribeCallAtEntry(Guest& guest, const Syscall& call) {
   return text;
 }
 
+std::string DescribeStepAt(Guest& guest, int64_t what, const Syscall* call) {
+  if (what >= 0 && call != nullptr) return DescribeCallAtEntry(guest, *call);
+  if (what == kWhatSync && call != nullptr) {
+    return absl::StrFormat("%s(0x%x)", SyncOpName(static_cast<int>(call->args[1])), call->args[2]);
+  }
+  if (what == kWhatAtomic) return "an atomic instruction";
+  if (what == kWhatPreempt) return "a spin (preempted for running too long without a point)";
+  return std::string(StepWhatName(static_cast<int32_t>(what)));
+}
+
 std::string SyncOpName(int op) {
   switch (op) {
     case RAVEL_SYNC_MUTEX_LOCK: return "mutex_lock";
@@ -78,20 +88,18 @@ void TraceObserver::OnStep(Guest& guest, uint64_t step, ThreadId thread, int64_t
   // The first thread gets the baton before any observer call; a stretch is open for
   // whoever makes a step.
   if (running_since_.count(thread) == 0) running_since_[thread] = step;
-  std::string name, detail;
+  std::string name;
   const char* category = "syscall";
   if (what >= 0 && call != nullptr) {
     name = call->name();
-    PrintOptions options;
-    detail = DescribeCallAtEntry(guest, *call);
   } else if (what == kWhatSync && call != nullptr) {
     category = "sync";
     name = SyncOpName(static_cast<int>(call->args[1]));
-    detail = absl::StrFormat("%s(0x%x)", name, call->args[2]);
   } else {
     name = std::string(StepWhatName(static_cast<int32_t>(what)));
     category = what == kWhatAtomic ? "atomic" : what == kWhatPreempt ? "preempt" : "step";
   }
+  const std::string detail = what >= 0 || what == kWhatSync ? DescribeStepAt(guest, what, call) : "";
   nlohmann::json e = Event("i", name, category, thread, step);
   e["s"] = "t";
   e["args"] = {{"step", step}};

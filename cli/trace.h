@@ -53,6 +53,10 @@ class TraceObserver : public RunObserver {
 // strace does (those the kernel fills in are not known yet: "...").
 std::string DescribeCallAtEntry(Guest& guest, const Syscall& call);
 
+// What a step (RunObserver::OnStep's arguments) was about to do, for people:
+// `write(1, "x", 1)`, `mutex_lock(0x5555...)`, "an atomic instruction", ...
+std::string DescribeStepAt(Guest& guest, int64_t what, const Syscall* call);
+
 // Names a sync operation of the shim (preempt/sync_marker.h): "mutex_lock", "cond_wait", ...
 std::string SyncOpName(int op);
 
