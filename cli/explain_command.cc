@@ -137,16 +137,8 @@ int Explain(const ExplainOptions& options) {
 
   // First replay: the departures and their steps.
   std::vector<Departure> departures;
-  spec.departures = &departures;
-  ScheduleResult first = RunSchedule(spec);
-  prepared.FlushOutput();
-  spec.departures = nullptr;
-  if (!first.error.ok()) return first.exit_code;
-  if (!first.divergence.empty()) {
-    fprintf(stderr, "ravel: cannot explain: the schedule does not replay (diverged at %s)\n",
-            first.divergence.c_str());
-    return kExitDiverged;
-  }
+  ScheduleResult first;
+  if (std::optional<int> code = prepared.ReplayTracked("explain", first, departures)) return *code;
 
   // The steps the story needs: each departure's, where the thread picked was waiting,
   // and each thread's last.
@@ -259,6 +251,16 @@ int Explain(const ExplainOptions& options) {
       }
     }
     if (step + 1 < until) printf("   Then %s.\n", WhoRan(s, step + 1, until).c_str());
+    // When the thread that lost the baton got it back, if it did.
+    if (d.preempted) {
+      uint64_t back = step + 1;
+      while (back < s.steps.size() && s.steps[back].thread != d.at) ++back;
+      if (back < s.steps.size()) {
+        printf("   T%d resumed at step %llu.\n", d.at, static_cast<unsigned long long>(back));
+      } else {
+        printf("   T%d made no step after that.\n", d.at);
+      }
+    }
   }
 
   // The failure.

@@ -59,15 +59,8 @@ int Minimize(const MinimizeOptions& options) {
 
   // The replay: its departures, and how it fails.
   std::vector<Departure> all;
-  spec.departures = &all;
-  ScheduleResult first = RunSchedule(spec);
-  prepared.FlushOutput();
-  spec.departures = nullptr;
-  if (!first.error.ok()) return first.exit_code;
-  if (!first.divergence.empty()) {
-    fprintf(stderr, "ravel: cannot minimise: the schedule does not replay (diverged at %s)\n", first.divergence.c_str());
-    return kExitDiverged;
-  }
+  ScheduleResult first;
+  if (std::optional<int> code = prepared.ReplayTracked("minimise", first, all)) return *code;
   const std::string outcome = first.outcome, signature = first.signature;
   const std::vector<Departure> first_departures = all;
   fprintf(stderr, "ravel: %s: %s after %s from the default schedule\n", options.schedule_path.c_str(),

@@ -111,6 +111,21 @@ PreparedReplay::~PreparedReplay() {
   for (int fd : opened_) close(fd);
 }
 
+std::optional<int> PreparedReplay::ReplayTracked(const char* what, ScheduleResult& result,
+                                                std::vector<Departure>& departures) {
+  spec_.departures = &departures;
+  result = RunSchedule(spec_);
+  FlushOutput();
+  spec_.departures = nullptr;
+  if (!result.error.ok()) return result.exit_code;
+  if (!result.divergence.empty()) {
+    fprintf(stderr, "ravel: cannot %s: the schedule does not replay (diverged at %s)\n", what,
+            result.divergence.c_str());
+    return kExitDiverged;
+  }
+  return std::nullopt;
+}
+
 void PreparedReplay::FlushOutput() {
   for (const auto& [file, to] : kept_) {
     if (output_ == Output::kPassThrough) {

@@ -13,6 +13,7 @@
 #define RAVEL_CLI_REPLAY_SETUP_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,12 @@ class PreparedReplay {
   // Replays the schedule (spec().replay points at it); callers may change other fields
   // (guide, departures, observer: then clear replay).
   ScheduleSpec& spec() { return spec_; }
+  // Replays the schedule once with a DepartureTracker: its departures from the default
+  // schedule, in `departures`. A run that could not start or was interrupted returns its
+  // exit code; one that diverged prints "ravel: cannot <what>: the schedule does not
+  // replay (diverged at ...)" and returns kExitDiverged; nullopt when it replayed.
+  std::optional<int> ReplayTracked(const char* what, ScheduleResult& result, std::vector<Departure>& departures);
+
   // After a run: the guest's output kept in files goes to ravel's own stdout/stderr
   // (kPassThrough) or is dropped (kDiscard); the files are emptied for the next run.
   void FlushOutput();

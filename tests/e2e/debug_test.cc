@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -294,6 +296,22 @@ TEST(Gdbserver, GdbStepsThroughAReplayedFailure) {
       << err;
 }
 
+// A TCP connection to 127.0.0.1:`port`; -1 (errno set) when refused.
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
 // "$payload#cs" with the right checksum.
 std::string Packet(const std::string& payload) {
   unsigned sum = 0;
@@ -350,12 +368,8 @@ TEST(Gdbserver, LoopbackOnlyAndMalformedPacketsAreAnswered) {
   EXPECT_TRUE(absl::StrContains(tcp, absl::StrFormat("0100007F:%04X 00000000:0000 0A", d.port))) << tcp;
   EXPECT_FALSE(absl::StrContains(tcp, absl::StrFormat("00000000:%04X 00000000:0000 0A", d.port))) << tcp;
 
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(d.port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const int fd = ConnectLoopback(d.port);
+  ASSERT_GE(fd, 0) << strerror(errno);
   EXPECT_EQ(Exchange(fd, "$g#00"), "-");  // bad checksum
   EXPECT_TRUE(absl::StrContains(Exchange(fd, Packet("mzz,1")), "$E")) << "bad hex";
   EXPECT_TRUE(absl::StrContains(Exchange(fd, Packet("X10,ffffffffffff:")), "$E")) << "bogus length";
@@ -375,12 +389,8 @@ TEST(Gdbserver, LoopbackOnlyAndMalformedPacketsAreAnswered) {
 TEST(Gdbserver, CtrlCStopsASpinningProgram) {
   Debuggee d = StartDebuggee({RavelBinary(), "run", "--timeout", "60", "--gdbserver", "0", "--", GuestPath("spin")});
   ASSERT_NE(d.port, 0) << ReadFile(d.err_path);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(d.port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const int fd = ConnectLoopback(d.port);
+  ASSERT_GE(fd, 0) << strerror(errno);
   EXPECT_TRUE(absl::StrContains(Exchange(fd, Packet("?")), "$T05"));
   (void)Exchange(fd, "+" + Packet("vCont;c"));
   usleep(300 * 1000);  // spinning by now, or soon: the interrupt waits for it either way
