@@ -127,12 +127,18 @@ std::string WhoRan(const Schedule& s, uint64_t from, uint64_t to) {
 
 }  // namespace
 
-int Explain(const ExplainOptions& options) {
+int Explain(const ExplainOptions& given) {
+  // The schedule's directory is entered: the trace file is named from the current one.
+  ExplainOptions options = given;
+  options.trace_path = AbsolutePath(given.trace_path);
   absl::StatusOr<std::unique_ptr<PreparedReplay>> opened =
       PreparedReplay::Open(options.schedule_path, options.verbose, PreparedReplay::Output::kDiscard);
   if (!opened.ok()) return UsageError(std::string(opened.status().message()));
   PreparedReplay& prepared = **opened;
   const Schedule& s = prepared.schedule();
+  if (!options.trace_path.empty()) {
+    if (absl::Status st = CheckTracePath(options.trace_path); !st.ok()) return UsageError(std::string(st.message()));
+  }
   ScheduleSpec& spec = prepared.spec();
 
   // First replay: the departures and their steps.

@@ -33,12 +33,6 @@ std::string CountOf(const std::vector<Departure>& departures) {
                          preemptions, preemptions == 1 ? "" : "s");
 }
 
-std::string AbsolutePath(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  char cwd[4096];
-  if (getcwd(cwd, sizeof(cwd)) == nullptr) return path;
-  return absl::StrCat(cwd, "/", path);
-}
 
 }  // namespace
 

@@ -16,6 +16,13 @@
 
 namespace ravel {
 
+std::string AbsolutePath(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd)) == nullptr) return path;
+  return absl::StrCat(cwd, "/", path);
+}
+
 absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::string& path, bool verbose,
                                                                      Output output) {
   absl::StatusOr<Schedule> read = ReadScheduleFile(path);

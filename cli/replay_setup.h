@@ -24,6 +24,10 @@
 
 namespace ravel {
 
+// `path` made absolute against the current directory: PreparedReplay::Open enters the
+// recorded directory, so paths the user named are resolved before that.
+std::string AbsolutePath(const std::string& path);
+
 class PreparedReplay {
  public:
   // What becomes of the guest's output where the recording had a file (or pipe).

@@ -128,7 +128,10 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   spec.preempt = preempt->ToString();
   spec.preempt_modules = options.preempt_modules;
   TraceObserver trace;
-  if (!options.trace_path.empty()) spec.observer = &trace;
+  if (!options.trace_path.empty()) {
+    if (absl::Status s = CheckTracePath(options.trace_path); !s.ok()) return UsageError(std::string(s.message()));
+    spec.observer = &trace;
+  }
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     absl::StatusOr<std::string> path = ResolveCommand(command[0]);
@@ -164,11 +167,16 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
 }
 
 int Replay(const ReplayOptions& options) {
+  // The schedule's directory is entered: the files named here are named from the current one.
+  const std::string json_path = AbsolutePath(options.json_path), trace_path = AbsolutePath(options.trace_path);
   absl::StatusOr<std::unique_ptr<PreparedReplay>> prepared = PreparedReplay::Open(options.schedule_path, options.verbose);
   if (!prepared.ok()) return UsageError(std::string(prepared.status().message()));
   const Schedule& s = (*prepared)->schedule();
   TraceObserver trace;
-  if (!options.trace_path.empty()) (*prepared)->spec().observer = &trace;
+  if (!trace_path.empty()) {
+    if (absl::Status st = CheckTracePath(trace_path); !st.ok()) return UsageError(std::string(st.message()));
+    (*prepared)->spec().observer = &trace;
+  }
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     if (absl::Status st = StartGdbServer(server, options.gdbserver, s.command); !st.ok()) {
@@ -178,8 +186,8 @@ int Replay(const ReplayOptions& options) {
   }
   ScheduleResult result = RunSchedule((*prepared)->spec());
   if (ReportDebugger(result)) return 128 + SIGKILL;
-  if (!options.trace_path.empty() && result.error.ok()) {
-    WriteTrace(trace, options.trace_path, result, s.seed, s.strategy, s.args);
+  if (!trace_path.empty() && result.error.ok()) {
+    WriteTrace(trace, trace_path, result, s.seed, s.strategy, s.args);
   }
   (*prepared)->FlushOutput();
   if (!result.error.ok()) return result.exit_code;
@@ -204,8 +212,8 @@ int Replay(const ReplayOptions& options) {
     ReportLiveness(result);
     fprintf(stderr, "ravel: reproduced %s\n", SummaryLine(result, s.seed, s.strategy).substr(7).c_str());
   }
-  if (!options.json_path.empty()) {
-    WriteRunJson(options.json_path, result, s.seed, s.strategy, s.args);
+  if (!json_path.empty()) {
+    WriteRunJson(json_path, result, s.seed, s.strategy, s.args);
   }
   return result.exit_code;
 }

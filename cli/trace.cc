@@ -1,5 +1,10 @@
 #include "cli/trace.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -35,6 +40,13 @@ std::string DescribeCallAtEntry(Guest& guest, const Syscall& call) {
   // Arguments the kernel fills in are not known yet.
   absl::StrAppend(&text, absl::EndsWith(text, ", ") ? "...)" : ")");
   return text;
+}
+
+absl::Status CheckTracePath(const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat("cannot write the trace to ", path, ": ", strerror(errno)));
+  close(fd);
+  return absl::OkStatus();
 }
 
 std::string DescribeStepAt(Guest& guest, int64_t what, const Syscall* call) {

@@ -49,6 +49,10 @@ class TraceObserver : public RunObserver {
   uint64_t last_steps_ = 0;
 };
 
+// Whether `path` can be written (it is created, or emptied): checked before a run, so that
+// a bad --trace path is an error up front rather than after the run.
+absl::Status CheckTracePath(const std::string& path);
+
 // `write(1, "hello\n", 6)`, `read(3, ...)`: a call at its entry, arguments decoded as
 // strace does (those the kernel fills in are not known yet: "...").
 std::string DescribeCallAtEntry(Guest& guest, const Syscall& call);

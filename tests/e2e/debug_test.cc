@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +140,23 @@ TEST(Explain, TellsWhereEachThreadOfADeadlockWaits) {
 }
 
 nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
+
+// Replay enters the recorded directory; files named relative to where ravel was started
+// are still written there, and an unwritable trace path is an error before the run.
+TEST(Trace, RelativePathsAreTheCallersAndABadOneIsAnErrorUpFront) {
+  const std::string sched = TempPath("rel.sched");
+  ASSERT_EQ(RunCommand({RavelBinary(), "run", "--record", sched, "--", Corpus("lost_wakeup_fixed")}).exit_code, 0);
+  const std::string elsewhere = TempPath("elsewhere");
+  ASSERT_EQ(mkdir(elsewhere.c_str(), 0755), 0);
+  RunOutput out = RunCommand({"/bin/sh", "-c", absl::StrCat("cd '", elsewhere, "' && '", RavelBinary(), "' replay '",
+                                                            sched, "' --trace t.json --json j.json")});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_TRUE(ReadJson(elsewhere + "/t.json").contains("traceEvents"));
+  EXPECT_TRUE(ReadJson(elsewhere + "/j.json").contains("outcome"));
+  out = RunCommand({RavelBinary(), "replay", sched, "--trace", "/nonexistent-dir/t.json"});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_EQ(out.err, "ravel: cannot write the trace to /nonexistent-dir/t.json: No such file or directory\n");
+}
 
 // The timeline's structure: named tracks, one thread's slice at a time, an instant per
 // step, and wake arrows from a waker's slice to the woken thread's next slice.
