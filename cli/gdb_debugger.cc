@@ -155,7 +155,12 @@ void GdbDebugger::OnThreadStart(Guest& guest) {
   scheduler_.OnThreadStart(guest);
 }
 
-void GdbDebugger::OnThreadExit(Guest& guest, int status) { scheduler_.OnThreadExit(guest, status); }
+void GdbDebugger::OnThreadExit(Guest& guest, int status) {
+  // An exiting thread has no registers to show; the first stays listed while the process
+  // lives (gdb names the process by it).
+  if (guest.tid() != pid_) threads_.erase(guest.tid());
+  scheduler_.OnThreadExit(guest, status);
+}
 
 void GdbDebugger::OnThreadGone(pid_t tid) {
   threads_.erase(tid);
