@@ -5,7 +5,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # The unit-test binaries (label "unit"), all that test-asan builds and runs.
-UNIT_TESTS := intercept_test syscalls_test strategies_test replay_test unwind_test gdb_test
+UNIT_TESTS := intercept_test syscalls_test strategies_test replay_test unwind_test gdb_test scheduler_test
 
 .PHONY: all bootstrap build demo test test-asan bench clean
 
@@ -24,6 +24,7 @@ demo: build
 	./scripts/demo $(BUILD_DIR)
 
 test: build
+	@$(BUILD_DIR)/tests/machine_features
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
 
 test-asan: bootstrap

@@ -112,6 +112,8 @@ constexpr char kPreemptHelp[] =
     "  time     time chaos: where a thread sleeps or waits with a timeout, the clock may\n"
     "           jump to its deadline although other threads could still run (as if the\n"
     "           machine were loaded): finds tests that rely on a sleep for ordering.\n"
+    "           Plausible delays only: a thread that could run waits at most 1 s in all\n"
+    "           (until it blocks), so 2 s barrier or 30 s join timeouts never fire.\n"
     "  atomic   every atomic instruction of the executable (LOCK-prefixed, XCHG with\n"
     "           memory): a breakpoint on each; finds races between two atomic operations\n"
     "           that are not atomic together. About 90 us per atomic executed.\n"

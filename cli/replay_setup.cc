@@ -59,8 +59,17 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
   spec.strategy = s.strategy;
   spec.seed = s.seed;
   std::vector<std::string> recorded_stdio;
+  int model = 1;  // schedules without the option
   for (const auto& [key, value] : s.options) {
-    if (key == "stdio") {
+    if (key == "model") {
+      if (!absl::SimpleAtoi(value, &model) || model < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": bad model option '", value, "'"));
+      }
+      if (model > kSchedulerModel) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": recorded by a newer ravel (scheduler model ", model,
+                                                       "; this one has model ", kSchedulerModel, ")"));
+      }
+    } else if (key == "stdio") {
       recorded_stdio = absl::StrSplit(value, ',');
     } else if (key == "timeout") {
       double seconds = 0;
@@ -81,6 +90,12 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": unknown option '", key, "' (recorded by a newer ravel?)"));
     }
+  }
+  if (model != kSchedulerModel) {
+    fprintf(stderr,
+            "ravel: note: %s was recorded by an older ravel (scheduler model %d; this one has model %d, with the time "
+            "chaos horizon and fairness): where those change a decision, the replay diverges\n",
+            path.c_str(), model, kSchedulerModel);
   }
   // The guest's stdin, stdout and stderr of the same kinds as when it was recorded, where
   // ravel can make them: /dev/null for a character device, a file whose content goes to

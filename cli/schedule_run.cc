@@ -394,6 +394,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       out.options.emplace_back("pct-depth", absl::StrCat(spec.pct_depth));
       out.options.emplace_back("pct-steps", absl::StrCat(result.pct_steps));
     }
+    out.options.emplace_back("model", absl::StrCat(kSchedulerModel));
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
     if (!spec.preempt.empty() && spec.preempt != "syscall") out.options.emplace_back("preempt", spec.preempt);
     if (!spec.preempt_modules.empty()) out.options.emplace_back("preempt-modules", spec.preempt_modules);

@@ -34,6 +34,7 @@
 #include "cli/run_tool.h"
 #include "cli/schedule_run.h"
 #include "cli/stress_report.h"
+#include "intercept/owned_kill.h"
 #include "intercept/spawn.h"
 #include "replay/schedule.h"
 
@@ -351,7 +352,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   };
   auto stop_all = [&]() {
     for (Worker& w : workers) {
-      if (w.pid > 0) kill(w.pid, SIGTERM);
+      if (w.pid > 0) SignalOwned(w.pid, SIGTERM);
       if (w.to >= 0) close(w.to);  // a worker between seeds sees EOF
       w.to = -1;
       w.busy = false;

@@ -22,6 +22,7 @@
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "intercept/owned_kill.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
 
@@ -75,7 +76,7 @@ absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers&
     if (r < 0) {
       if (errno == EINTR) {
         // ravel is interrupted: the guest dies, and this wait ends with it.
-        if (InterruptRequested()) kill(t.process->pid, SIGKILL);
+        if (InterruptRequested()) SignalOwned(t.process->pid, SIGKILL);
         continue;
       }
       return ErrnoStatus("waitpid", t.tid, errno);

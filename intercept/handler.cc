@@ -23,6 +23,7 @@
 #include "base/logging.h"
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
+#include "intercept/owned_kill.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
@@ -315,7 +316,7 @@ void TracerCore::RedeliverStashed(ThreadRecord& t) {
   while (!t.stashed.empty()) {
     siginfo_t info = t.stashed.front();
     t.stashed.pop_front();
-    if (syscall(SYS_tgkill, t.process->pid, t.tid, info.si_signo) == 0) t.redeliver.push_back(info);
+    if (SignalOwnedThread(t.process->pid, t.tid, info.si_signo) == SignalResult::kSent) t.redeliver.push_back(info);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "intercept/owned_kill.h"
 #include "intercept/spawn.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
@@ -30,7 +31,7 @@ namespace {
 
 // Kills a stopped or running tracee that is also our child, and reaps it.
 void KillAndReap(pid_t pid) {
-  kill(pid, SIGKILL);
+  SignalOwned(pid, SIGKILL);
   while (true) {
     int status = 0;
     pid_t r = waitpid(pid, &status, __WALL);
@@ -45,7 +46,7 @@ pid_t WaitFor(pid_t pid, int* status) {
   while (true) {
     pid_t r = waitpid(pid, status, __WALL);
     if (r >= 0 || errno != EINTR) return r;
-    if (InterruptRequested()) kill(pid, SIGKILL);
+    if (InterruptRequested()) SignalOwned(pid, SIGKILL);
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "intercept/owned_kill.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/status.h"
 
@@ -112,7 +113,7 @@ absl::StatusOr<Spawned> SpawnTraced(const SpawnRequest& request) {
   close(err[1]);
   if (ptrace(PTRACE_SEIZE, pid, nullptr, request.ptrace_options) != 0) {
     int e = errno;
-    kill(pid, SIGKILL);
+    SignalOwned(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     close(go[1]);
     close(err[0]);

@@ -23,6 +23,7 @@
 
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
+#include "intercept/owned_kill.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/spawn.h"
 #include "intercept/status.h"
@@ -73,7 +74,7 @@ volatile sig_atomic_t g_alarm = 0;
 
 void OnInterrupt(int sig) {
   g_interrupt = sig;
-  if (g_main_pid > 0) kill(g_main_pid, SIGKILL);
+  if (g_main_pid > 0) SignalOwned(g_main_pid, SIGKILL);
 }
 void OnAlarm(int) { g_alarm = 1; }
 
@@ -335,14 +336,16 @@ void TracerCore::ReapOrphans() {
 
 void TracerCore::KillAll() {
   killing_ = true;
-  for (const auto& [pid, process] : processes_) kill(pid, SIGKILL);
+  for (const auto& [pid, process] : processes_) SignalOwned(pid, SIGKILL);
+  // Children whose parent's event never came (the parent died at it) are tracees too.
+  for (pid_t tid : early_stops_) SignalOwned(tid, SIGKILL);
   // Children ravel does not trace (should the ptrace link to one ever be lost) are still
   // its children, being the subreaper: without this the loop would wait for them forever.
   KillUntracedChildren();
 }
 
 void TracerCore::KillUntracedChildren() {
-  for (pid_t pid : UntracedChildren()) kill(pid, SIGKILL);
+  for (pid_t pid : UntracedChildren()) SignalOwned(pid, SIGKILL);
 }
 
 std::vector<pid_t> TracerCore::UntracedChildren() const {
@@ -397,7 +400,7 @@ void TracerCore::HandleStatus(pid_t tid, int status) {
   auto it = threads_.find(tid);
   if (it == threads_.end()) {
     if (killing_) {
-      kill(tid, SIGKILL);
+      SignalOwned(tid, SIGKILL);
       ptrace(PTRACE_CONT, tid, nullptr, nullptr);
       return;
     }
@@ -472,7 +475,7 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
   const int event = status >> 16;
   if (killing_) {
     // Anything still stopping was missed by KillAll (e.g. a child forked meanwhile).
-    kill(t.process->pid, SIGKILL);
+    SignalOwned(t.process->pid, SIGKILL);
     Resume(t, PTRACE_CONT, 0);
     return;
   }
@@ -596,7 +599,7 @@ void TracerCore::HandleExited(pid_t tid, int status) {
   if (tid == main_pid_ && !killing_) {
     // The command ravel ran is gone; whatever it left running goes with it, so that a run
     // never leaves guest processes behind.
-    bool others = false;
+    bool others = !early_stops_.empty();
     for (const auto& [pid, record] : processes_) others |= pid != main_pid_;
     if (others) KillAll();
   }
@@ -621,7 +624,13 @@ void TracerCore::HandleExited(pid_t tid, int status) {
 
 void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
   unsigned long msg = 0;
-  ptrace(PTRACE_GETEVENTMSG, parent.tid, nullptr, &msg);
+  if (ptrace(PTRACE_GETEVENTMSG, parent.tid, nullptr, &msg) != 0 || msg == 0) {
+    // The parent died at its event (e.g. another thread's exit_group): its end reports
+    // next. Its child, if one was made, is a tracee whose stop waits in early_stops_ and
+    // is killed with the rest. Never take the missing answer for pid 0: that would name
+    // ravel's own process group.
+    return;
+  }
   pid_t child = static_cast<pid_t>(msg);
   bool is_thread = false;
   if (event == PTRACE_EVENT_CLONE) {
@@ -643,7 +652,7 @@ void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
     process->trampoline = parent.process->trampoline;  // MAP_SHARED: inherited as is
   }
   ThreadRecord& t = AddThread(child, process);
-  if (killing_) kill(child, SIGKILL);
+  if (killing_) SignalOwned(child, SIGKILL);
   if (early_stops_.erase(child) > 0) {
     StartNewThread(t);
   } else {

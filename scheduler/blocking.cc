@@ -332,6 +332,18 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
   const int options_arg = call.nr == SYS_wait4 ? 2 : 3;
   if (call.args[options_arg] & WNOHANG) return guest.TailInject(call);
   while (true) {
+    // A process that has ended for the scheduler (its exit_group or fatal signal was a
+    // step) but whose end the kernel has not reported yet may or may not show in the probe,
+    // as timing has it: wait for the report first, so that the probe's answer is the same
+    // in every run (and a child on its way out is never taken for a deadlock).
+    while (!exiting_.empty()) {
+      awaiting_exit_ = t.tid;
+      if (!guest.Park()) {
+        awaiting_exit_ = 0;
+        return 0;
+      }
+    }
+    awaiting_exit_ = 0;
     Syscall probe = call;
     probe.args[options_arg] |= WNOHANG;
     absl::StatusOr<int64_t> r = guest.Inject(probe);
@@ -360,13 +372,13 @@ SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call) 
                     "runs that use it may vary";
   }
   t.state = State::kInKernel;
+  t.chaos_lag_ns = 0;
   HandOffFrom(t.id, PointKind::kSyscall, call.nr);
   absl::StatusOr<int64_t> r = guest.Inject(call);
   if (!r.ok()) return 0;
   // Back from the kernel: take the baton if nobody holds it, else wait for it.
   if (running_ == kNoThread) {
-    running_ = t.id;
-    t.state = State::kRunning;
+    TakeBaton(t);
   } else {
     t.state = State::kRunnable;
     if (!WaitForBaton(guest, t)) return 0;

@@ -95,7 +95,10 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
   } else {
     deadline = ns;
   }
-  if (deadline <= now_ns_) return 0;
+  if (deadline <= now_ns_) {
+    fairness_.OnYield(t.id, steps_, Runnable());  // a zero sleep is a yield too
+    return 0;
+  }
   t.deadline_ns = deadline;
   if (!BlockAndWait(guest, t, Block::kSleep, call.nr)) return 0;
   if (t.woke == Woke::kSignal) {
@@ -127,9 +130,16 @@ std::optional<uint64_t> Scheduler::NextDeadline() const {
 void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId>& runnable) {
   if (!options_.time_chaos || runnable.empty()) return;
   std::optional<uint64_t> deadline = NextDeadline();
-  if (!deadline.has_value() || !strategy_.AdvanceTimeFirst(point, runnable)) return;
-  if (options_.log_decisions) LOG(INFO) << "time jumps " << (*deadline - std::min(*deadline, now_ns_)) << " ns early";
-  if (*deadline > now_ns_) now_ns_ = *deadline;
+  if (!deadline.has_value()) return;
+  const uint64_t ahead = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
+  // Plausible delays only: no runnable thread is kept waiting past the horizon.
+  for (ThreadId id : runnable) {
+    if (threads_.at(id).chaos_lag_ns + ahead > kChaosHorizonNs) return;
+  }
+  if (!strategy_.AdvanceTimeFirst(point, runnable)) return;
+  if (options_.log_decisions) LOG(INFO) << "time jumps " << ahead << " ns early";
+  for (ThreadId id : runnable) threads_.at(id).chaos_lag_ns += ahead;
+  now_ns_ += ahead;
   Mix(0x6a756d7000000000ull);
   WakeExpired();
   runnable = Runnable();

@@ -4,6 +4,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -157,7 +158,23 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   suspect_deadlock_ = false;
   Thread& next = threads_.at(id);
   next.state = State::kRunning;
+  fairness_.OnRan(id, steps_);
   control_->Unpark(next.tid);
+}
+
+void Scheduler::TakeBaton(Thread& t) {
+  running_ = t.id;
+  t.state = State::kRunning;
+  fairness_.OnRan(t.id, steps_);
+}
+
+std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnable) {
+  fairness_.Sync(runnable, steps_);
+  std::vector<ThreadId> choices = fairness_.Filter(runnable);
+  if (options_.log_decisions && choices.size() < runnable.size()) {
+    LOG(INFO) << "fairness: " << runnable.size() - choices.size() << " thread(s) let others run first";
+  }
+  return choices;
 }
 
 void Scheduler::Wake(Thread& t, Woke why) {
@@ -185,6 +202,9 @@ bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, Poi
   t.state = State::kBlocked;
   t.block = why;
   t.woke = Woke::kNone;
+  t.chaos_lag_ns = 0;
+  // A sleep or a wait with a timeout says "nothing to do for now": a yield, for fairness.
+  if (t.deadline_ns.has_value()) fairness_.OnYield(t.id, steps_, Runnable());
   HandOffFrom(t.id, kind, nr);
   return WaitForBaton(guest, t);
 }
@@ -193,8 +213,11 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   std::vector<ThreadId> runnable = Runnable();
   MaybeJumpTime(given, runnable);
   SchedulingPoint point = given;
-  point.step = ChoiceStep(runnable.size());
   if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
+  if (point.yield_hint) fairness_.OnYield(t.id, steps_, runnable);
+  runnable = FairChoices(runnable);
+  point.step = ChoiceStep(runnable.size());
+  if (!std::binary_search(runnable.begin(), runnable.end(), t.id)) point.current_runnable = false;
   ThreadId chosen = strategy_.Pick(point, runnable);
   if (chosen == last_picked_) {
     ++streak_;
@@ -235,6 +258,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) MaybeJumpTime(point, runnable);
     if (!runnable.empty()) {
+      runnable = FairChoices(runnable);
       SchedulingPoint at = point;
       at.step = ChoiceStep(runnable.size());
       GiveBaton(strategy_.Pick(at, runnable), "hand-off");
@@ -339,8 +363,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
     }
   }
   if (id == 0) {
-    t.state = State::kRunning;
-    running_ = id;
+    TakeBaton(t);
     return;
   }
   if (auto waiting = awaiting_start_.find(t.tid); waiting != awaiting_start_.end()) {
@@ -358,6 +381,14 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
   if (it == by_tid_.end()) return;
   Thread& t = threads_.at(it->second);
   if (t.state == State::kExited) return;
+  if (WIFSIGNALED(status)) {
+    // A fatal signal ends the whole process: none of its threads waits on anything any
+    // more, though the others' exit events may still be on their way (a thread that
+    // called abort() while another waits for the lock it holds is no deadlock).
+    if (options_.observer != nullptr) options_.observer->OnThreadExit(t.id);
+    if (SettleProcessExit(t.pid)) HandOffFrom(t.id, PointKind::kThreadExit);
+    return;
+  }
   t.state = State::kExited;
   t.block = Block::kNone;
   strategy_.OnThreadExited(t.id);
@@ -384,6 +415,24 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
   if (running_ == t.id) {
     HandOffFrom(t.id, PointKind::kThreadExit);
   }
+}
+
+bool Scheduler::SettleProcessExit(pid_t pid) {
+  bool held = false;
+  for (auto& [id, other] : threads_) {
+    if (other.pid != pid || other.state == State::kExited) continue;
+    if (running_ == id) {
+      held = true;
+      running_ = kNoThread;
+    }
+    other.state = State::kExited;
+    other.block = Block::kNone;
+    other.exit_pending = false;
+    other.clear_child_tid = 0;
+    strategy_.OnThreadExited(id);
+  }
+  exiting_.insert(pid);
+  return held;
 }
 
 void Scheduler::OnThreadGone(pid_t tid) {
@@ -431,6 +480,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 
 void Scheduler::OnProcessExit(pid_t pid, int status) {
   exiting_.erase(pid);
+  if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
   random_fds_.erase(pid);
   atomic_sites_.erase(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
@@ -625,8 +675,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     // Only the baton holder makes syscalls; a thread that comes back from a call the
     // scheduler did not see block (e.g. after exec) waits its turn.
     if (running_ == kNoThread) {
-      running_ = t.id;
-      t.state = State::kRunning;
+      TakeBaton(t);
     } else {
       t.state = State::kRunnable;
       if (!WaitForBaton(guest, t)) return 0;
@@ -661,20 +710,10 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     case SYS_mmap:
       if (options_.atomic_points && !options_.atomic_modules.empty()) return MapModule(guest, call);
       return guest.TailInject(call);
-    case SYS_exit_group: {
-      // The whole process ends here. Its threads' exit events arrive in whatever order the
-      // kernel delivers them, so the scheduler settles everything now, in id order.
-      for (auto& [id, other] : threads_) {
-        if (other.pid != t.pid || other.state == State::kExited) continue;
-        other.state = State::kExited;
-        other.block = Block::kNone;
-        other.clear_child_tid = 0;
-        strategy_.OnThreadExited(id);
-      }
-      exiting_.insert(t.pid);
+    case SYS_exit_group:
+      SettleProcessExit(t.pid);
       HandOffFrom(t.id, PointKind::kThreadExit);
       return guest.TailInject(call);
-    }
     case SYS_set_tid_address:
       t.clear_child_tid = call.args[0];
       return guest.TailInject(call);

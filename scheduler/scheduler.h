@@ -40,7 +40,15 @@
 //    never run; its reports after acquisitions keep who holds which lock, which deadlock
 //    reports name.
 //  - Time chaos (SchedulerOptions::time_chaos): before a pick, the strategy may let the
-//    clock jump to the next deadline although threads could run.
+//    clock jump to the next deadline although threads could run: those threads are
+//    descheduled, as on a loaded machine, for the time skipped. Plausibly so: a thread
+//    that stays runnable is kept waiting by jumps for at most kChaosHorizonNs (1 s) in
+//    all, until it blocks; a jump that would exceed this for any runnable thread is not
+//    offered. So a hang guard (a 30 s join timeout, a 2 s barrier timeout, a watchdog
+//    timer) does not fire while the threads it guards could run.
+//  - Fairness (scheduler/fairness.h): a thread that yields, sleeps or waits with a timeout
+//    again and again lets the threads that waited meanwhile run first, whatever the
+//    strategy, so endless daemon threads cannot starve the rest.
 //  - Atomic points (SchedulerOptions::atomic_points): an int3 on each atomic instruction
 //    of the executable; a thread about to run one reaches a point.
 //  - Liveness preemption: a baton holder that runs 0.2 s in user space without a point
@@ -73,9 +81,20 @@
 #include "intercept/guest.h"
 #include "intercept/tool.h"
 #include "scheduler/atomics.h"
+#include "scheduler/fairness.h"
 #include "strategies/strategy.h"
 
 namespace ravel {
+
+// The scheduler's model: which decisions it offers a strategy, given the same guest. A
+// schedule records it ("option model N"); a replay of another model may diverge, and says
+// so. 1: the first (no "model" option). 2: the time chaos horizon and fairness.
+inline constexpr int kSchedulerModel = 2;
+
+// Time chaos never keeps a runnable thread waiting for longer than this, in all, until it
+// blocks: a thread descheduled for a second is a loaded CI machine; for longer, it is a
+// hang guard's false alarm (see the policy above).
+inline constexpr uint64_t kChaosHorizonNs = 1000000000ull;
 
 // The `what` of a sync point's step (replay/schedule.h's kWhatSync), and of a liveness
 // preemption's (kWhatPreempt).
@@ -253,6 +272,8 @@ class Scheduler : public Tool {
     uint64_t acquiring = 0;
     int acquiring_kind = 0;
     uint64_t last_sync_step = 0;           // the step of its latest sync point
+    // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
+    uint64_t chaos_lag_ns = 0;
   };
 
   // scheduler.cc: the baton.
@@ -275,6 +296,13 @@ class Scheduler : public Tool {
   bool BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, PointKind kind = PointKind::kSyscall);
   void GiveBaton(ThreadId id, const char* reason);
   std::vector<ThreadId> Runnable() const;
+  // The threads of `runnable` that fairness lets the strategy pick from (never empty).
+  std::vector<ThreadId> FairChoices(const std::vector<ThreadId>& runnable);
+  // `t` takes the baton that nobody holds (back from the kernel, or the first thread).
+  void TakeBaton(Thread& t);
+  // A whole process is ending (exit_group, or a fatal signal): its threads are settled now,
+  // in id order, whatever order their exit events arrive in. True if one held the baton.
+  bool SettleProcessExit(pid_t pid);
   uint64_t ChoiceStep(size_t runnable);
   void ReportDeadlock();
   // The baton holder has been asleep in a syscall for too long: the baton moves on.
@@ -372,10 +400,12 @@ class Scheduler : public Tool {
   absl::flat_hash_map<pid_t, std::map<uint64_t, uint8_t>> atomic_sites_;
   std::map<std::string, AtomicSites> scanned_;  // by path, each file decoded once
   uint64_t choices_ = 0;
+  Fairness fairness_;
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
+  pid_t awaiting_exit_ = 0;  // the baton holder, waiting in wait4/waitid for exiting_ to empty
   // Virtual CLOCK_MONOTONIC. It starts at 1000 s plus an offset of up to 1000 s drawn
   // from the seed: runs of different seeds read different times from the start, so that
   // names made from the clock (mkstemp's first try) differ between the concurrent runs of

@@ -1,0 +1,75 @@
+// Fairness: no thread waits for ever while others loop.
+//
+// A serialising scheduler owes progress to every thread. PCT's strict priorities, for
+// one, let a high-priority thread that never ends (a daemon that loops over work and a
+// short sleep) keep a low-priority thread off the CPU for ever, and a program that waits
+// for that thread never finishes. This is CHESS's fair scheduling ("Fair stateless model
+// checking", Musuvathi and Qadeer, PLDI 2008), kept outside the strategies so that each
+// of them gets it:
+//
+//  - A thread *yields* when it calls sched_yield, when the spin detector flags it, and
+//    when it sleeps or waits with a timeout: each says "I am waiting for something".
+//  - When thread t yields, every thread u that has been runnable, without running, since
+//    t's previous yield gets priority over t: the edge t -> u. (t's first yield only
+//    marks the start.)
+//  - t may not be picked while some u with an edge t -> u is runnable.
+//  - An edge t -> u goes when u runs (it got the baton), blocks or exits.
+//
+// Invariants: the edges form no cycle (an edge t -> u is made when t runs and u has not
+// run since before t's previous yield; for u -> t to be made too, t must not have run
+// since before u's previous yield, but u cannot yield without running, which removes
+// t -> u), so among runnable threads at least one has no runnable edge target. Filter
+// never returns an empty set all the same: it would fall back to every runnable thread.
+//
+// What it leaves alone: a run in which no thread yields twice while another waits gets no
+// edge, so it is scheduled exactly as the strategy says. PCT's guarantee for terminating
+// programs whose threads do not loop on yields or sleeps is unchanged; where they do, a
+// yielding thread can be held back only until each thread it waited on has run once.
+//
+// Pure bookkeeping, driven by the scheduler at its points: steps and logical ids only.
+#ifndef RAVEL_SCHEDULER_FAIRNESS_H_
+#define RAVEL_SCHEDULER_FAIRNESS_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "strategies/strategy.h"
+
+namespace ravel {
+
+class Fairness {
+ public:
+  // The threads that can run (or run) at `step`, ascending: those new in the set became
+  // runnable now; those gone from it blocked or exited, and nothing waits for them now.
+  void Sync(absl::Span<const ThreadId> runnable, uint64_t step);
+  // `u` got the baton at `step`: it is no longer owed a turn.
+  void OnRan(ThreadId u, uint64_t step);
+  // `t` yielded at `step` while `runnable` (t itself may be among them) could run.
+  void OnYield(ThreadId t, uint64_t step, absl::Span<const ThreadId> runnable);
+
+  // The members of `runnable` (ascending) that may be picked: those without an edge to a
+  // runnable thread. Never empty when `runnable` is not.
+  std::vector<ThreadId> Filter(absl::Span<const ThreadId> runnable) const;
+
+  // For reports and tests: the threads `t` must let run first.
+  std::vector<ThreadId> OwedBy(ThreadId t) const;
+
+ private:
+  struct State {
+    bool has_yielded = false;
+    uint64_t last_yield = 0;      // step of its latest yield
+    uint64_t runnable_since = 0;  // step it last became runnable
+    uint64_t last_ran = 0;        // step it last got the baton
+    bool ever_ran = false;
+    bool runnable = false;
+    std::set<ThreadId> owes;      // edges t -> u: u first
+  };
+  std::map<ThreadId, State> threads_;
+};
+
+}  // namespace ravel
+
+#endif  // RAVEL_SCHEDULER_FAIRNESS_H_

@@ -1,0 +1,182 @@
+// Fidelity on programs like real ones: no false failures from time chaos, no starvation by
+// endless threads, one outcome per seed when a thread dies holding a lock, and no signal
+// ever reaching a process ravel did not start.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e/harness.h"
+
+namespace ravel::testing {
+namespace {
+
+std::string Corpus(const std::string& name) { return absl::StrCat(CORPUS_DIR, "/", name); }
+
+// Time chaos (on by default) must not fire hang guards in correct programs: a 30 s join
+// timeout, a 2-minute watchdog timer, a 2 s barrier timeout. Before the horizon, every
+// seed of each failed.
+class HangGuards : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HangGuards, DoNotFireUnderTimeChaos) {
+  const std::string json = TempPath(absl::StrCat("guards-", GetParam(), ".json"));
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "150", "--keep-going", "--json", json, "--artifacts",
+                              TempPath("a"), "--", GuestPath("hang_guards"), GetParam()});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(json), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out.err;
+  EXPECT_EQ(doc["reports"][0]["failed"], 0) << doc.dump();
+  EXPECT_EQ(doc["reports"][0]["passed"], 150) << doc.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, HangGuards, ::testing::Values("join", "watchdog", "barrier"));
+
+// Time chaos still finds the sleep-ordering bug, within its usual budget.
+TEST(Fidelity, TimeChaosStillFindsTheSleepOrderingBug) {
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "200", "--artifacts", TempPath("a"), "--",
+                              Corpus("sleep_ordering")});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "FAILURE fail(exit 1)")) << out.err;
+}
+
+// Endless daemon threads: main finishes under every strategy (fairness).
+class DaemonThreads : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DaemonThreads, MainFinishes) {
+  for (const char* seed : {"1", "2", "3"}) {
+    RunOutput out = RunCommand({RavelBinary(), "run", "--strategy", GetParam(), "--seed", seed, "--timeout", "60", "--",
+                                GuestPath("daemon_threads")});
+    EXPECT_EQ(out.exit_code, 0) << "seed " << seed << ": " << out.err;
+    EXPECT_EQ(out.out, "every daemon ran\n") << "seed " << seed;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, DaemonThreads, ::testing::Values("pct", "random", "rr"));
+
+// A thread that calls abort() while others wait for the lock it holds: the outcome is the
+// abort, never a deadlock, and every failure's schedule replays to the same outcome.
+TEST(Fidelity, AnAbortUnderALockIsOneOutcomeAndReplays) {
+  const std::string artifacts = TempPath("abort");
+  const std::string json = TempPath("abort.json");
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "300", "--keep-going", "--strategy", "random", "--jobs",
+                              "1", "--preempt", "syscall,sync,time", "--json", json, "--artifacts", artifacts, "--",
+                              GuestPath("abort_under_lock")});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_FALSE(absl::StrContains(out.err, "deadlock")) << out.err;
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(json), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out.err;
+  ASSERT_GE(doc["reports"][0]["failed"].get<int>(), 1) << doc.dump();
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(artifacts)) {
+    if (entry.path().extension() != ".sched") continue;
+    RunOutput replay = RunCommand({RavelBinary(), "replay", entry.path().string()});
+    EXPECT_EQ(replay.exit_code, 128 + SIGABRT) << replay.err;
+    EXPECT_TRUE(absl::StrContains(replay.err, "ravel: reproduced fail(signal SIGABRT)")) << replay.err;
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 1);
+}
+
+// A process group led by a sentinel, as when make, ctest or a shell leads the group ravel
+// runs in: whatever ravel does to end its guests, the sentinel and a bystander in the
+// group survive. Returns "" or what went wrong.
+std::string RunInSentinelGroup(const std::vector<std::string>& argv, bool interrupt) {
+  int report[2];
+  if (pipe(report) != 0) return "pipe";
+  pid_t sentinel = fork();
+  if (sentinel == 0) {
+    setpgid(0, 0);
+    close(report[0]);
+    pid_t bystander = fork();
+    if (bystander == 0) {
+      pause();
+      _exit(0);
+    }
+    pid_t ravel = fork();
+    if (ravel == 0) {
+      int devnull = open("/dev/null", O_RDWR);
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    if (interrupt) {
+      usleep(300000);
+      kill(ravel, SIGINT);
+    }
+    int status = 0;
+    while (waitpid(ravel, &status, 0) < 0 && errno == EINTR) {}
+    // The bystander must still be there, not killed.
+    int bstatus = 0;
+    const bool bystander_alive = waitpid(bystander, &bstatus, WNOHANG) == 0;
+    kill(bystander, SIGKILL);
+    waitpid(bystander, nullptr, 0);
+    char verdict = bystander_alive ? 'y' : 'n';
+    ssize_t unused = write(report[1], &verdict, 1);
+    (void)unused;
+    _exit(0);
+  }
+  close(report[1]);
+  char verdict = 0;
+  ssize_t got = read(report[0], &verdict, 1);
+  close(report[0]);
+  int status = 0;
+  while (waitpid(sentinel, &status, 0) < 0 && errno == EINTR) {}
+  if (WIFSIGNALED(status)) return absl::StrCat("the sentinel leading the group was killed by signal ", WTERMSIG(status));
+  if (got != 1) return "the sentinel died before reporting";
+  if (verdict != 'y') return "the bystander in the group was killed";
+  return "";
+}
+
+TEST(Fidelity, SignalsReachOnlyWhatRavelStarted) {
+  const std::string sched = TempPath("sentinel.sched");
+  const std::string minimized = TempPath("sentinel-min.sched");
+  RunOutput recorded = RunCommand({RavelBinary(), "stress", "--strategy", "random", "--runs", "100", "--jobs", "1",
+                                   "--artifacts", TempPath("rec"), "--", Corpus("lazy_init_race")});
+  ASSERT_EQ(recorded.exit_code, 1) << recorded.err;
+  std::smatch m;
+  const std::regex re("replay: +ravel replay (\\S+)");
+  ASSERT_TRUE(std::regex_search(recorded.err, m, re)) << recorded.err;
+  const std::string failing = m[1];
+  struct Case {
+    std::vector<std::string> argv;
+    bool interrupt;
+  };
+  const std::vector<Case> cases = {
+      {{RavelBinary(), "run", "--seed", "3", "--", Corpus("lazy_init_race")}, false},
+      {{RavelBinary(), "stress", "--per-test", "--strategy", "random", "--runs", "20", "--artifacts", TempPath("pt"),
+        "--", Corpus("gtest_flaky_sound")},
+       false},
+      {{RavelBinary(), "stress", "--runs", "50", "--jobs", "2", "--timeout", "30", "--artifacts", TempPath("int"), "--",
+        GuestPath("spin")},
+       true},
+      {{RavelBinary(), "replay", failing}, false},
+      {{RavelBinary(), "minimize", failing, "-o", minimized, "--max-runs", "5"}, false},
+  };
+  // 10 rounds each in CI; RAVEL_SENTINEL_ROUNDS=50 for the longer check.
+  const char* rounds_env = getenv("RAVEL_SENTINEL_ROUNDS");
+  const int rounds = rounds_env != nullptr ? atoi(rounds_env) : 10;
+  for (const Case& c : cases) {
+    for (int i = 0; i < rounds; ++i) {
+      std::string problem = RunInSentinelGroup(c.argv, c.interrupt);
+      ASSERT_EQ(problem, "") << c.argv[1] << " " << c.argv[2] << ", round " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ravel::testing
