@@ -237,7 +237,7 @@ std::string ReportsToJUnit(const std::vector<StressReport>& reports) {
       if (!b.schedule.empty()) {
         absl::StrAppend(&body, "schedule: ", b.schedule, "\nreplay: ", ReplayCommandLine(b.schedule), "\n");
       }
-      if (!b.artifact_error.empty()) absl::StrAppend(&body, "schedule could not be written: ", b.artifact_error, "\n");
+      if (!b.artifact_error.empty()) absl::StrAppend(&body, b.artifact_error, "\n");
       absl::StrAppend(&body, "by seed: ", ReproduceBySeed(r, b.first_seed), "\n");
       if (!b.guest_stdout.empty()) absl::StrAppend(&body, "guest output: ", b.guest_stdout, ", ", b.guest_stderr, "\n");
       if (!b.deadlock_report.empty()) absl::StrAppend(&body, b.deadlock_report);
@@ -332,7 +332,7 @@ std::string ReportSummary(const StressReport& r) {
       absl::StrAppend(&out, "ravel:   replay:   ", ReplayCommandLine(b.schedule), "\n");
     }
     if (!b.artifact_error.empty()) {
-      absl::StrAppend(&out, "ravel:   schedule could not be written: ", b.artifact_error, "\n");
+      absl::StrAppend(&out, "ravel:   ", b.artifact_error, "\n");
     }
     absl::StrAppend(&out, "ravel:   by seed:  ", ReproduceBySeed(r, b.first_seed), "\n");
   }

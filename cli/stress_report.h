@@ -28,8 +28,9 @@ struct FailureBucket {
   std::string guest_stdout;
   std::string guest_stderr;
   std::string deadlock_report;
-  // Why first_seed's schedule or guest output could not be kept ("cannot write PATH:
-  // reason"); empty when they were. The failure is reported either way.
+  // Why first_seed's schedule or guest output could not be kept ("schedule could not be
+  // written: cannot write PATH: reason"); empty when they were. The failure is reported
+  // either way.
   std::string artifact_error;
 };
 
