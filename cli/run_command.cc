@@ -203,8 +203,6 @@ int Replay(const ReplayOptions& options) {
     return UsageError(absl::StrCat(options.schedule_path, " runs ", QuotedWords((*prepared)->spec().command), where,
                                    ", not the expected ", QuotedWords(options.expected_command), "; not replaying"));
   }
-  fprintf(stderr, "ravel: replaying: %s%s\n", QuotedWords((*prepared)->spec().command).c_str(), where.c_str());
-  fflush(stderr);
   TraceObserver trace;
   if (!trace_path.empty()) {
     if (absl::Status st = CheckTracePath(trace_path); !st.ok()) return UsageError(std::string(st.message()));
@@ -213,6 +211,8 @@ int Replay(const ReplayOptions& options) {
   if (!json_path.empty()) {
     if (absl::Status st = CheckOutputPath(json_path); !st.ok()) return UsageError(std::string(st.message()));
   }
+  fprintf(stderr, "ravel: replaying: %s%s\n", QuotedWords((*prepared)->spec().command).c_str(), where.c_str());
+  fflush(stderr);
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     if (absl::Status st = StartGdbServer(server, options.gdbserver, s.command); !st.ok()) {
