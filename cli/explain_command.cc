@@ -183,7 +183,10 @@ int Explain(const ExplainOptions& given) {
     fprintf(stderr, "ravel: cannot explain: the second replay diverged at %s\n", second.divergence.c_str());
     return kExitDiverged;
   }
-  if (!options.trace_path.empty()) WriteTrace(trace, options.trace_path, second, s.seed, s.strategy, s.args);
+  absl::Status trace_written;
+  if (!options.trace_path.empty()) {
+    trace_written = WriteTrace(trace, options.trace_path, second, s.seed, s.strategy, s.args);
+  }
   const std::map<uint64_t, Moment>& moments = taker.moments();
   auto moment = [&](std::optional<uint64_t> step) -> const Moment* {
     if (!step.has_value()) return nullptr;
@@ -291,6 +294,7 @@ int Explain(const ExplainOptions& given) {
     printf(".\n");
   }
   fflush(stdout);
+  if (!trace_written.ok()) return OutputError(0, trace_written);
   return 0;
 }
 

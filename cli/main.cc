@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/atomic_file.h"
 #include "base/logging.h"
 #include "cli/explain_command.h"
 #include "cli/minimize_command.h"
@@ -63,6 +64,20 @@ CLI::Validator WholeNumber(int64_t min) {
         return "";
       },
       min > 0 ? "N>0" : "N>=0");
+}
+
+// A seed: any whole number from 0 to 2^64-1, as `ravel run` and the schedule file take
+// it (CLI11 would accept "-1" and wrap it, or print a double's range).
+CLI::Validator Seed() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        uint64_t n = 0;
+        if (value.empty() || value[0] == '-' || value[0] == '+' || !absl::SimpleAtoi(value, &n)) {
+          return absl::StrCat("expected a seed from 0 to 18446744073709551615, got '", value, "'");
+        }
+        return "";
+      },
+      "SEED");
 }
 
 struct CommonArgs {
@@ -158,10 +173,13 @@ int Main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand(
       "run", "Run CMD with one thread at a time, the interleaving chosen by a seeded strategy.\n"
              "Same seed, same program, same inputs: same interleaving, same outcome.\n"
+             "Exit: the program's status (128+signal); 3 deadlock, 4 timeout, 2 bad usage;\n"
+             "6 when it passed but --record, --json or --trace could not be written (a\n"
+             "failed run keeps its status; the error is printed either way).\n"
              "Example: ravel run --strategy pct --seed 42 -- ./my_test");
   run->add_option("--strategy", strategy_name, "pct (default), random or rr (round-robin)");
-  run->add_option("--seed", run_seed, "Seed for every decision of the run (default 1)")
-      ->check(WholeNumber(0));
+  run->add_option("--seed", run_seed, "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
+      ->check(Seed());
   run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)")
       ->check(WholeNumber(1));
   run->add_option("--pct-steps", pct_steps,
@@ -199,13 +217,22 @@ int Main(int argc, char** argv) {
   CLI::App* replay = app.add_subcommand(
       "replay", "Run a recorded schedule again: the same command and directory, the same\n"
                 "decisions, checked at every step. Prints 'reproduced' and exits with the guest's\n"
-                "status, or says where the run diverged and exits 5.\n"
-                "Example: ravel replay artifacts/my_test-seed42.sched");
+                "status, or says where the run diverged and exits 5; 6 when it passed but --json\n"
+                "or --trace could not be written.\n"
+                "A schedule runs the command line recorded in it: replay only schedules you\n"
+                "trust, as you would run a shell script. ravel prints the command first\n"
+                "(ravel: replaying: CMD ARGS... (in DIR)); --expect-command -- CMD ARGS...\n"
+                "refuses a schedule that records any other command (exit 2).\n"
+                "Example: ravel replay artifacts/my_test-seed42.sched --expect-command -- ./my_test");
   replay->add_option("FILE", replay_options.schedule_path, "The schedule (from ravel run --record or ravel stress)")
       ->required();
   replay->add_option("--json", replay_options.json_path, "Also write the summary as a JSON object to FILE");
   replay->add_option("--trace", replay_options.trace_path, kTraceHelp);
   replay->add_option("--gdbserver", replay_options.gdbserver, kGdbserverHelp);
+  bool expect_command = false;
+  replay->add_flag("--expect-command", expect_command,
+                   "Replay only if the schedule records exactly the command after -- (its first word\n"
+                   "as recorded, or the recorded executable's absolute path); else exit 2");
 
   // minimize
   MinimizeOptions minimize_options;
@@ -214,7 +241,8 @@ int Main(int argc, char** argv) {
                   "(preemptions, and wakes and time jumps other than the default) that still fail\n"
                   "the same way (same outcome, same last steps of the failing thread), by delta\n"
                   "debugging over runs of the program. Prints the count before and after and writes\n"
-                  "a schedule that `ravel replay` and `ravel explain` take.\n"
+                  "a schedule that `ravel replay` and `ravel explain` take. Exit 6 when OUT could\n"
+                  "not be written (nothing is left there).\n"
                   "Example: ravel minimize artifacts/lost_wakeup-seed7.sched -o min.sched");
   minimize->add_option("FILE", minimize_options.schedule_path, "A failing schedule (ravel run --record, ravel stress)")
       ->required();
@@ -251,14 +279,20 @@ int Main(int argc, char** argv) {
                 "The first failure stops the run (or, with --keep-going, failures are grouped\n"
                 "by signature); each failure's schedule and guest output are kept, with the\n"
                 "exact `ravel replay` command that reproduces it. Exit 0: every schedule\n"
-                "passed; 1: a failure was found; 2: bad usage.\n"
+                "passed; 1: a failure was found; 2: bad usage; 6: every schedule passed but\n"
+                "--json or --junit could not be written (with a failure: 1, and the error).\n"
+                "An artifact that cannot be written is said in the summary; the failure stays.\n"
                 "Example: ravel stress --runs 1000 --junit stress.xml -- ./my_test");
   stress->add_option("--runs", stress_options.runs,
                      "Schedules to run, seeds BASE..BASE+N-1 (default 100), split across shards")
       ->check(WholeNumber(1));
   stress->add_option("--time", stress_time, "Run schedules for this long instead (e.g. 90s, 5m, 1h)");
   stress->add_option("--strategy", stress_options.strategy, "pct (default), random or rr");
-  stress->add_option("--seed", stress_options.seed_base, "BASE: the first seed (default 1)")->check(WholeNumber(0));
+  stress->add_option("--seed", stress_options.seed_base,
+                     "BASE: the first seed (default 1). Seeds are 0..18446744073709551615: with --runs N,\n"
+                     "BASE+N-1 must not pass the largest (an error up front); with --time the seeds\n"
+                     "stop there")
+      ->check(Seed());
   stress->add_option("--jobs,-j", stress_options.jobs, "Schedules run in parallel (default: one per CPU)")
       ->check(WholeNumber(1));
   stress->add_option("--shard", stress_options.shard,
@@ -316,7 +350,9 @@ int Main(int argc, char** argv) {
                      "Which syscalls: trace=SET, SET = names, %file, %process, %network, %signal,\n"
                      "%ipc, %desc, %memory, all, none; !SET negates. Repeatable.")
       ->allow_extra_args(false);
-  strace->add_option("-o", strace_out, "Write the trace to FILE instead of stderr");
+  strace->add_option("-o", strace_out,
+                     "Write the trace to FILE instead of stderr. A write that fails (a full disk) is\n"
+                     "an error: exit 6, or the program's status if it failed");
   strace->add_option("-s", string_limit, "Longest string to print (default 32)")->check(CLI::PositiveNumber);
   AddCommand(strace, &strace_args);
 
@@ -329,7 +365,9 @@ int Main(int argc, char** argv) {
                "Example: ravel count -- python3 -c 'print(1)'");
   count->add_option("-e", count_exprs, "Which syscalls to count (same syntax as strace -e)")
       ->allow_extra_args(false);
-  count->add_option("-o", count_out, "Write the table to FILE instead of stderr");
+  count->add_option("-o", count_out,
+                    "Write the table to FILE instead of stderr (whole or not at all; exit 6 when it\n"
+                    "cannot be written, or the program's status if it failed)");
   AddCommand(count, &count_args);
 
   // inject
@@ -346,7 +384,7 @@ int Main(int argc, char** argv) {
                      "(default 1: every call). Repeatable.")
       ->required()
       ->allow_extra_args(false);
-  inject->add_option("--seed", seed, "Seed for the failure decisions (default 0)")->check(WholeNumber(0));
+  inject->add_option("--seed", seed, "Seed for the failure decisions (default 0)")->check(Seed());
   inject->add_flag("--include-startup", include_startup,
                    "Also fail calls the dynamic loader makes before the program's entry point");
   AddCommand(inject, &inject_args);
@@ -375,7 +413,14 @@ int Main(int argc, char** argv) {
   }
   if (verbose) logging::SetLogVerbosity(logging::INFO);
   if (replay->parsed()) {
-    if (had_dashes) return UsageError("ravel replay takes no command: the schedule names it");
+    if (expect_command) {
+      if (!had_dashes || after_dashes.empty()) {
+        return UsageError("--expect-command needs the command after -- (e.g. --expect-command -- ./my_test)");
+      }
+      replay_options.expected_command = after_dashes;
+    } else if (had_dashes) {
+      return UsageError("ravel replay takes no command: the schedule names it (to check it: --expect-command -- CMD...)");
+    }
     replay_options.verbose = verbose;
     return Replay(replay_options);
   }
@@ -445,18 +490,31 @@ int Main(int argc, char** argv) {
     StraceTool tool(options, &*out);
     TracerOptions tracer;
     tracer.disable_aslr = strace_args.no_aslr;
-    return RunUnderTool(tool, command_strace, tracer);
+    const int code = RunUnderTool(tool, command_strace, tracer);
+    // Every line was checked as it was written; a lost one fails the command.
+    if (absl::Status s = out->Close(); !s.ok()) return OutputError(code, s);
+    return code;
   }
   if (count->parsed()) {
     absl::StatusOr<SyscallSet> set = ParseTraceExprs(count_exprs);
     if (!set.ok()) return UsageError(std::string(set.status().message()));
-    absl::StatusOr<Output> out = Output::Open(count_out);
-    if (!out.ok()) return UsageError(std::string(out.status().message()));
+    // The table is written once, at the end: whole or not at all (base/atomic_file.h).
+    const bool to_file = !count_out.empty() && count_out != "-";
+    if (to_file) {
+      if (absl::Status s = CheckOutputPath(count_out); !s.ok()) return UsageError(std::string(s.message()));
+    }
     CountTool tool(*set);
     TracerOptions tracer;
     tracer.disable_aslr = count_args.no_aslr;
     int code = RunUnderTool(tool, command_count, tracer);
-    if (code != 127 && code != 126 && code != kExitUsage) out->Line(tool.Report());
+    if (code == 127 || code == 126 || code == kExitUsage) return code;
+    if (!to_file) {
+      Output().Line(tool.Report());
+      return code;
+    }
+    if (absl::Status s = WriteFileAtomically(count_out, absl::StrCat(tool.Report(), "\n")); !s.ok()) {
+      return OutputError(code, s);
+    }
     return code;
   }
   if (inject->parsed()) {

@@ -43,6 +43,8 @@ int Minimize(const MinimizeOptions& options) {
   absl::StatusOr<std::unique_ptr<PreparedReplay>> opened =
       PreparedReplay::Open(options.schedule_path, options.verbose, PreparedReplay::Output::kDiscard);
   if (!opened.ok()) return UsageError(std::string(opened.status().message()));
+  // An OUT that cannot be written at all is found before the many runs.
+  if (absl::Status s = CheckOutputPath(out_path); !s.ok()) return UsageError(std::string(s.message()));
   PreparedReplay& prepared = **opened;
   const Schedule& recorded = prepared.schedule();
   if (recorded.outcome == "pass") {
@@ -124,7 +126,8 @@ int Minimize(const MinimizeOptions& options) {
   }
   best->options.emplace_back("minimized", absl::StrCat(before));
   if (absl::Status s = WriteScheduleFile(out_path, *best); !s.ok()) {
-    return UsageError(absl::StrCat("cannot write ", options.out_path, ": ", s.message()));
+    // Whole or absent: no partial schedule is left at OUT.
+    return OutputError(0, absl::Status(s.code(), absl::StrCat("minimised schedule not written: ", s.message())));
   }
   fprintf(stderr, "ravel: minimized: %s -> %s, %zu runs in %.1f s%s\n", CountOf(first_departures).c_str(),
           CountOf(best_departures).c_str(), runs, Now() - start,

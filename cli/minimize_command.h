@@ -25,8 +25,9 @@ struct MinimizeOptions {
 };
 
 // Exit codes: 0 written (and it replays); 1 the minimised schedule did not replay; 2 bad
-// input (unreadable schedule, a schedule that passes); 5 the schedule itself does not
-// replay; 127/126/130 as for every command.
+// input (unreadable schedule, a schedule that passes, an OUT whose directory cannot take
+// a file); 5 the schedule itself does not replay; 6 OUT could not be written after the
+// runs (a full disk: nothing is left at OUT); 127/126/130 as for every command.
 int Minimize(const MinimizeOptions& options);
 
 }  // namespace ravel

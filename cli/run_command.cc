@@ -8,7 +8,7 @@
 #include <cinttypes>
 #include <cstring>
 #include <cstdio>
-#include <fstream>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +20,7 @@
 #include "cli/preempt.h"
 #include "cli/replay_setup.h"
 #include "cli/trace.h"
+#include "base/atomic_file.h"
 #include "gdb/server.h"
 #include "cli/run_tool.h"
 #include "intercept/spawn.h"
@@ -49,22 +50,20 @@ bool ReportDebugger(const ScheduleResult& result) {
   return false;
 }
 
-void WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
-                const std::string& strategy, const std::vector<std::string>& command) {
+absl::Status WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
+                        const std::string& strategy, const std::vector<std::string>& command) {
   std::map<std::string, std::string> about = {{"command", absl::StrJoin(command, " ")},
                                               {"seed", absl::StrCat(seed)},
                                               {"strategy", strategy},
                                               {"outcome", result.outcome},
                                               {"fingerprint", absl::StrFormat("%016x", result.fingerprint)}};
-  if (absl::Status s = trace.Write(path, result.steps, about); !s.ok()) {
-    fprintf(stderr, "ravel: %s\n", std::string(s.message()).c_str());
-  } else {
-    fprintf(stderr, "ravel: timeline written to %s (open it in ui.perfetto.dev or chrome://tracing)\n", path.c_str());
-  }
+  if (absl::Status s = trace.Write(path, result.steps, about); !s.ok()) return s;
+  fprintf(stderr, "ravel: timeline written to %s (open it in ui.perfetto.dev or chrome://tracing)\n", path.c_str());
+  return absl::OkStatus();
 }
 
-bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed, const std::string& strategy,
-                  const std::vector<std::string>& command) {
+absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed,
+                          const std::string& strategy, const std::vector<std::string>& command) {
   nlohmann::json j;
   j["outcome"] = result.outcome;
   j["exit_code"] = result.exit_code;
@@ -79,14 +78,7 @@ bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_
   j["signature"] = result.signature;
   if (!result.deadlock_report.empty()) j["deadlock_report"] = result.deadlock_report;
   if (!result.divergence.empty()) j["divergence"] = result.divergence;
-  std::ofstream out(path);
-  out << j.dump(2) << "\n";
-  out.close();
-  if (!out) {
-    fprintf(stderr, "ravel: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
+  return WriteFileAtomically(path, j.dump(2) + "\n");
 }
 
 namespace {
@@ -132,6 +124,12 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     if (absl::Status s = CheckTracePath(options.trace_path); !s.ok()) return UsageError(std::string(s.message()));
     spec.observer = &trace;
   }
+  // Outputs that cannot be made at all are found before the run (exit 2); one that fails
+  // after it (a full disk) is exit 6, or the failed run's own status.
+  for (const std::string* path : {&options.record_path, &options.json_path}) {
+    if (path->empty()) continue;
+    if (absl::Status s = CheckOutputPath(*path); !s.ok()) return UsageError(std::string(s.message()));
+  }
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     absl::StatusOr<std::string> path = ResolveCommand(command[0]);
@@ -142,10 +140,14 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   }
   ScheduleResult result = RunSchedule(spec);
   if (ReportDebugger(result)) return 128 + SIGKILL;
+  int code = result.exit_code;
   if (!options.trace_path.empty() && result.error.ok()) {
-    WriteTrace(trace, options.trace_path, result, options.seed, options.strategy, command);
+    if (absl::Status s = WriteTrace(trace, options.trace_path, result, options.seed, options.strategy, command);
+        !s.ok()) {
+      code = OutputError(code, s);
+    }
   }
-  if (!result.error.ok()) return result.exit_code;
+  if (!result.error.ok()) return code;
   if (options.verbose) {
     fprintf(stderr, "ravel: %" PRIu64 " of %" PRIu64 " steps offered a choice (PCT's k: --pct-steps)\n",
             result.choices, result.steps);
@@ -156,15 +158,38 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   fprintf(stderr, "%s\n", SummaryLine(result, options.seed, strategy).c_str());
   if (spec.record) {
     if (absl::Status s = WriteScheduleFile(options.record_path, result.schedule); !s.ok()) {
-      fprintf(stderr, "ravel: cannot write the schedule: %s\n", std::string(s.message()).c_str());
-      return kExitUsage;
+      code = OutputError(code, absl::Status(s.code(), absl::StrCat("schedule not written: ", s.message())));
+    } else {
+      fprintf(stderr, "ravel: schedule written to %s; replay: %s\n", options.record_path.c_str(),
+              ReplayCommandLine(options.record_path).c_str());
     }
-    fprintf(stderr, "ravel: schedule written to %s; replay: %s\n", options.record_path.c_str(),
-            ReplayCommandLine(options.record_path).c_str());
   }
-  if (!options.json_path.empty()) WriteRunJson(options.json_path, result, options.seed, strategy, command);
-  return result.exit_code;
+  if (!options.json_path.empty()) {
+    if (absl::Status s = WriteRunJson(options.json_path, result, options.seed, strategy, command); !s.ok()) {
+      code = OutputError(code, s);
+    }
+  }
+  return code;
 }
+
+namespace {
+
+// "ravel replay" runs what the schedule names: the recorded argv, with argv[0] the
+// recorded executable. `expected` matches when its words are the recorded ones, its
+// first either as recorded or the executable's absolute path.
+bool CommandMatches(const Schedule& s, const std::vector<std::string>& expected) {
+  if (expected.size() != s.args.size() || expected.empty()) return false;
+  if (expected[0] != s.args[0] && expected[0] != s.command) return false;
+  return std::equal(expected.begin() + 1, expected.end(), s.args.begin() + 1);
+}
+
+std::string QuotedWords(const std::vector<std::string>& words) {
+  std::vector<std::string> quoted;
+  for (const std::string& w : words) quoted.push_back(ShellQuote(w));
+  return absl::StrJoin(quoted, " ");
+}
+
+}  // namespace
 
 int Replay(const ReplayOptions& options) {
   // The schedule's directory is entered: the files named here are named from the current one.
@@ -172,11 +197,22 @@ int Replay(const ReplayOptions& options) {
   absl::StatusOr<std::unique_ptr<PreparedReplay>> prepared = PreparedReplay::Open(options.schedule_path, options.verbose);
   if (!prepared.ok()) return UsageError(std::string(prepared.status().message()));
   const Schedule& s = (*prepared)->schedule();
+  // A schedule is a command line: say what is about to run, and refuse an unexpected one.
+  const std::string where = s.cwd.empty() ? "" : absl::StrCat(" (in ", ShellQuote(s.cwd), ")");
+  if (!options.expected_command.empty() && !CommandMatches(s, options.expected_command)) {
+    return UsageError(absl::StrCat(options.schedule_path, " runs ", QuotedWords((*prepared)->spec().command), where,
+                                   ", not the expected ", QuotedWords(options.expected_command), "; not replaying"));
+  }
   TraceObserver trace;
   if (!trace_path.empty()) {
     if (absl::Status st = CheckTracePath(trace_path); !st.ok()) return UsageError(std::string(st.message()));
     (*prepared)->spec().observer = &trace;
   }
+  if (!json_path.empty()) {
+    if (absl::Status st = CheckOutputPath(json_path); !st.ok()) return UsageError(std::string(st.message()));
+  }
+  fprintf(stderr, "ravel: replaying: %s%s\n", QuotedWords((*prepared)->spec().command).c_str(), where.c_str());
+  fflush(stderr);
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     if (absl::Status st = StartGdbServer(server, options.gdbserver, s.command); !st.ok()) {
@@ -186,11 +222,14 @@ int Replay(const ReplayOptions& options) {
   }
   ScheduleResult result = RunSchedule((*prepared)->spec());
   if (ReportDebugger(result)) return 128 + SIGKILL;
+  int code = result.exit_code;
   if (!trace_path.empty() && result.error.ok()) {
-    WriteTrace(trace, trace_path, result, s.seed, s.strategy, s.args);
+    if (absl::Status st = WriteTrace(trace, trace_path, result, s.seed, s.strategy, s.args); !st.ok()) {
+      code = OutputError(code, st);
+    }
   }
   (*prepared)->FlushOutput();
-  if (!result.error.ok()) return result.exit_code;
+  if (!result.error.ok()) return code;
   if (!result.divergence.empty()) {
     fprintf(stderr, "ravel: replay diverged at %s\n", result.divergence.c_str());
     // Liveness preemptions are made again (at the recorded instruction and registers);
@@ -213,9 +252,11 @@ int Replay(const ReplayOptions& options) {
     fprintf(stderr, "ravel: reproduced %s\n", SummaryLine(result, s.seed, s.strategy).substr(7).c_str());
   }
   if (!json_path.empty()) {
-    WriteRunJson(json_path, result, s.seed, s.strategy, s.args);
+    if (absl::Status st = WriteRunJson(json_path, result, s.seed, s.strategy, s.args); !st.ok()) {
+      code = OutputError(code, st);
+    }
   }
-  return result.exit_code;
+  return code;
 }
 
 }  // namespace ravel

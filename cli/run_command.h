@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/preempt.h"
+#include "absl/status/status.h"
 #include "cli/schedule_run.h"
 
 namespace ravel {
@@ -30,7 +31,9 @@ struct RunOptions {
 // Runs `command` under the scheduler; prints
 //   ravel: <outcome> steps=N threads=T fingerprint=<16 hex> seed=S strategy=X
 // on stderr and returns the exit code: the guest's status (128+signal), 3 for a deadlock,
-// 4 for a timeout, 2 for bad options, 127/126 when the command cannot be run.
+// 4 for a timeout, 2 for bad options, 127/126 when the command cannot be run, 6 when the
+// run passed but --record, --json or --trace could not be written (a failed run keeps its
+// status; the error is printed either way).
 int RunScheduled(const std::vector<std::string>& command, const RunOptions& options);
 
 struct ReplayOptions {
@@ -38,23 +41,31 @@ struct ReplayOptions {
   std::string json_path;
   std::string trace_path;  // --trace: the replay's timeline (cli/trace.h)
   std::string gdbserver;   // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
+  // --expect-command -- ARGV...: refuse a schedule whose recorded argv differs (argv[0]
+  // may be the recorded argv[0] or the recorded executable's absolute path).
+  std::vector<std::string> expected_command;
   bool verbose = false;
 };
 
 // Replays a recorded schedule: the same command, in the recorded directory, following the
-// recorded decisions and checking every step. Prints "ravel: reproduced <outcome> ..." and
-// exits with the guest's status, or "ravel: replay diverged at step N: ..." and exits 5.
-// A schedule that cannot be read, or whose executable changed, is an error (exit 2).
+// recorded decisions and checking every step. First prints the command it runs
+// ("ravel: replaying: CMD ARGS... (in DIR)"): a schedule is a command line, to be trusted
+// as much as a shell script. Prints "ravel: reproduced <outcome> ..." and exits with the
+// guest's status, or "ravel: replay diverged at step N: ..." and exits 5. A schedule that
+// cannot be read, whose executable changed, or whose command is not expected_command
+// (when given), is an error (exit 2). An output that cannot be written: as RunScheduled.
 int Replay(const ReplayOptions& options);
 
 class TraceObserver;
-// Writes a --trace timeline and says where (or why not) on stderr.
-void WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
-                const std::string& strategy, const std::vector<std::string>& command);
+// Writes a --trace timeline and says where on stderr; the error ("cannot write PATH:
+// reason") when it could not be written.
+absl::Status WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
+                        const std::string& strategy, const std::vector<std::string>& command);
 
-// Writes the run's fields as a JSON object (the --json of run and replay).
-bool WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed, const std::string& strategy,
-                  const std::vector<std::string>& command);
+// Writes the run's fields as a JSON object (the --json of run and replay), whole or not at
+// all (base/atomic_file.h).
+absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed,
+                          const std::string& strategy, const std::vector<std::string>& command);
 
 }  // namespace ravel
 

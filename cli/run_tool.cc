@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/atomic_file.h"
 #include "intercept/spawn.h"
 #include "intercept/syscall_table.h"
 
@@ -15,6 +16,17 @@ namespace ravel {
 int UsageError(const std::string& message) {
   fprintf(stderr, "ravel: %s\n", message.c_str());
   return kExitUsage;
+}
+
+int OutputError(int code, const absl::Status& error) {
+  fprintf(stderr, "ravel: %s\n", std::string(error.message()).c_str());
+  return code == 0 ? kExitOutput : code;
+}
+
+absl::Status CheckOutputPath(const std::string& path) {
+  // The writer is made (a temporary file beside `path`) and abandoned.
+  absl::StatusOr<AtomicFileWriter> probe = AtomicFileWriter::Create(path);
+  return probe.status();
 }
 
 std::optional<int> ReportUnfinishedRun(const absl::StatusOr<RunResult>& result,

@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <limits>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -30,6 +32,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/atomic_file.h"
 #include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "cli/schedule_run.h"
@@ -72,10 +75,16 @@ class SeedSource {
   SeedSource(uint64_t base, uint64_t runs, double deadline, Shard shard)
       : base_(base), runs_(runs), deadline_(deadline), shard_(shard), next_offset_(static_cast<uint64_t>(shard.index)) {}
   std::optional<uint64_t> Next() {
+    if (exhausted_) return std::nullopt;
     if (runs_ > 0 && next_offset_ >= runs_) return std::nullopt;
     if (runs_ == 0 && Now() >= deadline_) return std::nullopt;
+    // The last seed is 2^64-1: the sequence ends there rather than wrapping to 0 (with
+    // --runs, Stress() rejects a range that would pass it).
+    if (next_offset_ > std::numeric_limits<uint64_t>::max() - base_) return std::nullopt;
     uint64_t seed = base_ + next_offset_;
-    next_offset_ += static_cast<uint64_t>(shard_.count);
+    const uint64_t step = static_cast<uint64_t>(shard_.count);
+    exhausted_ = next_offset_ > std::numeric_limits<uint64_t>::max() - step;
+    next_offset_ += step;
     return seed;
   }
   // Seeds this shard runs in total (0 when bounded by time).
@@ -90,6 +99,7 @@ class SeedSource {
   double deadline_;
   Shard shard_;
   uint64_t next_offset_;
+  bool exhausted_ = false;
 };
 
 bool ReadFull(int fd, void* buf, size_t n) {
@@ -238,8 +248,13 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     msg["stdout"] = out_path;
     msg["stderr"] = err_path;
     msg["schedule"] = "";
+    msg["schedule_error"] = "";
     if (r.failed()) {
-      if (absl::Status s = WriteScheduleFile(sched_path, r.schedule); s.ok()) msg["schedule"] = sched_path;
+      if (absl::Status s = WriteScheduleFile(sched_path, r.schedule); s.ok()) {
+        msg["schedule"] = sched_path;
+      } else {
+        msg["schedule_error"] = std::string(s.message());
+      }
     }
     std::string line = msg.dump() + "\n";
     if (!WriteFull(out_fd, line.data(), line.size())) break;
@@ -258,11 +273,56 @@ struct Worker {
   uint64_t seed = 0;
 };
 
-bool CopyFile(const std::string& from, const std::string& to) {
-  std::error_code error;
-  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, error);
-  return !error;
+// A failing seed's schedule and guest output, copied out of a worker's scratch files
+// before the worker's next run overwrites them.
+struct Artifacts {
+  std::string schedule, guest_stdout, guest_stderr, deadlock_report;
+  std::string error;  // the first copy that failed, for the summary
+};
+
+// Copies them to DIR/NAME-seedS.{sched,stdout,stderr}, each whole or absent
+// (base/atomic_file.h). A copy that fails leaves its field empty and says why in `error`.
+Artifacts KeepArtifacts(const nlohmann::json& msg, const std::string& dir, const std::string& name, uint64_t seed) {
+  Artifacts a;
+  std::error_code made;
+  std::filesystem::create_directories(dir, made);
+  const std::string stem = absl::StrCat(dir, "/", name, "-seed", seed);
+  a.deadlock_report = msg.value("deadlock_report", "");
+  const std::string schedule_error = msg.value("schedule_error", "");
+  if (!schedule_error.empty()) a.error = absl::StrCat("schedule could not be written: ", schedule_error);
+  auto keep = [&](const std::string& from, const std::string& to, const char* what) -> std::string {
+    if (from.empty()) return "";
+    absl::Status s = CopyFileAtomically(from, to);
+    if (s.ok()) return to;
+    if (a.error.empty()) a.error = absl::StrCat(what, " could not be written: ", s.message());
+    return "";
+  };
+  a.schedule = keep(msg.value("schedule", ""), stem + ".sched", "schedule");
+  a.guest_stdout = keep(msg.value("stdout", ""), stem + ".stdout", "guest output");
+  a.guest_stderr = keep(msg.value("stderr", ""), stem + ".stderr", "guest output");
+  return a;
 }
+
+void Attach(const Artifacts& a, FailureBucket& b) {
+  b.schedule = a.schedule;
+  b.guest_stdout = a.guest_stdout;
+  b.guest_stderr = a.guest_stderr;
+  b.deadlock_report = a.deadlock_report;
+  b.artifact_error = a.error;
+}
+
+void RemoveArtifacts(const Artifacts& a) {
+  for (const std::string* path : {&a.schedule, &a.guest_stdout, &a.guest_stderr}) {
+    if (!path->empty()) unlink(path->c_str());
+  }
+}
+
+// A failure seen while stopping at the first one: its bucket is decided at the end, when
+// every lower seed in flight has reported.
+struct SeenFailure {
+  std::string signature, outcome;
+  Artifacts artifacts;
+};
 
 void Progress(const StressReport& r, uint64_t planned, double started, double deadline, bool tty, bool final) {
   const double elapsed = Now() - started;
@@ -368,6 +428,23 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
     give(workers[i]);
   }
   bool stopping = false;
+  // Without --keep-going: the lowest failing seed so far, and the failures seen.
+  std::optional<uint64_t> cutoff;
+  std::map<uint64_t, SeenFailure> seen_failures;
+  // After a failure (without --keep-going) a worker that reported gets no more seeds;
+  // once no seed below the lowest failure is still running, the rest are stopped.
+  auto finish_or_retire = [&](Worker& done) {
+    if (!cutoff.has_value()) return;
+    if (done.to >= 0) close(done.to);  // EOF: the worker exits
+    done.to = -1;
+    done.busy = false;
+    bool lower_in_flight = false;
+    for (const Worker& other : workers) lower_in_flight |= other.busy && other.pid > 0 && other.seed < *cutoff;
+    if (!lower_in_flight && !stopping) {
+      stopping = true;
+      stop_all();
+    }
+  };
   while (true) {
     if (g_stress_interrupt != 0 && !stopping) {
       stopping = true;
@@ -430,29 +507,33 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
           stop_all();
           continue;
         }
+        if (cutoff.has_value() && seed > *cutoff) {
+          // Above a failure already found: not part of the report (see below).
+          finish_or_retire(w);
+          continue;
+        }
         report.seeds_run.insert(std::lower_bound(report.seeds_run.begin(), report.seeds_run.end(), seed), seed);
         if (outcome == "pass") {
           ++report.passed;
-        } else {
+        } else if (options.keep_going) {
           const std::string signature = msg.value("signature", outcome);
           if (report.AddFailure(seed, signature, outcome)) {
             // The bucket's first seed so far: keep its schedule and the guest's output.
-            FailureBucket& b = report.buckets[signature];
-            std::error_code made;
-            std::filesystem::create_directories(options.artifacts_dir, made);
-            const std::string stem = absl::StrCat(options.artifacts_dir, "/", job.name, "-seed", seed);
-            const std::string sched = msg.value("schedule", "");
-            b.schedule = !sched.empty() && CopyFile(sched, stem + ".sched") ? stem + ".sched" : "";
-            b.guest_stdout = CopyFile(msg.value("stdout", ""), stem + ".stdout") ? stem + ".stdout" : "";
-            b.guest_stderr = CopyFile(msg.value("stderr", ""), stem + ".stderr") ? stem + ".stderr" : "";
-            b.deadlock_report = msg.value("deadlock_report", "");
+            Attach(KeepArtifacts(msg, options.artifacts_dir, job.name, seed), report.buckets[signature]);
           }
-          if (!options.keep_going) {
-            report.stopped_at_first_failure = true;
-            stopping = true;
-            stop_all();
-            continue;
-          }
+        } else {
+          // Stopping at the first failure: the lowest failing seed is the first, however
+          // the jobs finished. Seeds are handed out in order, so every lower seed has
+          // been started; those still running are waited for, higher ones are dropped.
+          ++report.failed;
+          seen_failures[seed] = SeenFailure{msg.value("signature", outcome), outcome,
+                                            KeepArtifacts(msg, options.artifacts_dir, job.name, seed)};
+          cutoff = seed;
+          report.stopped_at_first_failure = true;
+        }
+        if (cutoff.has_value()) {
+          finish_or_retire(w);
+          continue;
         }
         if (!stopping && w.to >= 0) give(w);
       }
@@ -464,6 +545,22 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   // Guest processes of a worker that died without cleaning up (killed by the kernel
   // with it) were reparented here: reap them.
   while (waitpid(-1, nullptr, __WALL) > 0 || errno == EINTR) {}
+  if (cutoff.has_value()) {
+    // The report covers the seeds up to the lowest failure: a function of the seeds, not
+    // of which job finished first. Failures above it were found in the meantime.
+    report.seeds_run.erase(std::upper_bound(report.seeds_run.begin(), report.seeds_run.end(), *cutoff),
+                           report.seeds_run.end());
+    report.failed = 0;
+    report.buckets.clear();
+    for (const auto& [seed, f] : seen_failures) {
+      if (seed > *cutoff) {
+        RemoveArtifacts(f.artifacts);
+        continue;
+      }
+      if (report.AddFailure(seed, f.signature, f.outcome)) Attach(f.artifacts, report.buckets[f.signature]);
+    }
+    report.passed = report.seeds_run.size() - report.failed;
+  }
   report.elapsed_seconds = Now() - started;
   Progress(report, planned, started, started + options.time_seconds, tty, true);
   return !report.interrupted;
@@ -603,6 +700,18 @@ int Stress(const StressOptions& options) {
   }
   // Before any worker or calibration run starts: they all inherit it.
   if (absl::Status s = PrepareGuests(*preempt, options.command); !s.ok()) return UsageError(std::string(s.message()));
+  // Reports that cannot be written at all are found before anything runs (exit 2); a
+  // disk that fills up meanwhile is exit 6 at the end.
+  for (const std::string* report_path : {&options.json_path, &options.junit_path}) {
+    if (report_path->empty()) continue;
+    if (absl::Status s = CheckOutputPath(*report_path); !s.ok()) return UsageError(std::string(s.message()));
+  }
+  // Seeds are the whole uint64 range; --runs N from --seed BASE must not pass its end.
+  // (With --time, the sequence just stops at 2^64-1.)
+  if (options.runs > 0 && options.runs - 1 > std::numeric_limits<uint64_t>::max() - options.seed_base) {
+    return UsageError(absl::StrCat("--seed ", options.seed_base, " --runs ", options.runs, ": the last seed would be past ",
+                                   std::numeric_limits<uint64_t>::max(), ", the largest; lower --seed or --runs"));
+  }
   // The artifacts directory (and its parents) is made now, so that a bad path is an error
   // before anything runs rather than a failure without its schedule.
   {
@@ -728,11 +837,19 @@ int Stress(const StressOptions& options) {
     fputs(ReportSummary(r).c_str(), stderr);
     failed |= r.failed > 0;
   }
-  if (!options.json_path.empty() && !WriteTextFile(options.json_path, ReportsToJson(reports))) return kExitUsage;
-  if (!options.junit_path.empty() && !WriteTextFile(options.junit_path, ReportsToJUnit(reports))) return kExitUsage;
-  if (g_stress_interrupt != 0) return 128 + g_stress_interrupt;
-  if (reports.empty()) return kExitUsage;
-  return failed ? 1 : 0;
+  int code = g_stress_interrupt != 0 ? 128 + g_stress_interrupt : reports.empty() ? kExitUsage : failed ? 1 : 0;
+  // A report that cannot be written: exit 6 unless a failure (or an interruption) says more.
+  if (!options.json_path.empty()) {
+    if (absl::Status s = WriteFileAtomically(options.json_path, ReportsToJson(reports)); !s.ok()) {
+      code = OutputError(code, s);
+    }
+  }
+  if (!options.junit_path.empty()) {
+    if (absl::Status s = WriteFileAtomically(options.junit_path, ReportsToJUnit(reports)); !s.ok()) {
+      code = OutputError(code, s);
+    }
+  }
+  return code;
 }
 
 }  // namespace ravel

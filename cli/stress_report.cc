@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/atomic_file.h"
 #include "cli/preempt.h"
 #include "cli/run_tool.h"
 #include "cli/schedule_run.h"
@@ -41,12 +42,6 @@ std::string XmlEscape(const std::string& text) {
   return out;
 }
 
-std::string SeedRange(const StressReport& r) {
-  if (r.seeds_run.empty()) return "no seeds";
-  if (r.seeds_run.size() == 1) return absl::StrCat("seed ", r.seeds_run.front());
-  return absl::StrCat("seeds ", r.seeds_run.front(), "..", r.seeds_run.back());
-}
-
 std::string ReproduceBySeed(const StressReport& r, uint64_t seed) {
   std::string options = absl::StrCat("--strategy ", r.strategy, " --seed ", seed);
   if (r.strategy == "pct") absl::StrAppend(&options, " --pct-depth ", r.pct_depth, " --pct-steps ", r.pct_steps);
@@ -60,6 +55,30 @@ std::string ReproduceBySeed(const StressReport& r, uint64_t seed) {
 std::string DisplayName(const StressReport& r) { return r.test.empty() ? r.name : r.test; }
 
 }  // namespace
+
+std::string SeedRange(const StressReport& r) {
+  if (r.seeds_run.empty()) return "no seeds";
+  if (r.seeds_run.size() == 1) return absl::StrCat("seed ", r.seeds_run.front());
+  const uint64_t first = r.seeds_run.front(), last = r.seeds_run.back();
+  const uint64_t stride = r.shard_count > 1 ? static_cast<uint64_t>(r.shard_count) : 1;
+  std::string range = absl::StrCat("seeds ", first, "..", last);
+  // Seeds between first and last that did not run (a run cut short by an interruption, a
+  // worker that died): listed, the first few, so that the count agrees with the range.
+  const uint64_t span = (last - first) / stride + 1;
+  if (span == r.seeds_run.size()) return range;
+  constexpr size_t kListed = 5;
+  std::vector<uint64_t> missing;
+  uint64_t missing_count = span - r.seeds_run.size();
+  size_t i = 0;
+  for (uint64_t seed = first; missing.size() < kListed; seed += stride) {
+    while (i < r.seeds_run.size() && r.seeds_run[i] < seed) ++i;
+    if (i == r.seeds_run.size() || r.seeds_run[i] != seed) missing.push_back(seed);
+    if (seed == last) break;
+  }
+  absl::StrAppend(&range, " except ", absl::StrJoin(missing, ", "),
+                  missing_count > missing.size() ? absl::StrCat(" and ", missing_count - missing.size(), " more") : "");
+  return range;
+}
 
 bool StressReport::AddFailure(uint64_t seed, const std::string& signature, const std::string& outcome) {
   ++failed;
@@ -114,6 +133,7 @@ std::string ReportsToJson(const std::vector<StressReport>& reports) {
                          {"guest_stdout", b.guest_stdout},
                          {"guest_stderr", b.guest_stderr},
                          {"deadlock_report", b.deadlock_report},
+                         {"artifact_error", b.artifact_error},
                          {"replay_command", b.schedule.empty() ? "" : ReplayCommandLine(b.schedule)},
                          {"seed_command", ReproduceBySeed(r, b.first_seed)}});
     }
@@ -165,6 +185,7 @@ absl::StatusOr<std::vector<StressReport>> ReportsFromJson(const std::string& tex
         bucket.guest_stdout = b.at("guest_stdout").get<std::string>();
         bucket.guest_stderr = b.at("guest_stderr").get<std::string>();
         bucket.deadlock_report = b.at("deadlock_report").get<std::string>();
+        bucket.artifact_error = b.value("artifact_error", std::string());  // absent before it existed
         r.buckets[bucket.signature] = bucket;
       }
       out.push_back(std::move(r));
@@ -216,6 +237,7 @@ std::string ReportsToJUnit(const std::vector<StressReport>& reports) {
       if (!b.schedule.empty()) {
         absl::StrAppend(&body, "schedule: ", b.schedule, "\nreplay: ", ReplayCommandLine(b.schedule), "\n");
       }
+      if (!b.artifact_error.empty()) absl::StrAppend(&body, b.artifact_error, "\n");
       absl::StrAppend(&body, "by seed: ", ReproduceBySeed(r, b.first_seed), "\n");
       if (!b.guest_stdout.empty()) absl::StrAppend(&body, "guest output: ", b.guest_stdout, ", ", b.guest_stderr, "\n");
       if (!b.deadlock_report.empty()) absl::StrAppend(&body, b.deadlock_report);
@@ -284,6 +306,7 @@ absl::StatusOr<std::vector<StressReport>> MergeReports(const std::vector<std::ve
           mine.guest_stdout = b.guest_stdout;
           mine.guest_stderr = b.guest_stderr;
           mine.deadlock_report = b.deadlock_report;
+          mine.artifact_error = b.artifact_error;
         }
       }
     }
@@ -308,20 +331,12 @@ std::string ReportSummary(const StressReport& r) {
       }
       absl::StrAppend(&out, "ravel:   replay:   ", ReplayCommandLine(b.schedule), "\n");
     }
+    if (!b.artifact_error.empty()) {
+      absl::StrAppend(&out, "ravel:   ", b.artifact_error, "\n");
+    }
     absl::StrAppend(&out, "ravel:   by seed:  ", ReproduceBySeed(r, b.first_seed), "\n");
   }
   return out;
-}
-
-bool WriteTextFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    fprintf(stderr, "ravel: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
 }
 
 int MergeCommand(const std::vector<std::string>& inputs, const std::string& json_path, const std::string& junit_path) {
@@ -342,9 +357,14 @@ int MergeCommand(const std::vector<std::string>& inputs, const std::string& json
     fputs(ReportSummary(r).c_str(), stderr);
     failed |= r.failed > 0;
   }
-  if (!json_path.empty() && !WriteTextFile(json_path, ReportsToJson(*merged))) return kExitUsage;
-  if (!junit_path.empty() && !WriteTextFile(junit_path, ReportsToJUnit(*merged))) return kExitUsage;
-  return failed ? 1 : 0;
+  int code = failed ? 1 : 0;
+  if (!json_path.empty()) {
+    if (absl::Status s = WriteFileAtomically(json_path, ReportsToJson(*merged)); !s.ok()) code = OutputError(code, s);
+  }
+  if (!junit_path.empty()) {
+    if (absl::Status s = WriteFileAtomically(junit_path, ReportsToJUnit(*merged)); !s.ok()) code = OutputError(code, s);
+  }
+  return code;
 }
 
 }  // namespace ravel

@@ -28,6 +28,10 @@ struct FailureBucket {
   std::string guest_stdout;
   std::string guest_stderr;
   std::string deadlock_report;
+  // Why first_seed's schedule or guest output could not be kept ("schedule could not be
+  // written: cannot write PATH: reason"); empty when they were. The failure is reported
+  // either way.
+  std::string artifact_error;
 };
 
 inline constexpr size_t kMaxBucketSeeds = 100;
@@ -76,11 +80,14 @@ absl::StatusOr<std::vector<StressReport>> MergeReports(const std::vector<std::ve
 // The human summary: totals, then each bucket with its schedule and replay command.
 std::string ReportSummary(const StressReport& report);
 
-// `ravel merge A.json B.json ... [--json FILE] [--junit FILE]`.
+// `ravel merge A.json B.json ... [--json FILE] [--junit FILE]`. Exit 1 when a shard found a
+// failure, 6 when none did but an output could not be written, 2 on bad input.
 int MergeCommand(const std::vector<std::string>& inputs, const std::string& json_path, const std::string& junit_path);
 
-// Writes `text` to `path` (replacing it); false after printing an error.
-bool WriteTextFile(const std::string& path, const std::string& text);
+// "seeds 1..145" when the seeds run are every seed of the range (every shard_count'th
+// with shards), else also which are missing ("seeds 1..145 except 144"): the count and
+// the range always agree.
+std::string SeedRange(const StressReport& report);
 
 }  // namespace ravel
 

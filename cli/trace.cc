@@ -5,11 +5,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "base/atomic_file.h"
+#include "cli/run_tool.h"
 #include "intercept/guest.h"
 #include "intercept/syscall_printer.h"
 #include "preempt/sync_marker.h"
@@ -43,10 +45,11 @@ std::string DescribeCallAtEntry(Guest& guest, const Syscall& call) {
 }
 
 absl::Status CheckTracePath(const std::string& path) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat("cannot write the trace to ", path, ": ", strerror(errno)));
-  close(fd);
-  return absl::OkStatus();
+  absl::Status s = CheckOutputPath(path);
+  if (s.ok()) return s;
+  absl::string_view reason = s.message();
+  absl::ConsumePrefix(&reason, absl::StrCat("cannot write ", path, ": "));
+  return absl::Status(s.code(), absl::StrCat("cannot write the trace to ", path, ": ", reason));
 }
 
 std::string DescribeStepAt(Guest& guest, int64_t what, const Syscall* call) {
@@ -171,11 +174,8 @@ absl::Status TraceObserver::Write(const std::string& path, uint64_t steps,
   for (const auto& [key, value] : about) other[key] = value;
   other["clock"] = "one microsecond per scheduling step";
   doc["otherData"] = other;
-  std::ofstream out(path, std::ios::trunc);
-  out << doc.dump(1) << "\n";
-  out.close();
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write the trace to ", path));
-  return absl::OkStatus();
+  // Whole or absent (base/atomic_file.h).
+  return WriteFileAtomically(path, doc.dump(1) + "\n");
 }
 
 }  // namespace ravel

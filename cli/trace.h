@@ -49,8 +49,9 @@ class TraceObserver : public RunObserver {
   uint64_t last_steps_ = 0;
 };
 
-// Whether `path` can be written (it is created, or emptied): checked before a run, so that
-// a bad --trace path is an error up front rather than after the run.
+// Whether `path` can be written (CheckOutputPath: a file can be made beside it; `path`
+// itself is not touched): checked before a run, so that a bad --trace path is an error up
+// front rather than after the run. Write() itself is whole-or-absent (base/atomic_file.h).
 absl::Status CheckTracePath(const std::string& path);
 
 // `write(1, "hello\n", 6)`, `read(3, ...)`: a call at its entry, arguments decoded as

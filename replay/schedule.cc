@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -12,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/atomic_file.h"
 #include "xxhash.h"
 
 namespace ravel {
@@ -236,37 +236,8 @@ std::string SerializeSchedule(const Schedule& s) {
 }
 
 absl::Status WriteScheduleFile(const std::string& path, const Schedule& s) {
-  const std::string text = SerializeSchedule(s);
-  // A unique name beside `path` (same file system, so rename is atomic). O_EXCL and the
-  // counter make it unique within and across processes; mode 0666 lets the umask apply.
-  static std::atomic<uint64_t> counter{0};
-  std::string temp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    temp = absl::StrCat(path, ".tmp.", getpid(), ".", counter.fetch_add(1));
-    fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) return ErrnoError("cannot create", temp);
-  }
-  if (fd < 0) return ErrnoError("cannot create", temp);
-
-  absl::Status status;
-  size_t written = 0;
-  while (status.ok() && written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      status = ErrnoError("cannot write", temp);
-      break;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (status.ok() && fsync(fd) != 0) status = ErrnoError("cannot flush", temp);
-  if (close(fd) != 0 && status.ok()) status = ErrnoError("cannot close", temp);
-  if (status.ok() && rename(temp.c_str(), path.c_str()) != 0) {
-    status = absl::ErrnoToStatus(errno, absl::StrCat("cannot rename ", temp, " to ", path));
-  }
-  if (!status.ok()) unlink(temp.c_str());
-  return status;
+  // Whole or absent (base/atomic_file.h): a reader never sees a half-written schedule.
+  return WriteFileAtomically(path, SerializeSchedule(s));
 }
 
 absl::StatusOr<Schedule> ReadScheduleFile(const std::string& path) {

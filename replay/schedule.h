@@ -155,8 +155,10 @@ std::string SerializeSchedule(const Schedule& s);
 // InvalidArgumentError "line N: <problem>" (one line), never a partial result.
 absl::StatusOr<Schedule> ParseSchedule(absl::string_view text);
 
-// Writes `s` to `path` atomically: a temporary file in the same directory, flushed to
-// disk, then renamed over `path`. A reader never sees a half-written schedule.
+// Writes `s` to `path` atomically (WriteFileAtomically, base/atomic_file.h): a temporary
+// file in the same directory, flushed to disk, then renamed over `path`; a device such as
+// /dev/stdout is written in place. A reader never sees a half-written schedule. Errors
+// are one line, "cannot write PATH: reason".
 absl::Status WriteScheduleFile(const std::string& path, const Schedule& s);
 
 // Reads and parses `path`. A parse error keeps its code, its message prefixed by the path:
