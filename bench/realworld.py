@@ -231,8 +231,21 @@ def main():
     ap.add_argument("--json", help="write every run's result to FILE")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--logs", help="directory for each run's stdout/stderr")
+    ap.add_argument("--table-from", nargs="+", metavar="JSON",
+                    help="print the table of earlier --json files (merged) and exit")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
+
+    if a.table_from:
+        results = []
+        for f in a.table_from:
+            with open(f) as fh:
+                results += json.load(fh)["results"]
+        strategies = [s for s in STRATEGIES if any(x.get("strategy") == s
+                                                    for r in results for x in r["runs"])]
+        seeds = sorted({x["seed"] for r in results for x in r["runs"]})
+        a.stress_runs = a.stress_runs if any(r.get("stress") for r in results) else 0
+        return 1 if print_table(results, strategies, seeds, a) else 0
 
     if not ensure_package(not a.no_install):
         log(f"realworld: {TESTS_META} missing: install {PACKAGE} (scripts/bootstrap realworld)")
@@ -365,7 +378,7 @@ def print_table(results, strategies, seeds, a):
         cells = [r["test"], nv, f"{nw:.2f}"]
         for s in strategies:
             runs = [x for x in r["runs"] if x["strategy"] == s]
-            cells.append(summarize(runs, nv))
+            cells.append(summarize(runs, nv) if runs else "not run")
             for x in runs:
                 if x["verdict"] not in (nv, "not run"):
                     bad.append((r["test"], s, x["seed"], x["verdict"]))
@@ -395,9 +408,12 @@ def print_table(results, strategies, seeds, a):
         for c in [header] + rows:
             print("  ".join(str(x).ljust(w) for x, w in zip(c, widths)).rstrip())
     print()
-    print(f"{len(results)} tests, strategies {','.join(strategies)}, seeds "
-          f"{','.join(map(str, seeds))}, ravel --timeout {a.timeout:g}s"
-          + (f", stress {a.stress_runs} runs" if a.stress_runs else ", no stress"))
+    if a.table_from:
+        print(f"{len(results)} tests, from {' '.join(a.table_from)}")
+    else:
+        print(f"{len(results)} tests, strategies {','.join(strategies)}, seeds "
+              f"{','.join(map(str, seeds))}, ravel --timeout {a.timeout:g}s"
+              + (f", stress {a.stress_runs} runs" if a.stress_runs else ", no stress"))
     if not_run:
         print(f"{not_run} runs not started: the --budget of {a.budget:g}s was spent")
     if bad:
