@@ -237,10 +237,16 @@ def main():
     a = ap.parse_args()
 
     if a.table_from:
-        results = []
+        results, by_name = [], {}
         for f in a.table_from:
             with open(f) as fh:
-                results += json.load(fh)["results"]
+                for r in json.load(fh)["results"]:
+                    if r["test"] in by_name:  # runs of the same test from another file
+                        by_name[r["test"]]["runs"] += r["runs"]
+                        by_name[r["test"]]["stress"] = by_name[r["test"]]["stress"] or r["stress"]
+                    else:
+                        by_name[r["test"]] = r
+                        results.append(r)
         strategies = [s for s in STRATEGIES if any(x.get("strategy") == s
                                                     for r in results for x in r["runs"])]
         seeds = sorted({x["seed"] for r in results for x in r["runs"]})
@@ -387,8 +393,9 @@ def print_table(results, strategies, seeds, a):
         steps = [x["steps"] for x in r["runs"] if x.get("steps") is not None]
         timed_out = any(x["verdict"] in ("timeout", "hang(killed)") for x in r["runs"])
         cells.append("-" if worst is None else f"{'>' if timed_out else ''}{worst:.2f}")
-        cells.append("-" if worst is None else
-                     f"{'>' if timed_out else ''}{worst / max(nw, 0.001):.0f}x")
+        ratio = None if worst is None else worst / max(nw, 0.001)
+        cells.append("-" if ratio is None else
+                     f"{'>' if timed_out else ''}{ratio:.{0 if ratio >= 10 else 2}f}x")
         cells.append(str(max(steps)) if steps else "-")
         if a.stress_runs:
             st = r["stress"]
