@@ -256,6 +256,7 @@ def main():
     if not ensure_package(not a.no_install):
         log(f"realworld: {TESTS_META} missing: install {PACKAGE} (scripts/bootstrap realworld)")
         return 2
+    a.ravel = os.path.abspath(a.ravel)  # runs start in scratch directories
     if not os.access(a.ravel, os.X_OK):
         log(f"realworld: no ravel at {a.ravel} (make realworld builds it)")
         return 2

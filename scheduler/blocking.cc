@@ -10,10 +10,12 @@
 // waits run their call in the kernel, which sees the signal and returns or restarts exactly
 // as it would natively.
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -206,10 +208,32 @@ bool Scheduler::FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
   return ready;
 }
 
+bool Scheduler::FdNonBlocking(pid_t pid, int fd) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return false;
+  int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  close(pidfd);
+  if (dup < 0) return false;
+  // The duplicate shares the guest's open file description, and so its status flags.
+  const int flags = fcntl(dup, F_GETFL);
+  close(dup);
+  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
 SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events) {
+  // The socket calls' own "do not wait" flag.
+  int flags_arg = -1;
+  switch (call.nr) {
+    case SYS_recvfrom: case SYS_sendto: flags_arg = 3; break;
+    case SYS_recvmsg: case SYS_sendmsg: flags_arg = 2; break;
+    default: break;
+  }
+  const bool dont_wait = flags_arg >= 0 && (call.args[flags_arg] & MSG_DONTWAIT) != 0;
   while (true) {
     std::vector<pollfd> fds = {pollfd{fd, events, 0}};
     if (FdsReady(t.pid, fds)) break;
+    // A non-blocking call does not wait natively: it fails with EAGAIN, at once.
+    if (dont_wait || FdNonBlocking(t.pid, fd)) break;
     t.wait_fds = std::move(fds);
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     // Nothing else can run and only the outside world can feed the fd: the call waits
@@ -301,6 +325,14 @@ bool Scheduler::WakeSignalled() {
     if (t.state != State::kBlocked) continue;
     SignalState s;
     if (!ReadSignalState(t.pid, t.tid, &s)) continue;
+    if (t.block == Block::kSignal && t.wait_sigset.has_value()) {
+      // sigtimedwait: a signal of its set ends the wait, blocked or not (it usually is).
+      if (((s.pending | s.shared_pending) & *t.wait_sigset) == 0) continue;
+      Wake(t, Woke::kSignal);
+      Mix(0x7369676e616c0000ull | static_cast<uint64_t>(id));
+      any = true;
+      continue;
+    }
     const uint64_t blocked = (t.wait_sigmask.has_value() ? *t.wait_sigmask : s.blocked) & ~kUnblockable;
     // What a pending signal would do to the call: nothing if it is ignored (explicitly,
     // or by default and not caught); else interrupt it, kill or stop the thread.
@@ -364,8 +396,40 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
   }
 }
 
-SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call) {
-  if (call.nr != SYS_vfork && call.nr != SYS_clone && call.nr != SYS_clone3 && call.nr != SYS_futex &&
+SyscallResult Scheduler::WaitSignal(Guest& guest, Thread& t, const Syscall& call) {
+  GuestMemory& mem = guest.memory();
+  t.wait_sigmask.reset();
+  if (call.nr == SYS_rt_sigsuspend) {
+    uint64_t mask = 0;
+    if (!mem.ReadExact(call.args[0], &mask, sizeof(mask)).ok()) return guest.TailInject(call);  // EFAULT, as natively
+    t.wait_sigmask = mask;
+  } else if (call.nr == SYS_rt_sigtimedwait) {
+    uint64_t set = 0;
+    if (!mem.ReadExact(call.args[0], &set, sizeof(set)).ok()) return guest.TailInject(call);
+    std::optional<uint64_t> timeout;
+    bool invalid = false;
+    if (!ReadTimespec(mem, call.args[2], /*timeval=*/false, &timeout, &invalid) || invalid) return guest.TailInject(call);
+    SignalState st;
+    // One of the set already pending, or a zero timeout: the kernel answers at once.
+    if ((ReadSignalState(t.pid, t.tid, &st) && ((st.pending | st.shared_pending) & set) != 0) ||
+        (timeout.has_value() && *timeout == 0)) {
+      return guest.TailInject(call);
+    }
+    t.wait_sigset = set;
+    if (timeout.has_value()) t.deadline_ns = now_ns_ + *timeout;
+  }
+  if (!BlockAndWait(guest, t, Block::kSignal, call.nr)) return 0;
+  t.wait_sigmask.reset();
+  if (t.woke == Woke::kTimeout) return -EAGAIN;  // sigtimedwait's deadline passed
+  // A signal it takes is pending: the call returns at once in the kernel (pause and
+  // sigsuspend after running the handler, sigtimedwait with the signal), so it runs with
+  // the baton, at this step. (Should another thread have taken a process-wide signal
+  // meanwhile, the watchdog moves the baton on.)
+  return guest.TailInject(call);
+}
+
+SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call, bool modelled) {
+  if (!modelled && call.nr != SYS_vfork && call.nr != SYS_clone && call.nr != SYS_clone3 && call.nr != SYS_futex &&
       warned_.insert(absl::StrCat("in-kernel-", call.nr)).second) {
     LOG(WARNING) << call.name()
                  << " is not modelled by the scheduler: it runs in the kernel while other threads go on, so "

@@ -29,10 +29,11 @@ constexpr int kDeadlockConfirmTicks = 5;
 // The baton holder asleep in one syscall for this long (real time) is taken for blocked:
 // the watchdog moves the baton on rather than let the whole guest hang on it.
 constexpr double kWatchdogSeconds = 0.25;
-// Liveness preemption: the baton holder running in user space this long without a point
-// is interrupted. Long enough that a thread which computes rarely loses the baton this
-// way (each such preemption depends on timing), short enough that a spin on a flag costs
-// little real time.
+// Liveness preemption: the baton holder running in user space for this much CPU time
+// without a point is interrupted. Long enough that a thread which computes rarely loses
+// the baton this way (each such preemption depends on timing), short enough that a spin on
+// a flag costs little real time. CPU time, not real time: on a loaded machine a thread
+// waits for a CPU, and that wait must not turn a computation into a "spin".
 constexpr double kLivenessSliceSeconds = 0.2;
 // Replay: passes over a forced preemption's int3 before it counts as not found (each pass
 // costs a few ptrace stops; a spin whose registers change at every turn is not replayable
@@ -59,6 +60,21 @@ constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
 // seed, so that the strategy's own stream of random data is untouched.
 uint64_t MonotonicStart(uint64_t seed) {
   return kMonotonicStartNs + XXH3_64bits(&seed, sizeof(seed)) % kMonotonicStartNs;
+}
+
+// Calls after which another thread's fd may be ready: data or EOF on a pipe, socket or
+// eventfd, a connection to accept, a signal for a signalfd.
+bool MayReadyAnFd(int64_t nr) {
+  switch (nr) {
+    case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_pwritev2:
+    case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg: case SYS_close: case SYS_close_range:
+    case SYS_shutdown: case SYS_splice: case SYS_tee: case SYS_vmsplice: case SYS_connect:
+    case SYS_accept: case SYS_accept4: case SYS_dup2: case SYS_dup3: case SYS_kill: case SYS_tgkill:
+    case SYS_tkill: case SYS_rt_sigqueueinfo: case SYS_rt_tgsigqueueinfo: case SYS_exit:
+      return true;
+    default:
+      return false;
+  }
 }
 
 double RealSeconds() {
@@ -181,6 +197,7 @@ void Scheduler::Wake(Thread& t, Woke why) {
   t.state = State::kRunnable;
   t.block = Block::kNone;
   t.deadline_ns.reset();
+  t.wait_sigset.reset();
   t.woke = why;
 }
 
@@ -210,6 +227,13 @@ bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, Poi
 }
 
 bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
+  // A call since the last point may have made a waiter's fd ready (a write to its pipe or
+  // eventfd, a close): it is runnable at this point, not only once nothing else can run.
+  // And a thread that yields or spins may be waiting for exactly that.
+  if (fd_probe_due_ || given.yield_hint) {
+    fd_probe_due_ = false;
+    ProbeFdWaiters();
+  }
   std::vector<ThreadId> runnable = Runnable();
   MaybeJumpTime(given, runnable);
   SchedulingPoint point = given;
@@ -254,6 +278,7 @@ void Scheduler::HandOffFrom(ThreadId current, PointKind kind, int64_t nr) {
 void Scheduler::HandOff(const SchedulingPoint& point) {
   if (running_ == point.current) running_ = kNoThread;
   suspect_deadlock_ = false;
+  awaiting_kernel_ = false;
   while (true) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) MaybeJumpTime(point, runnable);
@@ -264,8 +289,16 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       GiveBaton(strategy_.Pick(at, runnable), "hand-off");
       return;
     }
+    fd_probe_due_ = false;
     if (ProbeFdWaiters()) continue;
     if (WakeSignalled()) continue;
+    // An event under way comes before a jump of the clock: the end of a process that has
+    // exited (a parent may poll its pidfd or wait for it), or a call running in the kernel
+    // (not asleep there). Jumping first would fire a timeout that natively could not.
+    if (!exiting_.empty() || KernelBusy()) {
+      awaiting_kernel_ = true;
+      return;
+    }
     if (std::optional<uint64_t> deadline = NextDeadline(); deadline.has_value()) {
       if (*deadline > now_ns_) now_ns_ = *deadline;
       WakeExpired();
@@ -326,6 +359,7 @@ void Scheduler::ReportDeadlock() {
         break;
       }
       case Block::kChild: what = "a child process"; break;
+      case Block::kSignal: what = "a signal"; break;
       case Block::kNone: what = t.state == State::kStopped ? "SIGCONT (stopped)" : "nothing (runnable)"; break;
     }
     absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s%s\n", id, t.tid, what,
@@ -432,6 +466,7 @@ bool Scheduler::SettleProcessExit(pid_t pid) {
     strategy_.OnThreadExited(id);
   }
   exiting_.insert(pid);
+  fd_probe_due_ = true;  // its fds close: pipes reach EOF, pidfds become readable
   return held;
 }
 
@@ -494,6 +529,17 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   }
 }
 
+bool Scheduler::KernelBusy() const {
+  for (const auto& [id, t] : threads_) {
+    if (t.state != State::kInKernel) continue;
+    // Asleep in the kernel (S, D with a wait) it may stay for ever; running, or stopped
+    // with an event for the tracer (t), it reports soon.
+    const char state = ThreadStateLetter(t.pid, t.tid);
+    if (state != 0 && state != 'S') return true;
+  }
+  return false;
+}
+
 void Scheduler::Watchdog() {
   if (running_ == kNoThread) return;
   Thread& t = threads_.at(running_);
@@ -529,7 +575,20 @@ void Scheduler::Watchdog() {
 void Scheduler::PreemptSpinner() {
   if (running_ == kNoThread || stopped_) return;
   Thread& t = threads_.at(running_);
-  if (t.state != State::kRunning || RealSeconds() - last_step_at_ < kLivenessSliceSeconds) return;
+  if (t.state != State::kRunning) return;
+  // The process's CPU time since the first tick after the thread's latest step (one thread
+  // of it runs at a time; its parked threads use none).
+  clockid_t clock;
+  timespec cpu;
+  if (clock_getcpuclockid(t.pid, &clock) != 0 || clock_gettime(clock, &cpu) != 0) return;
+  const double cpu_now = static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) * 1e-9;
+  if (slice_step_ != steps_ || slice_thread_ != t.id) {
+    slice_step_ = steps_;
+    slice_thread_ = t.id;
+    slice_cpu_start_ = cpu_now;
+    return;
+  }
+  if (cpu_now - slice_cpu_start_ < kLivenessSliceSeconds) return;
   if (interrupt_thread_ == t.id && interrupt_step_ == steps_) return;  // asked already
   // Only when it keeps someone waiting: another thread that could run, or a deadline.
   bool others = NextDeadline().has_value();
@@ -619,7 +678,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   ++liveness_preemptions_;
   if (warned_.insert("liveness").second) {
     LOG(WARNING) << "T" << t.id << " ran for " << kLivenessSliceSeconds
-                 << " s without a scheduling point (a spin?); it was preempted so that other threads can run "
+                 << " s of CPU time without a scheduling point (a spin?); it was preempted so that other threads can run "
                     "(the run may no longer be deterministic)";
   }
   external_.push_back(ExternalNote{steps_, t.id, "preempt",
@@ -662,6 +721,11 @@ void Scheduler::OnTick(Control& control) {
     HandOffFrom(kNoThread);
     return;
   }
+  // The clock waited for a call in the kernel that has since gone to sleep there.
+  if (running_ == kNoThread && awaiting_kernel_ && exiting_.empty() && !KernelBusy()) {
+    HandOffFrom(kNoThread);
+    return;
+  }
   if (running_ == kNoThread && suspect_deadlock_ && ++idle_ticks_ >= kDeadlockConfirmTicks) {
     suspect_deadlock_ = false;
     ReportDeadlock();
@@ -685,6 +749,8 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     return SyncMarker(guest, t, call);
   }
   t.last_syscall = call.nr;
+  if (MayReadyAnFd(call.nr)) fd_probe_due_ = true;  // for the next point, once the call ran
+  if (call.nr != SYS_clock_gettime && call.nr != SYS_gettimeofday && call.nr != SYS_time) t.clock_streak = 0;
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();
   Step(guest, t, call.nr, PointKind::kSyscall, &call);
   const bool yield = call.nr == SYS_sched_yield;
@@ -773,8 +839,9 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     case SYS_rt_tgsigqueueinfo: case SYS_pidfd_send_signal:
       return SendSignal(guest, t, call);
     case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
+      return WaitSignal(guest, t, call);
     case SYS_msgrcv: case SYS_semop: case SYS_semtimedop: case SYS_flock:
-    case SYS_connect: case SYS_futex_waitv: case SYS_msgsnd: case SYS_mq_timedreceive:
+    case SYS_futex_waitv: case SYS_msgsnd: case SYS_mq_timedreceive:
     case SYS_mq_timedsend: case SYS_io_getevents: case SYS_io_uring_enter:
       return InKernel(guest, t, call);
     default:

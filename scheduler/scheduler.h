@@ -25,10 +25,16 @@
 //        in the kernel with the baton handed on, with a one-time warning; their thread
 //        rejoins at its next point. They, and the watchdog below, are the only sources of
 //        nondeterminism.
+//  - Fd waiters are probed again at the point after any call that may make an fd ready (a
+//    write, send, close, connect, kill, a process's end) and at every yield, so a writer
+//    that goes on running (or spins) still wakes its reader at a fixed step.
 //  - When no thread can run: wake fd waiters whose probe now says ready, and threads with a
-//    signal to take; else jump the clock to the next deadline; else, if a call is in the
-//    kernel or an fd waits for the outside world, wait in real time; else it is a deadlock:
-//    the run fails, with a report of what each thread waits on.
+//    signal to take; else, if a process's end is still to be reported or a call is running
+//    (not asleep) in the kernel, wait for that event; else jump the clock to the next
+//    deadline; else, if a call is asleep in the kernel or an fd waits for the outside
+//    world, wait in real time; else it is a deadlock: the run fails, with a report of what
+//    each thread waits on. A thread with a fatal signal, a process in exit and a child
+//    not yet reported are never counted as blocked.
 //  - Watchdog: the baton holder asleep in one syscall for 0.25 s of real time (a call the
 //    scheduler does not know can block, e.g. open() of a FIFO) loses the baton, so that a
 //    run never hangs on it; this is recorded as an external event.
@@ -51,8 +57,8 @@
 //    strategy, so endless daemon threads cannot starve the rest.
 //  - Atomic points (SchedulerOptions::atomic_points): an int3 on each atomic instruction
 //    of the executable; a thread about to run one reaches a point.
-//  - Liveness preemption: a baton holder that runs 0.2 s in user space without a point
-//    is interrupted and preempted there (a "preempt" step, recorded with its instruction
+//  - Liveness preemption: a baton holder that runs 0.2 s of CPU time in user space without
+//    a point is interrupted and preempted there (a "preempt" step, recorded with its instruction
 //    and register hash; a replay finds the same instruction and registers with an int3).
 //  - CPU affinity is virtual: one thread runs at a time whatever CPUs the guest may use,
 //    and ravel may bind a run to one CPU (stress does), so sched_getaffinity answers with
@@ -95,6 +101,14 @@ inline constexpr int kSchedulerModel = 2;
 // blocks: a thread descheduled for a second is a loaded CI machine; for longer, it is a
 // hang guard's false alarm (see the policy above).
 inline constexpr uint64_t kChaosHorizonNs = 1000000000ull;
+
+// A thread that reads the clock this many times in a row, with no other call between, is
+// polling it ("run for one second", "wait until the deadline"): each further read moves
+// the clock on by twice as much as the one before, up to kClockPollMaxNs. Natively such a
+// loop spins millions of times a second; at one step quantum per read it would take a
+// million steps to see a second pass.
+inline constexpr uint64_t kClockPollReads = 64;
+inline constexpr uint64_t kClockPollMaxNs = 1000000;
 
 // The `what` of a sync point's step (replay/schedule.h's kWhatSync), and of a liveness
 // preemption's (kWhatPreempt).
@@ -221,7 +235,7 @@ class Scheduler : public Tool {
   // kInKernel: running outside the baton (a call the scheduler does not model, or a thread
   // just continued after a stop); it rejoins at its next point. kStopped: job control.
   enum class State { kRunnable, kRunning, kBlocked, kInKernel, kStopped, kExited };
-  enum class Block { kNone, kFutex, kSleep, kFd, kChild };
+  enum class Block { kNone, kFutex, kSleep, kFd, kChild, kSignal };
   // Why a blocked thread became runnable again.
   enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
 
@@ -257,6 +271,8 @@ class Scheduler : public Tool {
     // Signals the call itself leaves unblocked while it waits (ppoll, pselect6,
     // epoll_pwait); otherwise the thread's mask applies.
     std::optional<uint64_t> wait_sigmask;
+    // Signal waits (sigtimedwait, sigwaitinfo): these signals, blocked or not, end the wait.
+    std::optional<uint64_t> wait_sigset;
     Woke woke = Woke::kNone;
     int64_t wake_result = 0;
     uint64_t clear_child_tid = 0;
@@ -274,6 +290,8 @@ class Scheduler : public Tool {
     uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;
+    // Clock reads in a row with no other call between them (a loop that polls the clock).
+    uint64_t clock_streak = 0;
   };
 
   // scheduler.cc: the baton.
@@ -305,6 +323,9 @@ class Scheduler : public Tool {
   bool SettleProcessExit(pid_t pid);
   uint64_t ChoiceStep(size_t runnable);
   void ReportDeadlock();
+  // A thread in the kernel is running there, or stopped with an event on its way: the
+  // next event comes soon, so the clock must not jump ahead of it.
+  bool KernelBusy() const;
   // The baton holder has been asleep in a syscall for too long: the baton moves on.
   void Watchdog();
   // The baton holder has run for a slice of real time without a point, in user space:
@@ -358,10 +379,16 @@ class Scheduler : public Tool {
   // poll, ppoll, select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2.
   SyscallResult WaitReady(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult WaitChild(Guest& guest, Thread& t, const Syscall& call);
-  SyscallResult InKernel(Guest& guest, Thread& t, const Syscall& call);
+  // `modelled`: the scheduler knows the call will not block now (no "not modelled" warning).
+  SyscallResult InKernel(Guest& guest, Thread& t, const Syscall& call, bool modelled = false);
+  // pause, rt_sigsuspend, rt_sigtimedwait: wait in the scheduler until a signal the call
+  // takes is pending (or the timeout passes), then run the call, which returns at once.
+  SyscallResult WaitSignal(Guest& guest, Thread& t, const Syscall& call);
   // Probes fd waiters; returns true if any became runnable.
   bool ProbeFdWaiters();
   bool FdsReady(pid_t pid, const std::vector<struct pollfd>& fds);
+  // The guest's fd has O_NONBLOCK set (its calls never wait).
+  bool FdNonBlocking(pid_t pid, int fd);
   // Wakes blocked threads that have a signal to take; true if any woke.
   bool WakeSignalled();
   // kill, tgkill and friends: run now, then wake whoever the signal interrupts.
@@ -406,6 +433,11 @@ class Scheduler : public Tool {
   uint64_t wait_seq_ = 0;
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   pid_t awaiting_exit_ = 0;  // the baton holder, waiting in wait4/waitid for exiting_ to empty
+  // The last hand-off found nothing to run but waited for the kernel (KernelBusy) rather
+  // than jump the clock; OnTick tries again once the kernel is quiet.
+  bool awaiting_kernel_ = false;
+  // A call that may make an fd ready ran since the last probe of the fd waiters.
+  bool fd_probe_due_ = false;
   // Virtual CLOCK_MONOTONIC. It starts at 1000 s plus an offset of up to 1000 s drawn
   // from the seed: runs of different seeds read different times from the start, so that
   // names made from the clock (mkstemp's first try) differ between the concurrent runs of
@@ -427,6 +459,11 @@ class Scheduler : public Tool {
   std::string deadlock_report_;
   double started_at_ = 0;
   double last_step_at_ = 0;                       // real time of the latest step
+  // Liveness: the step and thread whose slice is being measured, and the CPU time of its
+  // process when the measure began.
+  uint64_t slice_step_ = ~0ull;
+  ThreadId slice_thread_ = kNoThread;
+  double slice_cpu_start_ = 0;
   std::vector<ExternalNote> external_;
   absl::flat_hash_set<std::string> warned_;
   // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.

@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -85,6 +87,38 @@ TEST(Fidelity, AnAbortUnderALockIsOneOutcomeAndReplays) {
     ++replayed;
   }
   EXPECT_GE(replayed, 1);
+}
+
+// A seed's run does not depend on how loaded the machine is: the same seed, run while
+// another process burns a CPU, gives one fingerprint.
+TEST(Fidelity, ASeedGivesOneFingerprintOnALoadedMachine) {
+  // A thread of this process, not a child: RunCommand counts children as leftovers.
+  std::atomic<bool> stop{false};
+  std::thread burner([&stop] {
+    volatile unsigned long spin = 0;
+    while (!stop.load(std::memory_order_relaxed)) ++spin;
+  });
+  const std::vector<std::vector<std::string>> programs = {
+      {Corpus("lazy_init_race_fixed")}, {Corpus("lost_wakeup_fixed")}, {GuestPath("sleepy_workers")},
+      {GuestPath("hang_guards"), "barrier"}};
+  static const std::regex fingerprint("fingerprint=([0-9a-f]{16})");
+  for (const auto& program : programs) {
+    std::string first;
+    for (int i = 0; i < 8; ++i) {
+      std::vector<std::string> argv = {RavelBinary(), "run", "--seed", "5", "--"};
+      argv.insert(argv.end(), program.begin(), program.end());
+      RunOutput out = RunCommand(argv);
+      std::smatch m;
+      if (!std::regex_search(out.err, m, fingerprint)) {
+        ADD_FAILURE() << out.err;  // (no ASSERT: the burner thread must be joined)
+        continue;
+      }
+      if (first.empty()) first = m[1];
+      EXPECT_EQ(m[1], first) << program[0] << " run " << i << ": " << out.err;
+    }
+  }
+  stop = true;
+  burner.join();
 }
 
 // A process group led by a sentinel, as when make, ctest or a shell leads the group ravel
