@@ -1,6 +1,7 @@
 // `ravel run --verify` and `ravel stress --verify`: a seed run twice and compared step by
 // step. Deterministic programs (the corpus) are verified with their own status; planted
 // leaks of nondeterminism are found at their first divergent step, with a cause.
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -76,6 +77,7 @@ TEST(Verify, AnUntrappedRdtscIsNamedAtTheFirstDivergentStep) {
 
 TEST(Verify, ALeakThatLeavesNoTraceIsFoundWithAnUnknownCause) {
   const std::string counter = TempPath("leak-counter");
+  std::remove(counter.c_str());  // each run of this test starts from count 0
   RunOutput out = RunVerify({"--seed", "2", "--strategy", "rr"}, {GuestPath("file_leak"), counter});
   EXPECT_EQ(out.exit_code, kExitNotDeterministic) << out.err;
   // The first run read 0 (no getppid), the second 1: the worker's first step after its
@@ -89,6 +91,7 @@ TEST(Verify, ALeakThatLeavesNoTraceIsFoundWithAnUnknownCause) {
 
 TEST(Verify, JsonHasTheComparison) {
   const std::string counter = TempPath("json-counter"), json = TempPath("run.json");
+  std::remove(counter.c_str());  // each run of this test starts from count 0
   RunOutput out = RunVerify({"--json", json}, {GuestPath("file_leak"), counter});
   EXPECT_EQ(out.exit_code, kExitNotDeterministic) << out.err;
   nlohmann::json doc = nlohmann::json::parse(ReadFile(json), nullptr, false);
@@ -146,6 +149,7 @@ TEST(StressVerify, AFailureItsSeedDoesNotReproduceIsReportedAsNotDeterministic) 
   // random: no calibration runs, so the first schedule reads count 0 (fails) and its
   // second run count 1 (passes).
   const std::string counter = TempPath("stress-counter"), json = TempPath("stress-leak.json");
+  std::remove(counter.c_str());  // each run of this test starts from count 0
   RunOutput out = RunCommand({RavelBinary(), "stress", "--verify", "--runs", "1", "--jobs", "1", "--strategy",
                               "random", "--artifacts", TempPath("leak-artifacts"), "--json", json, "--", GuestPath("file_leak"),
                               counter, "fail-even"});
