@@ -5,12 +5,16 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 namespace ravel::logging {
 namespace {
 
 std::atomic<int> g_lowest{WARNING};
+std::mutex g_listener_mutex;
+LogListener g_listener = nullptr;
+void* g_listener_context = nullptr;
 
 void Emit(const std::string& line) {
   // One write per line, so lines from concurrent processes do not interleave.
@@ -29,6 +33,12 @@ const char* Basename(const char* path) {
 
 }  // namespace
 
+void SetLogListener(LogListener listener, void* context) {
+  std::lock_guard<std::mutex> lock(g_listener_mutex);
+  g_listener = listener;
+  g_listener_context = context;
+}
+
 void SetLogVerbosity(Severity lowest) { g_lowest = lowest; }
 bool IsLogged(Severity severity) { return severity >= g_lowest.load(std::memory_order_relaxed); }
 
@@ -40,6 +50,8 @@ LogMessage::~LogMessage() {
   std::string text = "ravel: " + std::string(kLabels[severity_]) + stream_.str();
   if (severity_ == INFO) text += " [" + std::string(Basename(file_)) + ":" + std::to_string(line_) + "]";
   Emit(text + "\n");
+  std::lock_guard<std::mutex> lock(g_listener_mutex);
+  if (g_listener != nullptr) g_listener(severity_, stream_.str(), g_listener_context);
 }
 
 FatalMessage::FatalMessage(const char* file, int line) : file_(file), line_(line) {}

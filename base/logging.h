@@ -10,6 +10,7 @@
 #define RAVEL_BASE_LOGGING_H_
 
 #include <sstream>
+#include <string>
 
 namespace ravel::logging {
 
@@ -18,6 +19,12 @@ enum Severity { INFO = 0, WARNING = 1, ERROR = 2, FATAL = 3 };
 // Lowest severity that is printed (default WARNING). Called by the command line only.
 void SetLogVerbosity(Severity lowest);
 bool IsLogged(Severity severity);
+
+// Sees every message that is printed, after it is printed (its text without the "ravel: "
+// prefix), until replaced; nullptr removes it. For a caller that reports on the warnings
+// of a run (ravel run --verify); the core never sets one.
+using LogListener = void (*)(Severity severity, const std::string& text, void* context);
+void SetLogListener(LogListener listener, void* context);
 
 class LogMessage {
  public:

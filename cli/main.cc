@@ -175,7 +175,8 @@ int Main(int argc, char** argv) {
              "Same seed, same program, same inputs: same interleaving, same outcome.\n"
              "Exit: the program's status (128+signal); 3 deadlock, 4 timeout, 2 bad usage;\n"
              "6 when it passed but --record, --json or --trace could not be written (a\n"
-             "failed run keeps its status; the error is printed either way).\n"
+             "failed run keeps its status; the error is printed either way); 7 with --verify\n"
+             "when two runs of the seed differ.\n"
              "Example: ravel run --strategy pct --seed 42 -- ./my_test");
   run->add_option("--strategy", strategy_name, "pct (default), random or rr (round-robin)");
   run->add_option("--seed", run_seed, "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
@@ -210,6 +211,13 @@ int Main(int argc, char** argv) {
   run->add_option("--trace", run_trace, kTraceHelp);
   std::string run_gdbserver;
   run->add_option("--gdbserver", run_gdbserver, kGdbserverHelp);
+  bool run_verify = false;
+  run->add_flag("--verify", run_verify,
+                "Run the seed twice and compare the runs step by step (thread, call, fingerprint):\n"
+                "'verified' and the program's status, or the first step where they differ, the\n"
+                "likely cause (an unmodelled call, a real-time event, an untrapped RDTSC, ...)\n"
+                "and exit 7. The program's output appears twice; --record, --json and --trace\n"
+                "describe the first run");
   AddCommand(run, &run_args, /*aslr_flag=*/false);
 
   // replay
@@ -316,6 +324,10 @@ int Main(int argc, char** argv) {
       ->check(WholeNumber(1));
   stress->add_option("--preempt", stress_options.preempt, kPreemptHelp);
   stress->add_option("--preempt-modules", stress_options.preempt_modules, kPreemptModulesHelp);
+  stress->add_flag("--verify", stress_options.verify,
+                   "Run each failing seed a second time before reporting it and compare the runs step by\n"
+                   "step: a failure that its seed does not reproduce is reported as not deterministic,\n"
+                   "with the first divergent step and the likely cause (still a failure: exit 1)");
   stress->add_flag("--spawn-each", stress_options.spawn_each,
                    "Start CMD afresh (fork, exec) for every schedule. By default each job execs CMD once, "
                    "keeps it stopped before its first instruction, and forks a copy of it per schedule: "
@@ -465,6 +477,7 @@ int Main(int argc, char** argv) {
     options.preempt_modules = run_preempt_modules;
     options.trace_path = run_trace;
     options.gdbserver = run_gdbserver;
+    options.verify = run_verify;
     options.verbose = verbose;
     return RunScheduled(*command, options);
   }

@@ -20,6 +20,7 @@
 #include "cli/preempt.h"
 #include "cli/replay_setup.h"
 #include "cli/trace.h"
+#include "cli/verify.h"
 #include "base/atomic_file.h"
 #include "gdb/server.h"
 #include "cli/run_tool.h"
@@ -62,8 +63,11 @@ absl::Status WriteTrace(TraceObserver& trace, const std::string& path, const Sch
   return absl::OkStatus();
 }
 
-absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed,
-                          const std::string& strategy, const std::vector<std::string>& command) {
+
+namespace {
+
+nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::string& strategy,
+                       const std::vector<std::string>& command) {
   nlohmann::json j;
   j["outcome"] = result.outcome;
   j["exit_code"] = result.exit_code;
@@ -78,10 +82,30 @@ absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result,
   j["signature"] = result.signature;
   if (!result.deadlock_report.empty()) j["deadlock_report"] = result.deadlock_report;
   if (!result.divergence.empty()) j["divergence"] = result.divergence;
-  return WriteFileAtomically(path, j.dump(2) + "\n");
+  return j;
 }
 
-namespace {
+// --json with --verify: the first run's fields, and "verified" with the comparison.
+absl::Status WriteVerifyJson(const std::string& path, const VerifiedRuns& runs, uint64_t seed,
+                             const std::string& strategy, const std::vector<std::string>& command) {
+  nlohmann::json j = RunJson(runs.first, seed, strategy, command);
+  const VerifyVerdict& v = runs.verdict;
+  nlohmann::json verify;
+  verify["same"] = v.same;
+  verify["second_outcome"] = runs.second.outcome;
+  verify["second_steps"] = runs.second.steps;
+  verify["second_fingerprint"] = absl::StrFormat("%016x", runs.second.fingerprint);
+  if (!v.same && v.difference.has_value()) {
+    auto name = [](int32_t what) { return WhatName(what); };
+    verify["step"] = v.difference->step;
+    verify["difference"] = DescribeDifference(*v.difference, v, name);
+    nlohmann::json causes = nlohmann::json::array();
+    for (const CauseCandidate& c : v.causes) causes.push_back(DescribeCause(c, name));
+    verify["causes"] = causes;
+  }
+  j["verify"] = verify;
+  return WriteFileAtomically(path, j.dump(2) + "\n");
+}
 
 void ReportDeadlock(const ScheduleResult& result) {
   if (result.outcome == "deadlock") {
@@ -91,6 +115,11 @@ void ReportDeadlock(const ScheduleResult& result) {
 }
 
 }  // namespace
+
+absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed,
+                          const std::string& strategy, const std::vector<std::string>& command) {
+  return WriteFileAtomically(path, RunJson(result, seed, strategy, command).dump(2) + "\n");
+}
 
 // How many liveness preemptions the run had, when it had any.
 static void ReportLiveness(const ScheduleResult& result) {
@@ -130,6 +159,9 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     if (path->empty()) continue;
     if (absl::Status s = CheckOutputPath(*path); !s.ok()) return UsageError(std::string(s.message()));
   }
+  if (options.verify && !options.gdbserver.empty()) {
+    return UsageError("--verify runs the program twice; --gdbserver debugs one run: use one of them");
+  }
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     absl::StatusOr<std::string> path = ResolveCommand(command[0]);
@@ -138,7 +170,20 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     }
     spec.gdbserver = &server;
   }
-  ScheduleResult result = RunSchedule(spec);
+  VerifiedRuns verified;
+  if (options.verify) {
+    verified = VerifySeed(spec, [&](const ScheduleResult& first) {
+      fprintf(stderr, "ravel: verify: the first run ended %s after %" PRIu64 " steps; running seed %" PRIu64
+                      " again\n", first.outcome.c_str(), first.steps, options.seed);
+      fflush(stderr);
+    });
+  }
+  ScheduleResult result = options.verify ? verified.first : RunSchedule(spec);
+  if (options.verify && !verified.error.ok()) {
+    // A run that could not start or was interrupted: as without --verify.
+    result.error = verified.error;
+    result.exit_code = verified.exit_code;
+  }
   if (ReportDebugger(result)) return 128 + SIGKILL;
   int code = result.exit_code;
   if (!options.trace_path.empty() && result.error.ok()) {
@@ -154,8 +199,16 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   }
   ReportDeadlock(result);
   ReportLiveness(result);
-  const std::string strategy = spec.record ? result.schedule.strategy : options.strategy;
+  const std::string strategy = spec.record || options.verify ? result.schedule.strategy : options.strategy;
   fprintf(stderr, "%s\n", SummaryLine(result, options.seed, strategy).c_str());
+  if (options.verify) {
+    if (verified.verdict.same) {
+      fprintf(stderr, "%s\n", VerifiedLine(verified.verdict, options.seed).c_str());
+    } else {
+      fputs(NotDeterministicReport(verified.verdict, options.seed).c_str(), stderr);
+      code = kExitNotDeterministic;
+    }
+  }
   if (spec.record) {
     if (absl::Status s = WriteScheduleFile(options.record_path, result.schedule); !s.ok()) {
       code = OutputError(code, absl::Status(s.code(), absl::StrCat("schedule not written: ", s.message())));
@@ -165,9 +218,9 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     }
   }
   if (!options.json_path.empty()) {
-    if (absl::Status s = WriteRunJson(options.json_path, result, options.seed, strategy, command); !s.ok()) {
-      code = OutputError(code, s);
-    }
+    absl::Status s = options.verify ? WriteVerifyJson(options.json_path, verified, options.seed, strategy, command)
+                                    : WriteRunJson(options.json_path, result, options.seed, strategy, command);
+    if (!s.ok()) code = OutputError(code, s);
   }
   return code;
 }

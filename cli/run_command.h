@@ -25,6 +25,9 @@ struct RunOptions {
   std::string preempt_modules;      // --preempt-modules LIST
   std::string trace_path;           // --trace: the run's timeline (cli/trace.h)
   std::string gdbserver;            // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
+  // --verify: run the seed twice and compare step by step (cli/verify.h); exit 7 when the
+  // runs differ. --record, --json and --trace describe the first run.
+  bool verify = false;
   bool verbose = false;
 };
 
@@ -33,7 +36,9 @@ struct RunOptions {
 // on stderr and returns the exit code: the guest's status (128+signal), 3 for a deadlock,
 // 4 for a timeout, 2 for bad options, 127/126 when the command cannot be run, 6 when the
 // run passed but --record, --json or --trace could not be written (a failed run keeps its
-// status; the error is printed either way).
+// status; the error is printed either way). With --verify: then
+//   ravel: verified: 2 runs of seed S took the same N steps (fingerprint <16 hex>)
+// and the same exit code, or the first divergent step and its likely cause, exit 7.
 int RunScheduled(const std::vector<std::string>& command, const RunOptions& options);
 
 struct ReplayOptions {

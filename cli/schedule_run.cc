@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/logging.h"
 #include "cli/gdb_debugger.h"
 #include "cli/preempt.h"
 #include "cli/run_tool.h"
@@ -41,6 +42,17 @@ double Now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+
+// Keeps the warnings printed during a run (ScheduleSpec::warnings), each with the step
+// whose handling printed it (the last step made).
+struct WarningCapture {
+  std::vector<RunWarning>* warnings;
+  const uint64_t* steps;
+  static void Listen(logging::Severity severity, const std::string& text, void* context) {
+    auto* self = static_cast<WarningCapture*>(context);
+    if (severity >= logging::WARNING) self->warnings->push_back(RunWarning{*self->steps > 0 ? *self->steps - 1 : 0, text});
+  }
+};
 
 std::string DescribeStep(ThreadId thread, int64_t what) {
   return absl::StrCat("T", thread, " ", WhatName(what), what >= 0 ? "(...)" : "");
@@ -242,6 +254,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   std::map<ThreadId, std::deque<int64_t>> recent;
   ThreadId last_thread = kNoThread;
   size_t next_checkpoint = 0;
+  uint64_t steps_seen = 0;
 
   SchedulerOptions scheduler_options;
   scheduler_options.seed = replay != nullptr ? replay->seed : spec.seed;
@@ -271,6 +284,8 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     mine.push_back(what);
     if (mine.size() > kSignatureSteps) mine.pop_front();
     last_thread = thread;
+    steps_seen = step + 1;
+    if (spec.step_fingerprints != nullptr) spec.step_fingerprints->push_back(fingerprint);
     if (spec.record) {
       out.steps.push_back(StepEvent{thread, static_cast<int32_t>(what)});
       if ((step + 1) % kCheckpointEvery == 0) out.checkpoints.push_back(Checkpoint{step, fingerprint});
@@ -318,7 +333,10 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
                                              replay != nullptr ? replay->command : ResolvedCommand(spec.command[0]));
   }
   Tracer tracer(debugger != nullptr ? static_cast<Tool&>(*debugger) : scheduler, tracer_options);
+  WarningCapture capture{spec.warnings, &steps_seen};
+  if (spec.warnings != nullptr) logging::SetLogListener(&WarningCapture::Listen, &capture);
   absl::StatusOr<RunResult> run = spec.prototype != nullptr ? tracer.Run(*spec.prototype) : tracer.Run(spec.command);
+  if (spec.warnings != nullptr) logging::SetLogListener(nullptr, nullptr);
   result.seconds = Now() - start;
   if (debugger != nullptr) {
     result.debugger_problem = debugger->problem();

@@ -17,6 +17,7 @@
 #include "intercept/tracer.h"
 #include "replay/departures.h"
 #include "replay/schedule.h"
+#include "replay/verify.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
@@ -68,6 +69,12 @@ struct ScheduleSpec {
   RunObserver* observer = nullptr;
   // --gdbserver: a listening server; gdb debugs the run through it (cli/gdb_debugger.h).
   gdb::Server* gdbserver = nullptr;
+  // When set: the rolling fingerprint after each step, one per step (--verify compares
+  // two runs' step by step; a schedule keeps only checkpoints).
+  std::vector<uint64_t>* step_fingerprints = nullptr;
+  // When set: ravel's warnings printed during the run, each with the step it was printed
+  // at ("... is not modelled": a cause --verify names).
+  std::vector<RunWarning>* warnings = nullptr;
 };
 
 // A fork server for RunSchedule: `command` exec'd once, with the scheduler's

@@ -37,6 +37,7 @@
 #include "cli/run_tool.h"
 #include "cli/schedule_run.h"
 #include "cli/stress_report.h"
+#include "cli/verify.h"
 #include "intercept/owned_kill.h"
 #include "intercept/spawn.h"
 #include "replay/schedule.h"
@@ -67,6 +68,7 @@ struct Job {
   std::string preempt;  // recorded in failure schedules
   std::string preempt_modules;
   cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
+  bool verify = false;  // --verify: a failing seed runs again before it is reported
 };
 
 // The seeds of this shard, in order.
@@ -228,7 +230,15 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.cpus = job.cpus;
     spec.preempt = job.preempt;
     spec.preempt_modules = job.preempt_modules;
-    ScheduleResult r = RunSchedule(spec);
+    // With --verify every run keeps its per-step fingerprints (8 bytes a step) so that a
+    // failing one can be compared with its second run.
+    RecordedRun first;
+    if (job.verify) {
+      first = RunRecorded(spec);
+    } else {
+      first.result = RunSchedule(spec);
+    }
+    const ScheduleResult& r = first.result;
     nlohmann::json msg;
     msg["seed"] = seed;
     msg["interrupted"] = absl::IsCancelled(r.error) && r.exit_code >= 128;
@@ -247,6 +257,28 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     msg["deadlock_report"] = r.deadlock_report;
     msg["stdout"] = out_path;
     msg["stderr"] = err_path;
+    msg["verified"] = false;
+    msg["not_deterministic"] = "";
+    if (job.verify && r.failed() && g_stress_interrupt == 0) {
+      // The same seed again, with the same stdio; the first run's output is set aside.
+      const std::string first_out = base + ".first.stdout", first_err = base + ".first.stderr";
+      if (CopyFileAtomically(out_path, first_out).ok() && CopyFileAtomically(err_path, first_err).ok()) {
+        msg["stdout"] = first_out;
+        msg["stderr"] = first_err;
+      }
+      for (int fd : {out, err}) {
+        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) use_prototype = false;
+      }
+      if (!use_prototype || prototype == nullptr || !prototype->alive()) spec.prototype = nullptr;
+      RecordedRun second = RunRecorded(spec);
+      if (second.result.error.ok()) {
+        const VerifyVerdict verdict = CompareRecorded(first, second);
+        msg["verified"] = true;
+        msg["not_deterministic"] = NotReproducedPhrase(verdict);
+      } else if (absl::IsCancelled(second.result.error)) {
+        msg["interrupted"] = second.result.exit_code >= 128;
+      }
+    }
     msg["schedule"] = "";
     msg["schedule_error"] = "";
     if (r.failed()) {
@@ -278,6 +310,8 @@ struct Worker {
 struct Artifacts {
   std::string schedule, guest_stdout, guest_stderr, deadlock_report;
   std::string error;  // the first copy that failed, for the summary
+  bool verified = false;           // --verify: what the second run showed
+  std::string not_deterministic;
 };
 
 // Copies them to DIR/NAME-seedS.{sched,stdout,stderr}, each whole or absent
@@ -288,6 +322,8 @@ Artifacts KeepArtifacts(const nlohmann::json& msg, const std::string& dir, const
   std::filesystem::create_directories(dir, made);
   const std::string stem = absl::StrCat(dir, "/", name, "-seed", seed);
   a.deadlock_report = msg.value("deadlock_report", "");
+  a.verified = msg.value("verified", false);
+  a.not_deterministic = msg.value("not_deterministic", "");
   const std::string schedule_error = msg.value("schedule_error", "");
   if (!schedule_error.empty()) a.error = absl::StrCat("schedule could not be written: ", schedule_error);
   auto keep = [&](const std::string& from, const std::string& to, const char* what) -> std::string {
@@ -309,6 +345,8 @@ void Attach(const Artifacts& a, FailureBucket& b) {
   b.guest_stderr = a.guest_stderr;
   b.deadlock_report = a.deadlock_report;
   b.artifact_error = a.error;
+  b.verified = a.verified;
+  b.not_deterministic = a.not_deterministic;
 }
 
 void RemoveArtifacts(const Artifacts& a) {
@@ -769,6 +807,7 @@ int Stress(const StressOptions& options) {
     job.timeout_seconds = options.timeout_seconds;
     job.verbose = options.verbose;
     job.no_prototype = options.spawn_each;
+    job.verify = options.verify;
     job.preempt = preempt->ToString();
     job.preempt_modules = options.preempt_modules;
     if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {

@@ -134,6 +134,8 @@ std::string ReportsToJson(const std::vector<StressReport>& reports) {
                          {"guest_stderr", b.guest_stderr},
                          {"deadlock_report", b.deadlock_report},
                          {"artifact_error", b.artifact_error},
+                         {"verified", b.verified},
+                         {"not_deterministic", b.not_deterministic},
                          {"replay_command", b.schedule.empty() ? "" : ReplayCommandLine(b.schedule)},
                          {"seed_command", ReproduceBySeed(r, b.first_seed)}});
     }
@@ -186,6 +188,8 @@ absl::StatusOr<std::vector<StressReport>> ReportsFromJson(const std::string& tex
         bucket.guest_stderr = b.at("guest_stderr").get<std::string>();
         bucket.deadlock_report = b.at("deadlock_report").get<std::string>();
         bucket.artifact_error = b.value("artifact_error", std::string());  // absent before it existed
+        bucket.verified = b.value("verified", false);
+        bucket.not_deterministic = b.value("not_deterministic", std::string());
         r.buckets[bucket.signature] = bucket;
       }
       out.push_back(std::move(r));
@@ -238,6 +242,7 @@ std::string ReportsToJUnit(const std::vector<StressReport>& reports) {
         absl::StrAppend(&body, "schedule: ", b.schedule, "\nreplay: ", ReplayCommandLine(b.schedule), "\n");
       }
       if (!b.artifact_error.empty()) absl::StrAppend(&body, b.artifact_error, "\n");
+      if (!b.verification().empty()) absl::StrAppend(&body, b.verification(), "\n");
       absl::StrAppend(&body, "by seed: ", ReproduceBySeed(r, b.first_seed), "\n");
       if (!b.guest_stdout.empty()) absl::StrAppend(&body, "guest output: ", b.guest_stdout, ", ", b.guest_stderr, "\n");
       if (!b.deadlock_report.empty()) absl::StrAppend(&body, b.deadlock_report);
@@ -307,11 +312,19 @@ absl::StatusOr<std::vector<StressReport>> MergeReports(const std::vector<std::ve
           mine.guest_stderr = b.guest_stderr;
           mine.deadlock_report = b.deadlock_report;
           mine.artifact_error = b.artifact_error;
+          mine.verified = b.verified;
+          mine.not_deterministic = b.not_deterministic;
         }
       }
     }
   }
   return merged;
+}
+
+std::string FailureBucket::verification() const {
+  if (!verified) return "";
+  if (!not_deterministic.empty()) return absl::StrCat("seed ", first_seed, " ", not_deterministic);
+  return absl::StrCat("verified: seed ", first_seed, " failed the same way on a second run, step for step");
 }
 
 std::string ReportSummary(const StressReport& r) {
@@ -334,6 +347,7 @@ std::string ReportSummary(const StressReport& r) {
     if (!b.artifact_error.empty()) {
       absl::StrAppend(&out, "ravel:   ", b.artifact_error, "\n");
     }
+    if (!b.verification().empty()) absl::StrAppend(&out, "ravel:   ", b.verification(), "\n");
     absl::StrAppend(&out, "ravel:   by seed:  ", ReproduceBySeed(r, b.first_seed), "\n");
   }
   return out;

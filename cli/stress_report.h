@@ -32,6 +32,16 @@ struct FailureBucket {
   // written: cannot write PATH: reason"); empty when they were. The failure is reported
   // either way.
   std::string artifact_error;
+  // --verify: first_seed was run a second time and compared step by step.
+  bool verified = false;
+  // ... and did not take the same steps: "failed once but not on a second run: not
+  // deterministic (step N: ...; likely cause: ...)" (cli/verify.h). Empty: reproduced.
+  std::string not_deterministic;
+
+  // The summary's line on it: "verified: seed N failed the same way on a second run, step
+  // for step", or "seed N failed once but not on a second run: not deterministic (...)";
+  // empty when not verified.
+  std::string verification() const;
 };
 
 inline constexpr size_t kMaxBucketSeeds = 100;
