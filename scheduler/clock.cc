@@ -124,6 +124,9 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
 
 std::optional<uint64_t> Scheduler::NextDeadline() const {
   std::optional<uint64_t> next;
+  for (const auto& [pid, timer] : real_timers_) {
+    if (!next.has_value() || timer.deadline_ns < *next) next = timer.deadline_ns;
+  }
   for (const auto& [id, t] : threads_) {
     if (t.state == State::kBlocked && t.deadline_ns.has_value()) {
       if (!next.has_value() || *t.deadline_ns < *next) next = t.deadline_ns;
@@ -151,7 +154,7 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
 }
 
 bool Scheduler::WakeExpired() {
-  bool any = false;
+  bool any = !real_timers_.empty() && FireTimers();
   for (auto& [id, t] : threads_) {
     if (t.state == State::kBlocked && t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) {
       t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;

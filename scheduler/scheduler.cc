@@ -118,7 +118,8 @@ Subscription Scheduler::subscription() const {
   for (int nr : {SYS_clock_gettime, SYS_gettimeofday, SYS_time, SYS_nanosleep, SYS_clock_nanosleep, SYS_getrandom,
                  SYS_open, SYS_openat, SYS_futex, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_wait,
                  SYS_epoll_pwait, SYS_epoll_pwait2, SYS_set_tid_address, SYS_exit_group, SYS_rt_sigtimedwait,
-                 SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity}) {
+                 SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity, SYS_alarm, SYS_setitimer,
+                 SYS_getitimer, SYS_pause, SYS_rt_sigsuspend}) {
     first.set(static_cast<size_t>(nr));
   }
   // Atomic points in shared libraries: the loader's mappings of them must stop too.
@@ -515,6 +516,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 
 void Scheduler::OnProcessExit(pid_t pid, int status) {
   exiting_.erase(pid);
+  real_timers_.erase(pid);
   if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
   random_fds_.erase(pid);
   atomic_sites_.erase(pid);
@@ -768,6 +770,10 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return Sleep(guest, t, call);
     case SYS_getrandom:
       return Getrandom(guest, call);
+    case SYS_alarm:
+    case SYS_setitimer:
+    case SYS_getitimer:
+      return Timer(guest, t, call);
     case SYS_sched_yield:
       return 0;
     case SYS_sched_getaffinity:

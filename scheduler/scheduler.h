@@ -72,6 +72,7 @@
 
 #include <poll.h>
 #include <sched.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -372,6 +373,13 @@ class Scheduler : public Tool {
   // the pick at `point`; if so, jumps and refreshes `runnable`.
   void MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId>& runnable);
   std::optional<uint64_t> NextDeadline() const;
+
+  // timers.cc: alarm, setitimer, getitimer (ITIMER_REAL) on the virtual clock.
+  SyscallResult Timer(Guest& guest, Thread& t, const Syscall& call);
+  itimerval TimerValue(pid_t pid) const;
+  void ArmTimer(pid_t pid, uint64_t value_ns, uint64_t interval_ns);
+  // Sends SIGALRM for every timer whose deadline has passed; true if any fired.
+  bool FireTimers();
   void HideVdsoAndSeedRandom(Guest& guest);
 
   // blocking.cc
@@ -466,6 +474,12 @@ class Scheduler : public Tool {
   double slice_cpu_start_ = 0;
   std::vector<ExternalNote> external_;
   absl::flat_hash_set<std::string> warned_;
+  // Per process: its ITIMER_REAL timer (alarm, setitimer), on the virtual clock.
+  struct RealTimer {
+    uint64_t deadline_ns = 0;
+    uint64_t interval_ns = 0;
+  };
+  absl::flat_hash_map<pid_t, RealTimer> real_timers_;
   // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
   absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
 };

@@ -65,6 +65,26 @@ TEST_P(DaemonThreads, MainFinishes) {
 
 INSTANTIATE_TEST_SUITE_P(Fidelity, DaemonThreads, ::testing::Values("pct", "random", "rr"));
 
+// alarm, setitimer and sigtimedwait on the virtual clock, pause and sigsuspend waiting in
+// the scheduler: the same output as natively, for every strategy.
+class Timers : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Timers, BehaveAsNatively) {
+  RunOutput native = RunCommand({GuestPath("timers"), GetParam()});
+  ASSERT_EQ(native.exit_code, 0) << native.out << native.err;
+  for (const char* strategy : {"pct", "random", "rr"}) {
+    for (const char* seed : {"1", "2"}) {
+      RunOutput out = RunCommand({RavelBinary(), "run", "--strategy", strategy, "--seed", seed, "--timeout", "60", "--",
+                                  GuestPath("timers"), GetParam()});
+      EXPECT_EQ(out.exit_code, 0) << strategy << " seed " << seed << ": " << out.err;
+      EXPECT_EQ(out.out, native.out) << strategy << " seed " << seed << ": " << out.err;
+      EXPECT_FALSE(absl::StrContains(out.err, "not modelled")) << out.err;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, Timers, ::testing::Values("alarm", "itimer", "sigwait"));
+
 // A thread that calls abort() while others wait for the lock it holds: the outcome is the
 // abort, never a deadlock, and every failure's schedule replays to the same outcome.
 TEST(Fidelity, AnAbortUnderALockIsOneOutcomeAndReplays) {
