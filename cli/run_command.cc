@@ -75,6 +75,7 @@ nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::s
   j["choices"] = result.choices;
   j["threads"] = result.threads;
   j["liveness_preemptions"] = result.liveness_preemptions;
+  j["real_time_events"] = result.real_time_events;
   j["fingerprint"] = absl::StrFormat("%016x", result.fingerprint);
   j["seed"] = seed;
   j["strategy"] = strategy;
@@ -123,11 +124,21 @@ absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result,
 
 // How many liveness preemptions the run had, when it had any.
 static void ReportLiveness(const ScheduleResult& result) {
-  if (result.liveness_preemptions == 0) return;
-  fprintf(stderr,
-          "ravel: %d liveness preemption%s: a thread ran without a scheduling point for a time slice (a spin?) "
-          "and was stopped so that others could run\n",
-          result.liveness_preemptions, result.liveness_preemptions == 1 ? "" : "s");
+  if (result.liveness_preemptions > 0) {
+    fprintf(stderr,
+            "ravel: %d liveness preemption%s: a thread ran without a scheduling point for a time slice (a spin?) "
+            "and was stopped so that others could run\n",
+            result.liveness_preemptions, result.liveness_preemptions == 1 ? "" : "s");
+  }
+  // Other points real time decided: the seed alone may not make this run again.
+  if (!result.real_time_events.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [what, n] : result.real_time_events) parts.push_back(absl::StrCat(n, " x ", what));
+    fprintf(stderr,
+            "ravel: real time decided %s: the seed alone may not make this run again (a recording does; "
+            "--verify checks)\n",
+            absl::StrJoin(parts, ", ").c_str());
+  }
 }
 
 int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {

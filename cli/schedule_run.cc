@@ -353,6 +353,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   result.choices = scheduler.choices();
   result.threads = scheduler.threads_created();
   result.liveness_preemptions = scheduler.liveness_preemptions();
+  for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
+    if (e.kind != "preempt") ++result.real_time_events[absl::StrCat(e.kind, " (", e.detail, ")")];
+  }
   result.fingerprint = scheduler.fingerprint();
   result.outcome = OutcomeOf(scheduler, run->main_status);
   if (tracker != nullptr) *spec.departures = tracker->departures();

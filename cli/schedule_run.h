@@ -8,6 +8,7 @@
 #include <sched.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +96,10 @@ struct ScheduleResult {
   int threads = 0;
   uint64_t fingerprint = 0;
   int liveness_preemptions = 0;     // threads interrupted for running too long without a point
+  // Points where real time decided, not the seed (besides liveness preemptions): a call
+  // moved on by the watchdog after blocking in the kernel ("blocked-in-kernel"), a thread
+  // let into the kernel to wait for input from outside ("external-input"). Name -> count.
+  std::map<std::string, int> real_time_events;
   uint64_t pct_steps = 0;           // the k the strategy used (pct), for reproducing by seed
   std::string deadlock_report;
   std::string divergence;           // replay: where and how the run left the recording

@@ -368,14 +368,7 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
     // step) but whose end the kernel has not reported yet may or may not show in the probe,
     // as timing has it: wait for the report first, so that the probe's answer is the same
     // in every run (and a child on its way out is never taken for a deadlock).
-    while (!exiting_.empty()) {
-      awaiting_exit_ = t.tid;
-      if (!guest.Park()) {
-        awaiting_exit_ = 0;
-        return 0;
-      }
-    }
-    awaiting_exit_ = 0;
+    if (!AwaitExits(guest)) return 0;
     Syscall probe = call;
     probe.args[options_arg] |= WNOHANG;
     absl::StatusOr<int64_t> r = guest.Inject(probe);
@@ -441,7 +434,7 @@ SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call, 
   absl::StatusOr<int64_t> r = guest.Inject(call);
   if (!r.ok()) return 0;
   // Back from the kernel: take the baton if nobody holds it, else wait for it.
-  if (running_ == kNoThread) {
+  if (running_ == kNoThread && vfork_starting_ == kNoThread) {
     TakeBaton(t);
   } else {
     t.state = State::kRunnable;

@@ -185,6 +185,8 @@ void Scheduler::OnPostExec(Guest& guest) {
       by_tid_[t.tid] = t.id;
     }
   }
+  // A vfork child's exec (the baton holder's) lets its parent go on, as the kernel does.
+  if (running_ != kNoThread) ReleaseVforkParent(threads_.at(running_));
   // Close-on-exec fds on the random devices are gone now.
   if (auto it = random_fds_.find(guest.pid()); it != random_fds_.end()) {
     std::erase_if(it->second, [](const auto& entry) { return entry.second; });

@@ -227,7 +227,20 @@ bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, Poi
   return WaitForBaton(guest, t);
 }
 
+bool Scheduler::AwaitExits(Guest& guest) {
+  while (!exiting_.empty()) {
+    awaiting_exit_ = guest.tid();
+    if (!guest.Park()) {
+      awaiting_exit_ = 0;
+      return false;
+    }
+  }
+  awaiting_exit_ = 0;
+  return true;
+}
+
 bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
+  if (!exiting_.empty() && !AwaitExits(guest)) return false;
   // A call since the last point may have made a waiter's fd ready (a write to its pipe or
   // eventfd, a close): it is runnable at this point, not only once nothing else can run.
   // And a thread that yields or spins may be waiting for exactly that.
@@ -280,6 +293,10 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
   if (running_ == point.current) running_ = kNoThread;
   suspect_deadlock_ = false;
   awaiting_kernel_ = false;
+  if (vfork_starting_ != kNoThread) return;  // the vfork child's start picks
+  // A process's end still to be reported: its report (OnProcessExit) picks, so that what
+  // it wakes is runnable at this step in every run.
+  if (!exiting_.empty()) return;
   while (true) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) MaybeJumpTime(point, runnable);
@@ -361,6 +378,7 @@ void Scheduler::ReportDeadlock() {
       }
       case Block::kChild: what = "a child process"; break;
       case Block::kSignal: what = "a signal"; break;
+      case Block::kVfork: what = "its vfork child (to exec or exit)"; break;
       case Block::kNone: what = t.state == State::kStopped ? "SIGCONT (stopped)" : "nothing (runnable)"; break;
     }
     absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s%s\n", id, t.tid, what,
@@ -374,6 +392,11 @@ void Scheduler::OnThreadStart(Guest& guest) {
   control_ = &guest.control();
   ThreadId id = next_id_++;
   ThreadId parent = running_;
+  const bool vfork_child = vfork_starting_ != kNoThread && running_ == kNoThread;
+  if (vfork_child) {
+    parent = vfork_starting_;
+    vfork_starting_ = kNoThread;
+  }
   Thread& t = threads_[id];
   t.id = id;
   t.tid = guest.tid();
@@ -382,6 +405,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
   strategy_.OnThreadCreated(id, id == 0 ? kNoThread : parent);
   if (options_.observer != nullptr) options_.observer->OnThreadStart(guest, id);
   t.cpus = parent != kNoThread ? threads_.at(parent).cpus : *options_.cpus;
+  if (vfork_child) t.vfork_parent = parent;
   Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
   if (parent != kNoThread) {
     // A new process starts with a copy of its parent's fds, and of its memory (with the
@@ -424,6 +448,7 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
     if (SettleProcessExit(t.pid)) HandOffFrom(t.id, PointKind::kThreadExit);
     return;
   }
+  ReleaseVforkParent(t);
   t.state = State::kExited;
   t.block = Block::kNone;
   strategy_.OnThreadExited(t.id);
@@ -460,6 +485,7 @@ bool Scheduler::SettleProcessExit(pid_t pid) {
       held = true;
       running_ = kNoThread;
     }
+    ReleaseVforkParent(other);
     other.state = State::kExited;
     other.block = Block::kNone;
     other.exit_pending = false;
@@ -469,6 +495,42 @@ bool Scheduler::SettleProcessExit(pid_t pid) {
   exiting_.insert(pid);
   fd_probe_due_ = true;  // its fds close: pipes reach EOF, pidfds become readable
   return held;
+}
+
+void Scheduler::ReleaseVforkParent(Thread& child) {
+  if (child.vfork_parent == kNoThread) return;
+  Thread& parent = threads_.at(child.vfork_parent);
+  child.vfork_parent = kNoThread;
+  if (parent.state == State::kBlocked && parent.block == Block::kVfork) {
+    Wake(parent, Woke::kEvent);
+    Mix(0x76666f726b000000ull | static_cast<uint64_t>(parent.id));
+  }
+}
+
+SyscallResult Scheduler::Vfork(Guest& guest, Thread& t, const Syscall& call) {
+  // The parent waits in the kernel until the child execs or exits; for the scheduler it is
+  // blocked on the child from this step on, and the child's start hands the baton on.
+  t.state = State::kBlocked;
+  t.block = Block::kVfork;
+  t.woke = Woke::kNone;
+  running_ = kNoThread;
+  vfork_starting_ = t.id;
+  absl::StatusOr<int64_t> r = guest.Inject(call);
+  if (!r.ok()) return 0;
+  if (vfork_starting_ == t.id) {
+    // No child was made (EAGAIN, ENOMEM, ...): the parent goes on with the error.
+    vfork_starting_ = kNoThread;
+    if (running_ == kNoThread) {
+      t.block = Block::kNone;
+      TakeBaton(t);
+      return *r;
+    }
+    Wake(t, Woke::kEvent);
+  }
+  // Back from the kernel once the child exec'd or exited; the scheduler woke the parent at
+  // that step of the child, and it runs when picked.
+  if (!WaitForBaton(guest, t)) return 0;
+  return *r;
 }
 
 void Scheduler::OnThreadGone(pid_t tid) {
@@ -516,6 +578,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 
 void Scheduler::OnProcessExit(pid_t pid, int status) {
   exiting_.erase(pid);
+  exiting_ticks_ = 0;
   real_timers_.erase(pid);
   if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
   random_fds_.erase(pid);
@@ -723,6 +786,16 @@ void Scheduler::OnTick(Control& control) {
     HandOffFrom(kNoThread);
     return;
   }
+  // A process's end that never comes must not hold the run for ever (it comes within
+  // microseconds; a process the scheduler took for ended but that is not would be a bug).
+  if (!exiting_.empty() && ++exiting_ticks_ > 20) {
+    LOG(WARNING) << "the end of " << exiting_.size() << " process(es) was not reported in 1 s; going on";
+    exiting_.clear();
+    exiting_ticks_ = 0;
+    if (awaiting_exit_ != 0) control.Unpark(awaiting_exit_);
+    if (running_ == kNoThread) HandOffFrom(kNoThread);
+    return;
+  }
   // The clock waited for a call in the kernel that has since gone to sleep there.
   if (running_ == kNoThread && awaiting_kernel_ && exiting_.empty() && !KernelBusy()) {
     HandOffFrom(kNoThread);
@@ -740,7 +813,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   if (running_ != t.id) {
     // Only the baton holder makes syscalls; a thread that comes back from a call the
     // scheduler did not see block (e.g. after exec) waits its turn.
-    if (running_ == kNoThread) {
+    if (running_ == kNoThread && vfork_starting_ == kNoThread) {
       TakeBaton(t);
     } else {
       t.state = State::kRunnable;
@@ -802,7 +875,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
         flags = head.flags;
         ctid = head.child_tid;
       }
-      if (flags & CLONE_VFORK) return InKernel(guest, t, call);
+      if (flags & CLONE_VFORK) return Vfork(guest, t, call);
       absl::StatusOr<int64_t> child = guest.Inject(call);
       if (!child.ok()) return 0;
       if (*child <= 0) return *child;
@@ -818,7 +891,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return *child;
     }
     case SYS_vfork:
-      return InKernel(guest, t, call);
+      return Vfork(guest, t, call);
     case SYS_open:
     case SYS_openat:
       return Open(guest, t, call);

@@ -236,7 +236,7 @@ class Scheduler : public Tool {
   // kInKernel: running outside the baton (a call the scheduler does not model, or a thread
   // just continued after a stop); it rejoins at its next point. kStopped: job control.
   enum class State { kRunnable, kRunning, kBlocked, kInKernel, kStopped, kExited };
-  enum class Block { kNone, kFutex, kSleep, kFd, kChild, kSignal };
+  enum class Block { kNone, kFutex, kSleep, kFd, kChild, kSignal, kVfork };
   // Why a blocked thread became runnable again.
   enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
 
@@ -293,6 +293,8 @@ class Scheduler : public Tool {
     uint64_t chaos_lag_ns = 0;
     // Clock reads in a row with no other call between them (a loop that polls the clock).
     uint64_t clock_streak = 0;
+    // A vfork child: its parent, blocked until this thread execs or exits.
+    ThreadId vfork_parent = kNoThread;
   };
 
   // scheduler.cc: the baton.
@@ -324,6 +326,10 @@ class Scheduler : public Tool {
   bool SettleProcessExit(pid_t pid);
   uint64_t ChoiceStep(size_t runnable);
   void ReportDeadlock();
+  // The baton holder (`guest`) waits until every process that ended for the scheduler has
+  // been reported by the kernel: what that report wakes (a parent in wait4, a poll on a
+  // pidfd, a pipe's reader) then wakes at this step in every run. False if it vanished.
+  bool AwaitExits(Guest& guest);
   // A thread in the kernel is running there, or stopped with an event on its way: the
   // next event comes soon, so the clock must not jump ahead of it.
   bool KernelBusy() const;
@@ -387,6 +393,11 @@ class Scheduler : public Tool {
   // poll, ppoll, select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2.
   SyscallResult WaitReady(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult WaitChild(Guest& guest, Thread& t, const Syscall& call);
+  // vfork, or clone/clone3 with CLONE_VFORK: the parent blocks (Block::kVfork) until its
+  // child execs or exits; the child, once started, is scheduled like any thread.
+  SyscallResult Vfork(Guest& guest, Thread& t, const Syscall& call);
+  // `child` exec'd or exits: its vfork parent (if any) can run again.
+  void ReleaseVforkParent(Thread& child);
   // `modelled`: the scheduler knows the call will not block now (no "not modelled" warning).
   SyscallResult InKernel(Guest& guest, Thread& t, const Syscall& call, bool modelled = false);
   // pause, rt_sigsuspend, rt_sigtimedwait: wait in the scheduler until a signal the call
@@ -440,7 +451,11 @@ class Scheduler : public Tool {
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
-  pid_t awaiting_exit_ = 0;  // the baton holder, waiting in wait4/waitid for exiting_ to empty
+  // A vfork parent whose child's start event is still to come: no pick until it has come,
+  // so that the child joins the runnable set at the parent's step.
+  ThreadId vfork_starting_ = kNoThread;
+  pid_t awaiting_exit_ = 0;  // the baton holder, waiting (AwaitExits) for exiting_ to empty
+  int exiting_ticks_ = 0;    // ticks for which exiting_ has not emptied
   // The last hand-off found nothing to run but waited for the kernel (KernelBusy) rather
   // than jump the clock; OnTick tries again once the kernel is quiet.
   bool awaiting_kernel_ = false;

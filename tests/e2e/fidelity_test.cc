@@ -85,6 +85,37 @@ TEST_P(Timers, BehaveAsNatively) {
 
 INSTANTIATE_TEST_SUITE_P(Fidelity, Timers, ::testing::Values("alarm", "itimer", "sigwait"));
 
+// system(), popen() and posix_spawn() from a program with another thread running: the
+// vfork child is scheduled like any process, so a seed keeps one fingerprint and its
+// recording replays.
+class Spawning : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Spawning, OneFingerprintPerSeedAndReplays) {
+  static const std::regex fingerprint("fingerprint=([0-9a-f]{16})");
+  const std::string sched = TempPath(absl::StrCat("spawn-", GetParam(), ".sched"));
+  RunOutput first = RunCommand({RavelBinary(), "run", "--seed", "3", "--record", sched, "--", GuestPath("spawn_threads"),
+                                GetParam()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(first.err, m, fingerprint)) << first.err;
+  const std::string want = m[1];
+  for (int i = 0; i < 12; ++i) {
+    RunOutput out = RunCommand({RavelBinary(), "run", "--seed", "3", "--", GuestPath("spawn_threads"), GetParam()});
+    ASSERT_TRUE(std::regex_search(out.err, m, fingerprint)) << out.err;
+    EXPECT_EQ(m[1], want) << "run " << i << ": " << out.err;
+    EXPECT_EQ(out.out, first.out);
+  }
+  for (int i = 0; i < 6; ++i) {
+    RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+    EXPECT_EQ(replay.exit_code, 0) << replay.err;
+    EXPECT_TRUE(absl::StrContains(replay.err, absl::StrCat("reproduced pass")) &&
+                absl::StrContains(replay.err, want))
+        << replay.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, Spawning, ::testing::Values("system", "popen", "posix_spawn"));
+
 // A thread that calls abort() while others wait for the lock it holds: the outcome is the
 // abort, never a deadlock, and every failure's schedule replays to the same outcome.
 TEST(Fidelity, AnAbortUnderALockIsOneOutcomeAndReplays) {
