@@ -430,6 +430,7 @@ SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call, 
   }
   t.state = State::kInKernel;
   t.chaos_lag_ns = 0;
+  t.chaos_delays = 0;
   HandOffFrom(t.id, PointKind::kSyscall, call.nr);
   absl::StatusOr<int64_t> r = guest.Inject(call);
   if (!r.ok()) return 0;

@@ -142,11 +142,15 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
   const uint64_t ahead = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
   // Plausible delays only: no runnable thread is kept waiting past the horizon.
   for (ThreadId id : runnable) {
-    if (threads_.at(id).chaos_lag_ns + ahead > kChaosHorizonNs) return;
+    const Thread& r = threads_.at(id);
+    if (r.chaos_delays >= kChaosDelaysPerStretch || r.chaos_lag_ns + ahead > kChaosHorizonNs) return;
   }
   if (!strategy_.AdvanceTimeFirst(point, runnable)) return;
   if (options_.log_decisions) LOG(INFO) << "time jumps " << ahead << " ns early";
-  for (ThreadId id : runnable) threads_.at(id).chaos_lag_ns += ahead;
+  for (ThreadId id : runnable) {
+    threads_.at(id).chaos_lag_ns += ahead;
+    ++threads_.at(id).chaos_delays;
+  }
   now_ns_ += ahead;
   Mix(0x6a756d7000000000ull);
   WakeExpired();

@@ -221,6 +221,7 @@ bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, Poi
   t.block = why;
   t.woke = Woke::kNone;
   t.chaos_lag_ns = 0;
+  t.chaos_delays = 0;
   // A sleep or a wait with a timeout says "nothing to do for now": a yield, for fairness.
   if (t.deadline_ns.has_value()) fairness_.OnYield(t.id, steps_, Runnable());
   HandOffFrom(t.id, kind, nr);

@@ -48,8 +48,8 @@
 //  - Time chaos (SchedulerOptions::time_chaos): before a pick, the strategy may let the
 //    clock jump to the next deadline although threads could run: those threads are
 //    descheduled, as on a loaded machine, for the time skipped. Plausibly so: a thread
-//    that stays runnable is kept waiting by jumps for at most kChaosHorizonNs (1 s) in
-//    all, until it blocks; a jump that would exceed this for any runnable thread is not
+//    that stays runnable is delayed by a jump once, by at most kChaosHorizonNs (1 s),
+//    until it blocks; a jump that would exceed this for any runnable thread is not
 //    offered. So a hang guard (a 30 s join timeout, a 2 s barrier timeout, a watchdog
 //    timer) does not fire while the threads it guards could run.
 //  - Fairness (scheduler/fairness.h): a thread that yields, sleeps or waits with a timeout
@@ -102,6 +102,10 @@ inline constexpr int kSchedulerModel = 2;
 // blocks: a thread descheduled for a second is a loaded CI machine; for longer, it is a
 // hang guard's false alarm (see the policy above).
 inline constexpr uint64_t kChaosHorizonNs = 1000000000ull;
+// ... and delays it once: one descheduling between two blocks is what a loaded machine
+// does to a thread; a thread held back at every few calls is not plausible (and turns a
+// tolerance such as "one item out of order" into a false failure).
+inline constexpr int kChaosDelaysPerStretch = 1;
 
 // A thread that reads the clock this many times in a row, with no other call between, is
 // polling it ("run for one second", "wait until the deadline"): each further read moves
@@ -291,6 +295,7 @@ class Scheduler : public Tool {
     uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;
+    int chaos_delays = 0;  // ... and how many jumps that took
     // Clock reads in a row with no other call between them (a loop that polls the clock).
     uint64_t clock_streak = 0;
     // A vfork child: its parent, blocked until this thread execs or exits.
