@@ -399,7 +399,13 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   } else if (auto it = recent.find(last_thread); it != recent.end()) {
     for (int64_t what : it->second) parts.push_back(WhatName(what));
   }
-  result.signature = absl::StrCat(result.outcome, " after ", parts.empty() ? "nothing" : absl::StrJoin(parts, " > "));
+  if (result.threads <= 1) {
+    // One thread all along: its calls were not scheduling points (only the few the
+    // scheduler answers stop, most of them the dynamic loader's), so they name nothing.
+    result.signature = absl::StrCat(result.outcome, " in a single-threaded run");
+  } else {
+    result.signature = absl::StrCat(result.outcome, " after ", parts.empty() ? "nothing" : absl::StrJoin(parts, " > "));
+  }
 
   if (spec.record && replay == nullptr) {
     out.ravel_version = kRavelVersion;

@@ -382,8 +382,11 @@ void Scheduler::ReportDeadlock() {
       case Block::kVfork: what = "its vfork child (to exec or exit)"; break;
       case Block::kNone: what = t.state == State::kStopped ? "SIGCONT (stopped)" : "nothing (runnable)"; break;
     }
-    absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s; last syscall %s%s\n", id, t.tid, what,
-                                             Syscall(t.last_syscall).name(), LocksOf(t)));
+    // A guest that never had a second thread stops at few of its calls (most of them the
+    // loader's): its "last syscall" would name one of those, so none is named.
+    const std::string last =
+        next_id_ > 1 ? absl::StrCat("; last syscall ", Syscall(t.last_syscall).name()) : std::string();
+    absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s%s%s\n", id, t.tid, what, last, LocksOf(t)));
   }
   deadlock_report_ = report;
   control_->KillGuest();

@@ -116,6 +116,34 @@ TEST_P(Spawning, OneFingerprintPerSeedAndReplays) {
 
 INSTANTIATE_TEST_SUITE_P(Fidelity, Spawning, ::testing::Values("system", "popen", "posix_spawn"));
 
+// A client and a server over loopback TCP (server a thread, or a forked process): the
+// native transcript, no call left unmodelled, and two runs of a seed step for step alike.
+class LoopbackTcp : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LoopbackTcp, TalksAsNativelyAndDeterministically) {
+  RunOutput native = RunCommand({GuestPath("tcp_pair"), GetParam()});
+  ASSERT_EQ(native.exit_code, 0) << native.err;
+  for (const char* strategy : {"pct", "random", "rr"}) {
+    RunOutput out = RunCommand({RavelBinary(), "run", "--verify", "--strategy", strategy, "--seed", "2", "--",
+                                GuestPath("tcp_pair"), GetParam()});
+    EXPECT_EQ(out.exit_code, 0) << strategy << ": " << out.err;
+    EXPECT_EQ(out.out, native.out + native.out) << strategy;  // --verify runs it twice
+    EXPECT_TRUE(absl::StrContains(out.err, "ravel: verified: 2 runs of seed 2")) << out.err;
+    EXPECT_FALSE(absl::StrContains(out.err, "not modelled")) << out.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, LoopbackTcp, ::testing::Values("thread", "fork"));
+
+// A single-threaded program's failure is not named after the dynamic loader's calls (the
+// only ones of it that stop).
+TEST(Fidelity, ASingleThreadedFailureIsNotNamedAfterTheLoadersCalls) {
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "3", "--artifacts", TempPath("a"), "--", "/bin/false"});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "FAILURE fail(exit 1) in a single-threaded run")) << out.err;
+  EXPECT_FALSE(absl::StrContains(out.err, "getrandom")) << out.err;
+}
+
 // A thread that calls abort() while others wait for the lock it holds: the outcome is the
 // abort, never a deadlock, and every failure's schedule replays to the same outcome.
 TEST(Fidelity, AnAbortUnderALockIsOneOutcomeAndReplays) {
