@@ -383,6 +383,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     } else if (result.fingerprint != replay->fingerprint) {
       result.divergence = absl::StrFormat("step %d: fingerprint %016x, recorded %016x", result.steps,
                                           result.fingerprint, replay->fingerprint);
+    } else if (replay->threads > 0 && result.threads != replay->threads) {
+      result.divergence = absl::StrCat("step ", result.steps, ": the recorded run had ", replay->threads,
+                                       " threads, this one ", result.threads);
     }
   }
   if (!result.divergence.empty()) {
