@@ -24,6 +24,7 @@
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
 #include "intercept/owned_kill.h"
+#include "intercept/ptrace_guard.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
@@ -77,6 +78,7 @@ void TracerCore::OnSeccompStop(ThreadRecord& t) {
   Syscall call;
   call.nr = regs->syscall_nr();
   call.args = regs->args();
+  if (call.nr == SYS_ptrace && GuardPtrace(t, call)) return;
   if (!widened_ && (call.nr == SYS_clone || call.nr == SYS_clone3 || call.nr == SYS_fork || call.nr == SYS_vfork)) {
     // The first thread or process is about to be created: every subscribed syscall must
     // stop from now on, in it and in us. Add the full filter, then make this call again;
@@ -96,6 +98,25 @@ void TracerCore::OnSeccompStop(ThreadRecord& t) {
     SyscallResult result = tool_.OnSyscall(guest, call);
     FinishSyscall(t, result);
   });
+}
+
+bool TracerCore::GuardPtrace(ThreadRecord& t, const Syscall& call) {
+  const pid_t pid = PtracePid(call);
+  PtraceTarget target = PtraceTarget::kUnknown;
+  if (SharesPidNamespace(t.tid)) {
+    target = threads_.contains(pid) || early_stops_.contains(pid) ? PtraceTarget::kGuest
+             : ProcessExists(pid)                                 ? PtraceTarget::kOutside
+                                                                  : PtraceTarget::kMissing;
+  }
+  if (std::optional<int64_t> refused = PtraceVerdict(static_cast<int64_t>(call.args[0]), target)) {
+    // Elided: the guest sees the refusal, the tool never sees the call.
+    StartHandler(t, [this, &t, value = *refused](Guest&) { FinishSyscall(t, value); });
+    return true;
+  }
+  if (ToolSubscribed(subscription_, widened_, SYS_ptrace)) return false;
+  // Only the layer's own trap stopped it: it runs as it would without ravel's filter.
+  StartHandler(t, [this, &t, call](Guest& guest) { FinishSyscall(t, guest.TailInject(call)); });
+  return true;
 }
 
 void TracerCore::StartHandler(ThreadRecord& t, std::function<void(Guest&)> body) {
@@ -275,7 +296,7 @@ absl::Status TracerCore::StopAllSubscribed(ThreadRecord& t) {
   if (!t.process->trampoline) {
     return absl::FailedPreconditionError(absl::StrCat("no trampoline in ", Describe(t), " for the filter program"));
   }
-  const std::vector<sock_filter> program = BuildSeccompFilter(subscription_.syscalls);
+  const std::vector<sock_filter> program = BuildSeccompFilter(FilterSyscalls(subscription_, /*widened=*/true));
   struct {
     uint16_t len;
     uint16_t pad[3];

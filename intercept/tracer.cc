@@ -24,6 +24,7 @@
 #include "base/logging.h"
 #include "absl/strings/str_cat.h"
 #include "intercept/owned_kill.h"
+#include "intercept/ptrace_guard.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/spawn.h"
 #include "intercept/status.h"
@@ -136,10 +137,7 @@ TracerCore::TracerCore(Tool& tool, TracerOptions options)
 TracerCore::~TracerCore() = default;
 
 std::vector<sock_filter> TracerCore::InitialFilter() const {
-  if (!subscription_.until_first_clone.has_value()) return BuildSeccompFilter(subscription_.syscalls);
-  SyscallSet first = *subscription_.until_first_clone & subscription_.syscalls;
-  for (int nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork}) first.set(static_cast<size_t>(nr));
-  return BuildSeccompFilter(first);
+  return BuildSeccompFilter(FilterSyscalls(subscription_, !subscription_.until_first_clone.has_value()));
 }
 
 absl::StatusOr<Spawned> TracerCore::SpawnGuest(const std::string& path, const std::vector<std::string>& argv) {

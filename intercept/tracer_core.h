@@ -195,6 +195,9 @@ class TracerCore : public Control {
 
   // handler.cc: fibers and finishing stops.
   void OnSeccompStop(ThreadRecord& t);
+  // A guest's ptrace call (SYS_ptrace stops in every filter, see ptrace_guard.h): answered
+  // here, run unseen by the tool, or handed to the tool. True when it was handled here.
+  bool GuardPtrace(ThreadRecord& t, const Syscall& call);
   void StartHandler(ThreadRecord& t, std::function<void(Guest&)> body);
   void ResumeHandler(ThreadRecord& t);
   void Suspend(ThreadRecord& t);
