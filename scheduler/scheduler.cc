@@ -188,6 +188,11 @@ void Scheduler::TakeBaton(Thread& t) {
 std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnable) {
   fairness_.Sync(runnable, steps_);
   std::vector<ThreadId> choices = fairness_.Filter(runnable);
+  if (options_.log_decisions && runnable.size() > 1) {
+    std::vector<std::string> ids;
+    for (ThreadId id : choices) ids.push_back(absl::StrCat("T", id));
+    LOG(INFO) << "choose among " << absl::StrJoin(ids, ",") << " at choice " << choices_;
+  }
   if (options_.log_decisions && choices.size() < runnable.size()) {
     LOG(INFO) << "fairness: " << runnable.size() - choices.size() << " thread(s) let others run first";
   }
@@ -298,6 +303,10 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
   // A process's end still to be reported: its report (OnProcessExit) picks, so that what
   // it wakes is runnable at this step in every run.
   if (!exiting_.empty()) return;
+  if (fd_probe_due_) {
+    fd_probe_due_ = false;
+    ProbeFdWaiters();
+  }
   while (true) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) MaybeJumpTime(point, runnable);
@@ -828,12 +837,13 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     return SyncMarker(guest, t, call);
   }
   t.last_syscall = call.nr;
-  if (MayReadyAnFd(call.nr)) fd_probe_due_ = true;  // for the next point, once the call ran
   if (call.nr != SYS_clock_gettime && call.nr != SYS_gettimeofday && call.nr != SYS_time) t.clock_streak = 0;
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();
   Step(guest, t, call.nr, PointKind::kSyscall, &call);
   const bool yield = call.nr == SYS_sched_yield;
   if (!Reschedule(guest, t, StepPoint(t, yield ? PointKind::kYield : PointKind::kSyscall, call.nr, yield))) return 0;
+  // Probed at the next point, once this call has run (not at this one, before it ran).
+  if (MayReadyAnFd(call.nr)) fd_probe_due_ = true;
 
   switch (call.nr) {
     case SYS_futex:

@@ -99,13 +99,13 @@ TEST_P(Spawning, OneFingerprintPerSeedAndReplays) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(first.err, m, fingerprint)) << first.err;
   const std::string want = m[1];
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < 19; ++i) {  // with the recorded one, 20 runs
     RunOutput out = RunCommand({RavelBinary(), "run", "--seed", "3", "--", GuestPath("spawn_threads"), GetParam()});
     ASSERT_TRUE(std::regex_search(out.err, m, fingerprint)) << out.err;
     EXPECT_EQ(m[1], want) << "run " << i << ": " << out.err;
     EXPECT_EQ(out.out, first.out);
   }
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 10; ++i) {
     RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
     EXPECT_EQ(replay.exit_code, 0) << replay.err;
     EXPECT_TRUE(absl::StrContains(replay.err, absl::StrCat("reproduced pass")) &&
