@@ -23,6 +23,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
@@ -352,9 +354,82 @@ bool Scheduler::WakeSignalled() {
   return any;
 }
 
+namespace {
+
+// The process group of `pid` (field 5 of /proc/PID/stat), or -1.
+pid_t ProcessGroupOf(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return -1;
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char* close_paren = strrchr(buf, ')');
+  char state;
+  int ppid = 0, pgrp = -1;
+  if (close_paren == nullptr || sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &pgrp) != 3) return -1;
+  return pgrp;
+}
+
+}  // namespace
+
+std::vector<pid_t> Scheduler::SigkillTargets(const Thread& t, const Syscall& call) const {
+  // The live guest processes, in pid order.
+  std::set<pid_t> guests;
+  for (const auto& [id, other] : threads_) {
+    if (other.state != State::kExited) guests.insert(other.pid);
+  }
+  std::vector<pid_t> hit;
+  auto by_tid = [&](pid_t tid) {
+    auto it = by_tid_.find(tid);
+    if (it != by_tid_.end() && threads_.at(it->second).state != State::kExited) hit.push_back(threads_.at(it->second).pid);
+  };
+  switch (call.nr) {
+    case SYS_kill: {
+      const pid_t pid = static_cast<pid_t>(call.args[0]);
+      if (pid > 0) {
+        if (guests.contains(pid)) hit.push_back(pid);
+      } else {
+        // 0: the caller's process group; -1: every process it may signal; -N: group N.
+        const pid_t group = pid == 0 ? ProcessGroupOf(t.pid) : -pid;
+        for (pid_t g : guests) {
+          if (pid == -1 ? g != t.pid : ProcessGroupOf(g) == group) hit.push_back(g);
+        }
+      }
+      break;
+    }
+    case SYS_tkill:
+      by_tid(static_cast<pid_t>(call.args[0]));
+      break;
+    case SYS_tgkill:
+      by_tid(static_cast<pid_t>(call.args[1]));
+      break;
+    default:
+      break;
+  }
+  return hit;
+}
+
 SyscallResult Scheduler::SendSignal(Guest& guest, Thread& t, const Syscall& call) {
+  const int sig = static_cast<int>(call.nr == SYS_kill || call.nr == SYS_tkill ? call.args[1] : call.args[2]);
+  const bool sigkill = sig == SIGKILL && (call.nr == SYS_kill || call.nr == SYS_tkill || call.nr == SYS_tgkill);
+  const std::vector<pid_t> doomed = sigkill ? SigkillTargets(t, call) : std::vector<pid_t>();
   absl::StatusOr<int64_t> r = guest.Inject(call);
   if (!r.ok()) return 0;
+  if (*r == 0 && !doomed.empty()) {
+    // SIGKILL ends its targets at once, stopped or parked as they are: they end at this
+    // step for the scheduler, whenever the kernel reports it (the next pick waits for
+    // that), so no later decision sees them half alive.
+    bool self = false;
+    for (pid_t pid : doomed) {
+      self |= pid == t.pid;
+      SettleProcessExit(pid);
+    }
+    Mix(static_cast<uint64_t>(*r));
+    if (self) HandOffFrom(t.id, PointKind::kThreadExit);
+    return *r;
+  }
   WakeSignalled();
   Mix(static_cast<uint64_t>(*r));
   return *r;

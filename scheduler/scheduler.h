@@ -419,6 +419,8 @@ class Scheduler : public Tool {
   bool WakeSignalled();
   // kill, tgkill and friends: run now, then wake whoever the signal interrupts.
   SyscallResult SendSignal(Guest& guest, Thread& t, const Syscall& call);
+  // The guest processes a kill/tkill/tgkill call of `t` with SIGKILL ends, in pid order.
+  std::vector<pid_t> SigkillTargets(const Thread& t, const Syscall& call) const;
 
   // random.cc: /dev/urandom and /dev/random read from the seeded generator.
   SyscallResult Open(Guest& guest, Thread& t, const Syscall& call);

@@ -144,6 +144,21 @@ TEST(Fidelity, ASingleThreadedFailureIsNotNamedAfterTheLoadersCalls) {
   EXPECT_FALSE(absl::StrContains(out.err, "getrandom")) << out.err;
 }
 
+// A parent that SIGKILLs its sleeping child and waits for it: never hangs, one fingerprint.
+TEST(Fidelity, ASigkilledChildEndsAtTheKillsStep) {
+  static const std::regex fingerprint("fingerprint=([0-9a-f]{16})");
+  std::string want;
+  for (int i = 0; i < 15; ++i) {
+    RunOutput out = RunCommand({RavelBinary(), "run", "--seed", "1", "--timeout", "60", "--", GuestPath("kill_wait")});
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    EXPECT_EQ(out.out, "child\ndone\n");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(out.err, m, fingerprint)) << out.err;
+    if (want.empty()) want = m[1];
+    EXPECT_EQ(m[1], want) << "run " << i;
+  }
+}
+
 // A thread that calls abort() while others wait for the lock it holds: the outcome is the
 // abort, never a deadlock, and every failure's schedule replays to the same outcome.
 TEST(Fidelity, AnAbortUnderALockIsOneOutcomeAndReplays) {
