@@ -105,4 +105,21 @@ SignalResult SignalOwnedThread(pid_t pid, pid_t tid, int sig) {
   return r;
 }
 
+SignalResult QueueSignalOwned(pid_t pid, pid_t tid, const siginfo_t& info) {
+  if (tid < 0 || info.si_code >= 0) return SignalResult::kRefused;
+  const int saved = errno;
+  SignalResult r = SignalResult::kRefused;
+  siginfo_t copy = info;  // (the kernel reads it; the calls take a non-const pointer)
+  switch (Owner(pid)) {
+    case Ownership::kGone: r = SignalResult::kGone; break;
+    case Ownership::kNotOwned: r = SignalResult::kRefused; break;
+    case Ownership::kOwned:
+      r = Sent(tid > 0 ? syscall(SYS_rt_tgsigqueueinfo, pid, tid, info.si_signo, &copy)
+                       : syscall(SYS_rt_sigqueueinfo, pid, info.si_signo, &copy));
+      break;
+  }
+  errno = saved;
+  return r;
+}
+
 }  // namespace ravel

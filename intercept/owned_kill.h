@@ -11,11 +11,12 @@
 // before the signal arrives, provided the thread that signals is the one that reaps (as
 // in the tracer and the stress pool, each single-threaded).
 //
-// Both calls are async-signal-safe (open, read, close, kill, tgkill and no allocation),
+// All three calls are async-signal-safe (open, read, close, kill, tgkill and no allocation),
 // so ravel's own SIGINT handler can use them.
 #ifndef RAVEL_INTERCEPT_OWNED_KILL_H_
 #define RAVEL_INTERCEPT_OWNED_KILL_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 namespace ravel {
@@ -32,6 +33,11 @@ SignalResult SignalOwned(pid_t pid, int sig);
 
 // Sends `sig` to thread `tid` of process `pid` (tgkill) if this process owns `pid`.
 SignalResult SignalOwnedThread(pid_t pid, pid_t tid, int sig);
+
+// Queues `info` (its si_signo the signal) to process `pid`, or to its thread `tid` when
+// tid > 0, if this process owns `pid`: rt_sigqueueinfo / rt_tgsigqueueinfo. The kernel
+// takes a foreign siginfo only with a negative si_code (SI_TIMER, SI_QUEUE, ...).
+SignalResult QueueSignalOwned(pid_t pid, pid_t tid, const siginfo_t& info);
 
 // Whether this process owns `pid`: pid > 0 and its PPid or TracerPid is this process.
 bool OwnsProcess(pid_t pid);

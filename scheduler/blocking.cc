@@ -317,6 +317,12 @@ bool Scheduler::ProbeFdWaiters() {
   return any;
 }
 
+bool Scheduler::SignalPending(pid_t pid, pid_t tid, int sig) const {
+  SignalState s;
+  if (sig < 1 || sig > 64 || !ReadSignalState(pid, tid > 0 ? tid : pid, &s)) return false;
+  return ((tid > 0 ? s.pending : s.shared_pending) & Bit(sig)) != 0;
+}
+
 bool Scheduler::WakeSignalled() {
   bool any = false;
   absl::flat_hash_set<pid_t> shared_taken;  // processes whose shared signal has a taker
@@ -481,7 +487,7 @@ SyscallResult Scheduler::WaitSignal(Guest& guest, Thread& t, const Syscall& call
     // One of the set already pending, or a zero timeout: the kernel answers at once.
     if ((ReadSignalState(t.pid, t.tid, &st) && ((st.pending | st.shared_pending) & set) != 0) ||
         (timeout.has_value() && *timeout == 0)) {
-      return guest.TailInject(call);
+      return TakeSignal(guest, call);
     }
     t.wait_sigset = set;
     if (timeout.has_value()) t.deadline_ns = now_ns_ + *timeout;
@@ -493,7 +499,7 @@ SyscallResult Scheduler::WaitSignal(Guest& guest, Thread& t, const Syscall& call
   // sigsuspend after running the handler, sigtimedwait with the signal), so it runs with
   // the baton, at this step. (Should another thread have taken a process-wide signal
   // meanwhile, the watchdog moves the baton on.)
-  return guest.TailInject(call);
+  return TakeSignal(guest, call);
 }
 
 SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call, bool modelled) {

@@ -123,7 +123,7 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
 }
 
 std::optional<uint64_t> Scheduler::NextDeadline() const {
-  std::optional<uint64_t> next;
+  std::optional<uint64_t> next = timer_table_.NextDeadline();
   for (const auto& [pid, timer] : real_timers_) {
     if (!next.has_value() || timer.deadline_ns < *next) next = timer.deadline_ns;
   }
@@ -158,7 +158,7 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
 }
 
 bool Scheduler::WakeExpired() {
-  bool any = !real_timers_.empty() && FireTimers();
+  bool any = (!real_timers_.empty() || !timer_table_.empty()) && FireTimers();
   for (auto& [id, t] : threads_) {
     if (t.state == State::kBlocked && t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) {
       t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;

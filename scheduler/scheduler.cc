@@ -119,7 +119,8 @@ Subscription Scheduler::subscription() const {
                  SYS_open, SYS_openat, SYS_futex, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_wait,
                  SYS_epoll_pwait, SYS_epoll_pwait2, SYS_set_tid_address, SYS_exit_group, SYS_rt_sigtimedwait,
                  SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity, SYS_alarm, SYS_setitimer,
-                 SYS_getitimer, SYS_pause, SYS_rt_sigsuspend}) {
+                 SYS_getitimer, SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_getoverrun,
+                 SYS_timer_delete, SYS_pause, SYS_rt_sigsuspend}) {
     first.set(static_cast<size_t>(nr));
   }
   // Atomic points in shared libraries: the loader's mappings of them must stop too.
@@ -593,6 +594,7 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   exiting_.erase(pid);
   exiting_ticks_ = 0;
   real_timers_.erase(pid);
+  timer_table_.ForgetProcess(pid);
   if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
   random_fds_.erase(pid);
   atomic_sites_.erase(pid);
@@ -861,6 +863,12 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     case SYS_setitimer:
     case SYS_getitimer:
       return Timer(guest, t, call);
+    case SYS_timer_create:
+    case SYS_timer_settime:
+    case SYS_timer_gettime:
+    case SYS_timer_getoverrun:
+    case SYS_timer_delete:
+      return PosixTimer(guest, t, call);
     case SYS_sched_yield:
       return 0;
     case SYS_sched_getaffinity:

@@ -89,6 +89,7 @@
 #include "intercept/tool.h"
 #include "scheduler/atomics.h"
 #include "scheduler/fairness.h"
+#include "scheduler/timer_table.h"
 #include "strategies/strategy.h"
 
 namespace ravel {
@@ -391,7 +392,14 @@ class Scheduler : public Tool {
   SyscallResult Timer(Guest& guest, Thread& t, const Syscall& call);
   itimerval TimerValue(pid_t pid) const;
   void ArmTimer(pid_t pid, uint64_t value_ns, uint64_t interval_ns);
-  // Sends SIGALRM for every timer whose deadline has passed; true if any fired.
+  // timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete: timers on
+  // the virtual clocks are kept in timer_table_ (see timer_table.h); CPU-time ones are the
+  // kernel's.
+  SyscallResult PosixTimer(Guest& guest, Thread& t, const Syscall& call);
+  // Runs a call that takes a pending signal (sigtimedwait); one from a POSIX timer gets
+  // the overruns coalesced into it since it was queued.
+  SyscallResult TakeSignal(Guest& guest, const Syscall& call);
+  // Signals every timer (ITIMER_REAL and POSIX) whose deadline has passed; true if any fired.
   bool FireTimers();
   void HideVdsoAndSeedRandom(Guest& guest);
 
@@ -417,6 +425,8 @@ class Scheduler : public Tool {
   bool FdNonBlocking(pid_t pid, int fd);
   // Wakes blocked threads that have a signal to take; true if any woke.
   bool WakeSignalled();
+  // Whether `sig` is pending for thread `tid` of `pid` (tid 0: for the process as a whole).
+  bool SignalPending(pid_t pid, pid_t tid, int sig) const;
   // kill, tgkill and friends: run now, then wake whoever the signal interrupts.
   SyscallResult SendSignal(Guest& guest, Thread& t, const Syscall& call);
   // The guest processes a kill/tkill/tgkill call of `t` with SIGKILL ends, in pid order.
@@ -504,6 +514,7 @@ class Scheduler : public Tool {
     uint64_t interval_ns = 0;
   };
   absl::flat_hash_map<pid_t, RealTimer> real_timers_;
+  TimerTable timer_table_;  // POSIX timers on the virtual clocks
   // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
   absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
 };

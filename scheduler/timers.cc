@@ -6,10 +6,17 @@
 // else can run, and when it passes, the scheduler sends SIGALRM to the process, at a fixed
 // step. A fork's child starts without the timer; an exec keeps it (as natively).
 // ITIMER_VIRTUAL and ITIMER_PROF count CPU time and stay the kernel's.
+//
+// POSIX timers (timer_create and friends) on the virtual clocks likewise: see
+// timer_table.h for the model.
 #include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "intercept/owned_kill.h"
 #include "scheduler/scheduler.h"
@@ -24,6 +31,36 @@ bool ToNs(const timeval& tv, uint64_t* ns) {
   if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000) return false;
   *ns = static_cast<uint64_t>(tv.tv_sec) * kNsPerSec + static_cast<uint64_t>(tv.tv_usec) * kNsPerUsec;
   return true;
+}
+
+bool ToNs(const timespec& ts, uint64_t* ns) {
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= static_cast<long>(kNsPerSec)) return false;
+  *ns = static_cast<uint64_t>(ts.tv_sec) * kNsPerSec + static_cast<uint64_t>(ts.tv_nsec);
+  return true;
+}
+
+timespec ToTimespec(uint64_t ns) {
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(ns / kNsPerSec);
+  ts.tv_nsec = static_cast<long>(ns % kNsPerSec);
+  return ts;
+}
+
+// The clocks whose timers the scheduler keeps: those that read the virtual clock. (The
+// CPU-time clocks, and a process's or thread's CPU clock named by a negative id, are the
+// kernel's.)
+bool IsVirtualTimerClock(int clock) {
+  switch (clock) {
+    case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
+    case CLOCK_REALTIME_ALARM: case CLOCK_BOOTTIME_ALARM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsRealtimeTimerClock(int clock) {
+  return clock == CLOCK_REALTIME || clock == CLOCK_TAI || clock == CLOCK_REALTIME_ALARM;
 }
 
 timeval ToTimeval(uint64_t ns) {
@@ -85,6 +122,110 @@ SyscallResult Scheduler::Timer(Guest& guest, Thread& t, const Syscall& call) {
   return 0;
 }
 
+SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call) {
+  GuestMemory& mem = guest.memory();
+  const int id = static_cast<int>(call.args[0]);
+  if (call.nr == SYS_timer_create) {
+    const int clock = static_cast<int>(call.args[0]);
+    if (!IsVirtualTimerClock(clock)) return guest.TailInject(call);
+    // The kernel checks the arguments and hands out the id; its timer is never armed.
+    absl::StatusOr<int64_t> made = guest.Inject(call);
+    if (!made.ok()) return 0;  // the thread is gone
+    if (*made != 0) return *made;
+    int timer_id = 0;
+    if (!mem.ReadExact(call.args[2], &timer_id, sizeof(timer_id)).ok()) return *made;
+    TimerTable::Notify notify;
+    if (call.args[1] == 0) {
+      notify.signo = SIGALRM;  // no sigevent: SIGEV_SIGNAL, SIGALRM, the id as the value
+      notify.value = static_cast<uint64_t>(timer_id);
+    } else {
+      struct sigevent sev;
+      std::memset(&sev, 0, sizeof(sev));
+      if (!mem.ReadExact(call.args[1], &sev, sizeof(sev)).ok()) return *made;
+      std::memcpy(&notify.value, &sev.sigev_value, sizeof(notify.value));
+      notify.signo = sev.sigev_signo;
+      if (sev.sigev_notify == SIGEV_NONE) {
+        notify.kind = TimerTable::Notify::Kind::kNone;
+      } else if (sev.sigev_notify & SIGEV_THREAD_ID) {
+        notify.kind = TimerTable::Notify::Kind::kThread;
+        notify.tid = sev._sigev_un._tid;
+      }
+    }
+    timer_table_.Create(t.pid, timer_id, IsRealtimeTimerClock(clock), notify);
+    Mix(0x74637265617465ull ^ static_cast<uint64_t>(timer_id));
+    return 0;
+  }
+  if (!timer_table_.Has(t.pid, id)) return guest.TailInject(call);  // a kernel timer, or no timer
+  switch (call.nr) {
+    case SYS_timer_settime: {
+      // timer_settime(id, flags, new, old); the kernel takes a null `new` as EINVAL.
+      if (call.args[2] == 0) return -EINVAL;
+      itimerspec wanted;
+      if (!mem.ReadExact(call.args[2], &wanted, sizeof(wanted)).ok()) return -EFAULT;
+      uint64_t value = 0, interval = 0;
+      if (!ToNs(wanted.it_value, &value) || !ToNs(wanted.it_interval, &interval)) return -EINVAL;
+      uint64_t deadline = 0;  // disarmed
+      if (value != 0) {
+        if (!(call.args[1] & TIMER_ABSTIME)) {
+          deadline = now_ns_ + value;
+        } else if (timer_table_.IsRealtime(t.pid, id)) {
+          // An absolute time on the real-time clock: its distance from the virtual now.
+          const uint64_t real = RealtimeNs();
+          deadline = value > real ? now_ns_ + (value - real) : now_ns_;
+        } else {
+          deadline = std::max(value, now_ns_);
+        }
+        deadline = std::max<uint64_t>(deadline, 1);  // (0 means disarmed)
+      }
+      const TimerTable::Value old = timer_table_.Arm(t.pid, id, deadline, interval, now_ns_);
+      if (call.args[3] != 0) {
+        const itimerspec was{ToTimespec(old.interval_ns), ToTimespec(old.left_ns)};
+        if (!mem.WriteExact(call.args[3], &was, sizeof(was)).ok()) return -EFAULT;
+      }
+      Mix(0x7473657474696d65ull ^ static_cast<uint64_t>(id));
+      // Due already (an absolute time in the past): it fires at this point, as natively at once.
+      if (deadline != 0 && deadline <= now_ns_) FireTimers();
+      return 0;
+    }
+    case SYS_timer_gettime: {
+      const TimerTable::Value v = timer_table_.Get(t.pid, id, now_ns_);
+      const itimerspec now{ToTimespec(v.interval_ns), ToTimespec(v.left_ns)};
+      if (!mem.WriteExact(call.args[1], &now, sizeof(now)).ok()) return -EFAULT;
+      return 0;
+    }
+    case SYS_timer_getoverrun: {
+      // Taken already (no longer pending): the expiries coalesced into it count.
+      const TimerTable::Notify n = *timer_table_.NotifyOf(t.pid, id);
+      const pid_t tid = n.kind == TimerTable::Notify::Kind::kThread ? n.tid : 0;
+      if (n.kind != TimerTable::Notify::Kind::kNone && !SignalPending(t.pid, tid, n.signo)) timer_table_.Taken(t.pid, id);
+      return timer_table_.Overrun(t.pid, id);
+    }
+    case SYS_timer_delete:
+      timer_table_.Delete(t.pid, id);
+      Mix(0x7464656c00000000ull ^ static_cast<uint64_t>(id));
+      return guest.TailInject(call);  // the kernel's twin goes too
+    default:
+      return guest.TailInject(call);
+  }
+}
+
+SyscallResult Scheduler::TakeSignal(Guest& guest, const Syscall& call) {
+  if (call.nr != SYS_rt_sigtimedwait || call.args[1] == 0 || timer_table_.empty()) return guest.TailInject(call);
+  absl::StatusOr<int64_t> r = guest.Inject(call);
+  if (!r.ok()) return 0;
+  siginfo_t info;
+  if (*r > 0 && guest.memory().ReadExact(call.args[1], &info, sizeof(info)).ok() && info.si_code == SI_TIMER &&
+      timer_table_.Has(guest.pid(), info.si_timerid)) {
+    // A timer's signal: the expiries coalesced into it while it was pending count.
+    const int folded = timer_table_.Taken(guest.pid(), info.si_timerid);
+    if (folded > 0) {
+      info.si_overrun = timer_table_.Overrun(guest.pid(), info.si_timerid);
+      (void)guest.memory().WriteExact(call.args[1], &info, sizeof(info));
+    }
+  }
+  return *r;
+}
+
 bool Scheduler::FireTimers() {
   bool any = false;
   // In pid order, so that two processes' timers due at once fire in the same order.
@@ -103,6 +244,26 @@ bool Scheduler::FireTimers() {
     }
     SignalOwned(pid, SIGALRM);
     Mix(0x6669726500000000ull);
+    any = true;
+  }
+  for (const TimerTable::Fire& fire : timer_table_.Due(now_ns_)) {
+    const pid_t tid = fire.notify.kind == TimerTable::Notify::Kind::kThread ? fire.notify.tid : 0;
+    if (SignalPending(fire.pid, tid, fire.notify.signo)) {
+      // Its previous signal is not taken yet: this expiry is an overrun of that one.
+      timer_table_.Coalesced(fire);
+      Mix(0x6f76657272756e00ull ^ static_cast<uint64_t>(fire.id));
+      continue;
+    }
+    siginfo_t info;
+    std::memset(&info, 0, sizeof(info));
+    info.si_signo = fire.notify.signo;
+    info.si_code = SI_TIMER;
+    info.si_timerid = fire.id;
+    info.si_overrun = fire.overrun;
+    std::memcpy(&info.si_value, &fire.notify.value, sizeof(fire.notify.value));
+    QueueSignalOwned(fire.pid, tid, info);
+    timer_table_.Sent(fire);
+    Mix(0x7466697265000000ull ^ (static_cast<uint64_t>(fire.id) << 8) ^ static_cast<uint64_t>(fire.overrun));
     any = true;
   }
   if (any) WakeSignalled();

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Every signal ravel sends goes through intercept/owned_kill (SignalOwned,
-# SignalOwnedThread), which refuses pid <= 0 and processes ravel neither started nor traces.
+# SignalOwnedThread, QueueSignalOwned), which refuses pid <= 0 and processes ravel neither started nor traces.
 # Fails, naming each line, when ravel's own sources call kill, tkill, tgkill or killpg
 # anywhere else. Guests, corpora, tests and test fixtures are not ravel and may signal as
 # they like (gdb/ptrace_target.cc is the gdb tests' debuggee driver).
 set -eu
 root="${1:-.}"
 cd "$root"
-found=$(grep -rnE '(^|[^_a-zA-Z])(kill|tkill|tgkill|killpg)[[:space:]]*\(|SYS_(tgkill|tkill|kill),' \
+found=$(grep -rnE '(^|[^_a-zA-Z])(kill|tkill|tgkill|killpg)[[:space:]]*\(|SYS_(tgkill|tkill|kill|rt_sigqueueinfo|rt_tgsigqueueinfo),' \
   base cli intercept scheduler replay strategies examples gdb unwind preempt \
   --include='*.cc' --include='*.h' --include='*.c' |
   grep -v -E '_test\.cc:|/testdata/|^intercept/owned_kill\.cc:|^intercept/syscall_table\.cc:|^gdb/ptrace_target\.cc:' |

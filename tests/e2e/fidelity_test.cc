@@ -83,7 +83,9 @@ TEST_P(Timers, BehaveAsNatively) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fidelity, Timers, ::testing::Values("alarm", "itimer", "sigwait"));
+INSTANTIATE_TEST_SUITE_P(Fidelity, Timers,
+                         ::testing::Values("alarm", "itimer", "sigwait", "posix", "posix_thread", "posix_tid",
+                                           "posix_overrun"));
 
 // system(), popen() and posix_spawn() from a program with another thread running: the
 // vfork child is scheduled like any process, so a seed keeps one fingerprint and its
