@@ -94,8 +94,20 @@ void TracerCore::OnSeccompStop(ThreadRecord& t) {
     });
     return;
   }
-  StartHandler(t, [this, &t, call](Guest& guest) {
-    SyscallResult result = tool_.OnSyscall(guest, call);
+  const bool clone = call.nr == SYS_clone || call.nr == SYS_clone3;
+  if (clone && !ToolSubscribed(subscription_, widened_, call.nr)) {
+    // Only the layer's own trap stopped it (see ptrace_guard.h): it runs, but traced.
+    StartHandler(t, [this, &t, call](Guest& guest) {
+      Syscall traced = call;
+      KeepCloneTraced(guest.memory(), &traced);
+      FinishSyscall(t, guest.TailInject(traced));
+    });
+    return;
+  }
+  StartHandler(t, [this, &t, call, clone](Guest& guest) {
+    Syscall c = call;
+    if (clone) KeepCloneTraced(guest.memory(), &c);
+    SyscallResult result = tool_.OnSyscall(guest, c);
     FinishSyscall(t, result);
   });
 }

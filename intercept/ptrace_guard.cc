@@ -1,6 +1,7 @@
 #include "intercept/ptrace_guard.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +17,8 @@ SyscallSet FilterSyscalls(const Subscription& subscription, bool widened) {
     for (int nr : {SYS_clone, SYS_clone3, SYS_fork, SYS_vfork}) set.set(static_cast<size_t>(nr));
   }
   set.set(SYS_ptrace);
+  set.set(SYS_clone);   // (CLONE_UNTRACED: see KeepCloneTraced)
+  set.set(SYS_clone3);
   return set;
 }
 
@@ -32,6 +35,22 @@ std::optional<int64_t> PtraceVerdict(int64_t request, PtraceTarget target) {
   }
   if (target == PtraceTarget::kGuest) return std::nullopt;
   return -ESRCH;
+}
+
+bool KeepCloneTraced(GuestMemory& memory, Syscall* call) {
+  if (call->nr == SYS_clone) {
+    if ((call->args[0] & CLONE_UNTRACED) == 0) return false;
+    call->args[0] &= ~static_cast<uint64_t>(CLONE_UNTRACED);
+    return true;
+  }
+  if (call->nr != SYS_clone3) return false;
+  uint64_t flags = 0;  // the first field of struct clone_args
+  if (!memory.ReadExact(call->args[0], &flags, sizeof(flags)).ok() || (flags & CLONE_UNTRACED) == 0) return false;
+  flags &= ~static_cast<uint64_t>(CLONE_UNTRACED);
+  // clone_args that cannot be written (read-only memory): the call fails (EFAULT, a null
+  // struct) rather than run untraced.
+  if (!memory.WriteExact(call->args[0], &flags, sizeof(flags)).ok()) call->args[0] = 0;
+  return true;
 }
 
 bool SharesPidNamespace(pid_t tid) {

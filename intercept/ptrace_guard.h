@@ -19,6 +19,11 @@
 //                                     process the caller does not trace
 // A caller in another pid namespace than ravel's names pids ravel cannot map; its targets
 // count as outside the guest tree.
+//
+// The same goes for CLONE_UNTRACED: a child made with it would not be ravel's tracee, so
+// it would run unscheduled and unwatched, and outlive a run that ends. clone and clone3
+// stop in every filter too, and the flag is taken out before the call runs (for clone3,
+// in the caller's struct clone_args, where it stays out; nothing else changes there).
 #ifndef RAVEL_INTERCEPT_PTRACE_GUARD_H_
 #define RAVEL_INTERCEPT_PTRACE_GUARD_H_
 
@@ -27,6 +32,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "intercept/memory.h"
 #include "intercept/syscall_table.h"
 #include "intercept/tool.h"
 
@@ -55,6 +61,10 @@ std::optional<int64_t> PtraceVerdict(int64_t request, PtraceTarget target);
 
 // The pid argument of a ptrace call (its second argument, a pid_t).
 inline pid_t PtracePid(const Syscall& call) { return static_cast<pid_t>(static_cast<uint32_t>(call.args[1])); }
+
+// Takes CLONE_UNTRACED out of a clone or clone3 call (clone3: of its struct clone_args in
+// guest memory, via `memory`). Returns whether the flag was set.
+bool KeepCloneTraced(GuestMemory& memory, Syscall* call);
 
 // Whether thread `tid` lives in the pid namespace of this process (false when unknown).
 bool SharesPidNamespace(pid_t tid);

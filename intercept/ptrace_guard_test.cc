@@ -37,9 +37,12 @@ TEST(PtraceGuard, PtraceStopsInEveryFilterWhateverTheToolSubscribes) {
       EXPECT_EQ(Action(FilterSyscalls(s, widened), SYS_ptrace), SECCOMP_RET_TRACE) << "widened " << widened;
     }
   }
-  // And nothing else is added: an empty subscription still lets every other call run.
+  // And clone, clone3 (for CLONE_UNTRACED) and nothing else is added: an empty
+  // subscription still lets every other call run.
   SyscallSet none = FilterSyscalls(Subscription::None(), true);
-  EXPECT_EQ(none.count(), 1u);
+  EXPECT_EQ(none.count(), 3u);
+  EXPECT_EQ(Action(none, SYS_clone), SECCOMP_RET_TRACE);
+  EXPECT_EQ(Action(none, SYS_clone3), SECCOMP_RET_TRACE);
   EXPECT_EQ(Action(none, SYS_getppid), SECCOMP_RET_ALLOW);
 }
 

@@ -240,7 +240,10 @@ SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall&
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     // Nothing else can run and only the outside world can feed the fd: the call waits
     // for it in the kernel. A signal: the kernel returns or restarts the call as usual.
-    if (t.woke == Woke::kExternal || t.woke == Woke::kSignal) return InKernel(guest, t, call);
+    if (t.woke == Woke::kExternal) return InKernel(guest, t, call);
+    // A signal: the kernel sees it pending and returns EINTR or restarts the call (which
+    // stops here again): modelled, no warning.
+    if (t.woke == Woke::kSignal) return InKernel(guest, t, call, /*modelled=*/true);
   }
   return guest.TailInject(call);
 }
@@ -300,7 +303,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
       // kernel, with the baton handed on, in case the signal is taken elsewhere first.
       for (const auto& [addr, bytes] : w.in_out) (void)guest.memory().WriteExact(addr, bytes.data(), bytes.size());
       write_back_left();
-      return InKernel(guest, t, call);
+      return InKernel(guest, t, call, /*modelled=*/true);
     }
   }
 }
@@ -466,7 +469,8 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
       return *r;
     }
     if (!BlockAndWait(guest, t, Block::kChild, call.nr)) return 0;
-    if (t.woke == Woke::kSignal) return InKernel(guest, t, call);  // EINTR or a restart
+    // A signal: EINTR, or a restart that stops here again.
+    if (t.woke == Woke::kSignal) return InKernel(guest, t, call, /*modelled=*/true);
   }
 }
 

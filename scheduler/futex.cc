@@ -1,16 +1,18 @@
 // Futex emulation: waiters park in the scheduler instead of the kernel, so a wait never
 // blocks a thread that holds the baton, and who is woken is the strategy's choice.
 // Keys follow the kernel's: private futexes by (process, address); shared ones by the
-// mapped object and offset, so processes sharing a mapping meet on one futex. PI futexes
-// and futex_waitv go to the kernel (with a one-time warning).
+// mapped object and offset, so processes sharing a mapping meet on one futex. futex_waitv
+// waits on several at once; PI futexes go to the kernel (with a one-time warning).
 #include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cinttypes>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/logging.h"
 #include "scheduler/scheduler.h"
 
@@ -62,10 +64,17 @@ Scheduler::FutexKey Scheduler::KeyOf(const Thread& t, uint64_t addr, bool shared
 int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
   if (n <= 0) return 0;
   std::vector<std::pair<uint64_t, ThreadId>> waiters;  // (seq, id): FIFO
+  absl::flat_hash_map<ThreadId, int64_t> results;      // futex_waitv: which of its futexes woke it
   for (const auto& [id, t] : threads_) {
-    if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_key == key &&
-        (t.futex_bitset & bitset) != 0) {
+    if (t.state != State::kBlocked || t.block != Block::kFutex || (t.futex_bitset & bitset) == 0) continue;
+    if (t.futex_keys.empty()) {
+      if (t.futex_key == key) waiters.emplace_back(t.wait_seq, id);
+      continue;
+    }
+    auto it = std::find(t.futex_keys.begin(), t.futex_keys.end(), key);
+    if (it != t.futex_keys.end()) {
       waiters.emplace_back(t.wait_seq, id);
+      results[id] = it - t.futex_keys.begin();
     }
   }
   std::sort(waiters.begin(), waiters.end());
@@ -74,7 +83,8 @@ int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
   std::vector<ThreadId> woken = strategy_.ChooseWakees(fifo, n);
   for (ThreadId id : woken) {
     Thread& w = threads_.at(id);
-    w.wake_result = 0;
+    auto r = results.find(id);
+    w.wake_result = r == results.end() ? 0 : r->second;
     Wake(w, Woke::kEvent);
     Mix(0x77616b6500000000ull | static_cast<uint64_t>(id));
     if (options_.observer != nullptr) options_.observer->OnWake(steps_, running_, id);
@@ -87,7 +97,8 @@ int Scheduler::RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t t
   int moved = 0;
   std::vector<std::pair<uint64_t, ThreadId>> waiters;
   for (const auto& [id, t] : threads_) {
-    if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_key == from) {
+    // (futex_waitv waiters stay where they are: the kernel cannot requeue them either.)
+    if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_keys.empty() && t.futex_key == from) {
       waiters.emplace_back(t.wait_seq, id);
     }
   }
@@ -138,6 +149,7 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
       }
       t.futex_addr = addr;
       t.futex_key = key(addr);
+      t.futex_keys.clear();
       t.futex_bitset = bitset;
       t.wait_seq = wait_seq_++;
       t.deadline_ns = deadline;
@@ -210,6 +222,65 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
       }
       return InKernel(guest, t, call);
   }
+}
+
+SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call) {
+  // futex_waitv(waiters, nr, flags, timeout, clockid), as kernel/futex/syscalls.c checks it.
+  struct Waiter {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+  };
+  constexpr uint32_t kSizeU32 = 0x02, kPrivate = 128;  // FUTEX2_SIZE_U32, FUTEX2_PRIVATE
+  constexpr uint64_t kMaxWaiters = 128;                // FUTEX_WAITV_MAX
+  const uint64_t nr = call.args[1];
+  if (call.args[2] != 0 || call.args[0] == 0 || nr == 0 || nr > kMaxWaiters) return -EINVAL;
+  std::optional<uint64_t> deadline;
+  if (call.args[3] != 0) {
+    const int clock = static_cast<int>(call.args[4]);
+    if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME) return -EINVAL;
+    struct timespec ts;
+    if (!guest.memory().ReadExact(call.args[3], &ts, sizeof(ts)).ok()) return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return -EINVAL;
+    const uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+    if (clock == CLOCK_REALTIME) {
+      const uint64_t real = RealtimeNs();
+      deadline = ns > real ? now_ns_ + (ns - real) : now_ns_;
+    } else {
+      deadline = ns;  // absolute, always
+    }
+  }
+  std::vector<Waiter> waiters(nr);
+  if (!guest.memory().ReadExact(call.args[0], waiters.data(), nr * sizeof(Waiter)).ok()) return -EFAULT;
+  std::vector<FutexKey> keys;
+  for (const Waiter& w : waiters) {
+    if ((w.flags & ~(kSizeU32 | kPrivate | 0x03)) != 0 || (w.flags & 0x03) != kSizeU32 || w.reserved != 0) {
+      return -EINVAL;
+    }
+    if (w.uaddr % 4 != 0) return -EINVAL;
+    if (w.val > UINT32_MAX) return -EINVAL;  // a 32-bit futex's value must fit its size
+    keys.push_back(KeyOf(t, w.uaddr, (w.flags & kPrivate) == 0));
+  }
+  // As the kernel: queued on all, then every value checked; one that changed: EAGAIN.
+  for (const Waiter& w : waiters) {
+    uint32_t v;
+    if (!guest.memory().ReadExact(w.uaddr, &v, sizeof(v)).ok()) return -EFAULT;
+    if (v != static_cast<uint32_t>(w.val)) return -EAGAIN;
+  }
+  if (deadline.has_value() && *deadline <= now_ns_) return -ETIMEDOUT;
+  t.futex_addr = waiters[0].uaddr;
+  t.futex_key = keys[0];
+  t.futex_keys = std::move(keys);
+  t.futex_bitset = kMatchAny;
+  t.wait_seq = wait_seq_++;
+  t.deadline_ns = deadline;
+  const bool ok = BlockAndWait(guest, t, Block::kFutex, call.nr, PointKind::kSync);
+  t.futex_keys.clear();
+  if (!ok) return 0;
+  if (t.woke == Woke::kSignal) t.wake_result = -EINTR;  // as FUTEX_WAIT's above
+  Mix(static_cast<uint64_t>(t.wake_result));
+  return t.wake_result;
 }
 
 }  // namespace ravel

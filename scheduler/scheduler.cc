@@ -116,7 +116,7 @@ Subscription Scheduler::subscription() const {
   // stops. The first clone turns every syscall into a point, for the whole guest.
   SyscallSet first;
   for (int nr : {SYS_clock_gettime, SYS_gettimeofday, SYS_time, SYS_nanosleep, SYS_clock_nanosleep, SYS_getrandom,
-                 SYS_open, SYS_openat, SYS_futex, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_wait,
+                 SYS_open, SYS_openat, SYS_futex, SYS_futex_waitv, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_wait,
                  SYS_epoll_pwait, SYS_epoll_pwait2, SYS_set_tid_address, SYS_exit_group, SYS_rt_sigtimedwait,
                  SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity, SYS_alarm, SYS_setitimer,
                  SYS_getitimer, SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_getoverrun,
@@ -638,12 +638,27 @@ void Scheduler::Watchdog() {
   f = fopen(path, "re");
   if (f == nullptr) return;
   long nr = -1;
-  int fields = fscanf(f, "%ld", &nr);
+  unsigned long arg0 = 0;
+  int fields = fscanf(f, "%ld %lx", &nr, &arg0);
   fclose(f);
-  if (fields != 1 || nr < 0) return;
+  if (fields < 1 || nr < 0) return;
   const std::string name(Syscall(nr).name());
   if (warned_.insert(absl::StrCat("watchdog-", nr)).second) {
-    LOG(WARNING) << name << " blocked in the kernel for over " << kWatchdogSeconds
+    // What it waits on, for the calls whose first argument is an fd (a pipe, a socket, ...).
+    std::string on;
+    switch (nr) {
+      case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_recvfrom: case SYS_sendto:
+      case SYS_recvmsg: case SYS_sendmsg: case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_flock: {
+        char link[64], target[256];
+        snprintf(link, sizeof(link), "/proc/%d/fd/%lu", t.pid, arg0);
+        const ssize_t len = readlink(link, target, sizeof(target) - 1);
+        if (fields == 2 && len > 0) on = absl::StrCat(" on fd ", arg0, " (", std::string(target, len), ")");
+        break;
+      }
+      default:
+        break;
+    }
+    LOG(WARNING) << name << on << " blocked in the kernel for over " << kWatchdogSeconds
                  << " s while its thread held the baton; the baton moves on (the run may no longer be "
                     "deterministic)";
   }
@@ -941,8 +956,10 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return SendSignal(guest, t, call);
     case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
       return WaitSignal(guest, t, call);
+    case SYS_futex_waitv:
+      return FutexWaitv(guest, t, call);
     case SYS_msgrcv: case SYS_semop: case SYS_semtimedop: case SYS_flock:
-    case SYS_futex_waitv: case SYS_msgsnd: case SYS_mq_timedreceive:
+    case SYS_msgsnd: case SYS_mq_timedreceive:
     case SYS_mq_timedsend: case SYS_io_getevents: case SYS_io_uring_enter:
       return InKernel(guest, t, call);
     default:

@@ -272,6 +272,9 @@ class Scheduler : public Tool {
     uint64_t futex_addr = 0;               // as the guest named it (for reports)
     FutexKey futex_key;
     uint32_t futex_bitset = 0;
+    // futex_waitv: every futex it waits on (the first is futex_key too); a wake on the
+    // i-th returns i.
+    std::vector<FutexKey> futex_keys;
     uint64_t wait_seq = 0;                 // FIFO order among waiters
     // Fd wait: any of these (guest fd numbers) ready wakes the thread.
     std::vector<struct pollfd> wait_fds;
@@ -368,6 +371,8 @@ class Scheduler : public Tool {
   SyscallResult Futex(Guest& guest, Thread& t, const Syscall& call);
   FutexKey KeyOf(const Thread& t, uint64_t addr, bool shared);
   int WakeFutex(const FutexKey& key, uint32_t bitset, int n);
+  // futex_waitv: waits on up to 128 futexes at once, as FUTEX_WAIT does on one.
+  SyscallResult FutexWaitv(Guest& guest, Thread& t, const Syscall& call);
   int RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t to_addr, int wake, int requeue);
 
   // clock.cc

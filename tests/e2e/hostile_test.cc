@@ -135,6 +135,28 @@ TEST(Hostile, AGuestAttachingToRavelIsRefusedWithoutASubscription) {
   EXPECT_EQ(out.out, kPtraceEscapeOutput) << out.err;
 }
 
+// CLONE_UNTRACED would make a child ravel does not trace (unscheduled, unwatched, left
+// running after the run): the layer takes the flag out, whatever the tool subscribes to.
+TEST(Hostile, ACloneUntracedChildIsTracedAllTheSame) {
+  const std::string want =
+      "clone child traced: yes\nclone child exit 7\nclone3 child traced: yes\nclone3 child exit 7\n";
+  const std::vector<std::vector<std::string>> tools = {
+      {"run", "--seed", "1"},
+      {"run", "--strategy", "random", "--seed", "2"},
+      {"strace", "-f", "-o", TempPath("untraced.trace")},
+      {"inject", "--fail", "getuid=EIO"},  // subscribes to neither clone nor clone3
+  };
+  for (const std::vector<std::string>& tool : tools) {
+    std::vector<std::string> command = {RavelBinary()};
+    command.insert(command.end(), tool.begin(), tool.end());
+    command.push_back("--");
+    command.push_back(GuestPath("untraced_clone"));
+    RunOutput out = RunBounded(command);
+    EXPECT_EQ(out.exit_code, 0) << tool[0] << ": " << out.err;
+    EXPECT_EQ(out.out, want) << tool[0] << ": " << out.err;
+  }
+}
+
 // ---- 2. guests that stop themselves, block signals, fork many ----
 
 struct Hostile {

@@ -12,6 +12,8 @@
 //             the other end (not modelled: the watchdog must move the baton on)
 //   urandom   prints 16 bytes read from /dev/urandom and 16 from /dev/random, in hex
 //   shared-sem     parent and child meet on a process-shared semaphore in MAP_SHARED memory
+//   waitv     futex_waitv on two futexes: a value already changed gives EAGAIN, a past
+//             absolute timeout ETIMEDOUT, and a thread's wake of the second returns 1
 // Prints what happened; exits 0 when it happened as it should.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,6 +195,50 @@ static int shared_sem(void) {
   return r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// futex_waitv (Linux 5.16): not in glibc, so by number and with the kernel's layout.
+struct waitv_entry {
+  unsigned long long val, uaddr;
+  unsigned flags, reserved;
+};
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+static unsigned futex_a, futex_b;
+
+static void* wake_b(void* arg) {
+  (void)arg;
+  struct timespec ts = {0, 2000000};
+  nanosleep(&ts, NULL);
+  __atomic_store_n(&futex_b, 1, __ATOMIC_SEQ_CST);
+  syscall(SYS_futex, &futex_b, 1 /* FUTEX_WAKE */ | 128 /* FUTEX_PRIVATE_FLAG */, 1, NULL, NULL, 0);
+  return NULL;
+}
+
+static int waitv(void) {
+  // FUTEX2_SIZE_U32 | FUTEX2_PRIVATE
+  struct waitv_entry w[2] = {{0, (unsigned long long)(uintptr_t)&futex_a, 2 | 128, 0},
+                             {0, (unsigned long long)(uintptr_t)&futex_b, 2 | 128, 0}};
+  w[0].val = 5;  // futex_a is 0: the wait does not start
+  long mismatch = syscall(SYS_futex_waitv, w, 2, 0, NULL, 0);
+  int mismatch_errno = errno;
+  if (mismatch < 0 && errno == ENOSYS) {
+    printf("waitv: woken by the second futex\n");  // a kernel before 5.16: nothing to test
+    return 1;
+  }
+  w[0].val = 0;
+  struct timespec past = {0, 1};
+  long timed = syscall(SYS_futex_waitv, w, 2, 0, &past, CLOCK_MONOTONIC);
+  int timed_errno = errno;
+  pthread_t t;
+  pthread_create(&t, NULL, wake_b, NULL);
+  long woken = syscall(SYS_futex_waitv, w, 2, 0, NULL, 0);
+  pthread_join(t, NULL);
+  const int ok = mismatch < 0 && mismatch_errno == EAGAIN && timed < 0 && timed_errno == ETIMEDOUT && woken == 1;
+  printf("waitv: %s\n", ok ? "woken by the second futex" : "wrong answers");
+  if (!ok) fprintf(stderr, "waitv: %ld/%d %ld/%d %ld\n", mismatch, mismatch_errno, timed, timed_errno, woken);
+  return ok;
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: waits SCENARIO\n");
@@ -224,6 +272,8 @@ int main(int argc, char** argv) {
     ok = fifo();
   } else if (strcmp(what, "shared-sem") == 0) {
     ok = shared_sem();
+  } else if (strcmp(what, "waitv") == 0) {
+    ok = waitv();
   } else {
     fprintf(stderr, "waits: unknown scenario %s\n", what);
     return 2;
