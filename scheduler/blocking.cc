@@ -248,6 +248,34 @@ SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall&
   return guest.TailInject(call);
 }
 
+SyscallResult Scheduler::MessageQueue(Guest& guest, Thread& t, const Syscall& call, short events) {
+  const int mqd = static_cast<int>(call.args[0]);
+  std::optional<uint64_t> deadline;
+  if (call.args[4] != 0) {
+    struct timespec ts;
+    if (!guest.memory().ReadExact(call.args[4], &ts, sizeof(ts)).ok() || ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+        ts.tv_nsec >= static_cast<long>(kNsPerSec)) {
+      return guest.TailInject(call);  // the kernel answers EFAULT or EINVAL
+    }
+    const uint64_t at = static_cast<uint64_t>(ts.tv_sec) * kNsPerSec + static_cast<uint64_t>(ts.tv_nsec);
+    const uint64_t real = RealtimeNs();
+    deadline = at > real ? now_ns_ + (at - real) : now_ns_;
+  }
+  while (true) {
+    std::vector<pollfd> fds = {pollfd{mqd, events, 0}};
+    // Room (a message) now, a bad descriptor, or O_NONBLOCK: the kernel answers at once.
+    if (FdsReady(t.pid, fds) || FdNonBlocking(t.pid, mqd)) break;
+    if (deadline.has_value() && *deadline <= now_ns_) return -ETIMEDOUT;
+    t.wait_fds = std::move(fds);
+    t.deadline_ns = deadline;
+    if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
+    if (t.woke == Woke::kTimeout) return -ETIMEDOUT;
+    if (t.woke == Woke::kExternal) return InKernel(guest, t, call);
+    if (t.woke == Woke::kSignal) return InKernel(guest, t, call, /*modelled=*/true);  // EINTR
+  }
+  return guest.TailInject(call);
+}
+
 SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call) {
   WaitCall w;
   bool invalid = false;

@@ -71,6 +71,7 @@ bool MayReadyAnFd(int64_t nr) {
     case SYS_shutdown: case SYS_splice: case SYS_tee: case SYS_vmsplice: case SYS_connect:
     case SYS_accept: case SYS_accept4: case SYS_dup2: case SYS_dup3: case SYS_kill: case SYS_tgkill:
     case SYS_tkill: case SYS_rt_sigqueueinfo: case SYS_rt_tgsigqueueinfo: case SYS_exit:
+    case SYS_mq_timedsend: case SYS_mq_timedreceive:  // (a receive makes room for a sender)
       return true;
     default:
       return false;
@@ -958,9 +959,12 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       return WaitSignal(guest, t, call);
     case SYS_futex_waitv:
       return FutexWaitv(guest, t, call);
+    case SYS_mq_timedsend:
+      return MessageQueue(guest, t, call, POLLOUT);
+    case SYS_mq_timedreceive:
+      return MessageQueue(guest, t, call, POLLIN);
     case SYS_msgrcv: case SYS_semop: case SYS_semtimedop: case SYS_flock:
-    case SYS_msgsnd: case SYS_mq_timedreceive:
-    case SYS_mq_timedsend: case SYS_io_getevents: case SYS_io_uring_enter:
+    case SYS_msgsnd: case SYS_io_getevents: case SYS_io_uring_enter:
       return InKernel(guest, t, call);
     default:
       return guest.TailInject(call);

@@ -410,6 +410,10 @@ class Scheduler : public Tool {
 
   // blocking.cc
   SyscallResult MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events);
+  // mq_timedsend (POLLOUT), mq_timedreceive (POLLIN): a message queue descriptor polls like
+  // an fd; a full (empty) queue waits in the scheduler until the absolute CLOCK_REALTIME
+  // timeout, if any.
+  SyscallResult MessageQueue(Guest& guest, Thread& t, const Syscall& call, short events);
   // poll, ppoll, select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2.
   SyscallResult WaitReady(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult WaitChild(Guest& guest, Thread& t, const Syscall& call);

@@ -124,7 +124,7 @@ TEST_P(Waits, BehaveAsNatively) {
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Waits,
                          ::testing::Values("poll", "select", "epoll", "timeout", "sleep-signal", "sem-signal",
-                                           "read-restart", "pause-signal", "shared-sem", "waitv"),
+                                           "read-restart", "pause-signal", "shared-sem", "waitv", "mq"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -12,12 +12,16 @@
 //             the other end (not modelled: the watchdog must move the baton on)
 //   urandom   prints 16 bytes read from /dev/urandom and 16 from /dev/random, in hex
 //   shared-sem     parent and child meet on a process-shared semaphore in MAP_SHARED memory
+//   mq        POSIX message queues: a thread's mq_receive on an empty queue waits until
+//             main sends; a send to a full queue waits until the thread receives; a timed
+//             receive on an empty queue ends with ETIMEDOUT
 //   waitv     futex_waitv on two futexes: a value already changed gives EAGAIN, a past
 //             absolute timeout ETIMEDOUT, and a thread's wake of the second returns 1
 // Prints what happened; exits 0 when it happened as it should.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -239,6 +243,52 @@ static int waitv(void) {
   return ok;
 }
 
+static mqd_t queue;
+static void* mq_peer(void* arg) {
+  (void)arg;
+  char buf[64];
+  unsigned prio;
+  ssize_t n = mq_receive(queue, buf, sizeof(buf), &prio);  // empty: waits for main's send
+  if (n != 5 || memcmp(buf, "first", 5) != 0) return (void*)1;
+  struct timespec ts = {0, 3000000};
+  nanosleep(&ts, NULL);
+  n = mq_receive(queue, buf, sizeof(buf), &prio);  // frees room for main's blocked send
+  return n == 6 ? NULL : (void*)1;
+}
+
+static int message_queue(void) {
+  char name[64];
+  snprintf(name, sizeof(name), "/ravel-waits-%d", (int)getpid());
+  struct mq_attr attr = {0, 1, 64, 0};  // room for one message
+  queue = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+  if (queue == (mqd_t)-1) return 0;
+  mq_unlink(name);
+  pthread_t t;
+  pthread_create(&t, NULL, mq_peer, NULL);
+  struct timespec ts = {0, 2000000};
+  nanosleep(&ts, NULL);
+  int ok = mq_send(queue, "first", 5, 0) == 0;
+  ok &= mq_send(queue, "second", 6, 0) == 0;  // fills the queue
+  ok &= mq_send(queue, "third!", 6, 0) == 0;   // full: waits for the peer's second receive
+  void* peer = NULL;
+  pthread_join(t, &peer);
+  char buf[64];
+  unsigned prio;
+  ok &= mq_receive(queue, buf, sizeof(buf), &prio) == 6 && memcmp(buf, "third!", 6) == 0;
+  struct timespec at;
+  clock_gettime(CLOCK_REALTIME, &at);
+  at.tv_nsec += 20000000;
+  if (at.tv_nsec >= 1000000000) {
+    at.tv_sec += 1;
+    at.tv_nsec -= 1000000000;
+  }
+  ok &= mq_timedreceive(queue, buf, sizeof(buf), &prio, &at) < 0 && errno == ETIMEDOUT;
+  mq_close(queue);
+  ok &= peer == NULL;
+  printf("mq: %s\n", ok ? "each wait ended as natively" : "wrong answers");
+  return ok;
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: waits SCENARIO\n");
@@ -272,6 +322,8 @@ int main(int argc, char** argv) {
     ok = fifo();
   } else if (strcmp(what, "shared-sem") == 0) {
     ok = shared_sem();
+  } else if (strcmp(what, "mq") == 0) {
+    ok = message_queue();
   } else if (strcmp(what, "waitv") == 0) {
     ok = waitv();
   } else {
