@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/preempt.h"
+#include "intercept/guest.h"
 
 namespace ravel {
 
@@ -68,6 +69,16 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
       if (model > kSchedulerModel) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": recorded by a newer ravel (scheduler model ", model,
                                                        "; this one has model ", kSchedulerModel, ")"));
+      }
+    } else if (key == "tsc") {
+      if (value != "virtual" && value != "host") {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": bad tsc option '", value, "'"));
+      }
+      if (value == "virtual" && !Guest::HasRdtscInterception()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            path, ": recorded with a virtual TSC (RDTSC trapped), but this machine cannot trap RDTSC "
+                  "(PR_SET_TSC has no effect here): its guest would read the host's counter; replay it on a machine "
+                  "that traps RDTSC"));
       }
     } else if (key == "stdio") {
       recorded_stdio = absl::StrSplit(value, ',');

@@ -22,6 +22,7 @@
 #include "cli/gdb_debugger.h"
 #include "cli/preempt.h"
 #include "cli/run_tool.h"
+#include "intercept/guest.h"
 #include "intercept/spawn.h"
 #include "intercept/syscall_table.h"
 #include "intercept/tracer.h"
@@ -172,8 +173,10 @@ absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std:
                                                                      const ScheduleSpec& like) {
   absl::StatusOr<std::unique_ptr<Strategy>> strategy = MakeStrategy("random", StrategyOptions{});
   if (!strategy.ok()) return strategy.status();
-  // The subscription of `like`'s runs: it depends on their atomic points.
+  // The subscription of `like`'s runs: it depends on their atomic points and on whether
+  // RDTSC traps (as RunSchedule sets them).
   SchedulerOptions scheduler_options;
+  scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
   if (!like.preempt.empty()) {
     absl::StatusOr<Preempt> preempt = ParsePreempt(like.preempt);
     if (preempt.ok()) scheduler_options.atomic_points = preempt->atomic;
@@ -262,6 +265,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.log_decisions = spec.verbose;
   scheduler_options.cpus = spec.cpus;
   scheduler_options.time_chaos = time_chaos;
+  scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
   scheduler_options.atomic_points = atomic_points;
   if (!spec.preempt_modules.empty()) scheduler_options.atomic_modules = absl::StrSplit(spec.preempt_modules, ',');
   if (replay != nullptr) {
@@ -425,6 +429,8 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
       out.options.emplace_back("pct-steps", absl::StrCat(result.pct_steps));
     }
     out.options.emplace_back("model", absl::StrCat(kSchedulerModel));
+    // Whether the guest read a virtual TSC (this machine traps RDTSC) or the host's.
+    out.options.emplace_back("tsc", Guest::HasRdtscInterception() ? "virtual" : "host");
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
     if (!spec.preempt.empty() && spec.preempt != "syscall") out.options.emplace_back("preempt", spec.preempt);
     if (!spec.preempt_modules.empty()) out.options.emplace_back("preempt-modules", spec.preempt_modules);

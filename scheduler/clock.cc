@@ -170,6 +170,22 @@ bool Scheduler::WakeExpired() {
   return any;
 }
 
+uint64_t Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
+  // The counter of a machine whose CLOCK_MONOTONIC is the virtual clock, at kVirtualTscHz:
+  // the same at the same point of every run of a seed. A read lets a step quantum pass
+  // (not a scheduling point: the thread goes on), so successive reads increase and a
+  // loop that waits for the counter ends; deadlines passed on the way wake their waiters.
+  (void)guest;
+  (void)rdtscp;
+  now_ns_ += options_.step_quantum_ns;
+  WakeExpired();
+  ++tsc_reads_;
+  static_assert(kVirtualTscHz == 1000000000ull, "one tick per virtual nanosecond");
+  const uint64_t tsc = now_ns_;
+  Mix(0x7473630000000000ull ^ tsc);
+  return tsc;
+}
+
 void Scheduler::OnPostExec(Guest& guest) {
   control_ = &guest.control();
   // The exec'ing thread (the baton holder) may have taken over the leader's tid.

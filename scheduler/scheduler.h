@@ -98,6 +98,9 @@ namespace ravel {
 // schedule records it ("option model N"); a replay of another model may diverge, and says
 // so. 1: the first (no "model" option). 2: the time chaos horizon and fairness.
 inline constexpr int kSchedulerModel = 2;
+// The virtual TSC's frequency (SchedulerOptions::virtual_tsc): 1 GHz, one tick per
+// virtual nanosecond.
+inline constexpr uint64_t kVirtualTscHz = 1000000000ull;
 
 // Time chaos never keeps a runnable thread waiting for longer than this, in all, until it
 // blocks. A thread descheduled for a few milliseconds to 100 ms is what a loaded CI machine
@@ -173,6 +176,11 @@ struct SchedulerOptions {
   // strategy may let the virtual clock jump to it although threads could still run (a
   // thread descheduled on a loaded machine). Off: time jumps only when nothing can run.
   bool time_chaos = false;
+  // RDTSC/RDTSCP trap (where the machine can: Guest::HasRdtscInterception) and read a
+  // virtual time stamp counter: kVirtualTscHz ticks per virtual second of CLOCK_MONOTONIC.
+  // Each read lets one step quantum of virtual time pass, so a loop that waits for the
+  // counter to move on gets there. Off: the guest reads the host's counter.
+  bool virtual_tsc = false;
   // Atomic points (--preempt atomic): an int3 on every LOCK-prefixed instruction and XCHG
   // with memory of each exec'd executable; a thread about to run one reaches a point.
   bool atomic_points = false;
@@ -206,6 +214,8 @@ class Scheduler : public Tool {
   void OnInterrupt(Guest& guest) override;
   int OnSignal(Guest& guest, const siginfo_t& info) override;
   void OnTick(Control& control) override;
+  // (options.virtual_tsc) The virtual TSC; see clock.cc.
+  uint64_t OnRdtsc(Guest& guest, bool rdtscp) override;
 
   // The run was held still for `seconds` of real time (at a debugger's prompt): the real
   // time checks (watchdog, liveness slice, timeout) do not count it.
@@ -219,6 +229,8 @@ class Scheduler : public Tool {
   uint64_t choices() const { return choices_; }
   int threads_created() const { return next_id_; }
   uint64_t fingerprint() const;
+  // RDTSC/RDTSCP reads answered with the virtual TSC.
+  uint64_t tsc_reads() const { return tsc_reads_; }
   bool deadlocked() const { return deadlocked_; }
   bool timed_out() const { return timed_out_; }
   // on_step asked to stop.
@@ -524,6 +536,7 @@ class Scheduler : public Tool {
   };
   absl::flat_hash_map<pid_t, RealTimer> real_timers_;
   TimerTable timer_table_;  // POSIX timers on the virtual clocks
+  uint64_t tsc_reads_ = 0;
   // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
   absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
 };

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "intercept/guest.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/harness.h"
 
@@ -86,6 +88,49 @@ TEST_P(Timers, BehaveAsNatively) {
 INSTANTIATE_TEST_SUITE_P(Fidelity, Timers,
                          ::testing::Values("alarm", "itimer", "sigwait", "posix", "posix_thread", "posix_tid",
                                            "posix_overrun"));
+
+// RDTSC/RDTSCP: where the machine traps them, the guest reads a virtual TSC (one tick per
+// virtual ns), the same in every run of a seed, and the schedule says so; a replay of such
+// a schedule on a machine that cannot trap is refused in one line. Where it cannot, runs
+// record "tsc host".
+TEST(Fidelity, TheTscIsVirtualWhereRdtscTraps) {
+  const std::string sched = TempPath("tsc.sched");
+  RunOutput first = RunCommand({RavelBinary(), "run", "--seed", "5", "--record", sched, "--", GuestPath("rdtsc")});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::string recorded = ReadFile(sched);
+  if (!Guest::HasRdtscInterception()) {
+    EXPECT_TRUE(absl::StrContains(recorded, "option tsc host\n")) << recorded;
+    // A schedule recorded where RDTSC traps cannot be replayed here.
+    const std::string virtual_sched = TempPath("tsc-virtual.sched");
+    const size_t at = recorded.find("option tsc host\n");
+    ASSERT_NE(at, std::string::npos);
+    recorded.replace(at, std::string("option tsc host\n").size(), "option tsc virtual\n");
+    std::ofstream(virtual_sched) << recorded;
+    RunOutput replay = RunCommand({RavelBinary(), "replay", virtual_sched});
+    EXPECT_EQ(replay.exit_code, 2) << replay.err;
+    EXPECT_TRUE(absl::StrContains(replay.err, "recorded with a virtual TSC (RDTSC trapped), but this machine cannot "
+                                              "trap RDTSC"))
+        << replay.err;
+    GTEST_SKIP() << "this machine cannot trap RDTSC (PR_SET_TSC has no effect): the host's TSC is read; the "
+                    "refusal to replay a virtual-TSC schedule was checked";
+  }
+  EXPECT_TRUE(absl::StrContains(recorded, "option tsc virtual\n")) << recorded;
+  // Three reads, increasing, one step quantum (1000 ticks) apart, and the same every run.
+  std::smatch m;
+  const std::string line = first.out;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(^(\d+) (\d+) (\d+)\n$)"))) << line;
+  const uint64_t a = std::stoull(m[1]), b = std::stoull(m[2]), c = std::stoull(m[3]);
+  EXPECT_EQ(b - a, 1000u);
+  EXPECT_EQ(c - b, 1000u);
+  for (int i = 0; i < 3; ++i) {
+    RunOutput again = RunCommand({RavelBinary(), "run", "--seed", "5", "--", GuestPath("rdtsc")});
+    EXPECT_EQ(again.out, first.out) << again.err;
+  }
+  RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(replay.out, first.out);
+  EXPECT_TRUE(absl::StrContains(replay.err, "reproduced pass")) << replay.err;
+}
 
 // system(), popen() and posix_spawn() from a program with another thread running: the
 // vfork child is scheduled like any process, so a seed keeps one fingerprint and its
