@@ -133,6 +133,11 @@ constexpr char kPreemptHelp[] =
     "  atomic   every atomic instruction of the executable (LOCK-prefixed, XCHG with\n"
     "           memory): a breakpoint on each; finds races between two atomic operations\n"
     "           that are not atomic together. About 90 us per atomic executed.\n"
+    "  spin     every spin loop of the executable (a loop that only loads and compares,\n"
+    "           such as while (!flag);): a breakpoint on its head, and each pass is a\n"
+    "           point and a yield, so a thread waiting for a flag lets the others run at\n"
+    "           a step the seed decides instead of after 0.2 s of CPU time (a real-time\n"
+    "           liveness preemption that can make runs of one seed differ).\n"
     "Default: syscall,time. A list replaces the default (--preempt syscall: syscall\n"
     "points only). Example: --preempt sync,time";
 

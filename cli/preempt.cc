@@ -72,6 +72,7 @@ std::string Preempt::ToString() const {
   if (sync) list += ",sync";
   if (time) list += ",time";
   if (atomic) list += ",atomic";
+  if (spin) list += ",spin";
   return list;
 }
 
@@ -92,15 +93,19 @@ absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
       p.atomic = true;
       continue;
     }
+    if (item == "spin") {
+      p.spin = true;
+      continue;
+    }
     if (item == "branches") {
       // Counter-based preemption (at the N-th retired conditional branch) needs a PMU.
       std::string why = BranchCounterProbe();
       return absl::FailedPreconditionError(absl::StrCat(
           "--preempt branches needs hardware performance counters for retired branches, ", why,
-          "; ravel's other points (sync, time, atomic) and its liveness preemption need none"));
+          "; ravel's other points (sync, time, atomic, spin) and its liveness preemption need none"));
     }
     return absl::InvalidArgumentError(absl::StrCat("unknown --preempt item '", item,
-                                                   "'; valid items: syscall, sync, time, atomic (e.g. --preempt sync,time)"));
+                                                   "'; valid items: syscall, sync, time, atomic, spin (e.g. --preempt sync,time)"));
   }
   return p;
 }

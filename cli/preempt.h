@@ -14,6 +14,7 @@ struct Preempt {
   bool sync = false;  // pthread synchronisation calls (the preloaded sync shim)
   bool time = false;  // time chaos: the virtual clock may jump while threads can run
   bool atomic = false;  // atomic instructions of the executable (int3 on each)
+  bool spin = false;    // spin loops of the executable (int3 on each loop's head)
 
   // The canonical list, e.g. "syscall,sync,time": what a schedule records.
   std::string ToString() const;

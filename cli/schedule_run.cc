@@ -179,7 +179,10 @@ absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std:
   scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
   if (!like.preempt.empty()) {
     absl::StatusOr<Preempt> preempt = ParsePreempt(like.preempt);
-    if (preempt.ok()) scheduler_options.atomic_points = preempt->atomic;
+    if (preempt.ok()) {
+      scheduler_options.atomic_points = preempt->atomic;
+      scheduler_options.spin_points = preempt->spin;
+    }
   }
   if (!like.preempt_modules.empty()) {
     scheduler_options.atomic_modules = absl::StrSplit(like.preempt_modules, ',');
@@ -200,7 +203,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   StrategyOptions strategy_options;
   strategy_options.pct_depth = spec.pct_depth;
   strategy_options.pct_steps_hint = spec.pct_steps;
-  bool time_chaos = false, atomic_points = false;
+  bool time_chaos = false, atomic_points = false, spin_points = false;
   if (!spec.preempt.empty()) {
     absl::StatusOr<Preempt> preempt = ParsePreempt(spec.preempt);
     if (!preempt.ok()) {
@@ -210,6 +213,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     }
     time_chaos = preempt->time;
     atomic_points = preempt->atomic;
+    spin_points = preempt->spin;
   }
   if (time_chaos) strategy_options.time_jump_percent = kTimeChaosPercent;
   std::unique_ptr<Strategy> seeded;
@@ -267,6 +271,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.time_chaos = time_chaos;
   scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
   scheduler_options.atomic_points = atomic_points;
+  scheduler_options.spin_points = spin_points;
   if (!spec.preempt_modules.empty()) scheduler_options.atomic_modules = absl::StrSplit(spec.preempt_modules, ',');
   if (replay != nullptr) {
     for (const ExternalEvent& e : replay->external) {

@@ -169,6 +169,8 @@ absl::string_view StepWhatName(int32_t what) {
       return "sync";
     case kWhatAtomic:
       return "atomic";
+    case kWhatSpin:
+      return "spin";
   }
   return "";
 }
@@ -210,7 +212,7 @@ std::string SerializeSchedule(const Schedule& s) {
 
   out +=
       "# T:S: thread T (- if none) stopped at syscall S, start, exit, rdtsc, preempt, sync, "
-      "atomic\n";
+      "atomic, spin\n";
   absl::StrAppend(&out, "steps ", s.steps.size(), "\n");
   AppendRuns(out, s.steps, StepToken);
 

@@ -98,9 +98,11 @@ enum StepWhat : int32_t {
   kWhatPreempt = -4,
   kWhatSync = -5,
   kWhatAtomic = -6,
+  kWhatSpin = -7,
 };
 
-// The file's name of a StepWhat code ("start", "rdtsc", "exit", "preempt", "sync", "atomic");
+// The file's name of a StepWhat code ("start", "rdtsc", "exit", "preempt", "sync", "atomic",
+// "spin");
 // empty for syscall numbers and unknown codes.
 absl::string_view StepWhatName(int32_t what);
 

@@ -785,7 +785,8 @@ TEST(DescribeDecisionTest, Kinds) {
   EXPECT_EQ(DescribeDecision(Decision::Time(false)), "no time jump");
   EXPECT_EQ(StepWhatName(kWhatRdtsc), "rdtsc");
   EXPECT_EQ(StepWhatName(202), "");
-  EXPECT_EQ(StepWhatName(-7), "");
+  EXPECT_EQ(StepWhatName(kWhatSpin), "spin");
+  EXPECT_EQ(StepWhatName(-8), "");
 }
 
 }  // namespace

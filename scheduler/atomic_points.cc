@@ -1,3 +1,6 @@
+// Spin points (--preempt spin) work the same way, on the head of each spin loop of the
+// executable (FindSpinLoopHeads); each pass is a step "spin" and a yield.
+//
 // Atomic points (--preempt atomic): after each exec, an int3 on every atomic instruction
 // of the executable (FindAtomicInstructions); a thread that reaches one stops before the
 // instruction runs, which is a scheduling point (step "atomic", the address mixed into
@@ -46,6 +49,16 @@ void Scheduler::PlantAtomics(Guest& guest) {
   const uint64_t entry = AuxvEntry(guest.pid());
   if (sites == nullptr || entry == 0) return;
   PlantSites(guest, *sites, entry - sites->entry, 0, UINT64_MAX);  // bias 0 for a non-PIE executable
+  if (options_.spin_points) {
+    std::map<uint64_t, PlantedSite>& planted = atomic_sites_[guest.pid()];
+    GuestMemory& mem = guest.memory();
+    for (uint64_t link_addr : sites->spin_heads) {
+      const uint64_t addr = link_addr + entry - sites->entry;
+      uint8_t saved = 0;
+      if (planted.contains(addr) || !mem.ReadExact(addr, &saved, 1).ok() || !mem.Poke(addr, &kInt3, 1).ok()) continue;
+      planted[addr] = PlantedSite{saved, /*spin=*/true};
+    }
+  }
 }
 
 const AtomicSites* Scheduler::Scan(const std::string& path) {
@@ -64,14 +77,15 @@ const AtomicSites* Scheduler::Scan(const std::string& path) {
 }
 
 void Scheduler::PlantSites(Guest& guest, const AtomicSites& sites, uint64_t bias, uint64_t lo, uint64_t hi) {
-  std::map<uint64_t, uint8_t>& planted = atomic_sites_[guest.pid()];
+  std::map<uint64_t, PlantedSite>& planted = atomic_sites_[guest.pid()];
+  if (!options_.atomic_points) return;
   GuestMemory& mem = guest.memory();
   for (uint64_t link_addr : sites.addresses) {
     if (link_addr < lo || link_addr >= hi) continue;
     const uint64_t addr = link_addr + bias;
     uint8_t saved = 0;
     if (!mem.ReadExact(addr, &saved, 1).ok() || !mem.Poke(addr, &kInt3, 1).ok()) continue;
-    planted[addr] = saved;
+    planted[addr] = PlantedSite{saved, /*spin=*/false};
   }
 }
 
@@ -116,17 +130,33 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
   const uint64_t addr = regs.ip() - 1;
   auto site = sites->second.find(addr);
   if (site == sites->second.end()) return false;
-  const uint8_t saved = site->second;
+  const uint8_t saved = site->second.saved;
+  const bool spin = site->second.spin;
   Registers at = regs;
   at.set_ip(addr);
   (void)guest.SetRegisters(at);
   auto id = by_tid_.find(guest.tid());
   if (id != by_tid_.end() && running_ == id->second) {
     // The point, before the instruction runs (the int3 stays for the others meanwhile).
+    // A spin loop's pass is a wait for another thread: a yield.
     Thread& t = threads_.at(id->second);
-    Step(guest, t, kStepAtomic, PointKind::kAtomic);
+    Step(guest, t, spin ? kStepSpin : kStepAtomic, spin ? PointKind::kYield : PointKind::kAtomic);
     Mix(addr);
-    if (!Reschedule(guest, t, StepPoint(t, PointKind::kAtomic))) return true;
+    if (spin) {
+      // The only thread that can run waits for another: it would spin until the next
+      // deadline (a sleeper's, a timer's) lets someone else run. The clock goes there at once.
+      const std::vector<ThreadId> runnable = Runnable();
+      const std::optional<uint64_t> next = NextDeadline();
+      if (runnable.size() == 1 && runnable[0] == t.id && next.has_value() && *next > now_ns_) {
+        now_ns_ = *next;
+        Mix(0x7370696e6a756d70ull);
+        WakeExpired();
+      }
+    }
+    if (!Reschedule(guest, t, spin ? StepPoint(t, PointKind::kYield, -1, /*yield_hint=*/true)
+                                   : StepPoint(t, PointKind::kAtomic))) {
+      return true;
+    }
   }
   // Run the instruction itself, then plant the int3 again.
   GuestMemory& mem = guest.memory();

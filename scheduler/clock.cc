@@ -213,7 +213,7 @@ void Scheduler::OnPostExec(Guest& guest) {
   }
   HideVdsoAndSeedRandom(guest);
   atomic_sites_.erase(guest.pid());  // the old image is gone
-  if (options_.atomic_points) PlantAtomics(guest);
+  if (options_.atomic_points || options_.spin_points) PlantAtomics(guest);
 }
 
 void Scheduler::HideVdsoAndSeedRandom(Guest& guest) {

@@ -126,6 +126,7 @@ inline constexpr uint64_t kClockPollMaxNs = 1000000;
 inline constexpr int64_t kStepSync = -5;
 inline constexpr int64_t kStepPreempt = -4;
 inline constexpr int64_t kStepAtomic = -6;
+inline constexpr int64_t kStepSpin = -7;
 
 // A liveness preemption of a recorded run, for its replay to make again: at step `step`,
 // thread `thread` is stopped at the first execution of `rip` whose registers hash to
@@ -184,6 +185,11 @@ struct SchedulerOptions {
   // Atomic points (--preempt atomic): an int3 on every LOCK-prefixed instruction and XCHG
   // with memory of each exec'd executable; a thread about to run one reaches a point.
   bool atomic_points = false;
+  // Spin points (--preempt spin): an int3 on the head of every spin loop of each exec'd
+  // executable (FindSpinLoopHeads: a loop that only reads memory and compares); each pass
+  // through it is a point and a yield, so a thread that waits for a flag lets the others
+  // run at a step the seed decides, not after a real-time slice.
+  bool spin_points = false;
   // ... and in these shared libraries too (a path, or a file name such as libfoo.so,
   // which also matches libfoo.so.1), when they are mapped (at start-up or by dlopen).
   std::vector<std::string> atomic_modules;
@@ -483,7 +489,11 @@ class Scheduler : public Tool {
   std::optional<Planted> planted_;  // the int3 of options_.preemptions[next_forced_]
   size_t next_forced_ = 0;
   // Atomic points: per process, the planted addresses and their original bytes.
-  absl::flat_hash_map<pid_t, std::map<uint64_t, uint8_t>> atomic_sites_;
+  struct PlantedSite {
+    uint8_t saved = 0;  // the original byte under the int3
+    bool spin = false;  // a spin loop's head (else an atomic instruction)
+  };
+  absl::flat_hash_map<pid_t, std::map<uint64_t, PlantedSite>> atomic_sites_;
   std::map<std::string, AtomicSites> scanned_;  // by path, each file decoded once
   uint64_t choices_ = 0;
   Fairness fairness_;

@@ -132,6 +132,35 @@ TEST(Fidelity, TheTscIsVirtualWhereRdtscTraps) {
   EXPECT_TRUE(absl::StrContains(replay.err, "reproduced pass")) << replay.err;
 }
 
+// Spin points: main waits for a plain flag in a loop with no syscall. With --preempt spin
+// each pass through the loop's head is a point and a yield, so the setter runs at a step
+// the seed decides: no liveness preemption (a real-time event), every run of a seed alike,
+// and the recording replays.
+TEST(Fidelity, SpinPointsReplaceTheLivenessPreemptionOfAFlagWait) {
+  for (const char* strategy : {"pct", "random", "rr"}) {
+    for (const char* arg : {"", "sleep"}) {
+      std::vector<std::string> command = {RavelBinary(), "run", "--verify", "--preempt", "syscall,time,spin",
+                                          "--strategy", strategy, "--seed", "3", "--", GuestPath("flag_spin")};
+      if (*arg != '\0') command.push_back(arg);
+      RunOutput out = RunCommand(command);
+      EXPECT_EQ(out.exit_code, 0) << strategy << " " << arg << ": " << out.err;
+      EXPECT_TRUE(absl::StrContains(out.err, "ravel: verified: 2 runs of seed 3")) << strategy << ": " << out.err;
+      EXPECT_FALSE(absl::StrContains(out.err, "liveness preemption")) << strategy << ": " << out.err;
+    }
+  }
+  const std::string sched = TempPath("spin.sched");
+  RunOutput rec = RunCommand({RavelBinary(), "run", "--preempt", "syscall,spin", "--seed", "1", "--record", sched, "--",
+                              GuestPath("flag_spin")});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+  EXPECT_TRUE(std::regex_search(ReadFile(sched), std::regex(R"(\bT?\d*:spin\b)"))) << ReadFile(sched);
+  RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_TRUE(absl::StrContains(replay.err, "reproduced pass")) << replay.err;
+  // Without spin points the same wait needs a liveness preemption (what the points replace).
+  RunOutput plain = RunCommand({RavelBinary(), "run", "--preempt", "syscall", "--seed", "1", "--", GuestPath("flag_spin")});
+  EXPECT_TRUE(absl::StrContains(plain.err, "liveness preemption")) << plain.err;
+}
+
 // system(), popen() and posix_spawn() from a program with another thread running: the
 // vfork child is scheduled like any process, so a seed keeps one fingerprint and its
 // recording replays.
