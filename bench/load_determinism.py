@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--seed", default="1")
     ap.add_argument("--strategy", default="pct")
+    ap.add_argument("--preempt", default=None, help="passed to ravel run (default: ravel's own)")
     ap.add_argument("--burners", type=int, default=1, help="CPU-burning processes beside the runs")
     ap.add_argument("--timeout", type=int, default=300, help="ravel --timeout per run")
     args = ap.parse_args()
@@ -60,7 +61,8 @@ def main():
             start = time.time()
             for i in range(args.runs):
                 cmd = [args.ravel, "run", "--seed", args.seed, "--strategy", args.strategy,
-                       "--timeout", str(args.timeout), "--"] + tests[name]
+                       "--timeout", str(args.timeout)] + (["--preempt", args.preempt] if args.preempt else []) + \
+                    ["--"] + tests[name]
                 bindir = os.path.dirname(tests[name][0])
                 env = dict(os.environ, G_TEST_SRCDIR=bindir, G_TEST_BUILDDIR=bindir)  # as realworld.py
                 with tempfile.TemporaryDirectory(prefix=f"load-{name}-") as cwd:
