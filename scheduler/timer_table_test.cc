@@ -52,7 +52,7 @@ TEST(TimerTable, APeriodicTimerCountsThePeriodsItSkippedAsOverruns) {
   EXPECT_EQ(table.Get(100, 3, 1350).interval_ns, 100u);
 }
 
-TEST(TimerTable, ACoalescedFireIsAnOverrunOfTheNextSignal) {
+TEST(TimerTable, ExpiriesWhileItsSignalIsPendingAreThatSignalsOverruns) {
   TimerTable table;
   table.Create(100, 0, false, ToProcess(SIGUSR2));
   table.Arm(100, 0, 100, 100, 0);

@@ -77,18 +77,23 @@ static int sigwait_timeout(void) {
   return sig == SIGUSR1 && again < 0 ? 0 : 1;
 }
 
-static int posix_signal(void) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  sigprocmask(SIG_BLOCK, &set, NULL);
+// Blocks `sig` (into *set) and makes a CLOCK_MONOTONIC timer that sends it with `value`.
+static int BlockedSignalTimer(int sig, int value, sigset_t* set, timer_t* timer) {
+  sigemptyset(set);
+  sigaddset(set, sig);
+  sigprocmask(SIG_BLOCK, set, NULL);
   struct sigevent sev;
   memset(&sev, 0, sizeof(sev));
   sev.sigev_notify = SIGEV_SIGNAL;
-  sev.sigev_signo = SIGUSR1;
-  sev.sigev_value.sival_int = 42;
+  sev.sigev_signo = sig;
+  sev.sigev_value.sival_int = value;
+  return timer_create(CLOCK_MONOTONIC, &sev, timer);
+}
+
+static int posix_signal(void) {
+  sigset_t set;
   timer_t timer;
-  if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) return 3;
+  if (BlockedSignalTimer(SIGUSR1, 42, &set, &timer) != 0) return 3;
   struct itimerspec every = {{0, 10000000}, {0, 10000000}};
   if (timer_settime(timer, 0, &every, NULL) != 0) return 4;
   int good = 0;
@@ -184,15 +189,8 @@ static int posix_tid(void) {
 
 static int posix_overrun(void) {
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR2);
-  sigprocmask(SIG_BLOCK, &set, NULL);
-  struct sigevent sev;
-  memset(&sev, 0, sizeof(sev));
-  sev.sigev_notify = SIGEV_SIGNAL;
-  sev.sigev_signo = SIGUSR2;
   timer_t timer;
-  if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) return 3;
+  if (BlockedSignalTimer(SIGUSR2, 0, &set, &timer) != 0) return 3;
   struct itimerspec every = {{0, 1000000}, {0, 1000000}};
   timer_settime(timer, 0, &every, NULL);
   usleep(20000);
