@@ -86,20 +86,11 @@ std::string DescribeDecision(const Decision& decision);
 // One scheduling point of the run, for divergence checks: who stopped, and where.
 struct StepEvent {
   ThreadId thread = kNoThread;
-  int32_t what = 0;  // >= 0: syscall number; < 0: a StepWhat code below
+  int32_t what = 0;  // >= 0: syscall number; < 0: a StepWhat code (strategies/strategy.h)
 
   bool operator==(const StepEvent&) const = default;
 };
 
-enum StepWhat : int32_t {
-  kWhatThreadStart = -1,
-  kWhatRdtsc = -2,
-  kWhatThreadExit = -3,
-  kWhatPreempt = -4,
-  kWhatSync = -5,
-  kWhatAtomic = -6,
-  kWhatSpin = -7,
-};
 
 // The file's name of a StepWhat code ("start", "rdtsc", "exit", "preempt", "sync", "atomic",
 // "spin");

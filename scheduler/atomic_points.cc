@@ -140,7 +140,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
     // The point, before the instruction runs (the int3 stays for the others meanwhile).
     // A spin loop's pass is a wait for another thread: a yield.
     Thread& t = threads_.at(id->second);
-    Step(guest, t, spin ? kStepSpin : kStepAtomic, spin ? PointKind::kYield : PointKind::kAtomic);
+    Step(guest, t, spin ? kWhatSpin : kWhatAtomic, spin ? PointKind::kYield : PointKind::kAtomic);
     Mix(addr);
     if (spin) {
       // The only thread that can run waits for another: it would spin until the next

@@ -780,7 +780,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   }
   external_.push_back(ExternalNote{steps_, t.id, "preempt",
                                    absl::StrFormat("rip=0x%x regs=%016x", regs.ip(), reg_hash)});
-  Step(guest, t, kStepPreempt, PointKind::kPreempt);
+  Step(guest, t, kWhatPreempt, PointKind::kPreempt);
   Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.

@@ -121,12 +121,6 @@ inline constexpr int kChaosDelaysPerStretch = 1;
 inline constexpr uint64_t kClockPollReads = 64;
 inline constexpr uint64_t kClockPollMaxNs = 1000000;
 
-// The `what` of a sync point's step (replay/schedule.h's kWhatSync), and of a liveness
-// preemption's (kWhatPreempt).
-inline constexpr int64_t kStepSync = -5;
-inline constexpr int64_t kStepPreempt = -4;
-inline constexpr int64_t kStepAtomic = -6;
-inline constexpr int64_t kStepSpin = -7;
 
 // A liveness preemption of a recorded run, for its replay to make again: at step `step`,
 // thread `thread` is stopped at the first execution of `rip` whose registers hash to
@@ -148,7 +142,7 @@ class RunObserver {
   // Thread `thread` exists, at its first stop.
   virtual void OnThreadStart(Guest& guest, ThreadId thread) {}
   // `thread` made step `step` (replay/schedule.h's StepEvent): `what` is a syscall number,
-  // with `call` the call, or a kStep* code (a sync step's `call` is the shim's marker:
+  // with `call` the call, or a StepWhat code (strategies/strategy.h) (a sync step's `call` is the shim's marker:
   // args[1] the operation, args[2] the object).
   virtual void OnStep(Guest& guest, uint64_t step, ThreadId thread, int64_t what, const Syscall* call) {}
   // The baton goes from `from` (kNoThread: none held it) to `to`; `steps` made so far.
@@ -329,7 +323,7 @@ class Scheduler : public Tool {
   // scheduler.cc: the baton.
   Thread& Lookup(Guest& guest);
   // `t` (running, `guest`) makes a step: `nr` is a syscall number (`call` is the call) or a
-  // kStep* code (a sync step's `call` is its marker).
+  // StepWhat code (a sync step's `call` is its marker).
   void Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call = nullptr);
   // At a point of `t` (running): let the strategy pick; park `t` if another runs.
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);

@@ -69,7 +69,7 @@ SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call
       break;
   }
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sync " << op << absl::StrFormat(" 0x%x", object);
-  Step(guest, t, kStepSync, PointKind::kSync, &call);
+  Step(guest, t, kWhatSync, PointKind::kSync, &call);
   Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
   t.last_sync_step = steps_ - 1;
   (void)Reschedule(guest, t, StepPoint(t, PointKind::kSync));

@@ -50,6 +50,19 @@ using ThreadId = int;
 inline constexpr ThreadId kNoThread = -1;
 
 // What made the running thread stop at a scheduling point.
+// What a step of a run is, as the scheduler reports it (SchedulerOptions::on_step) and a
+// schedule file records it: a syscall number (>= 0), or one of these codes. One list for
+// the scheduler and replay/.
+enum StepWhat : int32_t {
+  kWhatThreadStart = -1,
+  kWhatRdtsc = -2,
+  kWhatThreadExit = -3,
+  kWhatPreempt = -4,  // a liveness preemption
+  kWhatSync = -5,     // a sync marker of the preloaded shim
+  kWhatAtomic = -6,   // an atomic point
+  kWhatSpin = -7,     // a pass through a spin loop's head
+};
+
 enum class PointKind : uint8_t {
   kSyscall,      // syscall entry
   kRdtsc,        // RDTSC/RDTSCP trapped
