@@ -11,9 +11,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/preempt.h"
 #include "intercept/guest.h"
+#include "scheduler/cpu_model.h"
 
 namespace ravel {
 
@@ -79,6 +81,24 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
             path, ": recorded with a virtual TSC (RDTSC trapped), but this machine cannot trap RDTSC "
                   "(PR_SET_TSC has no effect here): its guest would read the host's counter; replay it on a machine "
                   "that traps RDTSC"));
+      }
+    } else if (key == "cpuid") {
+      if (value != "host") {
+        absl::StatusOr<CpuModel> model = CpuModel::Parse(value);
+        if (!model.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", model.status().message()));
+        if (!Guest::HasCpuidInterception()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              path, ": recorded with a virtual CPU (CPUID trapped), but this machine offers no CPUID faulting: "
+                    "its guest would read the host's CPUID; replay it on a machine with CPUID faulting"));
+        }
+        const std::vector<std::string> missing = model->MissingOn(CpuModel::OfThisHost());
+        if (!missing.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              path, ": recorded on a CPU with features this one lacks (", absl::StrJoin(missing, ", "),
+              "): the guest would run instructions this CPU does not have; replay it on a CPU like the recording's"));
+        }
+        spec.cpu_model = value;
+        spec.virtual_cpu = true;
       }
     } else if (key == "stdio") {
       recorded_stdio = absl::StrSplit(value, ',');

@@ -159,6 +159,8 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   if (absl::Status s = PrepareGuests(*preempt, command); !s.ok()) return UsageError(std::string(s.message()));
   spec.preempt = preempt->ToString();
   spec.preempt_modules = options.preempt_modules;
+  spec.virtual_cpu = options.virtual_cpu;
+  WarnIfNoVirtualCpu(options.virtual_cpu);
   TraceObserver trace;
   if (!options.trace_path.empty()) {
     if (absl::Status s = CheckTracePath(options.trace_path); !s.ok()) return UsageError(std::string(s.message()));

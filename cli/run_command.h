@@ -23,6 +23,7 @@ struct RunOptions {
   std::string record_path;  // write the run's schedule here
   std::string preempt = kDefaultPreempt;  // --preempt LIST
   std::string preempt_modules;      // --preempt-modules LIST
+  bool virtual_cpu = false;         // --virtual-cpu
   std::string trace_path;           // --trace: the run's timeline (cli/trace.h)
   std::string gdbserver;            // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
   // --verify: run the seed twice and compare step by step (cli/verify.h); exit 7 when the

@@ -168,6 +168,13 @@ std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::
                          result.steps, result.threads, result.fingerprint, seed, strategy);
 }
 
+void WarnIfNoVirtualCpu(bool virtual_cpu) {
+  if (virtual_cpu && !Guest::HasCpuidInterception()) {
+    fprintf(stderr, "ravel: --virtual-cpu: this machine offers no CPUID faulting (arch_prctl ARCH_SET_CPUID fails); "
+                    "the guest reads the host's CPUID\n");
+  }
+}
+
 absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std::vector<std::string>& command,
                                                                      const int stdio[3],
                                                                      const ScheduleSpec& like) {
@@ -177,6 +184,7 @@ absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std:
   // RDTSC traps (as RunSchedule sets them).
   SchedulerOptions scheduler_options;
   scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
+  scheduler_options.virtual_cpuid = like.virtual_cpu && Guest::HasCpuidInterception();
   if (!like.preempt.empty()) {
     absl::StatusOr<Preempt> preempt = ParsePreempt(like.preempt);
     if (preempt.ok()) {
@@ -270,6 +278,11 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.cpus = spec.cpus;
   scheduler_options.time_chaos = time_chaos;
   scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
+  scheduler_options.virtual_cpuid = spec.virtual_cpu && Guest::HasCpuidInterception();
+  if (!spec.cpu_model.empty()) {
+    absl::StatusOr<CpuModel> model = CpuModel::Parse(spec.cpu_model);
+    if (model.ok()) scheduler_options.cpu_model = *model;  // (checked by the replay's setup)
+  }
   scheduler_options.atomic_points = atomic_points;
   scheduler_options.spin_points = spin_points;
   if (!spec.preempt_modules.empty()) scheduler_options.atomic_modules = absl::StrSplit(spec.preempt_modules, ',');
@@ -436,6 +449,11 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     out.options.emplace_back("model", absl::StrCat(kSchedulerModel));
     // Whether the guest read a virtual TSC (this machine traps RDTSC) or the host's.
     out.options.emplace_back("tsc", Guest::HasRdtscInterception() ? "virtual" : "host");
+    // The CPU model the guest's CPUID read (a replay's, or this host's), or "host": no
+    // --virtual-cpu, or CPUID does not fault here.
+    out.options.emplace_back("cpuid", !(spec.virtual_cpu && Guest::HasCpuidInterception()) ? "host"
+                                      : !spec.cpu_model.empty() ? spec.cpu_model
+                                                                : CpuModel::OfThisHost().Serialize());
     if (spec.timeout_seconds > 0) out.options.emplace_back("timeout", absl::StrCat(spec.timeout_seconds));
     if (!spec.preempt.empty() && spec.preempt != "syscall") out.options.emplace_back("preempt", spec.preempt);
     if (!spec.preempt_modules.empty()) out.options.emplace_back("preempt-modules", spec.preempt_modules);

@@ -58,6 +58,12 @@ struct ScheduleSpec {
   // --preempt-modules: shared libraries whose atomic instructions are points too
   // (comma-separated; recorded as "option preempt-modules").
   std::string preempt_modules;
+  // A replay's recorded CPU model ("option cpuid", scheduler/cpu_model.h), checked against
+  // this host: CPUID answers come from it. Empty: this host's model.
+  std::string cpu_model;
+  // --virtual-cpu: CPUID answered from the CPU model (where CPUID faults); a replay whose
+  // schedule has a model sets it.
+  bool virtual_cpu = false;
   // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
   std::optional<cpu_set_t> cpus;
   // Instead of a strategy: the default schedule with these departures (replay/departures.h;
@@ -80,6 +86,9 @@ struct ScheduleSpec {
 
 // A fork server for RunSchedule: `command` exec'd once, with the scheduler's
 // subscription, ASLR off and these stdio, for ScheduleSpec::prototype.
+// --virtual-cpu on a machine without CPUID faulting: says so once (stderr) and goes on.
+void WarnIfNoVirtualCpu(bool virtual_cpu);
+
 absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std::vector<std::string>& command,
                                                                      const int stdio[3],
                                                                      const ScheduleSpec& like);

@@ -67,6 +67,7 @@ struct Job {
   bool no_prototype = false;
   std::string preempt;  // recorded in failure schedules
   std::string preempt_modules;
+  bool virtual_cpu = false;
   cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
   bool verify = false;  // --verify: a failing seed runs again before it is reported
 };
@@ -201,6 +202,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
       ScheduleSpec like;
       like.preempt = job.preempt;
       like.preempt_modules = job.preempt_modules;
+      like.virtual_cpu = job.virtual_cpu;
       absl::StatusOr<std::unique_ptr<GuestPrototype>> made = MakeSchedulePrototype(job.command, stdio, like);
       if (made.ok()) {
         prototype = std::move(*made);
@@ -230,6 +232,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.cpus = job.cpus;
     spec.preempt = job.preempt;
     spec.preempt_modules = job.preempt_modules;
+    spec.virtual_cpu = job.virtual_cpu;
     // With --verify every run keeps its per-step fingerprints (8 bytes a step) so that a
     // failing one can be compared with its second run.
     RecordedRun first;
@@ -394,6 +397,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   report.pct_steps = job.pct_steps;
   report.preempt = job.preempt;
   report.preempt_modules = job.preempt_modules;
+  report.virtual_cpu = job.virtual_cpu;
   report.seed_base = options.seed_base;
   report.shard_index = shard.index;
   report.shard_count = shard.count;
@@ -810,6 +814,8 @@ int Stress(const StressOptions& options) {
     job.verify = options.verify;
     job.preempt = preempt->ToString();
     job.preempt_modules = options.preempt_modules;
+    job.virtual_cpu = options.virtual_cpu;
+    WarnIfNoVirtualCpu(options.virtual_cpu);
     if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {
       CPU_ZERO(&job.cpus);
       CPU_SET(0, &job.cpus);
@@ -833,6 +839,7 @@ int Stress(const StressOptions& options) {
         calibrate.timeout_seconds = options.timeout_seconds;
         calibrate.preempt = job.preempt;
         calibrate.preempt_modules = job.preempt_modules;
+        calibrate.virtual_cpu = job.virtual_cpu;
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int& fd : calibrate.stdio) fd = devnull;
         ScheduleResult r = RunSchedule(calibrate);

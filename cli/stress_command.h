@@ -43,6 +43,7 @@ struct StressOptions {
   bool spawn_each = false;
   std::string preempt = kDefaultPreempt;  // --preempt LIST (cli/preempt.h)
   std::string preempt_modules;      // --preempt-modules LIST
+  bool virtual_cpu = false;         // --virtual-cpu
   // --verify: each failing seed is run again and compared step by step (cli/verify.h)
   // before it is reported; one that does not reproduce is reported as not deterministic.
   bool verify = false;

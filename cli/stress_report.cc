@@ -47,6 +47,7 @@ std::string ReproduceBySeed(const StressReport& r, uint64_t seed) {
   if (r.strategy == "pct") absl::StrAppend(&options, " --pct-depth ", r.pct_depth, " --pct-steps ", r.pct_steps);
   if (r.preempt != kDefaultPreempt) absl::StrAppend(&options, " --preempt ", r.preempt);
   if (!r.preempt_modules.empty()) absl::StrAppend(&options, " --preempt-modules ", ShellQuote(r.preempt_modules));
+  if (r.virtual_cpu) absl::StrAppend(&options, " --virtual-cpu");
   std::vector<std::string> words;
   for (const std::string& w : r.command) words.push_back(ShellQuote(w));
   return absl::StrCat("ravel run ", options, " -- ", absl::StrJoin(words, " "));
@@ -111,6 +112,7 @@ std::string ReportsToJson(const std::vector<StressReport>& reports) {
     j["pct_steps"] = r.pct_steps;
     j["preempt"] = r.preempt;
     j["preempt_modules"] = r.preempt_modules;
+    j["virtual_cpu"] = r.virtual_cpu;
     j["seed_base"] = r.seed_base;
     j["runs_planned"] = r.runs_planned;
     j["shard"] = {{"index", r.shard_index}, {"count", r.shard_count}};
@@ -166,6 +168,7 @@ absl::StatusOr<std::vector<StressReport>> ReportsFromJson(const std::string& tex
       r.pct_steps = j.at("pct_steps").get<uint64_t>();
       r.preempt = j.value("preempt", std::string("syscall"));  // absent before --preempt existed
       r.preempt_modules = j.value("preempt_modules", std::string());
+      r.virtual_cpu = j.value("virtual_cpu", false);
       r.seed_base = j.at("seed_base").get<uint64_t>();
       r.runs_planned = j.at("runs_planned").get<uint64_t>();
       r.shard_index = j.at("shard").at("index").get<int>();
@@ -270,7 +273,8 @@ absl::StatusOr<std::vector<StressReport>> MergeReports(const std::vector<std::ve
       const StressReport& from = shards[s][i];
       if (from.command != into.command || from.strategy != into.strategy || from.seed_base != into.seed_base ||
           from.pct_depth != into.pct_depth || from.pct_steps != into.pct_steps || from.test != into.test ||
-          from.preempt != into.preempt || from.preempt_modules != into.preempt_modules) {
+          from.preempt != into.preempt || from.preempt_modules != into.preempt_modules ||
+          from.virtual_cpu != into.virtual_cpu) {
         return absl::InvalidArgumentError(absl::StrCat("summary ", s + 1, " is not a shard of the same stress job (",
                                                        DisplayName(from), ", strategy ", from.strategy, ", seed base ",
                                                        from.seed_base, ")"));

@@ -56,6 +56,7 @@ struct StressReport {
   uint64_t pct_steps = 0;
   std::string preempt = "syscall";   // --preempt's canonical list
   std::string preempt_modules;       // --preempt-modules
+  bool virtual_cpu = false;          // --virtual-cpu
   uint64_t seed_base = 0;
   uint64_t runs_planned = 0;         // 0 with --time
   int shard_index = 0;

@@ -186,6 +186,16 @@ uint64_t Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
   return tsc;
 }
 
+CpuidResult Scheduler::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {
+  (void)guest;
+  subleaf = CpuidSubleaf(leaf, subleaf);
+  CpuidRegs r;
+  if (!options_.cpu_model.has_value() || !options_.cpu_model->Answer(leaf, subleaf, &r)) {
+    r = MaskCpuid(leaf, subleaf, HostCpuid(leaf, subleaf));
+  }
+  return CpuidResult{r.eax, r.ebx, r.ecx, r.edx};
+}
+
 void Scheduler::OnPostExec(Guest& guest) {
   control_ = &guest.control();
   // The exec'ing thread (the baton holder) may have taken over the leader's tid.

@@ -112,6 +112,7 @@ Subscription Scheduler::subscription() const {
   Subscription s = Subscription::AllSyscalls();
   s.tick_ms = 50;
   s.rdtsc = options_.virtual_tsc;
+  s.cpuid = options_.virtual_cpuid;
   // While the guest is one thread of one process there is nothing to schedule: only the
   // calls whose answers the scheduler decides stop (time, sleeps and timeouts, randomness,
   // futex waits, opens that may be of /dev/urandom); dynamic loading and start-up cost no

@@ -88,6 +88,7 @@
 #include "intercept/guest.h"
 #include "intercept/tool.h"
 #include "scheduler/atomics.h"
+#include "scheduler/cpu_model.h"
 #include "scheduler/fairness.h"
 #include "scheduler/timer_table.h"
 #include "strategies/strategy.h"
@@ -176,6 +177,11 @@ struct SchedulerOptions {
   // Each read lets one step quantum of virtual time pass, so a loop that waits for the
   // counter to move on gets there. Off: the guest reads the host's counter.
   bool virtual_tsc = false;
+  // CPUID traps (where the kernel offers CPUID faulting: Guest::HasCpuidInterception) and
+  // is answered from a fixed model (scheduler/cpu_model.h): `cpu_model` for the leaves it
+  // has (a replay's recording), else the host's answer without what varies between runs.
+  bool virtual_cpuid = false;
+  std::optional<CpuModel> cpu_model;
   // Atomic points (--preempt atomic): an int3 on every LOCK-prefixed instruction and XCHG
   // with memory of each exec'd executable; a thread about to run one reaches a point.
   bool atomic_points = false;
@@ -216,6 +222,8 @@ class Scheduler : public Tool {
   void OnTick(Control& control) override;
   // (options.virtual_tsc) The virtual TSC; see clock.cc.
   uint64_t OnRdtsc(Guest& guest, bool rdtscp) override;
+  // (options.virtual_cpuid) The virtual CPU; see cpu_model.h.
+  CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) override;
 
   // The run was held still for `seconds` of real time (at a debugger's prompt): the real
   // time checks (watchdog, liveness slice, timeout) do not count it.

@@ -132,6 +132,55 @@ TEST(Fidelity, TheTscIsVirtualWhereRdtscTraps) {
   EXPECT_TRUE(absl::StrContains(replay.err, "reproduced pass")) << replay.err;
 }
 
+// CPUID with --virtual-cpu: where the kernel offers CPUID faulting, the guest reads a fixed
+// model (the host's answers without hardware randomness, transactions and APIC ids),
+// recorded in the schedule; a replay refuses a host that lacks a recorded feature, or that
+// cannot fault. Without the flag the schedule says "host".
+TEST(Fidelity, TheCpuIsAFixedModelWhereCpuidFaults) {
+  const std::string plain = TempPath("cpuid-plain.sched");
+  RunOutput host = RunCommand({RavelBinary(), "run", "--seed", "2", "--record", plain, "--", GuestPath("cpuid")});
+  ASSERT_EQ(host.exit_code, 0) << host.err;
+  EXPECT_TRUE(absl::StrContains(ReadFile(plain), "option cpuid host\n"));
+  const std::string sched = TempPath("cpuid.sched");
+  RunOutput first = RunCommand(
+      {RavelBinary(), "run", "--virtual-cpu", "--seed", "2", "--record", sched, "--", GuestPath("cpuid")});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::string recorded = ReadFile(sched);
+  const std::regex option(R"(option cpuid ([^\n]*)\n)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(recorded, m, option)) << recorded;
+  const std::string tampered_path = TempPath("cpuid-tampered.sched");
+  if (!Guest::HasCpuidInterception()) {
+    EXPECT_EQ(m[1], "host");
+    EXPECT_TRUE(absl::StrContains(first.err, "--virtual-cpu: this machine offers no CPUID faulting")) << first.err;
+    std::ofstream(tampered_path) << std::regex_replace(recorded, option, "option cpuid 7.0=0,ffffffff,0,0\n");
+    RunOutput replay = RunCommand({RavelBinary(), "replay", tampered_path});
+    EXPECT_EQ(replay.exit_code, 2) << replay.err;
+    EXPECT_TRUE(absl::StrContains(replay.err, "this machine offers no CPUID faulting")) << replay.err;
+    GTEST_SKIP() << "no CPUID faulting here (arch_prctl ARCH_SET_CPUID fails): CPUID runs natively; the refusal "
+                    "to replay a virtual-CPU schedule was checked";
+  }
+  EXPECT_EQ(first.out,
+            "main: rdrand 0 rdseed 0 hle 0 rtm 0 apic 0\nworker: rdrand 0 rdseed 0 hle 0 rtm 0 apic 0\n");
+  EXPECT_TRUE(absl::StrContains(m[1].str(), "1.0=")) << m[1];
+  RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(replay.out, first.out);
+  // Stress too, and its by-seed line keeps the flag.
+  RunOutput stress = RunCommand({RavelBinary(), "stress", "--virtual-cpu", "--runs", "3", "--json", TempPath("cpu.json"),
+                                 "--artifacts", TempPath("cpu-a"), "--", GuestPath("cpuid")});
+  EXPECT_EQ(stress.exit_code, 0) << stress.err;
+  EXPECT_TRUE(std::regex_search(ReadFile(TempPath("cpu.json")), std::regex(R"("virtual_cpu": *true)")))
+      << ReadFile(TempPath("cpu.json"));
+  // A model with every leaf-7 EBX feature set: no CPU has them all (some are reserved).
+  std::ofstream(tampered_path) << std::regex_replace(recorded, option,
+                                                     absl::StrCat("option cpuid ", m[1].str(), ";7.0=0,ffffffff,0,0\n"));
+  RunOutput refused = RunCommand({RavelBinary(), "replay", tampered_path});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "recorded on a CPU with features this one lacks (leaf 7.0 EBX bit"))
+      << refused.err;
+}
+
 // Spin points: main waits for a plain flag in a loop with no syscall. With --preempt spin
 // each pass through the loop's head is a point and a yield, so the setter runs at a step
 // the seed decides: no liveness preemption (a real-time event), every run of a seed alike,
