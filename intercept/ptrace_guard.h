@@ -48,7 +48,8 @@ enum class PtraceTarget {
 
 // The syscalls a guest's seccomp filter traps: what the tool subscribed to (before the
 // first clone: `until_first_clone` of it, plus the clone family, when the subscription
-// has that narrower set and `widened` is false) and SYS_ptrace always.
+// has that narrower set and `widened` is false), and SYS_ptrace, SYS_clone and SYS_clone3
+// always.
 SyscallSet FilterSyscalls(const Subscription& subscription, bool widened);
 
 // Whether the tool asked for syscall `nr` in the filter that is in force (`widened` as

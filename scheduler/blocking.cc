@@ -250,16 +250,14 @@ SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall&
 
 SyscallResult Scheduler::MessageQueue(Guest& guest, Thread& t, const Syscall& call, short events) {
   const int mqd = static_cast<int>(call.args[0]);
-  std::optional<uint64_t> deadline;
-  if (call.args[4] != 0) {
-    struct timespec ts;
-    if (!guest.memory().ReadExact(call.args[4], &ts, sizeof(ts)).ok() || ts.tv_sec < 0 || ts.tv_nsec < 0 ||
-        ts.tv_nsec >= static_cast<long>(kNsPerSec)) {
-      return guest.TailInject(call);  // the kernel answers EFAULT or EINVAL
-    }
-    const uint64_t at = static_cast<uint64_t>(ts.tv_sec) * kNsPerSec + static_cast<uint64_t>(ts.tv_nsec);
+  std::optional<uint64_t> at, deadline;
+  bool invalid = false;
+  if (!ReadTimespec(guest.memory(), call.args[4], /*timeval=*/false, &at, &invalid) || invalid) {
+    return guest.TailInject(call);  // the kernel answers EFAULT or EINVAL
+  }
+  if (at.has_value()) {  // absolute, on CLOCK_REALTIME
     const uint64_t real = RealtimeNs();
-    deadline = at > real ? now_ns_ + (at - real) : now_ns_;
+    deadline = *at > real ? now_ns_ + (*at - real) : now_ns_;
   }
   while (true) {
     std::vector<pollfd> fds = {pollfd{mqd, events, 0}};
