@@ -25,6 +25,7 @@ namespace {
 // What a thread was about to do at a step, and where.
 struct Moment {
   std::string op;             // "write(1, "x", 1)", "mutex_lock(0x...)", "an atomic instruction"
+  bool instruction = false;   // the point is an instruction (rdtsc, atomic, spin, preempt), not a call
   std::vector<Frame> frames;  // innermost first; empty when it could not be unwound
   std::string unwind_error;
 };
@@ -39,6 +40,7 @@ class MomentTaker : public RunObserver {
     if (wanted_.count(step) == 0) return;
     Moment& m = moments_[step];
     m.op = DescribeStepAt(guest, what, call);
+    m.instruction = what == kWhatRdtsc || what == kWhatAtomic || what == kWhatSpin || what == kWhatPreempt;
     auto& unwinder = unwinders_[guest.pid()];
     if (unwinder == nullptr) {
       absl::StatusOr<std::unique_ptr<StackUnwinder>> made = StackUnwinder::ForProcess(guest.pid());
@@ -228,9 +230,9 @@ int Explain(const ExplainOptions& given) {
     const std::string since =
         at_step.has_value() && *at_step != step ? absl::StrCat(" (its step ", *at_step, ")") : "";
     if (d.preempted) {
-      printf("Step %llu: T%d was preempted at %s%s%s, before the call ran;\n", static_cast<unsigned long long>(step),
+      printf("Step %llu: T%d was preempted at %s%s%s, before %s ran;\n", static_cast<unsigned long long>(step),
              d.at, at != nullptr ? at->op.c_str() : "its point", at != nullptr ? Where(*at).c_str() : "",
-             since.c_str());
+             since.c_str(), at != nullptr && at->instruction ? "the instruction" : "the call");
     } else if (d.at != kNoThread) {
       printf("Step %llu: T%d blocked or ended at %s%s%s, and T%d ran rather than T%d;\n",
              static_cast<unsigned long long>(step), d.at, at != nullptr ? at->op.c_str() : "its point",

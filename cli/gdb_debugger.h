@@ -54,7 +54,7 @@ class GdbDebugger : public Tool {
   void OnInterrupt(Guest& guest) override;
   int OnSignal(Guest& guest, const siginfo_t& info) override;
   void OnTick(Control& control) override;
-  uint64_t OnRdtsc(Guest& guest, bool rdtscp) override { return scheduler_.OnRdtsc(guest, rdtscp); }
+  TscResult OnRdtsc(Guest& guest, bool rdtscp) override { return scheduler_.OnRdtsc(guest, rdtscp); }
   CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) override {
     return scheduler_.OnCpuid(guest, leaf, subleaf);
   }

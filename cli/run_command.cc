@@ -75,6 +75,9 @@ nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::s
   j["choices"] = result.choices;
   j["threads"] = result.threads;
   j["liveness_preemptions"] = result.liveness_preemptions;
+  j["tsc"] = result.virtual_tsc ? "virtual" : "host";
+  j["rdtsc_points"] = result.rdtsc_points;
+  j["cpuid"] = result.virtual_cpu ? "virtual" : "host";
   j["real_time_events"] = result.real_time_events;
   j["fingerprint"] = absl::StrFormat("%016x", result.fingerprint);
   j["seed"] = seed;

@@ -164,8 +164,16 @@ absl::StatusOr<uint64_t> CachedHashFile(const std::string& path) {
 }  // namespace
 
 std::string SummaryLine(const ScheduleResult& result, uint64_t seed, const std::string& strategy) {
-  return absl::StrFormat("ravel: %s steps=%d threads=%d fingerprint=%016x seed=%d strategy=%s", result.outcome,
-                         result.steps, result.threads, result.fingerprint, seed, strategy);
+  std::string line = absl::StrFormat("ravel: %s steps=%d threads=%d fingerprint=%016x seed=%d strategy=%s",
+                                     result.outcome, result.steps, result.threads, result.fingerprint, seed, strategy);
+  // RDTSC: how many reads were points, or that this machine lets the guest read the host's
+  // counter (PR_SET_TSC has no effect here), so a run may depend on it.
+  if (!result.virtual_tsc) {
+    absl::StrAppend(&line, " rdtsc=host");
+  } else if (result.rdtsc_points > 0) {
+    absl::StrAppend(&line, " rdtsc=", result.rdtsc_points);
+  }
+  return line;
 }
 
 void WarnIfNoVirtualCpu(bool virtual_cpu) {
@@ -375,6 +383,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   result.choices = scheduler.choices();
   result.threads = scheduler.threads_created();
   result.liveness_preemptions = scheduler.liveness_preemptions();
+  result.virtual_tsc = scheduler_options.virtual_tsc;
+  result.rdtsc_points = scheduler.rdtsc_points();
+  result.virtual_cpu = scheduler_options.virtual_cpuid;
   for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
     if (e.kind != "preempt") ++result.real_time_events[absl::StrCat(e.kind, " (", e.detail, ")")];
   }

@@ -105,6 +105,11 @@ struct ScheduleResult {
   int threads = 0;
   uint64_t fingerprint = 0;
   int liveness_preemptions = 0;     // threads interrupted for running too long without a point
+  // RDTSC/RDTSCP: whether they read the virtual TSC (the machine traps them) and how many
+  // such reads (each an "rdtsc" step) the run had. CPUID: whether a fixed model answered.
+  bool virtual_tsc = false;
+  uint64_t rdtsc_points = 0;
+  bool virtual_cpu = false;
   // Points where real time decided, not the seed (besides liveness preemptions): a call
   // moved on by the watchdog after blocking in the kernel ("blocked-in-kernel"), a thread
   // let into the kernel to wait for input from outside ("external-input"). Name -> count.

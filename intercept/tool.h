@@ -109,6 +109,13 @@ struct CpuidResult {
   uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
 };
 
+// What a trapped RDTSC or RDTSCP reads: the counter, and for RDTSCP the TSC_AUX value that
+// lands in ECX (Linux puts (node << 12) | cpu there).
+struct TscResult {
+  uint64_t tsc = 0;
+  uint32_t aux = 0;
+};
+
 // A tool's global state with a call interface: handlers send it requests through
 // Guest::CallGlobal and get answers. In this backend it lives in the tracer and calls are
 // direct; handlers never hold references into it across an Inject.
@@ -158,9 +165,10 @@ class Tool {
   // (0 suppresses it). May Inject.
   virtual int OnSignal(Guest& guest, const siginfo_t& info) { return info.si_signo; }
 
-  // RDTSC or RDTSCP executed (subscription().rdtsc): the value the guest reads. Default: the
-  // real time-stamp counter.
-  virtual uint64_t OnRdtsc(Guest& guest, bool rdtscp);
+  // RDTSC or RDTSCP executed (subscription().rdtsc): what the guest reads. A handler: it may
+  // Inject and Park (the thread stays before the instruction meanwhile). Default: the real
+  // time-stamp counter and TSC_AUX.
+  virtual TscResult OnRdtsc(Guest& guest, bool rdtscp);
 
   // CPUID executed (subscription().cpuid, where trapped). Default: the real answer.
   virtual CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf);

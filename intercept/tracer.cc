@@ -57,7 +57,17 @@ std::string Syscall::name() const {
 SyscallResult Tool::OnSyscall(Guest& guest, const Syscall& call) {
   return guest.TailInject(call);
 }
-uint64_t Tool::OnRdtsc(Guest& guest, bool rdtscp) { return __rdtsc(); }
+TscResult Tool::OnRdtsc(Guest& guest, bool rdtscp) {
+  TscResult r;
+  if (rdtscp) {
+    unsigned aux = 0;
+    r.tsc = __rdtscp(&aux);
+    r.aux = aux;
+  } else {
+    r.tsc = __rdtsc();
+  }
+  return r;
+}
 CpuidResult Tool::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {
   CpuidResult r;
   __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
@@ -763,29 +773,39 @@ bool TracerCore::HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info) {
   uint8_t code[3] = {};
   GuestMemory mem(t.tid);
   if (mem.Read(regs.ip(), code, sizeof(code)) < 2 || code[0] != 0x0f) return false;
+  const bool rdtsc = subscription_.rdtsc && code[1] == 0x31;
+  const bool rdtscp = subscription_.rdtsc && code[1] == 0x01 && code[2] == 0xf9;
+  if (rdtsc || rdtscp) {
+    // A handler, like a signal's: the tool may park the thread here (a scheduling point).
+    // The thread stays before the instruction until the answer is written.
+    if (ResolveCapture(t, &regs)) ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
+    t.signal = info;
+    t.entry_regs = regs;
+    t.stop_kind = StopKind::kSignal;
+    t.consumed = false;
+    t.regs_dirty = false;
+    StartHandler(t, [this, &t, rdtscp](Guest& guest) {
+      const TscResult v = tool_.OnRdtsc(guest, rdtscp);
+      if (t.vanished) return;
+      user_regs_struct& r = t.entry_regs.raw();
+      r.rax = v.tsc & 0xffffffffu;
+      r.rdx = v.tsc >> 32;
+      if (rdtscp) r.rcx = v.aux;
+      r.rip += rdtscp ? 3 : 2;
+      t.regs_dirty = true;
+      FinishSignal(t, 0);
+    });
+    return true;
+  }
+  if (!subscription_.cpuid || code[1] != 0xa2) return false;
   Guest guest(*this, t);
   user_regs_struct& r = regs.raw();
-  if (subscription_.rdtsc && code[1] == 0x31) {
-    uint64_t v = tool_.OnRdtsc(guest, false);
-    r.rax = v & 0xffffffffu;
-    r.rdx = v >> 32;
-    r.rip += 2;
-  } else if (subscription_.rdtsc && code[1] == 0x01 && code[2] == 0xf9) {
-    uint64_t v = tool_.OnRdtsc(guest, true);
-    r.rax = v & 0xffffffffu;
-    r.rdx = v >> 32;
-    r.rcx = 0;  // TSC_AUX: processor id; one virtual processor
-    r.rip += 3;
-  } else if (subscription_.cpuid && code[1] == 0xa2) {
-    CpuidResult c = tool_.OnCpuid(guest, static_cast<uint32_t>(r.rax), static_cast<uint32_t>(r.rcx));
-    r.rax = c.eax;
-    r.rbx = c.ebx;
-    r.rcx = c.ecx;
-    r.rdx = c.edx;
-    r.rip += 2;
-  } else {
-    return false;
-  }
+  CpuidResult c = tool_.OnCpuid(guest, static_cast<uint32_t>(r.rax), static_cast<uint32_t>(r.rcx));
+  r.rax = c.eax;
+  r.rbx = c.ebx;
+  r.rcx = c.ecx;
+  r.rdx = c.edx;
+  r.rip += 2;
   ptrace(PTRACE_SETREGS, t.tid, nullptr, &r);
   Resume(t, PTRACE_CONT, 0);
   return true;

@@ -170,20 +170,31 @@ bool Scheduler::WakeExpired() {
   return any;
 }
 
-uint64_t Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
-  // The counter of a machine whose CLOCK_MONOTONIC is the virtual clock, at kVirtualTscHz:
-  // the same at the same point of every run of a seed. A read lets a step quantum pass
-  // (not a scheduling point: the thread goes on), so successive reads increase and a
-  // loop that waits for the counter ends; deadlines passed on the way wake their waiters.
-  (void)guest;
+TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
+  // The counter of a machine whose CLOCK_MONOTONIC is the virtual clock, at kVirtualTscHz.
+  // Every read lets one step quantum of virtual time pass, so successive reads increase
+  // and a loop waiting for the counter ends. Once the guest has more than one thread, a
+  // read is a scheduling point of its own kind ("rdtsc"): a step, then the strategy may let
+  // another thread run first, and the thread reads the clock as it is when it goes on.
+  // While the guest is one thread (the dynamic loader reads the counter for its
+  // statistics), there is nothing to schedule: as with syscalls then, no point.
   (void)rdtscp;
-  now_ns_ += options_.step_quantum_ns;
-  WakeExpired();
-  ++tsc_reads_;
+  TscResult result;
+  auto id = by_tid_.find(guest.tid());
+  if (id != by_tid_.end() && running_ == id->second && threads_created() > 1) {
+    Thread& t = threads_.at(id->second);
+    Step(guest, t, kWhatRdtsc, PointKind::kRdtsc);
+    if (!Reschedule(guest, t, StepPoint(t, PointKind::kRdtsc))) return result;  // the run is ending
+    ++rdtsc_points_;
+  } else {
+    now_ns_ += options_.step_quantum_ns;
+    WakeExpired();
+  }
+  if (id != by_tid_.end()) result.aux = static_cast<uint32_t>(VirtualCpu(threads_.at(id->second)));
   static_assert(kVirtualTscHz == 1000000000ull, "one tick per virtual nanosecond");
-  const uint64_t tsc = now_ns_;
-  Mix(0x7473630000000000ull ^ tsc);
-  return tsc;
+  result.tsc = now_ns_;
+  Mix(0x7473630000000000ull ^ result.tsc);
+  return result;
 }
 
 CpuidResult Scheduler::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {

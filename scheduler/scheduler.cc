@@ -123,7 +123,7 @@ Subscription Scheduler::subscription() const {
                  SYS_epoll_pwait, SYS_epoll_pwait2, SYS_set_tid_address, SYS_exit_group, SYS_rt_sigtimedwait,
                  SYS_wait4, SYS_waitid, SYS_sched_getaffinity, SYS_sched_setaffinity, SYS_alarm, SYS_setitimer,
                  SYS_getitimer, SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_getoverrun,
-                 SYS_timer_delete, SYS_pause, SYS_rt_sigsuspend}) {
+                 SYS_timer_delete, SYS_pause, SYS_rt_sigsuspend, SYS_getcpu}) {
     first.set(static_cast<size_t>(nr));
   }
   // Atomic points in shared libraries: the loader's mappings of them must stop too.
@@ -892,6 +892,8 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     case SYS_sched_getaffinity:
     case SYS_sched_setaffinity:
       return Affinity(guest, t, call);
+    case SYS_getcpu:
+      return GetCpu(guest, t, call);
     case SYS_mmap:
       if (options_.atomic_points && !options_.atomic_modules.empty()) return MapModule(guest, call);
       return guest.TailInject(call);
@@ -971,6 +973,22 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     default:
       return guest.TailInject(call);
   }
+}
+
+int Scheduler::VirtualCpu(const Thread& t) {
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &t.cpus)) return cpu;
+  }
+  return 0;
+}
+
+SyscallResult Scheduler::GetCpu(Guest& guest, Thread& t, const Syscall& call) {
+  // The thread's virtual CPU (the first of its virtual affinity), on node 0: where it
+  // "runs" is the same in every run, and RDTSCP's TSC_AUX agrees.
+  const uint32_t cpu = static_cast<uint32_t>(VirtualCpu(t)), node = 0;
+  if (call.args[0] != 0 && !guest.memory().WriteExact(call.args[0], &cpu, sizeof(cpu)).ok()) return -EFAULT;
+  if (call.args[1] != 0 && !guest.memory().WriteExact(call.args[1], &node, sizeof(node)).ok()) return -EFAULT;
+  return 0;
 }
 
 SyscallResult Scheduler::Affinity(Guest& guest, Thread& t, const Syscall& call) {

@@ -174,8 +174,11 @@ struct SchedulerOptions {
   bool time_chaos = false;
   // RDTSC/RDTSCP trap (where the machine can: Guest::HasRdtscInterception) and read a
   // virtual time stamp counter: kVirtualTscHz ticks per virtual second of CLOCK_MONOTONIC.
-  // Each read lets one step quantum of virtual time pass, so a loop that waits for the
-  // counter to move on gets there. Off: the guest reads the host's counter.
+  // Each read lets one step quantum of virtual time pass (a loop that waits for the counter
+  // to move on gets there) and, once the guest has more than one thread, is a scheduling
+  // point (an "rdtsc" step); RDTSCP's
+  // TSC_AUX is the thread's virtual CPU, as getcpu says. Off: the guest reads the host's
+  // counter.
   bool virtual_tsc = false;
   // CPUID traps (where the kernel offers CPUID faulting: Guest::HasCpuidInterception) and
   // is answered from a fixed model (scheduler/cpu_model.h): `cpu_model` for the leaves it
@@ -221,7 +224,7 @@ class Scheduler : public Tool {
   int OnSignal(Guest& guest, const siginfo_t& info) override;
   void OnTick(Control& control) override;
   // (options.virtual_tsc) The virtual TSC; see clock.cc.
-  uint64_t OnRdtsc(Guest& guest, bool rdtscp) override;
+  TscResult OnRdtsc(Guest& guest, bool rdtscp) override;
   // (options.virtual_cpuid) The virtual CPU; see cpu_model.h.
   CpuidResult OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) override;
 
@@ -238,7 +241,7 @@ class Scheduler : public Tool {
   int threads_created() const { return next_id_; }
   uint64_t fingerprint() const;
   // RDTSC/RDTSCP reads answered with the virtual TSC.
-  uint64_t tsc_reads() const { return tsc_reads_; }
+  uint64_t rdtsc_points() const { return rdtsc_points_; }  // RDTSC/RDTSCP reads that were points
   bool deadlocked() const { return deadlocked_; }
   bool timed_out() const { return timed_out_; }
   // on_step asked to stop.
@@ -400,6 +403,8 @@ class Scheduler : public Tool {
   SyscallResult Sleep(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult GetCpu(Guest& guest, Thread& t, const Syscall& call);
+  static int VirtualCpu(const Thread& t);
   // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
   // "; holds mutex 0x.. (acquired at step N), waits for mutex 0x.. held by T2" for a
@@ -548,7 +553,7 @@ class Scheduler : public Tool {
   };
   absl::flat_hash_map<pid_t, RealTimer> real_timers_;
   TimerTable timer_table_;  // POSIX timers on the virtual clocks
-  uint64_t tsc_reads_ = 0;
+  uint64_t rdtsc_points_ = 0;
   // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
   absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
 };

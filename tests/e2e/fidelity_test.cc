@@ -118,7 +118,7 @@ TEST(Fidelity, TheTscIsVirtualWhereRdtscTraps) {
   // Three reads, increasing, one step quantum (1000 ticks) apart, and the same every run.
   std::smatch m;
   const std::string line = first.out;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(^(\d+) (\d+) (\d+)\n$)"))) << line;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(^(\d+) (\d+) (\d+) aux \d+\n$)"))) << line;
   const uint64_t a = std::stoull(m[1]), b = std::stoull(m[2]), c = std::stoull(m[3]);
   EXPECT_EQ(b - a, 1000u);
   EXPECT_EQ(c - b, 1000u);
@@ -130,6 +130,88 @@ TEST(Fidelity, TheTscIsVirtualWhereRdtscTraps) {
   EXPECT_EQ(replay.exit_code, 0) << replay.err;
   EXPECT_EQ(replay.out, first.out);
   EXPECT_TRUE(absl::StrContains(replay.err, "reproduced pass")) << replay.err;
+}
+
+// What programs do with the TSC (tests/guests/tsc_uses.c): read it in threads, spin on a
+// delta, seed a PRNG from it. Where RDTSC traps, each read after the first thread is a
+// point ("rdtsc" steps in the schedule), one seed gives one output in every run, a replay
+// reproduces it, and RDTSCP's TSC_AUX names the CPU getcpu names.
+class TscUses : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TscUses, OneSeedOneOutput) {
+  if (!Guest::HasRdtscInterception()) {
+    GTEST_SKIP() << "this machine cannot trap RDTSC (PR_SET_TSC has no effect): the guest reads the host's "
+                    "counter (Fidelity.TheTscIsVirtualWhereRdtscTraps checks what holds then)";
+  }
+  const std::string sched = TempPath(absl::StrCat("tsc-", GetParam(), ".sched"));
+  RunOutput first =
+      RunCommand({RavelBinary(), "run", "--seed", "5", "--record", sched, "--", GuestPath("tsc_uses"), GetParam()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(std::regex_search(first.err, std::regex(R"( rdtsc=[1-9]\d*\n)"))) << first.err;
+  for (int i = 0; i < 19; ++i) {
+    RunOutput again = RunCommand({RavelBinary(), "run", "--seed", "5", "--", GuestPath("tsc_uses"), GetParam()});
+    ASSERT_EQ(again.out, first.out) << "run " << i + 2 << " of seed 5 differs\n" << again.err;
+  }
+  EXPECT_TRUE(std::regex_search(ReadFile(sched), std::regex(R"(\d:rdtsc)"))) << ReadFile(sched);
+  RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(replay.out, first.out);
+  if (std::string(GetParam()) == "threads") {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(first.out, m, std::regex(R"(tsc_aux cpu (\d+) node (\d+), getcpu cpu (\d+) node (\d+))")))
+        << first.out;
+    EXPECT_EQ(m[1], m[3]) << first.out;
+    EXPECT_EQ(m[2], m[4]) << first.out;
+    // Main's read comes before or after the worker's, never between its two.
+    std::smatch w, mm;
+    ASSERT_TRUE(std::regex_search(first.out, w, std::regex(R"(worker (\d+) (\d+))"))) << first.out;
+    ASSERT_TRUE(std::regex_search(first.out, mm, std::regex(R"(main (\d+))"))) << first.out;
+    EXPECT_LT(std::stoull(w[1]), std::stoull(w[2]));
+    EXPECT_TRUE(std::stoull(mm[1]) < std::stoull(w[1]) || std::stoull(mm[1]) > std::stoull(w[2])) << first.out;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, TscUses, ::testing::Values("threads", "spin", "seed"));
+
+// The issue's program under --virtual-cpu where CPUID faults too: "rdrand 0", the same
+// output every run.
+TEST(Fidelity, TheTscProgramSeesNoRdrandUnderAVirtualCpu) {
+  if (!Guest::HasRdtscInterception() || !Guest::HasCpuidInterception()) {
+    GTEST_SKIP() << "this machine cannot trap both RDTSC and CPUID (RDTSC traps: "
+                 << Guest::HasRdtscInterception() << ", CPUID faults: " << Guest::HasCpuidInterception() << ")";
+  }
+  RunOutput first =
+      RunCommand({RavelBinary(), "run", "--virtual-cpu", "--seed", "2", "--", GuestPath("tsc_uses"), "threads"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(absl::StartsWith(first.out, "rdrand 0\n")) << first.out;
+  for (int i = 0; i < 4; ++i) {
+    RunOutput again =
+        RunCommand({RavelBinary(), "run", "--virtual-cpu", "--seed", "2", "--", GuestPath("tsc_uses"), "threads"});
+    EXPECT_EQ(again.out, first.out) << again.err;
+  }
+}
+
+// A TSC-timing bug: main waits "enough cycles" for a worker instead of joining it. PCT finds
+// the order where the worker had not finished, and its schedule fails again on every replay.
+TEST(Fidelity, ATscTimingBugIsFoundByPctAndReplayed) {
+  if (!Guest::HasRdtscInterception()) {
+    GTEST_SKIP() << "this machine cannot trap RDTSC: the wait reads the host's counter, which the schedule does "
+                    "not decide";
+  }
+  const std::string dir = TempPath("tsc-timing");
+  RunOutput found = RunCommand({RavelBinary(), "stress", "--strategy", "pct", "--runs", "100", "--jobs", "1",
+                                "--artifacts", dir, "--", GuestPath("tsc_uses"), "timing"});
+  ASSERT_EQ(found.exit_code, 1) << found.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(found.err, m, std::regex(R"(replay: +ravel replay (\S+\.sched))"))) << found.err;
+  const std::string sched = m[1];
+  EXPECT_TRUE(absl::StrContains(ReadFile(sched), "rdtsc")) << ReadFile(sched);
+  for (int i = 0; i < 10; ++i) {
+    RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+    EXPECT_EQ(replay.exit_code, 1) << replay.err;
+    EXPECT_EQ(replay.out, "the worker had not finished after 50000 cycles\n");
+    EXPECT_TRUE(absl::StrContains(replay.err, "reproduced fail(exit 1)")) << replay.err;
+  }
 }
 
 // CPUID with --virtual-cpu: where the kernel offers CPUID faulting, the guest reads a fixed

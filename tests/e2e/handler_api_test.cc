@@ -152,10 +152,10 @@ class FakeTsc : public Tool {
     s.rdtsc = true;
     return s;
   }
-  uint64_t OnRdtsc(Guest& guest, bool rdtscp) override {
+  TscResult OnRdtsc(Guest& guest, bool rdtscp) override {
     ++calls;
     if (rdtscp) ++rdtscp_calls;
-    return next += 1000;
+    return TscResult{next += 1000, 7};
   }
   uint64_t next = 0;
   int calls = 0;
@@ -187,7 +187,9 @@ TEST(HandlerApi, TrapsRdtscAndRdtscp) {
   // may read the counter too before main (glibc's does on some CPUs), so the first answer
   // the guest sees is not necessarily the tool's first.
   unsigned long long a = 0, b = 0, c = 0;
-  ASSERT_EQ(sscanf(run.out.c_str(), "%llu %llu %llu", &a, &b, &c), 3) << run.out;
+  unsigned aux = 0;
+  ASSERT_EQ(sscanf(run.out.c_str(), "%llu %llu %llu aux %u", &a, &b, &c, &aux), 4) << run.out;
+  EXPECT_EQ(aux, 7u);  // the tool's TSC_AUX
   EXPECT_GE(a, 1000u);
   EXPECT_EQ(a % 1000, 0u);
   EXPECT_EQ(b, a + 1000);

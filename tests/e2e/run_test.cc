@@ -21,7 +21,7 @@ namespace {
 
 const std::regex kSummary(
     "ravel: (pass|fail\\(exit \\d+\\)|fail\\(signal \\w+\\)|deadlock|timeout) steps=(\\d+) threads=(\\d+) "
-    "fingerprint=([0-9a-f]{16}) seed=(\\d+) strategy=(\\w+)\\n");
+    "fingerprint=([0-9a-f]{16}) seed=(\\d+) strategy=(\\w+)( rdtsc=(host|\\d+))?\\n");
 
 struct Summary {
   std::string outcome, fingerprint;

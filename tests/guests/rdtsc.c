@@ -1,4 +1,5 @@
-// Reads the time-stamp counter three times (rdtsc, rdtscp, rdtsc) and prints the values.
+// Reads the time-stamp counter three times (rdtsc, rdtscp, rdtsc) and prints the values,
+// then RDTSCP's TSC_AUX.
 #include <stdio.h>
 #include <x86intrin.h>
 
@@ -7,6 +8,6 @@ int main(void) {
   unsigned long long a = __rdtsc();
   unsigned long long b = __rdtscp(&aux);
   unsigned long long c = __rdtsc();
-  printf("%llu %llu %llu\n", a, b, c);
+  printf("%llu %llu %llu aux %u\n", a, b, c, aux);
   return 0;
 }
