@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -24,12 +25,6 @@ namespace {
 constexpr uint8_t kInt3 = 0xcc;
 // How long the run waits for gdb to connect at its first stop.
 constexpr absl::Duration kAcceptTimeout = absl::Minutes(10);
-
-double Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 absl::Status Errno(const char* what, pid_t tid) {
   return absl::UnavailableError(absl::StrCat(what, " of thread ", tid, ": ", strerror(errno)));
@@ -284,9 +279,9 @@ int GdbDebugger::Hold(Guest& guest, gdb::StopReport stop) {
   if (!Active()) return stop.signal == SIGTRAP ? 0 : stop.signal;
   control_ = &guest.control();
   if (!server_.connected()) {
-    const double waited = Now();
+    const double waited = MonotonicSeconds();
     absl::Status accepted = server_.Accept(kAcceptTimeout);
-    scheduler_.PauseClocks(Now() - waited);
+    scheduler_.PauseClocks(MonotonicSeconds() - waited);
     if (!accepted.ok()) {
       problem_ = absl::StrCat("gdb did not connect: ", accepted.message());
       Detach();
@@ -294,9 +289,9 @@ int GdbDebugger::Hold(Guest& guest, gdb::StopReport stop) {
     }
   }
   while (true) {
-    const double held = Now();
+    const double held = MonotonicSeconds();
     absl::StatusOr<gdb::Resume> resume = server_.Serve(stop, *target_);
-    scheduler_.PauseClocks(Now() - held);
+    scheduler_.PauseClocks(MonotonicSeconds() - held);
     if (!resume.ok()) {
       problem_ = absl::StrCat("gdb connection lost: ", resume.status().message());
       Detach();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/replay_setup.h"
@@ -18,12 +19,6 @@
 
 namespace ravel {
 namespace {
-
-double Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 // "9 departures (7 preemptions)" for messages.
 std::string CountOf(const std::vector<Departure>& departures) {
@@ -37,7 +32,7 @@ std::string CountOf(const std::vector<Departure>& departures) {
 }  // namespace
 
 int Minimize(const MinimizeOptions& options) {
-  const double start = Now();
+  const double start = MonotonicSeconds();
   // Opening the schedule enters its recorded directory: OUT is named from here.
   const std::string out_path = AbsolutePath(options.out_path);
   absl::StatusOr<std::unique_ptr<PreparedReplay>> opened =
@@ -130,7 +125,7 @@ int Minimize(const MinimizeOptions& options) {
     return OutputError(0, absl::Status(s.code(), absl::StrCat("minimised schedule not written: ", s.message())));
   }
   fprintf(stderr, "ravel: minimized: %s -> %s, %zu runs in %.1f s%s\n", CountOf(first_departures).c_str(),
-          CountOf(best_departures).c_str(), runs, Now() - start,
+          CountOf(best_departures).c_str(), runs, MonotonicSeconds() - start,
           runs >= options.max_runs ? " (stopped at --max-runs: maybe not minimal)" : "");
   for (const Departure& d : best_departures) fprintf(stderr, "  %s\n", DescribeDeparture(d).c_str());
 

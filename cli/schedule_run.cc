@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 
+#include "base/proc.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,12 +37,6 @@ namespace {
 
 // Steps of the last thread that make up a failure's signature.
 constexpr size_t kSignatureSteps = 3;
-
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 
 // Keeps the warnings printed during a run (ScheduleSpec::warnings), each with the step
@@ -212,7 +207,7 @@ absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std:
 
 ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   ScheduleResult result;
-  const double start = Now();
+  const double start = MonotonicSeconds();
   const Schedule* replay = spec.replay;
 
   // The strategy: a recording to follow, or a seeded one (recorded when asked).
@@ -367,7 +362,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   if (spec.warnings != nullptr) logging::SetLogListener(&WarningCapture::Listen, &capture);
   absl::StatusOr<RunResult> run = spec.prototype != nullptr ? tracer.Run(*spec.prototype) : tracer.Run(spec.command);
   if (spec.warnings != nullptr) logging::SetLogListener(nullptr, nullptr);
-  result.seconds = Now() - start;
+  result.seconds = MonotonicSeconds() - start;
   if (debugger != nullptr) {
     result.debugger_problem = debugger->problem();
     result.killed_by_debugger = debugger->killed();

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/proc.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -47,12 +48,6 @@ namespace {
 
 volatile sig_atomic_t g_stress_interrupt = 0;
 void OnStressInterrupt(int sig) { g_stress_interrupt = sig; }
-
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 // What every schedule of one stressed command shares.
 struct Job {
@@ -80,7 +75,7 @@ class SeedSource {
   std::optional<uint64_t> Next() {
     if (exhausted_) return std::nullopt;
     if (runs_ > 0 && next_offset_ >= runs_) return std::nullopt;
-    if (runs_ == 0 && Now() >= deadline_) return std::nullopt;
+    if (runs_ == 0 && MonotonicSeconds() >= deadline_) return std::nullopt;
     // The last seed is 2^64-1: the sequence ends there rather than wrapping to 0 (with
     // --runs, Stress() rejects a range that would pass it).
     if (next_offset_ > std::numeric_limits<uint64_t>::max() - base_) return std::nullopt;
@@ -366,14 +361,14 @@ struct SeenFailure {
 };
 
 void Progress(const StressReport& r, uint64_t planned, double started, double deadline, bool tty, bool final) {
-  const double elapsed = Now() - started;
+  const double elapsed = MonotonicSeconds() - started;
   const uint64_t done = r.seeds_run.size();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
   std::string eta;
   if (planned > 0 && rate > 0 && done < planned) {
     eta = absl::StrFormat(", ETA %.0f s", static_cast<double>(planned - done) / rate);
   } else if (planned == 0) {
-    eta = absl::StrFormat(", %.0f s left", std::max(0.0, deadline - Now()));
+    eta = absl::StrFormat(", %.0f s left", std::max(0.0, deadline - MonotonicSeconds()));
   }
   std::string line = absl::StrFormat("ravel: stress %s: %d%s schedules, %d failed, %.1f/s%s",
                                      r.test.empty() ? r.name : r.test, done,
@@ -401,7 +396,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
   report.seed_base = options.seed_base;
   report.shard_index = shard.index;
   report.shard_count = shard.count;
-  const double started = Now();
+  const double started = MonotonicSeconds();
   const uint64_t runs = options.runs > 0 ? options.runs : (options.time_seconds > 0 ? 0 : kDefaultRuns);
   report.runs_planned = runs;
   SeedSource seeds(options.seed_base, runs, started + options.time_seconds, shard);
@@ -503,7 +498,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
     }
     if (fds.empty()) break;
     int n = poll(fds.data(), fds.size(), 200);
-    const double now = Now();
+    const double now = MonotonicSeconds();
     if (now - last_progress >= (tty ? 0.2 : 10.0)) {
       Progress(report, planned, started, started + options.time_seconds, tty, false);
       last_progress = now;
@@ -603,7 +598,7 @@ bool StressOne(const Job& job, const StressOptions& options, const Shard& shard,
     }
     report.passed = report.seeds_run.size() - report.failed;
   }
-  report.elapsed_seconds = Now() - started;
+  report.elapsed_seconds = MonotonicSeconds() - started;
   Progress(report, planned, started, started + options.time_seconds, tty, true);
   return !report.interrupted;
 }

@@ -22,6 +22,7 @@
 #include <ctime>
 
 #include "base/logging.h"
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "intercept/owned_kill.h"
 #include "intercept/ptrace_guard.h"
@@ -366,21 +367,8 @@ std::vector<pid_t> TracerCore::UntracedChildren() const {
     long pid = strtol(entry->d_name, &end, 10);
     if (pid <= 0 || *end != '\0' || processes_.contains(static_cast<pid_t>(pid))) continue;
     if (LivePrototypes().contains(static_cast<pid_t>(pid))) continue;
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) continue;
-    buf[n] = '\0';
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses; the last ')' ends it.
-    const char* close_paren = strrchr(buf, ')');
-    char state;
-    int ppid;
-    if (close_paren != nullptr && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
-      found.push_back(static_cast<pid_t>(pid));
-    }
+    std::optional<ProcStat> stat = ReadProcStat(static_cast<pid_t>(pid));
+    if (stat.has_value() && stat->ppid == self) found.push_back(static_cast<pid_t>(pid));
   }
   closedir(proc);
   return found;

@@ -26,6 +26,7 @@
 #include <set>
 #include <vector>
 
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "intercept/trampoline.h"
@@ -391,20 +392,10 @@ bool Scheduler::WakeSignalled() {
 
 namespace {
 
-// The process group of `pid` (field 5 of /proc/PID/stat), or -1.
+// The process group of `pid`, or -1.
 pid_t ProcessGroupOf(pid_t pid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) return -1;
-  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  const char* close_paren = strrchr(buf, ')');
-  char state;
-  int ppid = 0, pgrp = -1;
-  if (close_paren == nullptr || sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &pgrp) != 3) return -1;
-  return pgrp;
+  std::optional<ProcStat> stat = ReadProcStat(pid);
+  return stat.has_value() ? stat->pgrp : -1;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -40,17 +41,10 @@ constexpr double kLivenessSliceSeconds = 0.2;
 // this way beyond that).
 constexpr int kMaxForcedPasses = 20000;
 
-// The thread's state letter from /proc/PID/task/TID/stat (R, S, D, ...), or 0.
+// The thread's state letter (R, S, D, ...), or 0 when it is gone.
 char ThreadStateLetter(pid_t pid, pid_t tid) {
-  char path[96], buf[512];
-  snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) return 0;
-  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  const char* close_paren = strrchr(buf, ')');
-  return close_paren != nullptr && close_paren[1] == ' ' ? close_paren[2] : 0;
+  std::optional<ProcStat> stat = ReadProcStat(pid, tid);
+  return stat.has_value() ? stat->state : 0;
 }
 
 // Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
@@ -78,11 +72,6 @@ bool MayReadyAnFd(int64_t nr) {
   }
 }
 
-double RealSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 }  // namespace
 
@@ -100,7 +89,7 @@ Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
     }
     options_.cpus = cpus;
   }
-  started_at_ = RealSeconds();
+  started_at_ = MonotonicSeconds();
   timespec real;
   clock_gettime(CLOCK_REALTIME, &real);
   realtime_start_ns_ = static_cast<uint64_t>(real.tv_sec) * 1000000000ull + static_cast<uint64_t>(real.tv_nsec);
@@ -157,7 +146,7 @@ void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const 
   Mix(static_cast<uint64_t>(t.id));
   Mix(static_cast<uint64_t>(nr));
   Mix(static_cast<uint64_t>(kind));
-  last_step_at_ = RealSeconds();
+  last_step_at_ = MonotonicSeconds();
   if (options_.on_step && !stopped_ && !options_.on_step(steps_ - 1, t.id, nr, fingerprint())) {
     stopped_ = true;
     control_->KillGuest();
@@ -626,19 +615,13 @@ bool Scheduler::KernelBusy() const {
 void Scheduler::Watchdog() {
   if (running_ == kNoThread) return;
   Thread& t = threads_.at(running_);
-  if (t.state != State::kRunning || RealSeconds() - last_step_at_ < kWatchdogSeconds) return;
-  char path[96], buf[512];
+  if (t.state != State::kRunning || MonotonicSeconds() - last_step_at_ < kWatchdogSeconds) return;
   // Asleep (S or D), and in a syscall (its number first in /proc/.../syscall, not "running").
-  snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", t.pid, t.tid);
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) return;
-  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  const char* close_paren = strrchr(buf, ')');
-  if (close_paren == nullptr || (close_paren[2] != 'S' && close_paren[2] != 'D')) return;
+  const char state = ThreadStateLetter(t.pid, t.tid);
+  if (state != 'S' && state != 'D') return;
+  char path[96];
   snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", t.pid, t.tid);
-  f = fopen(path, "re");
+  FILE* f = fopen(path, "re");
   if (f == nullptr) return;
   long nr = -1;
   unsigned long arg0 = 0;
@@ -808,7 +791,7 @@ void Scheduler::OnTick(Control& control) {
       break;
     }
   }
-  if (options_.timeout_seconds > 0 && RealSeconds() - started_at_ > options_.timeout_seconds && !timed_out_) {
+  if (options_.timeout_seconds > 0 && MonotonicSeconds() - started_at_ > options_.timeout_seconds && !timed_out_) {
     timed_out_ = true;
     control.KillGuest();
     return;
