@@ -291,15 +291,9 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   if (!spec.preempt_modules.empty()) scheduler_options.atomic_modules = absl::StrSplit(spec.preempt_modules, ',');
   if (replay != nullptr) {
     for (const ExternalEvent& e : replay->external) {
-      if (e.kind != "preempt") continue;
-      ForcedPreemption p;
-      p.step = e.step;
-      p.thread = e.thread;
-      unsigned long long rip = 0, hash = 0;
-      if (sscanf(e.detail.c_str(), "rip=0x%llx regs=%llx", &rip, &hash) != 2) continue;
-      p.rip = rip;
-      p.reg_hash = hash;
-      scheduler_options.preemptions.push_back(p);
+      if (!e.preemption.has_value()) continue;
+      scheduler_options.preemptions.push_back(
+          ForcedPreemption{e.step, e.thread, e.preemption->rip, e.preemption->reg_hash});
     }
   }
   scheduler_options.observer = spec.observer;
@@ -468,7 +462,8 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     out.options.emplace_back("stdio", absl::StrJoin(kinds, ","));
     out.decisions = recorder->decisions();
     for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
-      out.external.push_back(ExternalEvent{e.step, e.thread, e.kind, e.detail});
+      out.external.push_back(e.kind == "preempt" ? PreemptionEvent(e.step, e.thread, PreemptionSite{e.rip, e.reg_hash})
+                                                 : ExternalEvent{e.step, e.thread, e.kind, e.detail});
     }
     out.outcome = result.outcome;
     out.fingerprint = result.fingerprint;

@@ -10,7 +10,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "base/atomic_file.h"
 #include "xxhash.h"
 
@@ -154,6 +159,31 @@ absl::Status ReadAll(int fd, const std::string& path, std::string& out) {
 }
 
 }  // namespace
+
+std::string FormatPreemptionSite(const PreemptionSite& site) {
+  return absl::StrFormat("rip=0x%x regs=%016x", site.rip, site.reg_hash);
+}
+
+std::optional<PreemptionSite> ParsePreemptionSite(absl::string_view detail) {
+  std::vector<absl::string_view> parts = absl::StrSplit(detail, ' ');
+  if (parts.size() != 2 || !absl::ConsumePrefix(&parts[0], "rip=0x") || !absl::ConsumePrefix(&parts[1], "regs=")) {
+    return std::nullopt;
+  }
+  auto hex = [](absl::string_view digits, uint64_t& out) {
+    if (digits.empty() || digits.size() > 16) return false;
+    for (char c : digits) {
+      if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
+    }
+    return absl::SimpleHexAtoi(digits, &out);
+  };
+  PreemptionSite site;
+  if (!hex(parts[0], site.rip) || !hex(parts[1], site.reg_hash)) return std::nullopt;
+  return site;
+}
+
+ExternalEvent PreemptionEvent(uint64_t step, ThreadId thread, const PreemptionSite& site) {
+  return ExternalEvent{step, thread, "preempt", FormatPreemptionSite(site), site};
+}
 
 absl::string_view StepWhatName(int32_t what) {
   switch (what) {

@@ -34,6 +34,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,16 +106,37 @@ struct Checkpoint {
   bool operator==(const Checkpoint&) const = default;
 };
 
-// Something that happened outside ravel's control, recorded so a replay can reproduce it
-// (e.g. "external-ready" when an fd fed from outside became readable, "kernel-return").
+// Where a liveness preemption stopped its thread: the instruction and a hash of the
+// registers, so that a replay finds the same point (an int3 at `rip`, matched by the hash).
+struct PreemptionSite {
+  uint64_t rip = 0;
+  uint64_t reg_hash = 0;
+
+  bool operator==(const PreemptionSite&) const = default;
+};
+
+// A preemption site in the file's detail text: "rip=0x401000 regs=00000000000000ab".
+std::string FormatPreemptionSite(const PreemptionSite& site);
+// The site of that text; nullopt when it is not one.
+std::optional<PreemptionSite> ParsePreemptionSite(absl::string_view detail);
+
+// Something real time decided, not the seed, recorded so a replay can reproduce it or say
+// what the run depended on. Kinds: "preempt" (a liveness preemption: `preemption` holds
+// its site, and `detail` the same as text), "external-input" (a thread let into the kernel
+// to wait for input from outside; detail: the call), "blocked-in-kernel" (a call moved on
+// by the watchdog; detail: the call).
 struct ExternalEvent {
   uint64_t step = 0;
   ThreadId thread = kNoThread;
   std::string kind;
   std::string detail;
+  std::optional<PreemptionSite> preemption;
 
   bool operator==(const ExternalEvent&) const = default;
 };
+
+// The event of a liveness preemption at `site`.
+ExternalEvent PreemptionEvent(uint64_t step, ThreadId thread, const PreemptionSite& site);
 
 struct Schedule {
   // header

@@ -727,6 +727,12 @@ absl::Status Parser::ParseExternalLine(const std::vector<absl::string_view>& tok
   RAVEL_REPLAY_RETURN_IF_ERROR(Thread(tokens[1], /*allow_none=*/true, event.thread));
   RAVEL_REPLAY_RETURN_IF_ERROR(String(tokens[2], event.kind));
   RAVEL_REPLAY_RETURN_IF_ERROR(String(tokens[3], event.detail));
+  if (event.kind == "preempt") {
+    event.preemption = ParsePreemptionSite(event.detail);
+    if (!event.preemption.has_value()) {
+      return Error(absl::StrCat("a preempt event's detail is 'rip=0xADDRESS regs=HASH', got '", event.detail, "'"));
+    }
+  }
   if (!s_.external.empty() && event.step < s_.external.back().step) {
     return Error(absl::StrCat("external event at step ", event.step,
                               " comes before the previous one, at step ", s_.external.back().step));

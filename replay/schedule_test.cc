@@ -202,7 +202,13 @@ class ScheduleGenerator {
     step = 0;
     for (uint64_t i = Below(5); i > 0; --i) {
       step += Below(3);
-      s.external.push_back({step, OneIn(4) ? kNoThread : Thread(), String(), String()});
+      if (OneIn(3)) {
+        s.external.push_back(PreemptionEvent(step, Thread(), PreemptionSite{SplitMix64Next(state_), SplitMix64Next(state_)}));
+      } else {
+        std::string kind = String();
+        if (kind == "preempt") kind = "preempted";  // a preempt event's detail is a site
+        s.external.push_back({step, OneIn(4) ? kNoThread : Thread(), kind, String()});
+      }
     }
     s.outcome = String();
     s.fingerprint = SplitMix64Next(state_);
@@ -628,6 +634,30 @@ TEST(ScheduleReaderErrorTest, CheckpointsAndExternal) {
   lines[15] = "external 2";
   lines.insert(lines.begin() + 17, "  0 1 kernel-return \"\"");
   ExpectError(Join(lines), 18, "external event at step 0 comes before the previous one, at step 1");
+  ExpectError(Replace(17, "  1 0 preempt \"rip=0x401000\""), 17,
+              "a preempt event's detail is 'rip=0xADDRESS regs=HASH', got 'rip=0x401000'");
+  ExpectError(Replace(17, "  1 0 preempt \"rip=0x40100g regs=ab\""), 17, "got 'rip=0x40100g regs=ab'");
+}
+
+// A liveness preemption is a typed event: its site is read from, and written as, the
+// event's detail.
+TEST(ScheduleTest, APreemptEventCarriesItsSite) {
+  const PreemptionSite site{0x401000, 0xab};
+  const ExternalEvent event = PreemptionEvent(4, 1, site);
+  EXPECT_EQ(event.detail, "rip=0x401000 regs=00000000000000ab");
+  EXPECT_EQ(ParsePreemptionSite(event.detail), site);
+  EXPECT_EQ(ParsePreemptionSite("rip=0xffffffffffffffff regs=ffffffffffffffff"),
+            (PreemptionSite{UINT64_MAX, UINT64_MAX}));
+  for (const char* bad : {"", "rip=0x regs=1", "rip=0x1", "rip=0x1 regs=", "rip=1 regs=1", "rip=0x1 regs=1 x",
+                          "rip=0x11111111111111111 regs=1", "rip=0x-1 regs=1", "regs=1 rip=0x1"}) {
+    EXPECT_FALSE(ParsePreemptionSite(bad).has_value()) << bad;
+  }
+  std::vector<std::string> lines = SmallLines();
+  lines[16] = "  1 0 preempt \"rip=0x401000 regs=00000000000000ab\"";
+  absl::StatusOr<Schedule> parsed = ParseSchedule(Join(lines));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->external.size(), 1u);
+  EXPECT_EQ(parsed->external[0], PreemptionEvent(1, 0, site));
 }
 
 TEST(ScheduleReaderErrorTest, TruncationAndTrailingText) {

@@ -86,7 +86,7 @@ TEST(Verify, TheEarliestRecordedEventComesFirstAndOneInBothRunsIsNamedOnce) {
   std::vector<StepEvent> other = kBase;
   other[6] = {0, 60};
   VerifyRun a = MakeRun(kBase), b = MakeRun(other);
-  a.schedule.external.push_back(ExternalEvent{4, 1, "preempt", "rip=0x401000 regs=00000000000000ab"});
+  a.schedule.external.push_back(PreemptionEvent(4, 1, PreemptionSite{0x401000, 0xab}));
   b.schedule.external.push_back(ExternalEvent{1, 0, "external-input", "read"});
   a.schedule.external.push_back(ExternalEvent{5, 0, "external-input", "read"});
   b.schedule.external.push_back(ExternalEvent{5, 0, "external-input", "read"});

@@ -762,8 +762,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
                  << " s of CPU time without a scheduling point (a spin?); it was preempted so that other threads can run "
                     "(the run may no longer be deterministic)";
   }
-  external_.push_back(ExternalNote{steps_, t.id, "preempt",
-                                   absl::StrFormat("rip=0x%x regs=%016x", regs.ip(), reg_hash)});
+  external_.push_back(ExternalNote{steps_, t.id, "preempt", "", regs.ip(), reg_hash});
   Step(guest, t, kWhatPreempt, PointKind::kPreempt);
   Mix(regs.ip());
   Mix(reg_hash);

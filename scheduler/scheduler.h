@@ -252,8 +252,10 @@ class Scheduler : public Tool {
   struct ExternalNote {
     uint64_t step;
     ThreadId thread;
-    std::string kind;
-    std::string detail;
+    std::string kind;    // "preempt", "external-input", "blocked-in-kernel"
+    std::string detail;  // the call, for the last two
+    uint64_t rip = 0;       // "preempt": where the thread was stopped
+    uint64_t reg_hash = 0;  // "preempt": RegisterHash of its registers there
   };
   const std::vector<ExternalNote>& external_events() const { return external_; }
   // Liveness preemptions of the run: a thread that ran for a time slice without reaching
