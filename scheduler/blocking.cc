@@ -9,6 +9,7 @@
 // wakes the ones that have a signal to take: emulated waits return EINTR, fd and child
 // waits run their call in the kernel, which sees the signal and returns or restarts exactly
 // as it would natively.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +28,11 @@
 #include <vector>
 
 #include "base/proc.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "intercept/trampoline.h"
@@ -211,6 +217,119 @@ bool Scheduler::FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
   return ready;
 }
 
+namespace {
+
+// The target of /proc/PID/fd/FD ("pipe:[123]", "anon_inode:[eventfd]", ...), or "".
+std::string FdLink(pid_t pid, int fd) {
+  char path[64], link[256];
+  snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+  const ssize_t n = readlink(path, link, sizeof(link) - 1);
+  return n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
+}
+
+// The lines of /proc/PID/fdinfo/FD that start with `key`, the key stripped.
+std::vector<std::string> FdInfoValues(pid_t pid, int fd, absl::string_view key) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+  std::vector<std::string> values;
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return values;
+  char line[512];
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    absl::string_view l(line);
+    if (absl::ConsumePrefix(&l, key)) values.emplace_back(absl::StripAsciiWhitespace(l));
+  }
+  fclose(f);
+  return values;
+}
+
+// Whether a process outside `guests` (and other than ravel) holds an fd for which
+// `same(pid, fd, link)` holds. True as well when some process's fds cannot be read: then
+// nothing is proven.
+template <typename Same>
+bool HeldOutside(const absl::flat_hash_set<pid_t>& guests, Same same) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return true;
+  const pid_t self = getpid();
+  bool held = false;
+  while (dirent* entry = readdir(proc)) {
+    char* end = nullptr;
+    const long pid = strtol(entry->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid == self || guests.contains(static_cast<pid_t>(pid))) continue;
+    char dir_path[64];
+    snprintf(dir_path, sizeof(dir_path), "/proc/%ld/fd", pid);
+    DIR* fds = opendir(dir_path);
+    if (fds == nullptr) {
+      if (errno == ENOENT) continue;  // gone meanwhile
+      held = true;                    // not ours to read: cannot tell
+      break;
+    }
+    while (dirent* fd_entry = readdir(fds)) {
+      const long fd = strtol(fd_entry->d_name, &end, 10);
+      if (fd_entry->d_name[0] == '.' || *end != '\0') continue;
+      const std::string link = FdLink(static_cast<pid_t>(pid), static_cast<int>(fd));
+      if (!link.empty() && same(static_cast<pid_t>(pid), static_cast<int>(fd), link)) {
+        held = true;
+        break;
+      }
+    }
+    closedir(fds);
+    if (held) break;
+  }
+  closedir(proc);
+  return held;
+}
+
+}  // namespace
+
+bool Scheduler::OnlyGuestFeeds(pid_t pid, int fd, int depth) const {
+  const std::string link = FdLink(pid, fd);
+  absl::flat_hash_set<pid_t> guests;
+  for (const auto& [id, t] : threads_) {
+    if (t.state != State::kExited) guests.insert(t.pid);
+  }
+  if (absl::StartsWith(link, "pipe:[")) {
+    // Its other end is the guest's unless a process outside holds the pipe.
+    return !HeldOutside(guests, [&](pid_t, int, const std::string& other) { return other == link; });
+  }
+  if (link == "anon_inode:[eventfd]") {
+    // Only a holder writes to it; eventfds are told apart by their id (Linux 6.4 and
+    // later). Without one, nothing is proven.
+    const std::vector<std::string> id = FdInfoValues(pid, fd, "eventfd-id:");
+    if (id.size() != 1) return false;
+    return !HeldOutside(guests, [&](pid_t other_pid, int other_fd, const std::string& other) {
+      return other == link && FdInfoValues(other_pid, other_fd, "eventfd-id:") == id;
+    });
+  }
+  if (link == "anon_inode:[eventpoll]" && depth == 0) {
+    // Ready when one of the fds it watches is.
+    const std::vector<std::string> targets = FdInfoValues(pid, fd, "tfd:");
+    if (targets.empty()) return false;
+    for (const std::string& target : targets) {
+      int target_fd = -1;
+      if (!absl::SimpleAtoi(absl::string_view(target).substr(0, target.find(' ')), &target_fd) ||
+          !OnlyGuestFeeds(pid, target_fd, depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // A socket, a tty, a file, a timerfd (real time), a signalfd (signals from anyone),
+  // inotify, ...: the outside world may make it ready.
+  return false;
+}
+
+bool Scheduler::FdWaitersFedFromOutside() const {
+  for (const auto& [id, t] : threads_) {
+    if (t.state != State::kBlocked || t.block != Block::kFd) continue;
+    if (t.wait_fds.empty()) return true;
+    for (const pollfd& p : t.wait_fds) {
+      if (!OnlyGuestFeeds(t.pid, p.fd)) return true;
+    }
+  }
+  return false;
+}
+
 bool Scheduler::FdNonBlocking(pid_t pid, int fd) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) return false;
@@ -240,8 +359,9 @@ SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall&
     t.wait_fds = std::move(fds);
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     // Nothing else can run and only the outside world can feed the fd: the call waits
-    // for it in the kernel. A signal: the kernel returns or restarts the call as usual.
-    if (t.woke == Woke::kExternal) return InKernel(guest, t, call);
+    // for it in the kernel (the summary says real time decided it, no warning). A
+    // signal: the kernel returns or restarts the call as usual.
+    if (t.woke == Woke::kExternal) return InKernel(guest, t, call, /*modelled=*/true);
     // A signal: the kernel sees it pending and returns EINTR or restarts the call (which
     // stops here again): modelled, no warning.
     if (t.woke == Woke::kSignal) return InKernel(guest, t, call, /*modelled=*/true);
@@ -269,7 +389,7 @@ SyscallResult Scheduler::MessageQueue(Guest& guest, Thread& t, const Syscall& ca
     t.deadline_ns = deadline;
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     if (t.woke == Woke::kTimeout) return -ETIMEDOUT;
-    if (t.woke == Woke::kExternal) return InKernel(guest, t, call);
+    if (t.woke == Woke::kExternal) return InKernel(guest, t, call, /*modelled=*/true);
     if (t.woke == Woke::kSignal) return InKernel(guest, t, call, /*modelled=*/true);  // EINTR
   }
   return guest.TailInject(call);
@@ -324,7 +444,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
     bool ok = BlockAndWait(guest, t, Block::kFd, call.nr);
     t.wait_sigmask.reset();
     if (!ok) return 0;
-    if (t.woke == Woke::kExternal) return InKernel(guest, t, call);
+    if (t.woke == Woke::kExternal) return InKernel(guest, t, call, /*modelled=*/true);
     if (t.woke == Woke::kSignal) {
       // The kernel sees the pending signal: EINTR (or a restart), as natively. In the
       // kernel, with the baton handed on, in case the signal is taken elsewhere first.

@@ -338,6 +338,9 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     // A call in the kernel, or a process whose end is still to be reported (its parent
     // may be waiting for it), brings the next event.
     if (in_kernel || !alive || !exiting_.empty()) return;
+    // Fds only the guest itself could make ready (a pipe or eventfd held by nobody outside,
+    // as GMainContext's wake-up fd): waiting for them is waiting for another guest thread.
+    if (fd_waiter && !FdWaitersFedFromOutside()) fd_waiter = false;
     if (fd_waiter) {
       // Only the outside world can make progress: let the lowest-id fd waiter make its
       // call for real (it blocks in the kernel until input arrives).

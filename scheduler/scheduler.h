@@ -406,6 +406,11 @@ class Scheduler : public Tool {
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult GetCpu(Guest& guest, Thread& t, const Syscall& call);
+  // Whether only the guest itself can make fd `fd` of process `pid` ready: a pipe or an
+  // eventfd that no process outside the guest holds, or an epoll set of such fds.
+  bool OnlyGuestFeeds(pid_t pid, int fd, int depth = 0) const;
+  // Whether some thread waiting on fds might be woken by the outside world.
+  bool FdWaitersFedFromOutside() const;
   static int VirtualCpu(const Thread& t);
   // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);

@@ -132,6 +132,30 @@ TEST(Fidelity, TheTscIsVirtualWhereRdtscTraps) {
   EXPECT_TRUE(absl::StrContains(replay.err, "reproduced pass")) << replay.err;
 }
 
+// A wait on a pipe or eventfd that only the guest itself holds is a wait for another guest
+// thread: when every thread is blocked, the run is a deadlock, reported at once, not a
+// wait for "external input" until --timeout. A pipe fed from outside stays external.
+class InternalFdDeadlock : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(InternalFdDeadlock, IsReportedAtOnce) {
+  RunOutput out =
+      RunCommand({RavelBinary(), "run", "--timeout", "120", "--", GuestPath("fd_deadlock"), GetParam()});
+  EXPECT_EQ(out.exit_code, 3) << out.err;
+  EXPECT_TRUE(std::regex_search(out.err, std::regex(R"(T1 \(tid \d+\) waits on fd \d+)"))) << out.err;
+  EXPECT_FALSE(absl::StrContains(out.err, "external-input")) << out.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, InternalFdDeadlock, ::testing::Values("pipe", "eventfd", "epoll"));
+
+TEST(Fidelity, APipeFedFromOutsideIsWaitedFor) {
+  // The shell holds the pipe's write end while it sleeps: input may still come.
+  RunOutput out = RunCommand({"/bin/sh", "-c",
+                              absl::StrCat("(sleep 1; echo hello) | ", RavelBinary(), " run --timeout 120 -- ",
+                                           GuestPath("fd_deadlock"), " stdin")});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_EQ(out.out, "read hello\njoined\n") << out.err;
+}
+
 // What programs do with the TSC (tests/guests/tsc_uses.c): read it in threads, spin on a
 // delta, seed a PRNG from it. Where RDTSC traps, each read after the first thread is a
 // point ("rdtsc" steps in the schedule), one seed gives one output in every run, a replay
