@@ -40,7 +40,8 @@ class MomentTaker : public RunObserver {
     if (wanted_.count(step) == 0) return;
     Moment& m = moments_[step];
     m.op = DescribeStepAt(guest, what, call);
-    m.instruction = what == kWhatRdtsc || what == kWhatAtomic || what == kWhatSpin || what == kWhatPreempt;
+    m.instruction = what == kWhatRdtsc || what == kWhatAtomic || what == kWhatAtomicAfter || what == kWhatSpin ||
+                    what == kWhatPreempt;
     auto& unwinder = unwinders_[guest.pid()];
     if (unwinder == nullptr) {
       absl::StatusOr<std::unique_ptr<StackUnwinder>> made = StackUnwinder::ForProcess(guest.pid());

@@ -58,6 +58,7 @@ std::string DescribeStepAt(Guest& guest, int64_t what, const Syscall* call) {
     return absl::StrFormat("%s(0x%x)", SyncOpName(static_cast<int>(call->args[1])), call->args[2]);
   }
   if (what == kWhatAtomic) return "an atomic instruction";
+  if (what == kWhatAtomicAfter) return "the instruction after an atomic one";
   if (what == kWhatSpin) return "a pass through a spin loop";
   if (what == kWhatPreempt) return "a spin (preempted for running too long without a point)";
   return std::string(StepWhatName(static_cast<int32_t>(what)));
@@ -113,7 +114,7 @@ void TraceObserver::OnStep(Guest& guest, uint64_t step, ThreadId thread, int64_t
     name = SyncOpName(static_cast<int>(call->args[1]));
   } else {
     name = std::string(StepWhatName(static_cast<int32_t>(what)));
-    category = what == kWhatAtomic ? "atomic" : what == kWhatSpin ? "spin" : what == kWhatPreempt ? "preempt" : "step";
+    category = what == kWhatAtomic || what == kWhatAtomicAfter ? "atomic" : what == kWhatSpin ? "spin" : what == kWhatPreempt ? "preempt" : "step";
   }
   const std::string detail = what >= 0 || what == kWhatSync ? DescribeStepAt(guest, what, call) : "";
   nlohmann::json e = Event("i", name, category, thread, step);

@@ -201,6 +201,8 @@ absl::string_view StepWhatName(int32_t what) {
       return "atomic";
     case kWhatSpin:
       return "spin";
+    case kWhatAtomicAfter:
+      return "atomic-after";
   }
   return "";
 }
@@ -241,8 +243,8 @@ std::string SerializeSchedule(const Schedule& s) {
   AppendRuns(out, s.decisions, DecisionToken);
 
   out +=
-      "# T:S: thread T (- if none) stopped at syscall S, start, exit, rdtsc, preempt, sync, "
-      "atomic, spin\n";
+      "# T:S: thread T (- if none) stopped at syscall S or at start, exit, rdtsc, preempt,\n"
+      "# sync, atomic, atomic-after, spin\n";
   absl::StrAppend(&out, "steps ", s.steps.size(), "\n");
   AppendRuns(out, s.steps, StepToken);
 

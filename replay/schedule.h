@@ -94,7 +94,7 @@ struct StepEvent {
 
 
 // The file's name of a StepWhat code ("start", "rdtsc", "exit", "preempt", "sync", "atomic",
-// "spin");
+// "atomic-after", "spin");
 // empty for syscall numbers and unknown codes.
 absl::string_view StepWhatName(int32_t what);
 

@@ -681,7 +681,7 @@ absl::Status Parser::ParseStepToken(absl::string_view token) {
     event.what = static_cast<int32_t>(nr);
   } else {
     bool known = false;
-    for (int32_t code = kWhatSpin; code <= kWhatThreadStart && !known; ++code) {
+    for (int32_t code = kWhatLowest; code <= kWhatThreadStart && !known; ++code) {
       if (StepWhatName(code) == what) {
         event.what = code;
         known = true;
@@ -690,7 +690,7 @@ absl::Status Parser::ParseStepToken(absl::string_view token) {
     if (!known) {
       return Error(absl::StrCat("unknown stop ", Show(what), " in ", Show(token),
                                 " (expected a syscall number, start, exit, rdtsc, preempt, sync,"
-                                " atomic or spin)"));
+                                " atomic, atomic-after or spin)"));
     }
   }
   RAVEL_REPLAY_RETURN_IF_ERROR(Reserve(count));

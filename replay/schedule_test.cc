@@ -816,7 +816,8 @@ TEST(DescribeDecisionTest, Kinds) {
   EXPECT_EQ(StepWhatName(kWhatRdtsc), "rdtsc");
   EXPECT_EQ(StepWhatName(202), "");
   EXPECT_EQ(StepWhatName(kWhatSpin), "spin");
-  EXPECT_EQ(StepWhatName(-8), "");
+  EXPECT_EQ(StepWhatName(kWhatAtomicAfter), "atomic-after");
+  EXPECT_EQ(StepWhatName(-9), "");
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 // instruction runs, which is a scheduling point (step "atomic", the address mixed into
 // the fingerprint). When the thread goes on, the original byte is put back for one
 // single-stepped instruction and the int3 planted again, so every execution is a point.
+// The single-step stops the thread just after the instruction too: a second point there
+// (step "atomic-after") costs a decision, not a stop, and separates an atomic store from
+// the plain accesses after it (a flag published before the data it guards).
 #include <elf.h>
 #include <sys/mman.h>
 #include <fcntl.h>
@@ -161,8 +164,15 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
   // Run the instruction itself, then plant the int3 again.
   GuestMemory& mem = guest.memory();
   (void)mem.Poke(addr, &saved, 1);
-  (void)guest.SingleStep();
+  const bool stepped = guest.SingleStep().ok();
   (void)mem.Poke(addr, &kInt3, 1);
+  id = by_tid_.find(guest.tid());
+  if (!spin && stepped && id != by_tid_.end() && running_ == id->second) {
+    Thread& t = threads_.at(id->second);
+    Step(guest, t, kWhatAtomicAfter, PointKind::kAtomic);
+    Mix(addr);
+    (void)Reschedule(guest, t, StepPoint(t, PointKind::kAtomic));
+  }
   return true;
 }
 

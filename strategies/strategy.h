@@ -61,6 +61,8 @@ enum StepWhat : int32_t {
   kWhatSync = -5,     // a sync marker of the preloaded shim
   kWhatAtomic = -6,   // an atomic point
   kWhatSpin = -7,     // a pass through a spin loop's head
+  kWhatAtomicAfter = -8,  // just after an atomic instruction ran
+  kWhatLowest = kWhatAtomicAfter,  // (the lowest code)
 };
 
 enum class PointKind : uint8_t {
