@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "base/proc.h"
+#include "scheduler/fd_probe.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -196,27 +197,6 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
 
 }  // namespace
 
-bool Scheduler::FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
-  // Duplicates of the guest's fds in the tracer, polled with timeout 0: the guest's own
-  // fds are untouched and nothing is consumed.
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return true;
-  std::vector<pollfd> local;
-  bool ready = false;
-  for (const pollfd& p : fds) {
-    int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, p.fd, 0));
-    if (dup < 0) {
-      ready = true;  // a bad fd: the call fails or reports POLLNVAL at once
-      break;
-    }
-    local.push_back(pollfd{dup, p.events, 0});
-  }
-  close(pidfd);
-  if (!ready && !local.empty()) ready = poll(local.data(), local.size(), 0) != 0;
-  for (const pollfd& p : local) close(p.fd);
-  return ready;
-}
-
 namespace {
 
 // The target of /proc/PID/fd/FD ("pipe:[123]", "anon_inode:[eventfd]", ...), or "".
@@ -328,18 +308,6 @@ bool Scheduler::FdWaitersFedFromOutside() const {
     }
   }
   return false;
-}
-
-bool Scheduler::FdNonBlocking(pid_t pid, int fd) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return false;
-  int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
-  close(pidfd);
-  if (dup < 0) return false;
-  // The duplicate shares the guest's open file description, and so its status flags.
-  const int flags = fcntl(dup, F_GETFL);
-  close(dup);
-  return flags >= 0 && (flags & O_NONBLOCK) != 0;
 }
 
 SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events) {

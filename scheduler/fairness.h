@@ -27,12 +27,14 @@
 // yielding thread can be held back only until each thread it waited on has run once.
 //
 // Pure bookkeeping, driven by the scheduler at its points: steps and logical ids only.
+// No edge is stored: t owes u exactly when u is runnable and has waited since t's
+// yield before its latest (see State), so every call costs at most one pass over the
+// runnable threads, whatever the number of threads and yields.
 #ifndef RAVEL_SCHEDULER_FAIRNESS_H_
 #define RAVEL_SCHEDULER_FAIRNESS_H_
 
 #include <cstdint>
-#include <map>
-#include <set>
+#include <algorithm>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -61,13 +63,26 @@ class Fairness {
   struct State {
     bool has_yielded = false;
     uint64_t last_yield = 0;      // step of its latest yield
+    // Set at its second yield on: the step of the yield before its latest. It owes every
+    // thread that has been runnable since then at the latest without running (the
+    // edges t -> u), so owing is a comparison: Waiting(u) <= owe_limit.
+    bool owes_any = false;
+    uint64_t owe_limit = 0;
     uint64_t runnable_since = 0;  // step it last became runnable
     uint64_t last_ran = 0;        // step it last got the baton
     bool ever_ran = false;
     bool runnable = false;
-    std::set<ThreadId> owes;      // edges t -> u: u first
+    bool known = false;
   };
-  std::map<ThreadId, State> threads_;
+  // The step since which u has waited: it became runnable then, or ran just before.
+  static uint64_t Waiting(const State& u) {
+    return u.ever_ran ? std::max(u.runnable_since, u.last_ran + 1) : u.runnable_since;
+  }
+  State& At(ThreadId id);
+  const State* Find(ThreadId id) const;
+
+  std::vector<State> threads_;           // by logical id
+  std::vector<ThreadId> last_runnable_;  // the set of the latest Sync, ascending
 };
 
 }  // namespace ravel

@@ -461,9 +461,6 @@ class Scheduler : public Tool {
   SyscallResult WaitSignal(Guest& guest, Thread& t, const Syscall& call);
   // Probes fd waiters; returns true if any became runnable.
   bool ProbeFdWaiters();
-  bool FdsReady(pid_t pid, const std::vector<struct pollfd>& fds);
-  // The guest's fd has O_NONBLOCK set (its calls never wait).
-  bool FdNonBlocking(pid_t pid, int fd);
   // Wakes blocked threads that have a signal to take; true if any woke.
   bool WakeSignalled();
   // Whether `sig` is pending for thread `tid` of `pid` (tid 0: for the process as a whole).

@@ -1,0 +1,50 @@
+#include "scheduler/fd_probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace ravel {
+
+bool FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return true;
+  std::vector<pollfd> local;
+  bool ready = false;
+  for (const pollfd& p : fds) {
+    const int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, p.fd, 0));
+    if (dup < 0) {
+      ready = true;  // a bad fd: the call fails or reports POLLNVAL at once
+      break;
+    }
+    local.push_back(pollfd{dup, p.events, 0});
+  }
+  close(pidfd);
+  if (!ready && !local.empty()) {
+    // poll with a zero timeout still returns EINTR when a handler runs, and the tracer's
+    // SIGALRM ticks every 20 ms: an interrupted probe says nothing, so it is made again
+    // (counting it as "ready" made a seed's decisions depend on when the tick came).
+    int n;
+    do {
+      n = poll(local.data(), local.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    ready = n != 0;
+  }
+  for (const pollfd& p : local) close(p.fd);
+  return ready;
+}
+
+bool FdNonBlocking(pid_t pid, int fd) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return false;
+  const int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  close(pidfd);
+  if (dup < 0) return false;
+  // The duplicate shares the guest's open file description, and so its status flags.
+  const int flags = fcntl(dup, F_GETFL);
+  close(dup);
+  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+}  // namespace ravel

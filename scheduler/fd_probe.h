@@ -1,0 +1,24 @@
+// Probes of a guest's fds from the tracer, without touching them: duplicates taken with
+// pidfd_getfd, polled with timeout 0 (nothing is read or consumed).
+#ifndef RAVEL_SCHEDULER_FD_PROBE_H_
+#define RAVEL_SCHEDULER_FD_PROBE_H_
+
+#include <poll.h>
+#include <sys/types.h>
+
+#include <vector>
+
+namespace ravel {
+
+// Whether one of `fds` (the guest's fd numbers and events, as poll takes them) of process
+// `pid` is ready now. A bad fd counts as ready (the call fails or reports POLLNVAL at
+// once), as does a process that is gone. A signal to the tracer during the probe (its own
+// timer ticks) does not: the probe is made again.
+bool FdsReady(pid_t pid, const std::vector<pollfd>& fds);
+
+// Whether fd `fd` of process `pid` has O_NONBLOCK set (its calls never wait).
+bool FdNonBlocking(pid_t pid, int fd);
+
+}  // namespace ravel
+
+#endif  // RAVEL_SCHEDULER_FD_PROBE_H_
