@@ -700,7 +700,31 @@ void Scheduler::OnInterrupt(Guest& guest) {
   interrupt_thread_ = kNoThread;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return;
+  AtLoopHead(guest, *regs);
   PreemptAt(guest, t, *regs);
+}
+
+void Scheduler::AtLoopHead(Guest& guest, Registers& regs) {
+  // Where PTRACE_INTERRUPT lands in a loop depends on real time, and the point records
+  // the instruction and a hash of the registers. In a spin loop the registers are the same
+  // at its head on every pass: single-stepping to just after the next backward jump makes
+  // the point the same in every run. Not over an instruction that would stop the thread
+  // for something else (a syscall, an int3, a trapped RDTSC or CPUID), and at most
+  // kLoopHeadSteps instructions: straight-line code keeps the landing place.
+  for (int i = 0; i < kLoopHeadSteps; ++i) {
+    uint8_t code[2] = {};
+    if (guest.memory().Read(regs.ip(), code, sizeof(code)) < 2) return;
+    const bool stops = code[0] == 0xcc || code[0] == 0xcd ||
+                       (code[0] == 0x0f && (code[1] == 0x05 || code[1] == 0x34 || code[1] == 0x31 || code[1] == 0x01 ||
+                                            code[1] == 0xa2 || code[1] == 0x0b));
+    if (stops) return;
+    const uint64_t before = regs.ip();
+    if (!guest.SingleStep().ok()) return;
+    absl::StatusOr<Registers> after = guest.GetRegisters();
+    if (!after.ok()) return;
+    regs = *after;
+    if (regs.ip() < before) return;  // a backward jump taken: at the loop's head
+  }
 }
 
 void Scheduler::PlantForcedPreemption() {

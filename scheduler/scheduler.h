@@ -406,6 +406,10 @@ class Scheduler : public Tool {
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult GetCpu(Guest& guest, Thread& t, const Syscall& call);
+  // Moves an interrupted thread on to the head of the loop it runs, if it is in one (see
+  // scheduler.cc); `regs` are its registers, before and after.
+  void AtLoopHead(Guest& guest, Registers& regs);
+  static constexpr int kLoopHeadSteps = 64;
   // Whether only the guest itself can make fd `fd` of process `pid` ready: a pipe or an
   // eventfd that no process outside the guest holds, or an epoll set of such fds.
   bool OnlyGuestFeeds(pid_t pid, int fd, int depth = 0) const;

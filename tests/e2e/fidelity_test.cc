@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "intercept/guest.h"
 #include "nlohmann/json.hpp"
@@ -314,6 +316,50 @@ TEST(Fidelity, SpinPointsReplaceTheLivenessPreemptionOfAFlagWait) {
   // Without spin points the same wait needs a liveness preemption (what the points replace).
   RunOutput plain = RunCommand({RavelBinary(), "run", "--preempt", "syscall", "--seed", "1", "--", GuestPath("flag_spin")});
   EXPECT_TRUE(absl::StrContains(plain.err, "liveness preemption")) << plain.err;
+}
+
+// A liveness preemption of a pure spin loop (no spin points) lands where PTRACE_INTERRUPT
+// happened to stop the thread; the scheduler steps it on to the loop's head first, so the
+// recorded instruction and registers, and the fingerprint, are the same in every run, even
+// with a CPU burner beside the runs (which made the landing place vary).
+TEST(Fidelity, ALivenessPreemptionOfASpinLoopLandsAtItsHead) {
+  // The burner is a grandchild, not a child: the harness checks that every run leaves no
+  // child of ours behind.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t middle = fork();
+  if (middle == 0) {
+    const pid_t b = fork();
+    if (b == 0) {
+      alarm(120);  // never outlives the test
+      for (volatile uint64_t i = 0;; ++i) {
+      }
+    }
+    ssize_t unused = write(fds[1], &b, sizeof(b));
+    (void)unused;
+    _exit(0);
+  }
+  ASSERT_GT(middle, 0);
+  pid_t burner = -1;
+  ASSERT_EQ(read(fds[0], &burner, sizeof(burner)), static_cast<ssize_t>(sizeof(burner)));
+  close(fds[0]);
+  close(fds[1]);
+  waitpid(middle, nullptr, 0);
+  ASSERT_GT(burner, 0);
+  std::set<std::string> fingerprints, sites;
+  for (int i = 0; i < 8; ++i) {
+    const std::string sched = TempPath(absl::StrCat("loop-head-", i, ".sched"));
+    RunOutput out = RunCommand({RavelBinary(), "run", "--preempt", "syscall", "--seed", "1", "--record", sched, "--",
+                                GuestPath("flag_spin"), "pure"});
+    EXPECT_EQ(out.exit_code, 0) << out.err;
+    std::smatch m;
+    const std::string text = ReadFile(sched);
+    if (std::regex_search(text, m, std::regex(R"re(preempt "(rip=0x[0-9a-f]+ regs=[0-9a-f]+)")re"))) sites.insert(m[1]);
+    if (std::regex_search(out.err, m, std::regex("fingerprint=([0-9a-f]{16})"))) fingerprints.insert(m[1]);
+  }
+  kill(burner, SIGKILL);
+  EXPECT_EQ(sites.size(), 1u) << absl::StrJoin(sites, "; ");
+  EXPECT_EQ(fingerprints.size(), 1u) << absl::StrJoin(fingerprints, ", ");
 }
 
 // system(), popen() and posix_spawn() from a program with another thread running: the
