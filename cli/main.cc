@@ -194,7 +194,7 @@ int Main(int argc, char** argv) {
              "failed run keeps its status; the error is printed either way); 7 with --verify\n"
              "when two runs of the seed differ.\n"
              "Example: ravel run --strategy pct --seed 42 -- ./my_test");
-  run->add_option("--strategy", strategy_name, "pct (default), random or rr (round-robin)");
+  run->add_option("--strategy", strategy_name, StrategyHelp());
   run->add_option("--seed", run_seed, "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
       ->check(Seed());
   run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)")
@@ -313,7 +313,7 @@ int Main(int argc, char** argv) {
                      "Schedules to run, seeds BASE..BASE+N-1 (default 100), split across shards")
       ->check(WholeNumber(1));
   stress->add_option("--time", stress_time, "Run schedules for this long instead (e.g. 90s, 5m, 1h)");
-  stress->add_option("--strategy", stress_options.strategy, "pct (default), random or rr");
+  stress->add_option("--strategy", stress_options.strategy, StrategyHelp());
   stress->add_option("--seed", stress_options.seed_base,
                      "BASE: the first seed (default 1). Seeds are 0..18446744073709551615: with --runs N,\n"
                      "BASE+N-1 must not pass the largest (an error up front); with --time the seeds\n"

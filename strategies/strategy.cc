@@ -129,15 +129,38 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(absl::string_view name,
         absl::StrCat("time jump percent must be within [0, 100], not ", options.time_jump_percent));
   }
   const std::string key = absl::AsciiStrToLower(name);
-  if (key == "pct") return std::unique_ptr<Strategy>(std::make_unique<PctStrategy>(options));
-  if (key == "random") {
-    return std::unique_ptr<Strategy>(std::make_unique<RandomStrategy>(options));
+  for (const StrategyInfo& info : Strategies()) {
+    if (key == info.name) return info.make(options);
   }
-  if (key == "rr") return std::unique_ptr<Strategy>(std::make_unique<RoundRobinStrategy>());
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown strategy '", name, "'; valid strategies: ", absl::StrJoin(StrategyNames(), ", ")));
 }
 
-std::vector<std::string> StrategyNames() { return {"pct", "random", "rr"}; }
+absl::Span<const StrategyInfo> Strategies() {
+  static const StrategyInfo kStrategies[] = {
+      {"pct", "priorities with d-1 random change points over k choices (PCT; finds depth-d bugs)",
+       [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<PctStrategy>(o); }},
+      {"random", "a uniformly random runnable thread at every choice",
+       [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<RandomStrategy>(o); }},
+      {"rr", "round-robin: the next runnable thread in id order",
+       [](const StrategyOptions&) -> std::unique_ptr<Strategy> { return std::make_unique<RoundRobinStrategy>(); }},
+  };
+  return kStrategies;
+}
+
+std::vector<std::string> StrategyNames() {
+  std::vector<std::string> names;
+  for (const StrategyInfo& info : Strategies()) names.emplace_back(info.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string StrategyHelp() {
+  std::vector<std::string> parts;
+  for (const StrategyInfo& info : Strategies()) {
+    parts.push_back(absl::StrCat(info.name, parts.empty() ? " (default)" : "", ": ", info.summary));
+  }
+  return absl::StrJoin(parts, "\n");
+}
 
 }  // namespace ravel

@@ -185,8 +185,21 @@ class Strategy {
 absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(absl::string_view name,
                                                        const StrategyOptions& options);
 
+// One strategy MakeStrategy can make: its name and a few words for --help.
+struct StrategyInfo {
+  const char* name;
+  const char* summary;
+  std::unique_ptr<Strategy> (*make)(const StrategyOptions& options);
+};
+
+// Every strategy, the default (pct) first: the one list run, stress, replay and --help use.
+absl::Span<const StrategyInfo> Strategies();
+
 // The names MakeStrategy accepts, sorted.
 std::vector<std::string> StrategyNames();
+
+// For --help: one line per strategy, "pct (default): ...", "random: ...", ...
+std::string StrategyHelp();
 
 }  // namespace ravel
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "strategies/workload_test_util.h"
 
@@ -39,6 +40,18 @@ TEST(MakeStrategyTest, KnowsEveryListedName) {
     std::unique_ptr<Strategy> s = Make(name);
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->name(), name);
+  }
+}
+
+TEST(MakeStrategyTest, TheRegistryListsTheDefaultFirstAndHelpsWithEach) {
+  ASSERT_FALSE(Strategies().empty());
+  EXPECT_STREQ(Strategies()[0].name, "pct");
+  const std::string help = StrategyHelp();
+  EXPECT_EQ(help.rfind("pct (default): ", 0), 0u) << help;
+  for (const StrategyInfo& info : Strategies()) {
+    EXPECT_NE(help.find(absl::StrCat(info.name, info.name == std::string("pct") ? " (default): " : ": ", info.summary)),
+              std::string::npos)
+        << help;
   }
 }
 
