@@ -9,19 +9,22 @@ namespace ravel {
 namespace {
 
 TEST(ParseProcStat, ReadsStateParentAndGroup) {
-  std::optional<ProcStat> s = ParseProcStat("1234 (sleep) S 1 1234 1234 0 -1 4194304 98 0 0 0");
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->state, 'S');
-  EXPECT_EQ(s->ppid, 1);
-  EXPECT_EQ(s->pgrp, 1234);
-}
-
-TEST(ParseProcStat, ACommandNameMayHoldSpacesAndParentheses) {
-  std::optional<ProcStat> s = ParseProcStat("77 (a (b) c) ) R 12 34 34 0");
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->state, 'R');
-  EXPECT_EQ(s->ppid, 12);
-  EXPECT_EQ(s->pgrp, 34);
+  // The command name may hold spaces and parentheses: the last ')' ends it.
+  const struct {
+    const char* text;
+    char state;
+    pid_t ppid, pgrp;
+  } kCases[] = {
+      {"1234 (sleep) S 1 1234 1234 0 -1 4194304 98 0 0 0", 'S', 1, 1234},
+      {"77 (a (b) c) ) R 12 34 34 0", 'R', 12, 34},
+  };
+  for (const auto& c : kCases) {
+    std::optional<ProcStat> s = ParseProcStat(c.text);
+    ASSERT_TRUE(s.has_value()) << c.text;
+    EXPECT_EQ(s->state, c.state) << c.text;
+    EXPECT_EQ(s->ppid, c.ppid) << c.text;
+    EXPECT_EQ(s->pgrp, c.pgrp) << c.text;
+  }
 }
 
 TEST(ParseProcStat, RefusesWhatIsNotAStatLine) {

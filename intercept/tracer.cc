@@ -742,16 +742,20 @@ void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
     Resume(t, PTRACE_CONT, signo);
     return;
   }
+  BeginSignalStop(t, info, regs);
+  StartHandler(t, [this, &t](Guest& guest) {
+    int deliver = tool_.OnSignal(guest, t.signal);
+    FinishSignal(t, deliver);
+  });
+}
+
+void TracerCore::BeginSignalStop(ThreadRecord& t, const siginfo_t& info, Registers& regs) {
   if (ResolveCapture(t, &regs)) ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
   t.signal = info;
   t.entry_regs = regs;
   t.stop_kind = StopKind::kSignal;
   t.consumed = false;
   t.regs_dirty = false;
-  StartHandler(t, [this, &t](Guest& guest) {
-    int deliver = tool_.OnSignal(guest, t.signal);
-    FinishSignal(t, deliver);
-  });
 }
 
 bool TracerCore::HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info) {
@@ -766,12 +770,7 @@ bool TracerCore::HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info) {
   if (rdtsc || rdtscp) {
     // A handler, like a signal's: the tool may park the thread here (a scheduling point).
     // The thread stays before the instruction until the answer is written.
-    if (ResolveCapture(t, &regs)) ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
-    t.signal = info;
-    t.entry_regs = regs;
-    t.stop_kind = StopKind::kSignal;
-    t.consumed = false;
-    t.regs_dirty = false;
+    BeginSignalStop(t, info, regs);
     StartHandler(t, [this, &t, rdtscp](Guest& guest) {
       const TscResult v = tool_.OnRdtsc(guest, rdtscp);
       if (t.vanished) return;

@@ -174,6 +174,9 @@ class TracerCore : public Control {
   void HandleSignalStop(ThreadRecord& t, int signo);
   void HandleTrap(ThreadRecord& t, const siginfo_t& info);
   bool HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info);
+  // The thread's signal stop becomes a handler's stop: its siginfo and registers (a
+  // finished injection's result resolved first) are what FinishSignal restores.
+  void BeginSignalStop(ThreadRecord& t, const siginfo_t& info, Registers& regs);
   void StartThread(ThreadRecord& t);
   void StartNewThread(ThreadRecord& t);  // a clone child's first stop: OnThreadStart on a fiber
   // A handler for a stop that belongs to no syscall or signal (a new thread's first stop,
