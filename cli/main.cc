@@ -193,6 +193,8 @@ int Main(int argc, char** argv) {
              "6 when it passed but --record, --json or --trace could not be written (a\n"
              "failed run keeps its status; the error is printed either way); 7 with --verify\n"
              "when two runs of the seed differ.\n"
+             "The summary line ends with rdtsc=N when N RDTSC reads were scheduling points\n"
+             "(the virtual TSC), or rdtsc=host where this machine cannot trap RDTSC.\n"
              "Example: ravel run --strategy pct --seed 42 -- ./my_test");
   run->add_option("--strategy", strategy_name, StrategyHelp());
   run->add_option("--seed", run_seed, "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
