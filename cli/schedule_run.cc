@@ -463,7 +463,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     out.decisions = recorder->decisions();
     for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
       out.external.push_back(e.kind == "preempt" ? PreemptionEvent(e.step, e.thread, PreemptionSite{e.rip, e.reg_hash})
-                                                 : ExternalEvent{e.step, e.thread, e.kind, e.detail});
+                                                 : ExternalEvent{e.step, e.thread, e.kind, e.detail, std::nullopt});
     }
     out.outcome = result.outcome;
     out.fingerprint = result.fingerprint;

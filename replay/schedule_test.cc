@@ -99,9 +99,9 @@ Schedule SampleSchedule() {
              {0, INT32_MAX},
              {0, 0}};
   s.checkpoints = {{0, 1}, {5, 0xffffffffffffffffULL}, {12, 0x8000000000000000ULL}};
-  s.external = {{3, 1, "external-ready", "fd 3"},
-                {3, kNoThread, "kernel-return", ""},
-                {9, 2, "odd kind", "\"detail\"\n"}};
+  s.external = {{3, 1, "external-ready", "fd 3", std::nullopt},
+                {3, kNoThread, "kernel-return", "", std::nullopt},
+                {9, 2, "odd kind", "\"detail\"\n", std::nullopt}};
   s.outcome = "fail(signal SIGSEGV)";
   s.fingerprint = 0xfeedfacecafebeefULL;
   s.threads = 3;
@@ -207,7 +207,7 @@ class ScheduleGenerator {
       } else {
         std::string kind = String();
         if (kind == "preempt") kind = "preempted";  // a preempt event's detail is a site
-        s.external.push_back({step, OneIn(4) ? kNoThread : Thread(), kind, String()});
+        s.external.push_back({step, OneIn(4) ? kNoThread : Thread(), kind, String(), std::nullopt});
       }
     }
     s.outcome = String();
@@ -310,7 +310,7 @@ TEST(ScheduleTest, SmallFileParses) {
                                                  Decision::Wake({1, 2}), Decision::Time(true)}));
   EXPECT_EQ(s->steps, (std::vector<StepEvent>{{0, kWhatThreadStart}, {0, 202}, {0, 202}}));
   EXPECT_EQ(s->checkpoints, (std::vector<Checkpoint>{{2, 0xff}}));
-  EXPECT_EQ(s->external, (std::vector<ExternalEvent>{{1, 0, "external-ready", "fd 3"}}));
+  EXPECT_EQ(s->external, (std::vector<ExternalEvent>{{1, 0, "external-ready", "fd 3", std::nullopt}}));
   EXPECT_EQ(s->outcome, "pass");
   EXPECT_EQ(s->fingerprint, 1u);
   EXPECT_EQ(s->threads, 3);
@@ -364,7 +364,7 @@ TEST(ScheduleTest, RoundTripsNastyStringsEverywhere) {
     s.ravel_version = s.command = s.cwd = s.strategy = s.outcome = nasty;
     s.args = {nasty, nasty};
     s.options = {{nasty, nasty}};
-    s.external = {{0, 0, nasty, nasty}};
+    s.external = {{0, 0, nasty, nasty, std::nullopt}};
     const absl::StatusOr<Schedule> parsed = ParseSchedule(SerializeSchedule(s));
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_TRUE(*parsed == s) << absl::CEscape(nasty);
@@ -377,7 +377,7 @@ TEST(ScheduleTest, RoundTripsTheLongestStrings) {
   s.command = longest;
   s.args = {longest, std::string(kMaxStringBytes, 'a')};
   s.options = {{longest, longest}};
-  s.external = {{UINT64_MAX, INT_MAX, longest, longest}};
+  s.external = {{UINT64_MAX, INT_MAX, longest, longest, std::nullopt}};
   const std::string text = SerializeSchedule(s);
   const absl::StatusOr<Schedule> parsed = ParseSchedule(text);
   ASSERT_TRUE(parsed.ok()) << parsed.status();

@@ -70,8 +70,8 @@ TEST(Verify, AnExternalEventAtOrBeforeTheDivergenceIsTheCause) {
   std::vector<StepEvent> other = kBase;
   other[4] = {1, 202};
   VerifyRun a = MakeRun(kBase), b = MakeRun(other);
-  b.schedule.external.push_back(ExternalEvent{2, 1, "blocked-in-kernel", "openat"});
-  b.schedule.external.push_back(ExternalEvent{6, 0, "external-input", "read"});  // after: not a cause
+  b.schedule.external.push_back(ExternalEvent{2, 1, "blocked-in-kernel", "openat", std::nullopt});
+  b.schedule.external.push_back(ExternalEvent{6, 0, "external-input", "read", std::nullopt});  // after: not a cause
   VerifyVerdict v = CompareRuns(a, b, RunFacts{});
   ASSERT_EQ(v.causes.size(), 1u);
   EXPECT_EQ(v.causes[0].kind, CauseKind::kBlockedInKernel);
@@ -87,9 +87,9 @@ TEST(Verify, TheEarliestRecordedEventComesFirstAndOneInBothRunsIsNamedOnce) {
   other[6] = {0, 60};
   VerifyRun a = MakeRun(kBase), b = MakeRun(other);
   a.schedule.external.push_back(PreemptionEvent(4, 1, PreemptionSite{0x401000, 0xab}));
-  b.schedule.external.push_back(ExternalEvent{1, 0, "external-input", "read"});
-  a.schedule.external.push_back(ExternalEvent{5, 0, "external-input", "read"});
-  b.schedule.external.push_back(ExternalEvent{5, 0, "external-input", "read"});
+  b.schedule.external.push_back(ExternalEvent{1, 0, "external-input", "read", std::nullopt});
+  a.schedule.external.push_back(ExternalEvent{5, 0, "external-input", "read", std::nullopt});
+  b.schedule.external.push_back(ExternalEvent{5, 0, "external-input", "read", std::nullopt});
   VerifyVerdict v = CompareRuns(a, b, RunFacts{});
   ASSERT_EQ(v.causes.size(), 3u);
   EXPECT_EQ(v.causes[0].kind, CauseKind::kExternalInput);
