@@ -180,9 +180,12 @@ TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
   // statistics), there is nothing to schedule: as with syscalls then, no point.
   (void)rdtscp;
   TscResult result;
-  auto id = by_tid_.find(guest.tid());
-  if (id != by_tid_.end() && running_ == id->second && threads_created() > 1) {
-    Thread& t = threads_.at(id->second);
+  auto found = by_tid_.find(guest.tid());
+  // (An id, not the iterator: other threads run while this one is parked, and the map may
+  // grow meanwhile.)
+  const ThreadId id = found != by_tid_.end() ? found->second : kNoThread;
+  if (id != kNoThread && running_ == id && threads_created() > 1) {
+    Thread& t = threads_.at(id);
     Step(guest, t, kWhatRdtsc, PointKind::kRdtsc);
     if (!Reschedule(guest, t, StepPoint(t, PointKind::kRdtsc))) return result;  // the run is ending
     ++rdtsc_points_;
@@ -190,7 +193,7 @@ TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
     now_ns_ += options_.step_quantum_ns;
     WakeExpired();
   }
-  if (id != by_tid_.end()) result.aux = static_cast<uint32_t>(VirtualCpu(threads_.at(id->second)));
+  if (id != kNoThread) result.aux = static_cast<uint32_t>(VirtualCpu(threads_.at(id)));
   static_assert(kVirtualTscHz == 1000000000ull, "one tick per virtual nanosecond");
   result.tsc = now_ns_;
   Mix(0x7473630000000000ull ^ result.tsc);

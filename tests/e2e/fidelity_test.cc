@@ -199,6 +199,20 @@ TEST_P(TscUses, OneSeedOneOutput) {
 
 INSTANTIATE_TEST_SUITE_P(Fidelity, TscUses, ::testing::Values("threads", "spin", "seed"));
 
+// A thread parked at an RDTSC point while 64 others are created and joined: the
+// scheduler's tables grow meanwhile, and the counter it reads never goes back.
+TEST(Fidelity, AThreadParkedAtRdtscWhileThreadsComeAndGo) {
+  if (!Guest::HasRdtscInterception()) {
+    GTEST_SKIP() << "this machine cannot trap RDTSC: no RDTSC points";
+  }
+  for (const char* seed : {"1", "2", "3", "4"}) {
+    RunOutput out =
+        RunCommand({RavelBinary(), "run", "--strategy", "random", "--seed", seed, "--", GuestPath("tsc_uses"), "crowd"});
+    EXPECT_EQ(out.exit_code, 0) << "seed " << seed << ": " << out.err;
+    EXPECT_EQ(out.out, "reader: 0 decreases\n") << "seed " << seed;
+  }
+}
+
 // The program under --virtual-cpu where CPUID faults too: "rdrand 0", the same
 // output every run.
 TEST(Fidelity, TheTscProgramSeesNoRdrandUnderAVirtualCpu) {

@@ -3,6 +3,8 @@
 //            main's RDTSC; then RDTSCP's TSC_AUX beside what getcpu says (the same CPU)
 //   spin     two workers each spin until 20000 cycles passed, counting their reads
 //   seed     two workers seed a PRNG from RDTSC and print three of its numbers
+//   crowd    a reader reads the counter 300 times while main starts and joins 64 threads
+//            (the scheduler's tables grow while the reader is parked at a read)
 //   timing   a bug: main starts a worker that publishes a result after some work, then
 //            waits "long enough" (50000 cycles) instead of joining, and reads the result.
 //            It passes whenever the worker ran first; exit 1 when it had not finished.
@@ -71,6 +73,29 @@ static int seed_mode(void) {
   return 0;
 }
 
+static void* crowd_reader(void* arg) {
+  (void)arg;
+  unsigned long long last = 0, decreases = 0;
+  for (int i = 0; i < 300; ++i) {
+    const unsigned long long now = __rdtsc();
+    decreases += now < last;
+    last = now;
+  }
+  printf("reader: %llu decreases\n", decreases);
+  return NULL;
+}
+
+static void* crowd_member(void* arg) { return arg; }
+
+static int crowd_mode(void) {
+  pthread_t reader, members[64];
+  pthread_create(&reader, NULL, crowd_reader, NULL);
+  for (int i = 0; i < 64; ++i) pthread_create(&members[i], NULL, crowd_member, NULL);
+  for (int i = 0; i < 64; ++i) pthread_join(members[i], NULL);
+  pthread_join(reader, NULL);
+  return 0;
+}
+
 static volatile int result;
 
 static void* timing_worker(void* arg) {
@@ -102,6 +127,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "spin") == 0) return spin_mode();
   if (strcmp(mode, "seed") == 0) return seed_mode();
   if (strcmp(mode, "timing") == 0) return timing_mode();
-  fprintf(stderr, "usage: tsc_uses threads|spin|seed|timing\n");
+  if (strcmp(mode, "crowd") == 0) return crowd_mode();
+  fprintf(stderr, "usage: tsc_uses threads|spin|seed|crowd|timing\n");
   return 2;
 }
