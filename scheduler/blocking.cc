@@ -199,14 +199,6 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
 
 namespace {
 
-// The target of /proc/PID/fd/FD ("pipe:[123]", "anon_inode:[eventfd]", ...), or "".
-std::string FdLink(pid_t pid, int fd) {
-  char path[64], link[256];
-  snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-  const ssize_t n = readlink(path, link, sizeof(link) - 1);
-  return n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
-}
-
 // The lines of /proc/PID/fdinfo/FD that start with `key`, the key stripped.
 std::vector<std::string> FdInfoValues(pid_t pid, int fd, absl::string_view key) {
   char path[64];
@@ -247,7 +239,7 @@ bool HeldOutside(const absl::flat_hash_set<pid_t>& guests, Same same) {
     while (dirent* fd_entry = readdir(fds)) {
       const long fd = strtol(fd_entry->d_name, &end, 10);
       if (fd_entry->d_name[0] == '.' || *end != '\0') continue;
-      const std::string link = FdLink(static_cast<pid_t>(pid), static_cast<int>(fd));
+      const std::string link = FdTarget(static_cast<pid_t>(pid), static_cast<int>(fd));
       if (!link.empty() && same(static_cast<pid_t>(pid), static_cast<int>(fd), link)) {
         held = true;
         break;
@@ -263,7 +255,7 @@ bool HeldOutside(const absl::flat_hash_set<pid_t>& guests, Same same) {
 }  // namespace
 
 bool Scheduler::OnlyGuestFeeds(pid_t pid, int fd, int depth) const {
-  const std::string link = FdLink(pid, fd);
+  const std::string link = FdTarget(pid, fd);
   absl::flat_hash_set<pid_t> guests;
   for (const auto& [id, t] : threads_) {
     if (t.state != State::kExited) guests.insert(t.pid);

@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 namespace ravel {
 
 bool FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
@@ -33,6 +35,13 @@ bool FdsReady(pid_t pid, const std::vector<pollfd>& fds) {
   }
   for (const pollfd& p : local) close(p.fd);
   return ready;
+}
+
+std::string FdTarget(pid_t pid, int fd) {
+  char path[64], link[256];
+  snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+  const ssize_t n = readlink(path, link, sizeof(link) - 1);
+  return n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string();
 }
 
 bool FdNonBlocking(pid_t pid, int fd) {

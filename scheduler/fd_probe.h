@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 namespace ravel {
@@ -18,6 +19,10 @@ bool FdsReady(pid_t pid, const std::vector<pollfd>& fds);
 
 // Whether fd `fd` of process `pid` has O_NONBLOCK set (its calls never wait).
 bool FdNonBlocking(pid_t pid, int fd);
+
+// What fd `fd` of process `pid` is, as /proc/PID/fd/FD links it ("pipe:[123]",
+// "anon_inode:[eventfd]", "socket:[456]", a path), or "" when it is gone.
+std::string FdTarget(pid_t pid, int fd);
 
 }  // namespace ravel
 

@@ -48,6 +48,15 @@ TEST(FdsReady, ATimerTickDuringTheProbeIsNoReadiness) {
   close(p[1]);
 }
 
+TEST(FdTarget, NamesWhatTheFdIs) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  EXPECT_EQ(FdTarget(getpid(), p[0]).rfind("pipe:[", 0), 0u) << FdTarget(getpid(), p[0]);
+  EXPECT_EQ(FdTarget(getpid(), 987654), "");
+  close(p[0]);
+  close(p[1]);
+}
+
 TEST(FdNonBlocking, ReadsTheStatusFlags) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);

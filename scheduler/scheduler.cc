@@ -12,12 +12,13 @@
 #include <cstring>
 #include <ctime>
 
-#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/logging.h"
+#include "base/proc.h"
 #include "preempt/sync_marker.h"
+#include "scheduler/fd_probe.h"
 
 namespace ravel {
 namespace {
@@ -377,7 +378,10 @@ void Scheduler::ReportDeadlock() {
       case Block::kSleep: what = "sleep"; break;
       case Block::kFd: {
         std::vector<std::string> fds;
-        for (const pollfd& p : t.wait_fds) fds.push_back(absl::StrCat(p.fd));
+        for (const pollfd& p : t.wait_fds) {
+          const std::string target = FdTarget(t.pid, p.fd);
+          fds.push_back(target.empty() ? absl::StrCat(p.fd) : absl::StrCat(p.fd, " (", target, ")"));
+        }
         what = absl::StrCat(t.wait_fds.size() == 1 ? "fd " : "fds ", absl::StrJoin(fds, ","));
         if (t.deadline_ns.has_value()) absl::StrAppend(&what, " (with a timeout)");
         break;
