@@ -50,9 +50,10 @@ static void* spin_worker(void* arg) {
   return NULL;
 }
 
-static int spin_mode(void) {
+// Runs `worker` in two threads (argument 0 and 1) and joins them.
+static int two_workers(void* (*worker)(void*)) {
   pthread_t t[2];
-  for (long i = 0; i < 2; ++i) pthread_create(&t[i], NULL, spin_worker, (void*)(intptr_t)i);
+  for (long i = 0; i < 2; ++i) pthread_create(&t[i], NULL, worker, (void*)(intptr_t)i);
   for (int i = 0; i < 2; ++i) pthread_join(t[i], NULL);
   return 0;
 }
@@ -64,13 +65,6 @@ static void* seed_worker(void* arg) {
   long r1 = nrand48(state), r2 = nrand48(state), r3 = nrand48(state);
   printf("seeded %ld: %ld %ld %ld\n", (long)(intptr_t)arg, r1, r2, r3);
   return NULL;
-}
-
-static int seed_mode(void) {
-  pthread_t t[2];
-  for (long i = 0; i < 2; ++i) pthread_create(&t[i], NULL, seed_worker, (void*)(intptr_t)i);
-  for (int i = 0; i < 2; ++i) pthread_join(t[i], NULL);
-  return 0;
 }
 
 static void* crowd_reader(void* arg) {
@@ -124,8 +118,8 @@ static int timing_mode(void) {
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "threads";
   if (strcmp(mode, "threads") == 0) return threads_mode();
-  if (strcmp(mode, "spin") == 0) return spin_mode();
-  if (strcmp(mode, "seed") == 0) return seed_mode();
+  if (strcmp(mode, "spin") == 0) return two_workers(spin_worker);
+  if (strcmp(mode, "seed") == 0) return two_workers(seed_worker);
   if (strcmp(mode, "timing") == 0) return timing_mode();
   if (strcmp(mode, "crowd") == 0) return crowd_mode();
   fprintf(stderr, "usage: tsc_uses threads|spin|seed|crowd|timing\n");
