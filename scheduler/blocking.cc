@@ -9,7 +9,6 @@
 // wakes the ones that have a signal to take: emulated waits return EINTR, fd and child
 // waits run their call in the kernel, which sees the signal and returns or restarts exactly
 // as it would natively.
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,16 +26,14 @@
 #include <set>
 #include <vector>
 
-#include "base/proc.h"
-#include "scheduler/fd_probe.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/proc.h"
 #include "intercept/trampoline.h"
+#include "scheduler/fd_probe.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
@@ -193,63 +190,6 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
     default:
       return false;
   }
-}
-
-}  // namespace
-
-namespace {
-
-// The lines of /proc/PID/fdinfo/FD that start with `key`, the key stripped.
-std::vector<std::string> FdInfoValues(pid_t pid, int fd, absl::string_view key) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-  std::vector<std::string> values;
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) return values;
-  char line[512];
-  while (fgets(line, sizeof(line), f) != nullptr) {
-    absl::string_view l(line);
-    if (absl::ConsumePrefix(&l, key)) values.emplace_back(absl::StripAsciiWhitespace(l));
-  }
-  fclose(f);
-  return values;
-}
-
-// Whether a process outside `guests` (and other than ravel) holds an fd for which
-// `same(pid, fd, link)` holds. True as well when some process's fds cannot be read: then
-// nothing is proven.
-template <typename Same>
-bool HeldOutside(const absl::flat_hash_set<pid_t>& guests, Same same) {
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return true;
-  const pid_t self = getpid();
-  bool held = false;
-  while (dirent* entry = readdir(proc)) {
-    char* end = nullptr;
-    const long pid = strtol(entry->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0' || pid == self || guests.contains(static_cast<pid_t>(pid))) continue;
-    char dir_path[64];
-    snprintf(dir_path, sizeof(dir_path), "/proc/%ld/fd", pid);
-    DIR* fds = opendir(dir_path);
-    if (fds == nullptr) {
-      if (errno == ENOENT) continue;  // gone meanwhile
-      held = true;                    // not ours to read: cannot tell
-      break;
-    }
-    while (dirent* fd_entry = readdir(fds)) {
-      const long fd = strtol(fd_entry->d_name, &end, 10);
-      if (fd_entry->d_name[0] == '.' || *end != '\0') continue;
-      const std::string link = FdTarget(static_cast<pid_t>(pid), static_cast<int>(fd));
-      if (!link.empty() && same(static_cast<pid_t>(pid), static_cast<int>(fd), link)) {
-        held = true;
-        break;
-      }
-    }
-    closedir(fds);
-    if (held) break;
-  }
-  closedir(proc);
-  return held;
 }
 
 }  // namespace

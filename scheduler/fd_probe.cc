@@ -1,11 +1,16 @@
 #include "scheduler/fd_probe.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 
 namespace ravel {
 
@@ -54,6 +59,55 @@ bool FdNonBlocking(pid_t pid, int fd) {
   const int flags = fcntl(dup, F_GETFL);
   close(dup);
   return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+std::vector<std::string> FdInfoValues(pid_t pid, int fd, absl::string_view key) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+  std::vector<std::string> values;
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return values;
+  char line[512];
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    absl::string_view l(line);
+    if (absl::ConsumePrefix(&l, key)) values.emplace_back(absl::StripAsciiWhitespace(l));
+  }
+  fclose(f);
+  return values;
+}
+
+bool HeldOutside(const absl::flat_hash_set<pid_t>& guests,
+                 const std::function<bool(pid_t pid, int fd, const std::string& target)>& same) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return true;
+  const pid_t self = getpid();
+  bool held = false;
+  while (dirent* entry = readdir(proc)) {
+    char* end = nullptr;
+    const long pid = strtol(entry->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid == self || guests.contains(static_cast<pid_t>(pid))) continue;
+    char dir_path[64];
+    snprintf(dir_path, sizeof(dir_path), "/proc/%ld/fd", pid);
+    DIR* fds = opendir(dir_path);
+    if (fds == nullptr) {
+      if (errno == ENOENT) continue;  // gone meanwhile
+      held = true;                    // not ours to read: cannot tell
+      break;
+    }
+    while (dirent* fd_entry = readdir(fds)) {
+      const long fd = strtol(fd_entry->d_name, &end, 10);
+      if (fd_entry->d_name[0] == '.' || *end != '\0') continue;
+      const std::string target = FdTarget(static_cast<pid_t>(pid), static_cast<int>(fd));
+      if (!target.empty() && same(static_cast<pid_t>(pid), static_cast<int>(fd), target)) {
+        held = true;
+        break;
+      }
+    }
+    closedir(fds);
+    if (held) break;
+  }
+  closedir(proc);
+  return held;
 }
 
 }  // namespace ravel

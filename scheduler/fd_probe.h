@@ -6,8 +6,12 @@
 #include <poll.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 
 namespace ravel {
 
@@ -23,6 +27,16 @@ bool FdNonBlocking(pid_t pid, int fd);
 // What fd `fd` of process `pid` is, as /proc/PID/fd/FD links it ("pipe:[123]",
 // "anon_inode:[eventfd]", "socket:[456]", a path), or "" when it is gone.
 std::string FdTarget(pid_t pid, int fd);
+
+// The lines of /proc/PID/fdinfo/FD that start with `key` ("eventfd-id:", "tfd:"), the key
+// and surrounding blanks stripped.
+std::vector<std::string> FdInfoValues(pid_t pid, int fd, absl::string_view key);
+
+// Whether a process other than ravel and those in `guests` has an fd for which
+// `same(pid, fd, target)` holds (target as FdTarget gives it). True as well when some
+// process's fds cannot be read: then nothing is proven.
+bool HeldOutside(const absl::flat_hash_set<pid_t>& guests,
+                 const std::function<bool(pid_t pid, int fd, const std::string& target)>& same);
 
 }  // namespace ravel
 

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -55,6 +57,42 @@ TEST(FdTarget, NamesWhatTheFdIs) {
   EXPECT_EQ(FdTarget(getpid(), 987654), "");
   close(p[0]);
   close(p[1]);
+}
+
+TEST(FdInfoValues, ReadsAnEventfdsId) {
+  const int efd = eventfd(0, EFD_CLOEXEC);
+  ASSERT_GE(efd, 0);
+  const std::vector<std::string> flags = FdInfoValues(getpid(), efd, "flags:");
+  ASSERT_EQ(flags.size(), 1u);
+  EXPECT_FALSE(flags[0].empty());
+  EXPECT_TRUE(FdInfoValues(getpid(), efd, "no-such-key:").empty());
+  close(efd);
+}
+
+TEST(HeldOutside, FindsAPipeThatAChildHoldsAndNotOneOnlyWeHold) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  const std::string target = FdTarget(getpid(), p[0]);
+  auto same = [&](pid_t, int, const std::string& other) { return other == target; };
+  // Only this process (ravel's place here) holds it.
+  EXPECT_FALSE(HeldOutside({}, same));
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    close(ready[0]);
+    ssize_t unused = write(ready[1], "x", 1);
+    (void)unused;
+    pause();
+    _exit(0);
+  }
+  char c;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  EXPECT_TRUE(HeldOutside({}, same));        // the child, outside
+  EXPECT_FALSE(HeldOutside({child}, same));  // the child, a guest
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  for (int fd : {p[0], p[1], ready[0], ready[1]}) close(fd);
 }
 
 TEST(FdNonBlocking, ReadsTheStatusFlags) {
