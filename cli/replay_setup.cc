@@ -16,6 +16,7 @@
 #include "cli/preempt.h"
 #include "intercept/guest.h"
 #include "scheduler/cpu_model.h"
+#include "strategies/strategy.h"
 
 namespace ravel {
 
@@ -35,7 +36,7 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
   Schedule& s = prepared->schedule_;
   s = *std::move(read);
   if (s.args.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": the schedule names no command"));
-  if (s.strategy != "pct" && s.strategy != "random" && s.strategy != "rr") {
+  if (!IsStrategyName(s.strategy)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": unknown strategy '", s.strategy, "'"));
   }
   // The same program: the recorded executable, unchanged.

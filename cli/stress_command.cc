@@ -31,6 +31,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/atomic_file.h"
@@ -42,6 +43,7 @@
 #include "intercept/owned_kill.h"
 #include "intercept/spawn.h"
 #include "replay/schedule.h"
+#include "strategies/strategy.h"
 
 namespace ravel {
 namespace {
@@ -710,8 +712,9 @@ absl::StatusOr<Shard> ResolveShard(const std::string& flag, int shards) {
 
 int Stress(const StressOptions& options) {
   if (options.command.empty()) return UsageError("no command given (e.g. ravel stress --runs 100 -- ./my_test)");
-  if (options.strategy != "pct" && options.strategy != "random" && options.strategy != "rr") {
-    return UsageError(absl::StrCat("unknown strategy '", options.strategy, "'; valid strategies: pct, random, rr"));
+  if (!IsStrategyName(options.strategy)) {
+    return UsageError(absl::StrCat("unknown strategy '", options.strategy,
+                                   "'; valid strategies: ", absl::StrJoin(StrategyNames(), ", ")));
   }
   if (options.runs > 0 && options.time_seconds > 0) return UsageError("--runs and --time exclude each other");
   absl::StatusOr<Shard> shard = ResolveShard(options.shard, options.shards);

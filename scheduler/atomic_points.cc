@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "scheduler/atomics.h"
+#include "scheduler/resource.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
@@ -156,8 +157,17 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
         WakeExpired();
       }
     }
+    // What the atomic instruction touches, for the strategies that tell conflicts apart.
+    uint64_t resource = 0;
+    if (!spin) {
+      uint8_t code[16] = {};
+      if (guest.memory().ReadExact(addr, code, sizeof(code)).ok()) {
+        code[0] = saved;
+        resource = MemoryOperandAddress(code, sizeof(code), addr, regs.raw()).value_or(0);
+      }
+    }
     if (!Reschedule(guest, t, spin ? StepPoint(t, PointKind::kYield, -1, /*yield_hint=*/true)
-                                   : StepPoint(t, PointKind::kAtomic))) {
+                                   : StepPoint(t, PointKind::kAtomic, -1, /*yield_hint=*/false, resource))) {
       return true;
     }
   }

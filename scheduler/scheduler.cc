@@ -19,6 +19,7 @@
 #include "base/proc.h"
 #include "preempt/sync_marker.h"
 #include "scheduler/fd_probe.h"
+#include "scheduler/resource.h"
 
 namespace ravel {
 namespace {
@@ -269,7 +270,13 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   return WaitForBaton(guest, t);
 }
 
-SchedulingPoint Scheduler::StepPoint(const Thread& t, PointKind kind, int64_t nr, bool yield_hint) const {
+int Scheduler::ProcessNumber(const Thread& t) const {
+  auto leader = by_tid_.find(t.pid);
+  return leader != by_tid_.end() ? leader->second : t.pid;
+}
+
+SchedulingPoint Scheduler::StepPoint(const Thread& t, PointKind kind, int64_t nr, bool yield_hint,
+                                     uint64_t resource) const {
   SchedulingPoint point;
   point.step = steps_ - 1;
   point.current = t.id;
@@ -277,6 +284,7 @@ SchedulingPoint Scheduler::StepPoint(const Thread& t, PointKind kind, int64_t nr
   point.syscall_nr = nr;
   point.current_runnable = true;
   point.yield_hint = yield_hint;
+  point.resource = resource;
   return point;
 }
 
@@ -874,7 +882,10 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << Syscall(call.nr).name();
   Step(guest, t, call.nr, PointKind::kSyscall, &call);
   const bool yield = call.nr == SYS_sched_yield;
-  if (!Reschedule(guest, t, StepPoint(t, yield ? PointKind::kYield : PointKind::kSyscall, call.nr, yield))) return 0;
+  if (!Reschedule(guest, t, StepPoint(t, yield ? PointKind::kYield : PointKind::kSyscall, call.nr, yield,
+                                      SyscallResource(call.nr, call.args, ProcessNumber(t))))) {
+    return 0;
+  }
   // Probed at the next point, once this call has run (not at this one, before it ran).
   if (MayReadyAnFd(call.nr)) fd_probe_due_ = true;
 

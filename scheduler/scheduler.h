@@ -341,7 +341,10 @@ class Scheduler : public Tool {
   // At a point of `t` (running): let the strategy pick; park `t` if another runs.
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
   // The point of the step `t` (running) just made.
-  SchedulingPoint StepPoint(const Thread& t, PointKind kind, int64_t nr = -1, bool yield_hint = false) const;
+  // A process's number that is the same in every run: its first thread's logical id.
+  int ProcessNumber(const Thread& t) const;
+  SchedulingPoint StepPoint(const Thread& t, PointKind kind, int64_t nr = -1, bool yield_hint = false,
+                            uint64_t resource = 0) const;
   // `t` stops running (blocked, exited, in the kernel): hand the baton on.
   void HandOff(const SchedulingPoint& point);
   // The same, for a point at the current step reached by `current` (kNoThread: none).

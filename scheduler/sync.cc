@@ -72,7 +72,7 @@ SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call
   Step(guest, t, kWhatSync, PointKind::kSync, &call);
   Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
   t.last_sync_step = steps_ - 1;
-  (void)Reschedule(guest, t, StepPoint(t, PointKind::kSync));
+  (void)Reschedule(guest, t, StepPoint(t, PointKind::kSync, -1, /*yield_hint=*/false, object));
   return 0;
 }
 

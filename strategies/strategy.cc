@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "strategies/contract.h"
 #include "strategies/pct_strategy.h"
+#include "strategies/pos_strategy.h"
 #include "strategies/random_strategy.h"
 #include "strategies/rr_strategy.h"
 
@@ -142,10 +143,19 @@ absl::Span<const StrategyInfo> Strategies() {
        [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<PctStrategy>(o); }},
       {"random", "a uniformly random runnable thread at every choice",
        [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<RandomStrategy>(o); }},
+      {"pos", "partial order sampling: a random priority per pending event, redrawn for the events that race with one that ran (POS)",
+       [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<PosStrategy>(o); }},
       {"rr", "round-robin: the next runnable thread in id order",
        [](const StrategyOptions&) -> std::unique_ptr<Strategy> { return std::make_unique<RoundRobinStrategy>(); }},
   };
   return kStrategies;
+}
+
+bool IsStrategyName(absl::string_view name) {
+  for (const StrategyInfo& info : Strategies()) {
+    if (name == info.name) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> StrategyNames() {

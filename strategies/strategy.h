@@ -88,7 +88,15 @@ struct SchedulingPoint {
                                   // then still named by `current`, but is not in runnable)
   bool yield_hint = false;        // `current` asked to yield (sched_yield, spin detected):
                                   // a strategy must not favour it over other threads
+  // What the operation this point precedes (the one `current` performs when it next runs)
+  // touches: a lock's, futex word's or atomic variable's address, or a process's fd
+  // (kFdResourceTag | process number << 20 | fd); 0 when unknown or none. Two points with the same
+  // nonzero resource may conflict (their order can matter); 0 conflicts with nothing.
+  // Strategies compare resources for equality only: the values differ from machine to
+  // machine, their equalities do not.
+  uint64_t resource = 0;
 };
+inline constexpr uint64_t kFdResourceTag = uint64_t{0xfd} << 56;
 
 // Earlier runs of this session, for strategies that adapt (PCT's estimate of the length
 // of a run). Kept by the caller; Record() adds a finished run.
@@ -179,7 +187,7 @@ class Strategy {
   Rng rng_;
 };
 
-// A new strategy by name: "pct", "random" or "rr" (case-insensitive). Errors:
+// A new strategy by name: one of Strategies() (case-insensitive). Errors:
 // InvalidArgument for an unknown name (the message lists the valid ones) or an invalid
 // option (pct_depth < 1, time_jump_percent outside [0, 100]).
 absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(absl::string_view name,
@@ -194,6 +202,9 @@ struct StrategyInfo {
 
 // Every strategy, the default (pct) first: the one list run, stress, replay and --help use.
 absl::Span<const StrategyInfo> Strategies();
+
+// Whether `name` is exactly one of the strategies' names (lower case).
+bool IsStrategyName(absl::string_view name);
 
 // The names MakeStrategy accepts, sorted.
 std::vector<std::string> StrategyNames();

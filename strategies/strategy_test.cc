@@ -35,7 +35,7 @@ void CreateAll(Strategy& s, int n) {
 
 TEST(MakeStrategyTest, KnowsEveryListedName) {
   const std::vector<std::string> names = StrategyNames();
-  EXPECT_EQ(names, (std::vector<std::string>{"pct", "random", "rr"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"pct", "pos", "random", "rr"}));
   for (const std::string& name : names) {
     std::unique_ptr<Strategy> s = Make(name);
     ASSERT_NE(s, nullptr);
@@ -67,7 +67,7 @@ TEST(MakeStrategyTest, UnknownNameListsTheValidOnes) {
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(s.status().message());
   EXPECT_NE(message.find("'dfs'"), std::string::npos) << message;
-  EXPECT_NE(message.find("pct, random, rr"), std::string::npos) << message;
+  EXPECT_NE(message.find("pct, pos, random, rr"), std::string::npos) << message;
 }
 
 TEST(MakeStrategyTest, RejectsInvalidOptions) {
@@ -111,6 +111,7 @@ TEST_P(EveryStrategyTest, LongRunPicksOnlyRunnableThreads) {
   std::unique_ptr<Strategy> s = Make(GetParam());
   for (uint64_t w = 1; w <= 5; ++w) {
     WorkloadOptions options;
+    options.resources = 3;
     options.workload_seed = w;
     const WorkloadTrace trace = DriveWorkload(*s, 100 + w, options);
     // The workload must exercise what it claims to (creations, exits, wakes).
@@ -125,6 +126,7 @@ TEST_P(EveryStrategyTest, SameSeedSameDecisions) {
   std::unique_ptr<Strategy> a = Make(GetParam());
   std::unique_ptr<Strategy> b = Make(GetParam());
   WorkloadOptions options;
+  options.resources = 3;
   options.workload_seed = 77;
   options.steps = 5000;
   for (uint64_t seed : {0ULL, 1ULL, 123456789ULL}) {
@@ -136,6 +138,7 @@ TEST_P(EveryStrategyTest, BeginResetsEveryPerRunState) {
   // One object reused across runs decides as a fresh one does.
   std::unique_ptr<Strategy> reused = Make(GetParam());
   WorkloadOptions options;
+  options.resources = 3;
   options.workload_seed = 5;
   const WorkloadTrace first = DriveWorkload(*reused, 9, options);
   DriveWorkload(*reused, 10, options);
@@ -155,6 +158,7 @@ TEST_P(EveryStrategyTest, ExtraTimeAndDataDrawsDoNotShiftDecisions) {
   std::unique_ptr<Strategy> plain = Make(GetParam(), chaos);
   std::unique_ptr<Strategy> busy = Make(GetParam(), chaos);
   WorkloadOptions options;
+  options.resources = 3;
   options.workload_seed = 31;
   WorkloadOptions with_extra = options;
   with_extra.extra_calls = true;
@@ -258,7 +262,7 @@ TEST_P(EveryStrategyTest, SingleRunnableThreadIsPicked) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStrategies, EveryStrategyTest, ::testing::Values("pct", "random", "rr"),
+INSTANTIATE_TEST_SUITE_P(AllStrategies, EveryStrategyTest, ::testing::Values("pct", "pos", "random", "rr"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
@@ -266,7 +270,7 @@ INSTANTIATE_TEST_SUITE_P(AllStrategies, EveryStrategyTest, ::testing::Values("pc
 TEST(SeedSensitivityTest, RandomizedStrategiesDependOnTheSeed) {
   WorkloadOptions options;
   options.workload_seed = 4;
-  for (const std::string name : {"pct", "random"}) {
+  for (const std::string name : {"pct", "pos", "random"}) {
     std::unique_ptr<Strategy> s = Make(name);
     std::set<std::vector<ThreadId>> distinct;
     for (uint64_t seed = 0; seed < 10; ++seed)

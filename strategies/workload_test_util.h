@@ -30,6 +30,9 @@ struct WorkloadOptions {
   // Also make calls whose answers are thrown away (AdvanceTimeFirst, NextU64) at every
   // point: they must not change the other decisions.
   bool extra_calls = false;
+  // When > 0, every point names one of this many resources (1..resources), drawn after
+  // the point's event, so that strategies that tell conflicts apart (pos, surw) see some.
+  int resources = 0;
 };
 
 struct WorkloadTrace {
@@ -128,6 +131,7 @@ inline WorkloadTrace DriveWorkload(Strategy& strategy, uint64_t seed,
     } else {
       point.syscall_nr = static_cast<int64_t>(WorkloadDraw(wstate, 300));
     }
+    if (options.resources > 0) point.resource = 1 + WorkloadDraw(wstate, static_cast<uint64_t>(options.resources));
     ++trace.steps;
   }
   strategy.End(trace.steps);
