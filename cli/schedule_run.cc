@@ -1,5 +1,6 @@
 #include "cli/schedule_run.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,6 +206,39 @@ absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std:
   return GuestPrototype::Create(command, scheduler.subscription(), options);
 }
 
+namespace {
+
+// surw's calibration run (ProfileEvents), its profile kept in `*profile`.
+ScheduleResult CalibrationRun(const ScheduleSpec& like, EventProfile* profile) {
+  ScheduleSpec calibrate;
+  calibrate.command = like.command;
+  calibrate.strategy = "rr";
+  calibrate.seed = 0;
+  calibrate.timeout_seconds = like.timeout_seconds;
+  calibrate.preempt = like.preempt;
+  calibrate.preempt_modules = like.preempt_modules;
+  calibrate.virtual_cpu = like.virtual_cpu;
+  calibrate.cpus = like.cpus;
+  calibrate.profile_out = profile;
+  const int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int& fd : calibrate.stdio) fd = devnull;
+  ScheduleResult r = RunSchedule(calibrate);
+  if (devnull >= 0) close(devnull);
+  if (r.error.ok() && like.verbose) {
+    fprintf(stderr, "ravel: surw: calibration run (rr, seed 0): %s\n", profile->Summary().c_str());
+  }
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const EventProfile>> ProfileEvents(const ScheduleSpec& like) {
+  auto profile = std::make_shared<EventProfile>();
+  ScheduleResult r = CalibrationRun(like, profile.get());
+  if (!r.error.ok()) return r.error;
+  return std::shared_ptr<const EventProfile>(std::move(profile));
+}
+
 ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   ScheduleResult result;
   const double start = MonotonicSeconds();
@@ -212,6 +246,13 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
 
   // The strategy: a recording to follow, or a seeded one (recorded when asked).
   StrategyOptions strategy_options;
+  strategy_options.event_profile = spec.event_profile;
+  if (spec.strategy == "surw" && replay == nullptr && spec.guide == nullptr && spec.event_profile == nullptr) {
+    auto profile = std::make_shared<EventProfile>();
+    ScheduleResult calibration = CalibrationRun(spec, profile.get());
+    if (!calibration.error.ok()) return calibration;
+    strategy_options.event_profile = std::move(profile);
+  }
   strategy_options.pct_depth = spec.pct_depth;
   strategy_options.pct_steps_hint = spec.pct_steps;
   bool time_chaos = false, atomic_points = false, spin_points = false;
@@ -234,6 +275,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   std::string strategy_name;
   std::unique_ptr<GuidedStrategy> guided;
   std::unique_ptr<DepartureTracker> tracker;
+  std::unique_ptr<ProfilingStrategy> profiler;
   if (replay != nullptr) {
     replayer = std::make_unique<ReplayStrategy>(replay->decisions, replay->strategy);
     strategy = replayer.get();
@@ -256,6 +298,10 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
     seeded = std::move(*made);
     strategy_name = std::string(seeded->name());
     strategy = seeded.get();
+    if (spec.profile_out != nullptr) {
+      profiler = std::make_unique<ProfilingStrategy>(*seeded);
+      strategy = profiler.get();
+    }
     if (spec.record) {
       recorder = std::make_unique<RecordingStrategy>(*seeded);
       strategy = recorder.get();
@@ -370,6 +416,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
 
   result.steps = scheduler.steps();
   result.choices = scheduler.choices();
+  if (spec.profile_out != nullptr && profiler != nullptr) *spec.profile_out = profiler->profile();
   result.threads = scheduler.threads_created();
   result.liveness_preemptions = scheduler.liveness_preemptions();
   result.virtual_tsc = scheduler_options.virtual_tsc;

@@ -20,6 +20,7 @@
 #include "replay/schedule.h"
 #include "replay/verify.h"
 #include "scheduler/scheduler.h"
+#include "strategies/surw_strategy.h"
 
 namespace ravel {
 
@@ -82,7 +83,17 @@ struct ScheduleSpec {
   // When set: ravel's warnings printed during the run, each with the step it was printed
   // at ("... is not modelled": a cause --verify names).
   std::vector<RunWarning>* warnings = nullptr;
+  // surw: what a calibration run's threads did (ProfileEvents). Null for a surw run: the
+  // run makes the calibration run first.
+  std::shared_ptr<const EventProfile> event_profile;
+  // When set: the run's EventProfile is kept here (a calibration run).
+  EventProfile* profile_out = nullptr;
 };
+
+// surw's calibration: `like`'s command and options, run once with rr and seed 0 (its
+// output thrown away), and what each thread did there. run and stress make the same one,
+// so a surw seed means the same schedule in both.
+absl::StatusOr<std::shared_ptr<const EventProfile>> ProfileEvents(const ScheduleSpec& like);
 
 // A fork server for RunSchedule: `command` exec'd once, with the scheduler's
 // subscription, ASLR off and these stdio, for ScheduleSpec::prototype.

@@ -67,6 +67,7 @@ struct Job {
   bool virtual_cpu = false;
   cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
   bool verify = false;  // --verify: a failing seed runs again before it is reported
+  std::shared_ptr<const EventProfile> event_profile;  // surw's calibration (ProfileEvents)
 };
 
 // The seeds of this shard, in order.
@@ -230,6 +231,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.preempt = job.preempt;
     spec.preempt_modules = job.preempt_modules;
     spec.virtual_cpu = job.virtual_cpu;
+    spec.event_profile = job.event_profile;
     // With --verify every run keeps its per-step fingerprints (8 bytes a step) so that a
     // failing one can be compared with its second run.
     RecordedRun first;
@@ -861,6 +863,26 @@ int Stress(const StressOptions& options) {
         fprintf(stderr, "ravel: pct: k = %llu (twice the most choice points of 3 calibration runs)\n",
                 static_cast<unsigned long long>(job.pct_steps));
       }
+    }
+    if (job.strategy == "surw") {
+      // surw's calibration: the same one `ravel run --strategy surw` makes, so that a
+      // failing seed's by-seed line reproduces it.
+      ScheduleSpec like;
+      like.command = job.command;
+      like.timeout_seconds = options.timeout_seconds;
+      like.preempt = job.preempt;
+      like.preempt_modules = job.preempt_modules;
+      like.virtual_cpu = job.virtual_cpu;
+      like.verbose = options.verbose;
+      absl::StatusOr<std::shared_ptr<const EventProfile>> profile = ProfileEvents(like);
+      if (!profile.ok()) {
+        if (g_stress_interrupt == 0) {
+          fprintf(stderr, "ravel: stress: the command cannot run: %s\n", std::string(profile.status().message()).c_str());
+        }
+        reports.clear();
+        break;
+      }
+      job.event_profile = *profile;
     }
     StressReport report;
     bool finished = StressOne(job, options, *shard, scratch, report);

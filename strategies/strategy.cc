@@ -13,6 +13,7 @@
 #include "strategies/pos_strategy.h"
 #include "strategies/random_strategy.h"
 #include "strategies/rr_strategy.h"
+#include "strategies/surw_strategy.h"
 
 namespace ravel {
 
@@ -147,6 +148,9 @@ absl::Span<const StrategyInfo> Strategies() {
        [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<PosStrategy>(o); }},
       {"rr", "round-robin: the next runnable thread in id order",
        [](const StrategyOptions&) -> std::unique_ptr<Strategy> { return std::make_unique<RoundRobinStrategy>(); }},
+      {"surw", "selectively uniform random walk: uniform over the orders of the events on one shared resource per run, "
+               "weighted by each thread's events to go, from a calibration run (SURW)",
+       [](const StrategyOptions& o) -> std::unique_ptr<Strategy> { return std::make_unique<SurwStrategy>(o); }},
   };
   return kStrategies;
 }

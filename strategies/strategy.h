@@ -112,6 +112,8 @@ struct RunHistory {
   }
 };
 
+struct EventProfile;  // strategies/surw_strategy.h
+
 struct StrategyOptions {
   // PCT: the bug depth d to target (>= 1). d - 1 priority change points per run.
   int pct_depth = 3;
@@ -121,6 +123,9 @@ struct StrategyOptions {
   // Time chaos, in percent [0, 100]: how often AdvanceTimeFirst answers true for the
   // random and PCT strategies. 0 (the default) never jumps early and draws nothing.
   int time_jump_percent = 0;
+  // SURW: what a calibration run's threads did (strategies/surw_strategy.h); null: no
+  // profile (surw is then a uniform random walk).
+  std::shared_ptr<const EventProfile> event_profile;
 };
 
 class Strategy {

@@ -35,7 +35,7 @@ void CreateAll(Strategy& s, int n) {
 
 TEST(MakeStrategyTest, KnowsEveryListedName) {
   const std::vector<std::string> names = StrategyNames();
-  EXPECT_EQ(names, (std::vector<std::string>{"pct", "pos", "random", "rr"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"pct", "pos", "random", "rr", "surw"}));
   for (const std::string& name : names) {
     std::unique_ptr<Strategy> s = Make(name);
     ASSERT_NE(s, nullptr);
@@ -67,7 +67,7 @@ TEST(MakeStrategyTest, UnknownNameListsTheValidOnes) {
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(s.status().message());
   EXPECT_NE(message.find("'dfs'"), std::string::npos) << message;
-  EXPECT_NE(message.find("pct, pos, random, rr"), std::string::npos) << message;
+  EXPECT_NE(message.find("pct, pos, random, rr, surw"), std::string::npos) << message;
 }
 
 TEST(MakeStrategyTest, RejectsInvalidOptions) {
@@ -262,7 +262,7 @@ TEST_P(EveryStrategyTest, SingleRunnableThreadIsPicked) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStrategies, EveryStrategyTest, ::testing::Values("pct", "pos", "random", "rr"),
+INSTANTIATE_TEST_SUITE_P(AllStrategies, EveryStrategyTest, ::testing::Values("pct", "pos", "random", "rr", "surw"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
@@ -270,7 +270,7 @@ INSTANTIATE_TEST_SUITE_P(AllStrategies, EveryStrategyTest, ::testing::Values("pc
 TEST(SeedSensitivityTest, RandomizedStrategiesDependOnTheSeed) {
   WorkloadOptions options;
   options.workload_seed = 4;
-  for (const std::string name : {"pct", "pos", "random"}) {
+  for (const std::string name : {"pct", "pos", "random", "surw"}) {
     std::unique_ptr<Strategy> s = Make(name);
     std::set<std::vector<ThreadId>> distinct;
     for (uint64_t seed = 0; seed < 10; ++seed)
