@@ -66,18 +66,12 @@ void Scheduler::PlantAtomics(Guest& guest) {
 }
 
 const AtomicSites* Scheduler::Scan(const std::string& path) {
-  auto it = scanned_.find(path);
-  if (it == scanned_.end()) {
-    absl::StatusOr<AtomicSites> sites = FindAtomicInstructions(path);
-    if (!sites.ok()) {
-      if (warned_.insert(absl::StrCat("atomics-", path)).second) {
-        LOG(WARNING) << "no atomic points in " << path << ": " << sites.status().message();
-      }
-      return nullptr;
-    }
-    it = scanned_.emplace(path, std::move(*sites)).first;
+  absl::Status error;
+  const AtomicSites* sites = CachedAtomicSites(path, &error);
+  if (sites == nullptr && warned_.insert(absl::StrCat("atomics-", path)).second) {
+    LOG(WARNING) << "no atomic points in " << path << ": " << error.message();
   }
-  return &it->second;
+  return sites;
 }
 
 void Scheduler::PlantSites(Guest& guest, const AtomicSites& sites, uint64_t bias, uint64_t lo, uint64_t hi) {

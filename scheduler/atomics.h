@@ -30,7 +30,14 @@ struct AtomicSites {
 
 // Decodes every SHF_EXECINSTR section of the x86-64 ELF file at `path` linearly (an
 // undecodable byte is skipped). InvalidArgument for a file that is not one.
+// Only the ELF headers and the executable sections are read.
 absl::StatusOr<AtomicSites> FindAtomicInstructions(const std::string& path);
+
+// FindAtomicInstructions, once per file per process: the answer is kept for the life of
+// the process, keyed by the file's path, device, inode, size and modification time (a
+// rebuilt file is scanned again). Stress's schedules then scan each executable once, not
+// once a run. Null, with `*error` set, when the file cannot be scanned. Thread-safe.
+const AtomicSites* CachedAtomicSites(const std::string& path, absl::Status* error);
 
 // The spin loops of `size` bytes of code linked at `base`: a conditional jump back at most
 // kMaxSpinLoopBytes to an instruction boundary, with nothing between but reads of memory

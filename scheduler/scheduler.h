@@ -512,7 +512,6 @@ class Scheduler : public Tool {
     bool spin = false;  // a spin loop's head (else an atomic instruction)
   };
   absl::flat_hash_map<pid_t, std::map<uint64_t, PlantedSite>> atomic_sites_;
-  std::map<std::string, AtomicSites> scanned_;  // by path, each file decoded once
   uint64_t choices_ = 0;
   Fairness fairness_;
   ThreadId last_picked_ = kNoThread;
