@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """How fast each scheduling strategy finds each corpus bug, and whether its failures replay.
 
-For every program of corpora/MANIFEST.tsv (or those given with --programs):
+For every program of corpora/MANIFEST.tsv and corpora/classic/MANIFEST.tsv (or --manifest
+LIST; or those given with --programs):
   native    the program run natively M times (J at a time, each with a timeout; a run
             that times out counts as a failure: the deadlock programs hang when they
             hit their bug): failure rate and runs per second;
-  strategy  for pct with --pct-depth 1, 2 and 3, random and rr: R independent seed
+  strategy  for pct with --pct-depth 1, 2 and 3, random and rr (or --strategies, which
+            can add pos and surw): R independent seed
             ranges (bases 1, 100001, 200001, ...) of N seeds each, one
             `ravel stress --keep-going` per range. Per range: the schedules to the first
             failure (lowest failing seed - base + 1, or none within N); reported as the
@@ -68,7 +70,13 @@ STRATEGIES = [
     ("pct d=3", ["--strategy", "pct", "--pct-depth", "3"]),
     ("random", ["--strategy", "random"]),
     ("rr", ["--strategy", "rr"]),
+    ("pos", ["--strategy", "pos"]),
+    ("surw", ["--strategy", "surw"]),
 ]
+# --strategies names: pct1, pct2, pct3, random, rr, pos, surw.
+STRATEGY_KEYS = {"pct1": "pct d=1", "pct2": "pct d=2", "pct3": "pct d=3", "random": "random", "rr": "rr",
+                 "pos": "pos", "surw": "surw"}
+MANIFESTS = ["corpora/MANIFEST.tsv", "corpora/classic/MANIFEST.tsv"]
 RANGE_STRIDE = 100000
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 T0 = time.monotonic()
@@ -83,14 +91,24 @@ def loud(msg):
     print(f"{bar}\n!!! {msg}\n{bar}", file=sys.stderr, flush=True)
 
 
-def load_manifest():
-    with open(os.path.join(REPO, "corpora", "MANIFEST.tsv")) as f:
-        return list(csv.DictReader(f, delimiter="\t"))
+def load_manifest(paths):
+    """Every program of the manifests (paths relative to the repository); each entry
+    notes the build subdirectory its executables are in (corpora/, corpora/classic/)."""
+    out = []
+    for rel in paths:
+        path = os.path.join(REPO, rel)
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            for m in csv.DictReader(f, delimiter="\t"):
+                m["subdir"] = os.path.dirname(rel)
+                out.append(m)
+    return out
 
 
-def command_for(build_dir, name):
+def command_for(build_dir, name, subdir="corpora"):
     exe, _, test = name.partition(":")
-    cmd = [os.path.join(build_dir, "corpora", exe)]
+    cmd = [os.path.join(build_dir, subdir, exe)]
     if test:
         cmd.append(f"--gtest_filter={test}")
     return cmd
@@ -128,20 +146,26 @@ def native_baseline(cmd, runs, jobs, timeout):
 
 
 def section_heading(preempt):
-    return HEADING if preempt == "syscall" else f"## Bug finding with --preempt {preempt} (bench/bugfind.py)"
+    if preempt == "syscall":
+        return HEADING
+    if preempt == "default":
+        return "## Bug finding with the default options (bench/bugfind.py)"
+    return f"## Bug finding with --preempt {preempt} (bench/bugfind.py)"
 
 
 def granularities(preempt):
+    if preempt == "default":
+        return {"syscall", "sync", "atomic", "time"}  # whatever ravel's default reaches is measured
     return {"syscall"} | set(preempt.split(","))
 
 
-def stress_range(ravel, cmd, strat_args, base, runs, jobs, timeout, workdir, tag):
+def stress_range(ravel, cmd, strat_args, base, runs, jobs, timeout, workdir, tag, keep_going=True):
     art = os.path.join(workdir, "artifacts", tag)
     js = os.path.join(workdir, "json", tag + ".json")
     os.makedirs(os.path.dirname(js), exist_ok=True)
     os.makedirs(art, exist_ok=True)  # stress creates only the last component
     argv = [ravel, "stress", "--runs", str(runs), "--seed", str(base), *strat_args,
-            "--keep-going", "--jobs", str(jobs), "--timeout", str(timeout),
+            *(["--keep-going"] if keep_going else []), "--jobs", str(jobs), "--timeout", str(timeout),
             "--json", js, "--artifacts", art, "--", *cmd]
     p = subprocess.run(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                        stdin=subprocess.DEVNULL, text=True)
@@ -165,7 +189,7 @@ def stress_range(ravel, cmd, strat_args, base, runs, jobs, timeout, workdir, tag
                      "first_seed": b["first_seed"],
                      "schedule": os.path.join(workdir, b["schedule"])} for b in failures],
     }
-    if rep["schedules"] != runs:
+    if rep["schedules"] != runs and (keep_going or not failures):
         out["error"] = f"ran {rep['schedules']} of {runs} schedules"
     if any(not b["schedule"] for b in failures):
         out["error"] = "stress kept no schedule for a failure"
@@ -249,11 +273,19 @@ def median_first(ranges, n):
     return f"{m:g}"
 
 
+def mean_first(ranges, n):
+    """Mean schedules to the first failure; a range without one counts n (then the mean
+    is a lower bound, marked '>=')."""
+    vals = [r["to_first_failure"] if r.get("to_first_failure") is not None else n for r in ranges]
+    bound = any(r.get("to_first_failure") is None for r in ranges)
+    return f"{'>=' if bound else ''}{statistics.mean(vals):.0f}"
+
+
 def strategy_cell(ranges, n, expected):
     if any("error" in r for r in ranges):
         return "ERROR"
     found = sum(1 for r in ranges if r["to_first_failure"] is not None)
-    cell = f"{median_first(ranges, n)} ({found}/{len(ranges)})"
+    cell = f"{median_first(ranges, n)} ({found}/{len(ranges)}; mean {mean_first(ranges, n)})"
     if expected == "pass" and found:
         cell += " **FALSE POSITIVE**"
     return cell
@@ -296,9 +328,16 @@ def build_note(build_dir):
     return f"ravel built {built.strftime('%Y-%m-%d %H:%M UTC')} ({repo})"
 
 
+def active_strategies(args):
+    if not args.strategies:
+        return [s for s in STRATEGIES if s[0] not in ("pos", "surw")]  # the historical set
+    wanted = [STRATEGY_KEYS[k] for k in args.strategies.split(",")]
+    return [s for s in STRATEGIES if s[0] in wanted]
+
+
 def render(results, args, cmdline, date, machine, elapsed, load_end, build):
     n, r = args.runs, args.ranges
-    labels = [s[0] for s in STRATEGIES]
+    labels = [s[0] for s in active_strategies(args)]
     out = [section_heading(args.preempt), "", "Command (after `make`):", "", f"    {cmdline}", "",
            f"Run {date}, {elapsed / 60:.1f} min; {build}; {machine}, {load_end:.1f} at the end. "
            "The machine is shared: schedules/s and the native failure rates move with its load.",
@@ -306,7 +345,7 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
            f"Per program: native, {args.native} runs ({args.jobs} at a time, {args.native_timeout:g} s "
            "timeout, a timed-out run counted as a failure: the deadlock programs hang); per "
            f"strategy, {r} seed ranges of {n} seeds (bases 1, {1 + RANGE_STRIDE}, ...), each one "
-           f"`ravel stress --keep-going --jobs {args.jobs}`. A strategy cell is the median over the "
+           f"`ravel stress {'(stopping at its first failure)' if args.first else '--keep-going'} --jobs {args.jobs}`. A strategy cell is the median over the "
            "ranges of the schedules to the first failure (lowest failing seed - base + 1; a range "
            f"without a failure counts as infinite, hence \">{n}\"), then in parentheses the ranges "
            f"that found a failure within {n} seeds. For PCT, k is measured once per range by a "
@@ -368,6 +407,14 @@ def render(results, args, cmdline, date, machine, elapsed, load_end, build):
     out.append("Summary:")
     out.append("")
     for l in labels:
+        within = []
+        for limit in [x for x in (100, 1000, 10000) if x <= n] or [n]:
+            k = sum(1 for x in bugs
+                    if statistics.median([rr["to_first_failure"] if rr.get("to_first_failure") is not None
+                                          else float("inf") for rr in x["strategies"][l]]) <= limit)
+            within.append(f"{k} within {limit}")
+        out.append(f"- {l}: of {len(bugs)} bug programs, median schedules to the first failure: "
+                   + ", ".join(within))
         all_r = sum(1 for x in bugs if all(rr.get("to_first_failure") is not None for rr in x["strategies"][l]))
         any_r = sum(1 for x in bugs if any(rr.get("to_first_failure") is not None for rr in x["strategies"][l]))
         kinds = "/".join(sorted(granularities(args.preempt)))
@@ -452,13 +499,24 @@ def main():
     ap.add_argument("--preempt", default="syscall",
                     help="ravel's --preempt LIST for every stress run (e.g. sync,time); programs of "
                          "those granularities are stressed too")
+    ap.add_argument("--strategies", help="comma-separated subset of pct1,pct2,pct3,random,rr,pos,surw "
+                    "(default: pct1,pct2,pct3,random,rr)")
+    ap.add_argument("--manifest", help="comma-separated manifests, relative to the repository "
+                    "(default: corpora/MANIFEST.tsv,corpora/classic/MANIFEST.tsv)")
+    ap.add_argument("--first", action="store_true",
+                    help="stop each range at its first failure (no --keep-going): schedules to the first "
+                         "failure only, much faster for bugs found early; one failure schedule per range")
     args = ap.parse_args()
     args.runs = args.runs or (50 if args.quick else 100)
     args.ranges = args.ranges or (2 if args.quick else 5)
     args.native = args.native or (50 if args.quick else 200)
 
     build_dir = os.path.abspath(args.build_dir)
-    manifest = load_manifest()
+    if args.strategies:
+        unknown = [k for k in args.strategies.split(",") if k not in STRATEGY_KEYS]
+        if unknown:
+            sys.exit(f"bugfind: unknown --strategies {', '.join(unknown)}; known: {', '.join(STRATEGY_KEYS)}")
+    manifest = load_manifest(args.manifest.split(",") if args.manifest else MANIFESTS)
     if args.programs:
         wanted = args.programs.split(",")
         unknown = [w for w in wanted if w not in {m["name"] for m in manifest}]
@@ -481,7 +539,7 @@ def main():
     problems = []
     for idx, m in enumerate(manifest, 1):
         name = m["name"]
-        cmd = command_for(build_dir, name)
+        cmd = command_for(build_dir, name, m["subdir"])
         res = {"name": name, "bug_class": m["bug_class"], "granularity": m["granularity"],
                "expected": m["expected"], "command": cmd, "strategies": None,
                "replay_ok": 0, "replay_total": 0, "replay_schedules": 0}
@@ -493,14 +551,15 @@ def main():
             res["strategies"] = {}
             buckets = []
             safe = name.replace(":", "_")
-            for label, sargs in STRATEGIES:
+            for label, sargs in active_strategies(args):
                 ranges = []
                 for r in range(args.ranges):
                     base = 1 + r * RANGE_STRIDE
                     tag = f"{safe}/{label.replace(' ', '').replace('=', '')}/{base}"
-                    preempt_args = ["--preempt", args.preempt]  # explicit: ravel's default is syscall,time
+                    # Explicit, unless the defaults themselves are measured.
+                    preempt_args = [] if args.preempt == "default" else ["--preempt", args.preempt]
                     rr = stress_range(ravel, cmd, sargs + preempt_args, base, args.runs, args.jobs, args.timeout,
-                                      workdir, tag)
+                                      workdir, tag, keep_going=not args.first)
                     if "error" in rr:
                         problems.append(f"{name} {label} base {base}: {rr['error']}")
                         loud(f"{name} {label} base {base}: {rr['error']}")
