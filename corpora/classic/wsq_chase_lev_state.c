@@ -1,0 +1,93 @@
+/* ravel classic corpus: wsq_chase_lev_state (bug class: missing-cas, granularity: atomic)
+ *
+ * The Chase-Lev deque of wsq_chase_lev.c (same bug: the owner takes the last item with
+ * a plain store to top instead of a CAS) driven by a longer workload (the owner pushes
+ * and pops in turns while a thief steals three times) and checked by state tracking:
+ * every item has a state (0 new, 1 queued, 2 taken) that each taker moves 1 -> 2 with
+ * an atomic exchange, so the second take of an item is caught at the moment it happens,
+ * and at the end every item must be taken. Atomic granularity: the window lies between
+ * atomic instructions only.
+ *
+ * Triggering interleaving (atomic granularity): with one item left, the thief loads
+ * top and bottom, reads the item and is preempted before its CAS; the owner's pop
+ * stores bottom, loads top, sees the last item and is preempted before its store to
+ * top; the thief's CAS succeeds and marks the item taken; the owner stores top and
+ * takes the same item: its exchange finds state 2.
+ * Fixed twin: wsq_chase_lev_state_fixed.c.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CAP 16
+#define NITEMS 4
+#define EMPTY 0L
+static atomic_long top, bottom;
+static long buf[CAP];
+static atomic_int state[NITEMS + 1]; /* 0 new, 1 queued, 2 taken */
+
+__attribute__((noreturn)) static void bug(const char *what) {
+  fprintf(stderr, "BUG: %s\n", what);
+  exit(1);
+}
+
+static void push(long x) { /* owner only */
+  atomic_store(&state[x], 1);
+  long b = atomic_load(&bottom);
+  buf[b % CAP] = x;
+  atomic_store(&bottom, b + 1);
+}
+
+static long pop(void) { /* owner only */
+  long b = atomic_load(&bottom) - 1;
+  atomic_store(&bottom, b);
+  long t = atomic_load(&top);
+  if (t > b) {
+    atomic_store(&bottom, b + 1);
+    return EMPTY;
+  }
+  long x = buf[b % CAP];
+  if (t < b) return x;
+  atomic_store(&top, t + 1); /* last item: needs a CAS against thieves */
+  atomic_store(&bottom, b + 1);
+  return x;
+}
+
+static long steal(void) {
+  long t = atomic_load(&top);
+  long b = atomic_load(&bottom);
+  if (t >= b) return EMPTY;
+  long x = buf[t % CAP];
+  if (!atomic_compare_exchange_strong(&top, &t, t + 1)) return EMPTY; /* lost the race */
+  return x;
+}
+
+static void take(long x) {
+  if (x == EMPTY) return;
+  if (x < 1 || x > NITEMS) bug("took a slot that holds no item");
+  int was = atomic_exchange(&state[x], 2);
+  if (was == 2) bug("an item was taken twice: by the owner and by a thief");
+  if (was != 1) bug("took an item that was never pushed");
+}
+
+static void *thief(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 3; i++) take(steal());
+  return NULL;
+}
+
+int main(void) {
+  pthread_t th;
+  if (pthread_create(&th, NULL, thief, NULL) != 0) return 2;
+  push(1);
+  push(2);
+  take(pop());
+  push(3);
+  push(4);
+  for (int i = 0; i < NITEMS; i++) take(pop());
+  pthread_join(th, NULL);
+  for (int x = 1; x <= NITEMS; x++)
+    if (atomic_load(&state[x]) != 2) bug("an item was lost: pushed but never taken");
+  return 0;
+}
