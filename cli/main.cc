@@ -199,9 +199,10 @@ int Main(int argc, char** argv) {
   run->add_option("--strategy", strategy_name, StrategyHelp());
   run->add_option("--seed", run_seed, "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
       ->check(Seed());
-  run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)")
-      ->check(WholeNumber(1));
-  run->add_option("--pct-steps", pct_steps,
+  CLI::Option* run_pct_depth =
+      run->add_option("--pct-depth", pct_depth, "PCT bug depth d: d-1 priority change points (default 3)")
+          ->check(WholeNumber(1));
+  CLI::Option* run_pct_steps = run->add_option("--pct-steps", pct_steps,
                   "PCT: expected number of choice points k of a run (steps where more than one\n"
                   "thread could run), over which the change points are drawn (default 1000;\n"
                   "-v prints a run's count)")
@@ -315,7 +316,10 @@ int Main(int argc, char** argv) {
                      "Schedules to run, seeds BASE..BASE+N-1 (default 100), split across shards")
       ->check(WholeNumber(1));
   stress->add_option("--time", stress_time, "Run schedules for this long instead (e.g. 90s, 5m, 1h)");
-  stress->add_option("--strategy", stress_options.strategy, StrategyHelp());
+  stress->add_option("--strategy", stress_options.strategy,
+                     StrategyHelp(kStressDefaultStrategy) +
+                         "\nstress's default is surw: with the default --preempt it found every bug of the corpus\n"
+                         "and the classic set within 100 schedules (median; bench/RESULTS.md)");
   stress->add_option("--seed", stress_options.seed_base,
                      "BASE: the first seed (default 1). Seeds are 0..18446744073709551615: with --runs N,\n"
                      "BASE+N-1 must not pass the largest (an error up front); with --time the seeds\n"
@@ -337,10 +341,12 @@ int Main(int argc, char** argv) {
                    "Do not stop at the first failure: run every seed, group failures by signature");
   stress->add_flag("--per-test", stress_options.per_test,
                    "CMD is a GoogleTest binary: stress each of its tests on its own, reporting per test");
-  stress->add_option("--pct-depth", stress_options.pct_depth, "PCT bug depth d (default 3)")->check(WholeNumber(1));
-  stress->add_option("--pct-steps", stress_options.pct_steps,
-                     "PCT's k (default: twice the most choice points of three calibration runs of\n"
-                     "the first seeds, the same on every shard)")
+  CLI::Option* stress_pct_depth =
+      stress->add_option("--pct-depth", stress_options.pct_depth, "PCT bug depth d (default 3; with --strategy pct)")
+          ->check(WholeNumber(1));
+  CLI::Option* stress_pct_steps = stress->add_option("--pct-steps", stress_options.pct_steps,
+                     "PCT's k, with --strategy pct (default: twice the most choice points of three\n"
+                     "calibration runs of the first seeds, the same on every shard)")
       ->check(WholeNumber(1));
   stress->add_option("--preempt", stress_options.preempt, kPreemptHelp);
   stress->add_option("--preempt-modules", stress_options.preempt_modules, kPreemptModulesHelp);
@@ -489,6 +495,10 @@ int Main(int argc, char** argv) {
     RunOptions options;
     options.strategy = strategy_name;
     options.seed = run_seed;
+    if (strategy_name != "pct" && (run_pct_depth->count() > 0 || run_pct_steps->count() > 0)) {
+      return UsageError(absl::StrCat("--pct-depth and --pct-steps are PCT's: they need --strategy pct, not ",
+                                     strategy_name));
+    }
     options.pct_depth = pct_depth;
     options.pct_steps = pct_steps;
     options.timeout_seconds = timeout;
@@ -504,6 +514,10 @@ int Main(int argc, char** argv) {
     return RunScheduled(*command, options);
   }
   if (stress->parsed()) {
+    if (stress_options.strategy != "pct" && (stress_pct_depth->count() > 0 || stress_pct_steps->count() > 0)) {
+      return UsageError(absl::StrCat("--pct-depth and --pct-steps are PCT's: they need --strategy pct (stress's "
+                                     "default is ", kStressDefaultStrategy, "), not ", stress_options.strategy));
+    }
     stress_options.command = *command;
     stress_options.verbose = verbose;
     if (!stress_time.empty()) {

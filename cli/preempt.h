@@ -25,7 +25,7 @@ struct Preempt {
 // (bench/RESULTS.md, "Choosing the default --preempt"): time chaos finds the sleep-ordering
 // bugs and costs nothing measurable on the others; sync points find more but slow the
 // search for syscall-level bugs, so they are asked for by name.
-inline constexpr char kDefaultPreempt[] = "syscall,time";
+inline constexpr char kDefaultPreempt[] = "syscall,sync,time,atomic";
 
 // Time chaos: at a point where a thread waits for a deadline, the chance in percent that
 // the virtual clock jumps to it first.

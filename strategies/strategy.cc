@@ -169,10 +169,10 @@ std::vector<std::string> StrategyNames() {
   return names;
 }
 
-std::string StrategyHelp() {
+std::string StrategyHelp(absl::string_view default_name) {
   std::vector<std::string> parts;
   for (const StrategyInfo& info : Strategies()) {
-    parts.push_back(absl::StrCat(info.name, parts.empty() ? " (default)" : "", ": ", info.summary));
+    parts.push_back(absl::StrCat(info.name, info.name == default_name ? " (default)" : "", ": ", info.summary));
   }
   return absl::StrJoin(parts, "\n");
 }

@@ -214,8 +214,9 @@ bool IsStrategyName(absl::string_view name);
 // The names MakeStrategy accepts, sorted.
 std::vector<std::string> StrategyNames();
 
-// For --help: one line per strategy, "pct (default): ...", "random: ...", ...
-std::string StrategyHelp();
+// For --help: one line per strategy, "pct (default): ...", "random: ...", ..., with
+// `default_name` marked as the default.
+std::string StrategyHelp(absl::string_view default_name = "pct");
 
 }  // namespace ravel
 

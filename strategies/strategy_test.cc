@@ -53,6 +53,10 @@ TEST(MakeStrategyTest, TheRegistryListsTheDefaultFirstAndHelpsWithEach) {
               std::string::npos)
         << help;
   }
+  // stress marks its own default.
+  const std::string stress_help = StrategyHelp("surw");
+  EXPECT_NE(stress_help.find("surw (default): "), std::string::npos) << stress_help;
+  EXPECT_EQ(stress_help.find("pct (default)"), std::string::npos) << stress_help;
 }
 
 TEST(MakeStrategyTest, NamesAreCaseInsensitive) {

@@ -49,8 +49,9 @@ int LineOf(const std::string& file, const std::string& text) {
 // `strategy` (one job: with more, the job that fails first may not have the lowest seed).
 std::string FailingSchedule(const std::string& program, const std::string& strategy) {
   const std::string dir = TempPath("artifacts");
-  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "500", "--jobs", "1", "--strategy", strategy, "--artifacts", dir,
-                              "--", Corpus(program)});
+  // At syscall granularity (the corpus programs' own): finer points make longer schedules.
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "500", "--jobs", "1", "--strategy", strategy,
+                              "--preempt", "syscall,time", "--artifacts", dir, "--", Corpus(program)});
   EXPECT_EQ(out.exit_code, 1) << out.err;
   std::smatch m;
   if (!std::regex_search(out.err, m, std::regex("replay:   ravel replay (\\S+)"))) {

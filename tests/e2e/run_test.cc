@@ -171,13 +171,14 @@ TEST(RunBadInput, BranchPreemptionSaysWhatItNeeds) {
   EXPECT_EQ(std::count(out.err.begin(), out.err.end(), '\n'), 1) << out.err;
 }
 
-// Without --preempt a run has syscall points and time chaos, and its schedule says so; a
-// list replaces the default.
-TEST(Run, DefaultPreemptIsSyscallAndTime) {
+// Without --preempt a run has syscall, sync and atomic points and time chaos, and its
+// schedule says so; a list replaces the default.
+TEST(Run, DefaultPreemptIsSyscallSyncAtomicAndTime) {
   const std::string with_default = TempPath("default.sched");
   RunOutput out = RavelRun({"--record", with_default}, {GuestPath("threads")});
   ASSERT_EQ(out.exit_code, 0) << out.err;
-  EXPECT_TRUE(absl::StrContains(ReadFile(with_default), "\noption preempt syscall,time\n"));
+  EXPECT_TRUE(absl::StrContains(ReadFile(with_default), "\noption preempt syscall,sync,time,atomic\n"))
+      << ReadFile(with_default);
   const std::string syscall_only = TempPath("syscall.sched");
   out = RavelRun({"--preempt", "syscall", "--record", syscall_only}, {GuestPath("threads")});
   ASSERT_EQ(out.exit_code, 0) << out.err;

@@ -119,10 +119,19 @@ TEST(Stress, FindsAFailureKeepsItsScheduleAndReplaysIt) {
   ASSERT_TRUE(std::regex_search(out.err, m, std::regex("replay:   ravel replay (\\S+)"))) << out.err;
   const std::string sched = m[1];
   EXPECT_TRUE(absl::StartsWith(sched, dir + "/order_after_create-seed")) << sched;
-  EXPECT_TRUE(absl::StrContains(out.err, "by seed:  ravel run --strategy pct --seed ")) << out.err;
+  // stress's default strategy is surw; its by-seed line makes the same calibration run and
+  // so the same schedule: the same fingerprint as the recording.
+  ASSERT_TRUE(std::regex_search(out.err, m, std::regex("by seed:  ravel run --strategy surw --seed (\\d+) -- (\\S+)\n")))
+      << out.err;
+  RunOutput by_seed = RunCommand({RavelBinary(), "run", "--strategy", "surw", "--seed", m[1], "--", m[2]});
+  EXPECT_EQ(by_seed.exit_code, 1) << by_seed.err;
   RunOutput replayed = RunCommand({RavelBinary(), "replay", sched});
   EXPECT_EQ(replayed.exit_code, 1) << replayed.err;
   EXPECT_TRUE(absl::StrContains(replayed.err, "reproduced fail(exit 1)")) << replayed.err;
+  std::smatch f1, f2;
+  ASSERT_TRUE(std::regex_search(by_seed.err, f1, std::regex("fingerprint=([0-9a-f]{16})"))) << by_seed.err;
+  ASSERT_TRUE(std::regex_search(replayed.err, f2, std::regex("fingerprint=([0-9a-f]{16})"))) << replayed.err;
+  EXPECT_EQ(f1[1], f2[1]);
   // The guest's output of the failing schedule is kept next to it.
   const std::string stem = sched.substr(0, sched.size() - 6);
   ASSERT_TRUE(std::filesystem::exists(stem + ".stdout"));
@@ -137,7 +146,7 @@ TEST(Stress, ACorrectProgramPasses) {
   RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "40", "--artifacts", TempPath("a"), "--",
                               Corpus("order_after_create_fixed")});
   EXPECT_EQ(out.exit_code, 0) << out.err;
-  EXPECT_TRUE(absl::StrContains(out.err, "40 schedules (seeds 1..40, strategy pct), 40 passed, 0 failed")) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "40 schedules (seeds 1..40, strategy surw), 40 passed, 0 failed")) << out.err;
 }
 
 // The fork server (each job execs the command once and forks a copy per schedule) runs
@@ -199,8 +208,8 @@ TEST(Stress, AtomicPointsInASharedLibraryFindItsRace) {
       EXPECT_TRUE(absl::StrContains(replayed.err, "reproduced fail(exit 1)")) << replayed.err;
     }
   }
-  RunOutput bad = RunCommand({RavelBinary(), "stress", "--preempt-modules", "libravel_claim.so", "--",
-                              GuestPath("claim_race")});
+  RunOutput bad = RunCommand({RavelBinary(), "stress", "--preempt", "syscall,sync,time", "--preempt-modules",
+                              "libravel_claim.so", "--artifacts", TempPath("claim-bad"), "--", GuestPath("claim_race")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad.err, "--preempt-modules names libraries for atomic points: add --preempt atomic"))
       << bad.err;

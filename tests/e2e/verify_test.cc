@@ -50,7 +50,8 @@ TEST(Verify, ACorrectProgramIsVerifiedAndExitsWithItsStatus) {
 
 TEST(Verify, AFailureThatReproducesKeepsTheGuestsStatus) {
   // check_then_act_io fails with PCT k=21 seed 1 (tests/e2e/corpus_test.cc).
-  RunOutput out = RunVerify({"--strategy", "pct", "--pct-steps", "21", "--seed", "1"}, {Corpus("check_then_act_io")});
+  RunOutput out = RunVerify({"--strategy", "pct", "--pct-steps", "21", "--seed", "1", "--preempt", "syscall,time"},
+                            {Corpus("check_then_act_io")});
   EXPECT_EQ(out.exit_code, 1) << out.err;
   EXPECT_TRUE(absl::StrContains(out.err, "ravel: fail(exit 1) steps=")) << out.err;
   EXPECT_TRUE(absl::StrContains(out.err, "ravel: verified: 2 runs of seed 1 took the same")) << out.err;
@@ -170,7 +171,9 @@ TEST(StressVerify, AFailureItsSeedDoesNotReproduceIsReportedAsNotDeterministic) 
 
 TEST(StressVerify, AFailureThatReproducesIsSaidToBeVerified) {
   const std::string json = TempPath("stress-reproduced.json");
-  RunOutput out = RunCommand({RavelBinary(), "stress", "--verify", "--runs", "1", "--pct-steps", "21", "--jobs", "1",
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--verify", "--runs", "1", "--strategy", "pct", "--pct-steps", "21",
+                              "--jobs", "1",
+                              "--preempt", "syscall,time",
                               "--artifacts", TempPath("reproduced-artifacts"), "--json", json, "--", Corpus("check_then_act_io")});
   EXPECT_EQ(out.exit_code, 1) << out.err;
   EXPECT_TRUE(absl::StrContains(out.err, "ravel:   verified: seed 1 failed the same way on a second run, step for step"))
