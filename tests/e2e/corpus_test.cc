@@ -235,5 +235,85 @@ INSTANTIATE_TEST_SUITE_P(Corpus, Bug, ::testing::ValuesIn(kFindings),
                            return n;
                          });
 
+// ---- corpora/classic: the classic-pattern set, under ravel's defaults ----
+//
+// Its copy of the manifest in the build directory lists only what was built (the Rust
+// programs need rustc).
+
+std::vector<Program> ClassicManifest() {
+  std::vector<Program> out;
+  std::ifstream in(std::string(CORPUS_DIR) + "/classic/MANIFEST.tsv");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, '\t');
+    if (f.size() < 5) continue;
+    out.push_back({f[0], f[2], f[3], f[4]});
+  }
+  return out;
+}
+
+std::string Classic(const std::string& name) { return std::string(CORPUS_DIR) + "/classic/" + name; }
+
+TEST(Classic, TheSetIsCompleteAndEveryBugHasATwin) {
+  std::set<std::string> names;
+  for (const Program& p : ClassicManifest()) names.insert(p.name);
+  for (const char* name : {"account", "bank_transfer", "refcount_stopping", "circular_buffer", "queue_flag",
+                           "stack_check", "token_ring", "two_stage_2", "two_stage_50", "two_stage_100", "reorder_2",
+                           "reorder_10", "reorder_50", "reorder_100", "wsq_chase_lev", "wsq_chase_lev_state",
+                           "lockfree_stack_aba", "string_buffer", "lazy_init_lock", "wronglock"}) {
+    EXPECT_TRUE(names.contains(name)) << name;
+  }
+  for (const Program& p : ClassicManifest()) {
+    if (p.expected == "pass") continue;
+    EXPECT_TRUE(names.contains(p.name + "_fixed")) << p.name << " has no twin";
+    EXPECT_TRUE(p.granularity == "sync" || p.granularity == "atomic") << p.name;
+  }
+}
+
+std::vector<std::string> ClassicNames(bool bugs) {
+  std::vector<std::string> names;
+  for (const Program& p : ClassicManifest()) {
+    if ((p.expected != "pass") == bugs) names.push_back(p.name);
+  }
+  return names;
+}
+
+// Each bug is found by `ravel stress` with no options (surw, syscall, sync, atomic and time
+// points) within the budget of 1000 schedules (most at the first seeds), and the
+// schedule it keeps replays.
+class ClassicBug : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ClassicBug, FoundByTheDefaultsAndReplayed) {
+  const std::string dir = TempPath("classic-artifacts");
+  RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "1000", "--jobs", "1", "--artifacts", dir, "--",
+                              Classic(GetParam())});
+  ASSERT_EQ(out.exit_code, 1) << out.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(out.err, m, std::regex("replay:   ravel replay (\\S+)"))) << out.err;
+  const std::string sched = m[1];
+  EXPECT_NE(ReadFile(sched).find("option preempt syscall,sync,time,atomic"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    RunOutput again = RunCommand({RavelBinary(), "replay", sched});
+    EXPECT_EQ(again.exit_code, 1) << again.err;
+    EXPECT_TRUE(absl::StrContains(again.err, "reproduced fail(exit 1)")) << again.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Classic, ClassicBug, ::testing::ValuesIn(ClassicNames(true)), TestName);
+
+// Each twin passes under the defaults and the other sampling strategies.
+class ClassicTwin : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ClassicTwin, NeverFails) {
+  for (const char* strategy : {"surw", "pos", "pct", "random"}) {
+    RunOutput out = RunCommand({RavelBinary(), "stress", "--runs", "25", "--jobs", "1", "--strategy", strategy,
+                                "--artifacts", TempPath("classic-twin"), "--", Classic(GetParam())});
+    ASSERT_EQ(out.exit_code, 0) << GetParam() << " " << strategy << ":\n" << out.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Classic, ClassicTwin, ::testing::ValuesIn(ClassicNames(false)), TestName);
+
 }  // namespace
 }  // namespace ravel::testing
