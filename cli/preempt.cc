@@ -137,7 +137,7 @@ absl::Status PrepareGuests(const Preempt& preempt, const std::vector<std::string
     absl::StatusOr<std::string> path = ResolveCommand(command[0]);
     if (path.ok() && StaticallyLinked(*path)) {
       fprintf(stderr, "ravel: %s is statically linked: no sync points (the shim cannot be preloaded); "
-                      "the run goes on with syscall points only\n", command[0].c_str());
+                      "the run goes on without them\n", command[0].c_str());
     }
   }
   const char* old = getenv("LD_PRELOAD");

@@ -235,6 +235,29 @@ INSTANTIATE_TEST_SUITE_P(Corpus, Bug, ::testing::ValuesIn(kFindings),
                            return n;
                          });
 
+// Every bug of the corpus, whatever its granularity, is found by `ravel stress` with no
+// options within 1000 schedules (issue #15's bar for the defaults).
+class BugByDefault : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BugByDefault, FoundByStressWithNoOptions) {
+  std::vector<std::string> argv = {RavelBinary(), "stress", "--runs", "1000", "--jobs", "1", "--artifacts",
+                                   TempPath("default-artifacts"), "--"};
+  for (const std::string& word : CommandOf(GetParam())) argv.push_back(word);
+  RunOutput out = RunCommand(argv);
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_TRUE(absl::StrContains(out.err, "strategy surw")) << out.err;
+}
+
+std::vector<std::string> Bugs() {
+  std::vector<std::string> names;
+  for (const Program& p : Manifest()) {
+    if (p.expected != "pass") names.push_back(p.name);
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, BugByDefault, ::testing::ValuesIn(Bugs()), TestName);
+
 // ---- corpora/classic: the classic-pattern set, under ravel's defaults ----
 //
 // Its copy of the manifest in the build directory lists only what was built (the Rust

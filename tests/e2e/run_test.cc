@@ -161,6 +161,14 @@ TEST(Run, SyncPointsWarnOnceForAStaticProgramAndRunOn) {
   const std::regex pid("\\[pid [0-9]+\\]");
   EXPECT_EQ(std::regex_replace(out.out, pid, "[pid]"), std::regex_replace(native.out, pid, "[pid]"));
   EXPECT_TRUE(absl::StrContains(out.err, "is statically linked: no sync points")) << out.err;
+  // The default has sync points too: the same single line, and the run goes on.
+  out = RavelRun({}, {GuestPath("threads_static")});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  size_t said = 0;
+  for (size_t at = out.err.find("no sync points"); at != std::string::npos; at = out.err.find("no sync points", at + 1)) {
+    ++said;
+  }
+  EXPECT_EQ(said, 1u) << out.err;
 }
 
 TEST(RunBadInput, BranchPreemptionSaysWhatItNeeds) {
