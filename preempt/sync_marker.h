@@ -19,8 +19,13 @@
 
 /* Operations. A point is a scheduling point before the call; "acquired" reports after a
  * successful acquisition are bookkeeping only (who holds what, for deadlock reports). */
+#define RAVEL_SYNC_UNREPORTED 1
+
 enum RavelSyncOp {
-  /* Points before an acquisition: object = the lock. */
+  /* Points before an acquisition: object = the lock. A MUTEX_LOCK with other =
+   * RAVEL_SYNC_UNREPORTED (pthread_mutex_lock, which can only fail on a broken program) has
+   * no acquired report: the scheduler takes the mutex as held from the thread's next step
+   * on, unless that step is a futex wait on it. */
   RAVEL_SYNC_MUTEX_LOCK = 1,
   RAVEL_SYNC_MUTEX_TRYLOCK = 2,
   RAVEL_SYNC_RWLOCK_RDLOCK = 3,

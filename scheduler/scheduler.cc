@@ -141,7 +141,16 @@ std::vector<ThreadId> Scheduler::Runnable() const {
   return ids;
 }
 
+void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
+  if (!t.acquire_on_next_step) return;
+  if (call != nullptr && call->nr == SYS_futex && call->args[0] == t.acquiring) return;  // still waiting
+  t.held.push_back(HeldLock{t.acquiring, RAVEL_SYNC_MUTEX_ACQUIRED, t.last_sync_step});
+  t.acquiring = 0;
+  t.acquire_on_next_step = false;
+}
+
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
+  SettleAcquisition(t, call);
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
   now_ns_ += options_.step_quantum_ns;

@@ -323,6 +323,10 @@ class Scheduler : public Tool {
     std::vector<HeldLock> held;
     uint64_t acquiring = 0;
     int acquiring_kind = 0;
+    // A pthread_mutex_lock's point was the thread's last: it holds the mutex once it makes
+    // its next step, unless that step is a futex wait on the mutex (contended). The shim
+    // sends no "acquired" report for it (a stop saved per lock).
+    bool acquire_on_next_step = false;
     uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;
@@ -341,6 +345,9 @@ class Scheduler : public Tool {
   // At a point of `t` (running): let the strategy pick; park `t` if another runs.
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
   // The point of the step `t` (running) just made.
+  // Thread::acquire_on_next_step: `t` makes a step (`call`, or none for a point that is no
+  // syscall): the mutex it was locking is its now, unless the call waits for it.
+  void SettleAcquisition(Thread& t, const Syscall* call);
   // A process's number that is the same in every run: its first thread's logical id.
   int ProcessNumber(const Thread& t) const;
   SchedulingPoint StepPoint(const Thread& t, PointKind kind, int64_t nr = -1, bool yield_hint = false,

@@ -35,6 +35,7 @@ const char* LockKind(int op) {
 SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
   const int op = static_cast<int>(call.args[1]);
   const uint64_t object = call.args[2], other = call.args[3];
+  SettleAcquisition(t, nullptr);  // a lock since the last marker has returned
   switch (op) {
     case RAVEL_SYNC_MUTEX_ACQUIRED:
     case RAVEL_SYNC_RWLOCK_READ_ACQUIRED:
@@ -72,6 +73,9 @@ SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call
   Step(guest, t, kWhatSync, PointKind::kSync, &call);
   Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
   t.last_sync_step = steps_ - 1;
+  // pthread_mutex_lock reports no acquisition (the shim saves that stop): it holds the
+  // mutex from its next step on (SettleAcquisition).
+  t.acquire_on_next_step = op == RAVEL_SYNC_MUTEX_LOCK && other == RAVEL_SYNC_UNREPORTED;
   (void)Reschedule(guest, t, StepPoint(t, PointKind::kSync, -1, /*yield_hint=*/false, object));
   return 0;
 }
