@@ -99,34 +99,9 @@ uint64_t RacesWonByTheLongThread(Strategy& s, uint64_t seeds) {
   constexpr uint64_t kR = 1000;
   uint64_t won = 0;
   for (uint64_t seed = 1; seed <= seeds; ++seed) {
-    const std::vector<std::vector<uint64_t>> events = {{0, kR}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, kR}};
-    std::vector<size_t> next = {0, 0};
-    s.Begin(seed, {});
-    s.OnThreadCreated(0, kNoThread);
-    s.OnThreadCreated(1, 0);
-    SchedulingPoint point = PointOf(0, 0, events[0][0]);
-    std::vector<ThreadId> order_at_r;
-    for (uint64_t step = 0;; ++step) {
-      std::vector<ThreadId> runnable;
-      for (ThreadId t : {0, 1}) {
-        if (next[t] < events[t].size()) runnable.push_back(t);
-      }
-      if (runnable.empty()) break;
-      point.step = step;
-      const ThreadId t = s.Pick(point, runnable);
-      if (events[t][next[t]] == kR) order_at_r.push_back(t);
-      ++next[t];
-      if (next[t] < events[t].size()) {
-        point = PointOf(step + 1, t, events[t][next[t]]);
-      } else {
-        s.OnThreadExited(t);
-        point = PointOf(step + 1, t, 0);
-        point.kind = PointKind::kThreadExit;
-        point.current_runnable = false;
-      }
-    }
-    s.End(0);
-    if (order_at_r.front() == 1) ++won;
+    const std::vector<ThreadId> order =
+        testing_util::OrderOfEvents(s, seed, {{kR}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, kR}}, kR);
+    if (order.front() == 1) ++won;
   }
   return won;
 }

@@ -21,45 +21,10 @@ SchedulingPoint PointOf(uint64_t step, ThreadId current, uint64_t resource) {
   return point;
 }
 
-// Runs threads that make the given events (each a resource; 0: none) with no blocking,
-// all created by thread 0 before the first pick, and returns the order of the threads'
-// events on `watched`. Each thread first makes its start (an event on nothing): until a
-// thread reaches its first point, its pending event is not known.
-std::vector<ThreadId> RunEvents(Strategy& s, uint64_t seed, std::vector<std::vector<uint64_t>> events,
-                                uint64_t watched) {
-  for (std::vector<uint64_t>& e : events) e.insert(e.begin(), 0);
-  s.Begin(seed, {});
-  for (ThreadId t = 0; t < static_cast<ThreadId>(events.size()); ++t) s.OnThreadCreated(t, t == 0 ? kNoThread : 0);
-  std::vector<size_t> next(events.size(), 0);
-  SchedulingPoint point = PointOf(0, 0, 0);
-  std::vector<ThreadId> order;
-  for (uint64_t step = 0;; ++step) {
-    std::vector<ThreadId> runnable;
-    for (ThreadId t = 0; t < static_cast<ThreadId>(events.size()); ++t) {
-      if (next[t] < events[t].size()) runnable.push_back(t);
-    }
-    if (runnable.empty()) break;
-    point.step = step;
-    const ThreadId t = s.Pick(point, runnable);
-    if (events[t][next[t]] == watched) order.push_back(t);
-    ++next[t];
-    if (next[t] < events[t].size()) {
-      point = PointOf(step + 1, t, events[t][next[t]]);
-    } else {
-      s.OnThreadExited(t);
-      point = PointOf(step + 1, t, 0);
-      point.kind = PointKind::kThreadExit;
-      point.current_runnable = false;
-    }
-  }
-  s.End(0);
-  return order;
-}
-
 std::shared_ptr<EventProfile> ProfileOf(const std::vector<std::vector<uint64_t>>& events) {
   RoundRobinStrategy rr;
   ProfilingStrategy profiling(rr);
-  RunEvents(profiling, 0, events, 0);
+  testing_util::OrderOfEvents(profiling, 0, events, 0);
   return std::make_shared<EventProfile>(profiling.profile());
 }
 
@@ -81,7 +46,7 @@ TEST(SurwStrategyTest, WithoutAProfileItIsAUniformRandomWalk) {
   RandomStrategy random;
   const std::vector<std::vector<uint64_t>> events = {{5, 5, 5}, {5, 5}, {5}};
   for (uint64_t seed = 1; seed < 20; ++seed) {
-    EXPECT_EQ(RunEvents(surw, seed, events, 5), RunEvents(random, seed, events, 5)) << seed;
+    EXPECT_EQ(testing_util::OrderOfEvents(surw, seed, events, 5), testing_util::OrderOfEvents(random, seed, events, 5)) << seed;
   }
   EXPECT_EQ(surw.target_resource(), 0u);
 }
@@ -113,10 +78,10 @@ TEST(SurwStrategyTest, EveryOrderOfTheInterestingEventsIsEquallyLikely) {
   RandomStrategy random;
   std::vector<int> surw_position(4), random_position(4);
   for (uint64_t seed = 1; seed <= 4000; ++seed) {
-    const std::vector<ThreadId> order = RunEvents(surw, seed, events, 3);
+    const std::vector<ThreadId> order = testing_util::OrderOfEvents(surw, seed, events, 3);
     ASSERT_EQ(order.size(), 4u);
     ++surw_position[std::find(order.begin(), order.end(), 0) - order.begin()];
-    const std::vector<ThreadId> walk = RunEvents(random, seed, events, 3);
+    const std::vector<ThreadId> walk = testing_util::OrderOfEvents(random, seed, events, 3);
     ++random_position[std::find(walk.begin(), walk.end(), 0) - walk.begin()];
   }
   for (int p = 0; p < 4; ++p) EXPECT_NEAR(surw_position[p], 1000, 120) << "position " << p;

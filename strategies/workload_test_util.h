@@ -138,6 +138,51 @@ inline WorkloadTrace DriveWorkload(Strategy& strategy, uint64_t seed,
   return trace;
 }
 
+// A point of `current` whose operation touches `resource`, for event-list runs.
+inline SchedulingPoint EventPoint(uint64_t step, ThreadId current, uint64_t resource) {
+  SchedulingPoint point;
+  point.step = step;
+  point.current = current;
+  point.current_runnable = true;
+  point.resource = resource;
+  return point;
+}
+
+// Runs threads that make the given events (each a resource; 0: none) with no blocking,
+// all created by thread 0 before the first pick, and returns the order of the threads'
+// events on `watched`. Each thread first makes its start (an event on nothing): until a
+// thread reaches its first point, its pending event is not known.
+inline std::vector<ThreadId> OrderOfEvents(Strategy& s, uint64_t seed, std::vector<std::vector<uint64_t>> events,
+                                uint64_t watched) {
+  for (std::vector<uint64_t>& e : events) e.insert(e.begin(), 0);
+  s.Begin(seed, {});
+  for (ThreadId t = 0; t < static_cast<ThreadId>(events.size()); ++t) s.OnThreadCreated(t, t == 0 ? kNoThread : 0);
+  std::vector<size_t> next(events.size(), 0);
+  SchedulingPoint point = EventPoint(0, 0, 0);
+  std::vector<ThreadId> order;
+  for (uint64_t step = 0;; ++step) {
+    std::vector<ThreadId> runnable;
+    for (ThreadId t = 0; t < static_cast<ThreadId>(events.size()); ++t) {
+      if (next[t] < events[t].size()) runnable.push_back(t);
+    }
+    if (runnable.empty()) break;
+    point.step = step;
+    const ThreadId t = s.Pick(point, runnable);
+    if (events[t][next[t]] == watched) order.push_back(t);
+    ++next[t];
+    if (next[t] < events[t].size()) {
+      point = EventPoint(step + 1, t, events[t][next[t]]);
+    } else {
+      s.OnThreadExited(t);
+      point = EventPoint(step + 1, t, 0);
+      point.kind = PointKind::kThreadExit;
+      point.current_runnable = false;
+    }
+  }
+  s.End(0);
+  return order;
+}
+
 }  // namespace ravel::testing_util
 
 #endif  // RAVEL_STRATEGIES_WORKLOAD_TEST_UTIL_H_

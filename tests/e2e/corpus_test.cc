@@ -21,9 +21,10 @@ struct Program {
   std::string name, bug_class, granularity, expected;
 };
 
-std::vector<Program> Manifest() {
+// The programs of a manifest: corpora/'s own, or corpora/classic/'s ("classic/").
+std::vector<Program> Manifest(const std::string& subdir = "") {
   std::vector<Program> out;
-  std::ifstream in(std::string(CORPUS_DIR) + "/MANIFEST.tsv");
+  std::ifstream in(std::string(CORPUS_DIR) + "/" + subdir + "MANIFEST.tsv");
   std::string line;
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
@@ -263,18 +264,7 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BugByDefault, ::testing::ValuesIn(Bugs()), Test
 // Its copy of the manifest in the build directory lists only what was built (the Rust
 // programs need rustc).
 
-std::vector<Program> ClassicManifest() {
-  std::vector<Program> out;
-  std::ifstream in(std::string(CORPUS_DIR) + "/classic/MANIFEST.tsv");
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    if (f.size() < 5) continue;
-    out.push_back({f[0], f[2], f[3], f[4]});
-  }
-  return out;
-}
+std::vector<Program> ClassicManifest() { return Manifest("classic/"); }
 
 std::string Classic(const std::string& name) { return std::string(CORPUS_DIR) + "/classic/" + name; }
 
