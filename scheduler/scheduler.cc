@@ -478,6 +478,10 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
     if (SettleProcessExit(t.pid)) HandOffFrom(t.id, PointKind::kThreadExit);
     return;
   }
+  if (options_.log_decisions) {
+    LOG(INFO) << "T" << t.id << " exit event" << (running_ == t.id ? " (holds the baton)" : "")
+              << absl::StrFormat(", clear_child_tid 0x%x", t.clear_child_tid);
+  }
   ReleaseVforkParent(t);
   t.state = State::kExited;
   t.block = Block::kNone;
@@ -567,6 +571,9 @@ void Scheduler::OnThreadGone(pid_t tid) {
   auto it = by_tid_.find(tid);
   if (it == by_tid_.end()) return;
   Thread& t = threads_.at(it->second);
+  // Reaped: the kernel may give its tid to a new thread from now on.
+  by_tid_.erase(it);
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " gone" << (t.exit_pending ? ": its joiner may wake" : "");
   if (!t.exit_pending) return;
   t.exit_pending = false;
   WakeFutex(KeyOf(t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
@@ -607,6 +614,10 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 }
 
 void Scheduler::OnProcessExit(pid_t pid, int status) {
+  // Reaped: its pid (its first thread's tid) may be a new thread's from now on.
+  if (auto leader = by_tid_.find(pid); leader != by_tid_.end() && threads_.at(leader->second).pid == pid) {
+    by_tid_.erase(leader);
+  }
   exiting_.erase(pid);
   exiting_ticks_ = 0;
   real_timers_.erase(pid);
@@ -956,8 +967,13 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       if (*child <= 0) return *child;
       const pid_t child_tid = static_cast<pid_t>(*child);
       // The child's start event may still be on its way; the parent goes on only once the
-      // child is known, so every later decision sees the same runnable set.
-      while (!by_tid_.contains(child_tid)) {
+      // child is known, so every later decision sees the same runnable set. (A thread that
+      // had the same tid before is gone from by_tid_ once reaped; an exited one is not it.)
+      const auto known = [&] {
+        auto it = by_tid_.find(child_tid);
+        return it != by_tid_.end() && threads_.at(it->second).state != State::kExited;
+      };
+      while (!known()) {
         awaiting_start_[child_tid] = t.tid;
         if (!guest.Park()) return 0;
       }
