@@ -10,7 +10,9 @@ Python start-up is counted. For context the same is measured with /bin/true as g
 Each round runs every variant once, in an order that alternates between rounds (forward,
 then backward) to spread the machine's noise; the median over the rounds is kept:
   native  P=1, P=2                      spawn_loop N P GUEST
-  ravel   random, pct  x  --jobs 1, 2   ravel stress --runs S --keep-going --jobs J -- GUEST
+  ravel   random, pct, surw  x  --jobs 1, 2   ravel stress --runs S --keep-going --jobs J -- GUEST
+          (ravel's default --preempt, syscall,sync,time,atomic; random also with
+          --preempt syscall,time, the points of the old default)
 ravel's rate is schedules_per_second from its --json summary (schedules / stress's
 elapsed time, which includes starting its workers and, for pct, the round-robin run that
 measures k); the wall time of the whole `ravel stress` command is reported too.
@@ -103,12 +105,18 @@ def main():
         for gname, gpath in guests.items():
             for p in (1, 2):
                 variants.append((gname, f"native P={p}", lambda g=gpath, p=p: (native(loop, g, args.native_runs, p),) * 2))
-            strategies = ("random", "pct") if gname != "/bin/true" else ("random",)
+            strategies = ("random", "pct", "surw") if gname != "/bin/true" else ("random",)
             for strat in strategies:
                 for j in (1, 2):
                     variants.append((gname, f"ravel {strat} --jobs {j}",
                                      lambda g=gpath, s=strat, j=j: ravel_stress(ravel, g, s, j, args.schedules, scratch)))
             if gname != "/bin/true":
+                # With the old default points (no sync or atomic points): what the default's
+                # finer points cost.
+                for j in (1, 2):
+                    variants.append((gname, f"ravel random --jobs {j} --preempt syscall,time",
+                                     lambda g=gpath, j=j: ravel_stress(ravel, g, "random", j, args.schedules, scratch,
+                                                                       ("--preempt", "syscall,time"))))
                 # Without the fork server (each schedule spawns and execs the guest), for
                 # what the fork server is worth.
                 for j in (1, 2):

@@ -165,11 +165,21 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
       return true;
     }
   }
-  // Run the instruction itself, then plant the int3 again.
+  // Run the instruction itself, then plant the int3 again, unless the site has been a point
+  // kAtomicSiteBudget times in this process: from then on it runs natively. (Looked up
+  // again: while this thread was parked, others may have used up the budget, or the map
+  // may have grown.)
   GuestMemory& mem = guest.memory();
   (void)mem.Poke(addr, &saved, 1);
   const bool stepped = guest.SingleStep().ok();
-  (void)mem.Poke(addr, &kInt3, 1);
+  bool replant = false;
+  if (auto again = atomic_sites_.find(guest.pid()); again != atomic_sites_.end()) {
+    if (auto s = again->second.find(addr); s != again->second.end()) {
+      replant = spin || ++s->second.hits < kAtomicSiteBudget;
+      if (!replant) again->second.erase(s);
+    }
+  }
+  if (replant) (void)mem.Poke(addr, &kInt3, 1);
   id = by_tid_.find(guest.tid());
   if (!spin && stepped && id != by_tid_.end() && running_ == id->second) {
     Thread& t = threads_.at(id->second);

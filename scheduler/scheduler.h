@@ -517,7 +517,12 @@ class Scheduler : public Tool {
   struct PlantedSite {
     uint8_t saved = 0;  // the original byte under the int3
     bool spin = false;  // a spin loop's head (else an atomic instruction)
+    uint32_t hits = 0;  // times it was a point in this process (an atomic instruction's)
   };
+  // An atomic instruction is a point for its first this many executions in a process, then
+  // runs natively: a test's hot atomic loop would otherwise cost ~100 us a turn for ever
+  // (GLib's threadtests: over 300 s), and a race on an atomic shows in its first turns.
+  static constexpr uint32_t kAtomicSiteBudget = 1000;
   absl::flat_hash_map<pid_t, std::map<uint64_t, PlantedSite>> atomic_sites_;
   uint64_t choices_ = 0;
   Fairness fairness_;

@@ -180,6 +180,33 @@ TEST(Stress, ForkServerRunsTheSameSchedulesAsSpawningEach) {
 
 // --preempt-modules: atomic points in a shared library, linked or dlopen'ed after the
 // threads exist. The library's race is out of reach without them.
+// An atomic instruction is a point (two steps: before and after it) for its first 1000
+// executions in a process, then runs natively: 500 increments add 1000 steps, and 3000
+// add no more than 2000.
+TEST(Run, AnAtomicSiteIsAPointForItsFirst1000Executions) {
+  const auto steps_of = [](const char* n) -> long {
+    RunOutput out = RunCommand({RavelBinary(), "run", "--strategy", "rr", "--", GuestPath("atomic_count"), n});
+    EXPECT_EQ(out.exit_code, 0) << out.err;
+    EXPECT_EQ(out.out, std::string(n) + "\n");
+    std::smatch m;
+    if (!std::regex_search(out.err, m, std::regex("steps=(\\d+)"))) {
+      ADD_FAILURE() << out.err;
+      return -1;
+    }
+    return std::stol(m[1]);
+  };
+  const long none = steps_of("0"), some = steps_of("500"), many = steps_of("3000"), more = steps_of("6000");
+  EXPECT_EQ(some - none, 1000) << none << " " << some;
+  EXPECT_EQ(many - none, 2000) << none << " " << many;
+  EXPECT_EQ(more, many);
+  // Without atomic points none of them is a step.
+  RunOutput off = RunCommand({RavelBinary(), "run", "--strategy", "rr", "--preempt", "syscall,sync,time", "--",
+                              GuestPath("atomic_count"), "3000"});
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(off.err, m, std::regex("steps=(\\d+)"))) << off.err;
+  EXPECT_EQ(std::stol(m[1]), none);
+}
+
 TEST(Stress, AtomicPointsInASharedLibraryFindItsRace) {
   const std::string dl = GuestPath("libravel_claim_dl.so");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
