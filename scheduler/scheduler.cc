@@ -151,6 +151,7 @@ void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
 
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
   SettleAcquisition(t, call);
+  if (kind != PointKind::kPreempt) t.spinning = false;
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
   now_ns_ += options_.step_quantum_ns;
@@ -264,6 +265,18 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
   if (point.yield_hint) fairness_.OnYield(t.id, steps_, runnable);
   runnable = FairChoices(runnable);
+  // A thread last seen spinning (a liveness preemption, no point since) is no target for
+  // a preemption while a thread that makes points can run: switching to it costs a whole
+  // slice of spinning at every point of the thread it waits for (GLib's
+  // threaded-toggle-notify: an atomic point per turn of the worker, a 0.2 s spin each).
+  // It runs when the others block or yield, or once it has a point of its own again.
+  if (runnable.size() > 1) {
+    std::vector<ThreadId> working;
+    for (ThreadId id : runnable) {
+      if (!threads_.at(id).spinning) working.push_back(id);
+    }
+    if (!working.empty() && working.size() < runnable.size()) runnable = std::move(working);
+  }
   point.step = ChoiceStep(runnable.size());
   if (!std::binary_search(runnable.begin(), runnable.end(), t.id)) point.current_runnable = false;
   ThreadId chosen = strategy_.Pick(point, runnable);
@@ -823,6 +836,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   }
   external_.push_back(ExternalNote{steps_, t.id, "preempt", "", regs.ip(), reg_hash});
   Step(guest, t, kWhatPreempt, PointKind::kPreempt);
+  t.spinning = true;  // until its next point of another kind (Step)
   Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.

@@ -327,6 +327,8 @@ class Scheduler : public Tool {
     // its next step, unless that step is a futex wait on the mutex (contended). The shim
     // sends no "acquired" report for it (a stop saved per lock).
     bool acquire_on_next_step = false;
+    // Its latest point was a liveness preemption (it ran a slice without a point: a spin).
+    bool spinning = false;
     uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;

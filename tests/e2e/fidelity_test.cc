@@ -218,6 +218,25 @@ TEST(Fidelity, AThreadParkedAtRdtscWhileThreadsComeAndGo) {
   }
 }
 
+// Threads seen spinning are no preemption target while a thread that makes points can
+// run: two threads spin on a flag main sets after 30 atomic points. The old scheduler
+// switched to a spinner at main's points and paid a 0.2 s slice each time (60-75
+// liveness preemptions, about 20 s); now the spinners wait for main to finish (2).
+TEST(Fidelity, SpinnersAreNoPreemptionTargetWhileAWorkerMakesPoints) {
+  for (const char* strategy : {"random", "rr", "surw"}) {
+    for (const char* seed : {"1", "2"}) {
+      RunOutput out = RunCommand({RavelBinary(), "run", "--strategy", strategy, "--seed", seed, "--timeout", "120", "--",
+                                  GuestPath("spin_on_worker")});
+      ASSERT_EQ(out.exit_code, 0) << strategy << " " << seed << ": " << out.err;
+      EXPECT_EQ(out.out, "30\n");
+      std::smatch m;
+      const int preemptions =
+          std::regex_search(out.err, m, std::regex("(\\d+) liveness preemptions?")) ? std::stoi(m[1]) : 0;
+      EXPECT_LE(preemptions, 6) << strategy << " " << seed << ": " << out.err;
+    }
+  }
+}
+
 // A thread that gets the tid of a thread reaped before it (the kernel reuses tids; GLib's
 // threadtests makes thousands of threads, and on a machine with pid_max 32768 the 4000th
 // got an old tid): the scheduler must take it for the new thread it is, so that its exit
