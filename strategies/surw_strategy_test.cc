@@ -12,14 +12,6 @@
 namespace ravel {
 namespace {
 
-SchedulingPoint PointOf(uint64_t step, ThreadId current, uint64_t resource) {
-  SchedulingPoint point;
-  point.step = step;
-  point.current = current;
-  point.current_runnable = true;
-  point.resource = resource;
-  return point;
-}
 
 std::shared_ptr<EventProfile> ProfileOf(const std::vector<std::vector<uint64_t>>& events) {
   RoundRobinStrategy rr;
@@ -114,10 +106,10 @@ TEST(SurwStrategyTest, AHeldThreadIsReleasedWhenTheTargetCannotRun) {
     surw.Begin(seed, {});
     surw.OnThreadCreated(0, kNoThread);
     surw.OnThreadCreated(1, 0);
-    surw.Pick(PointOf(0, 1, 6), std::vector<ThreadId>{1});
-    const ThreadId first = surw.Pick(PointOf(1, 0, 6), std::vector<ThreadId>{0, 1});
+    surw.Pick(testing_util::EventPoint(0, 1, 6), std::vector<ThreadId>{1});
+    const ThreadId first = surw.Pick(testing_util::EventPoint(1, 0, 6), std::vector<ThreadId>{0, 1});
     const ThreadId other = 1 - first;
-    SchedulingPoint blocked = PointOf(2, first, 6);
+    SchedulingPoint blocked = testing_util::EventPoint(2, first, 6);
     blocked.current_runnable = false;
     EXPECT_EQ(surw.Pick(blocked, std::vector<ThreadId>{other}), other) << seed;
   }
