@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -131,6 +132,24 @@ RunOutput RunCommand(const std::vector<std::string>& argv, const RunOptions& opt
 std::string RavelBinary() { return RAVEL_BIN; }
 std::string GuestPath(const std::string& name) { return absl::StrCat(GUEST_DIR, "/", name); }
 
+namespace {
+
+std::string& TempDirOfThisProcess() {
+  static std::string dir;
+  return dir;
+}
+
+// At exit: a passing test process leaves nothing in /tmp; a failing one keeps its files
+// (schedules, artifacts) for a look.
+void RemoveTempDirIfPassed() {
+  const std::string& dir = TempDirOfThisProcess();
+  if (dir.empty() || !::testing::UnitTest::GetInstance()->Passed()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+}  // namespace
+
 std::string TempPath(const std::string& name) {
   // One directory per test process: gtest_discover_tests runs each test in its own.
   static const std::string dir = [] {
@@ -141,6 +160,8 @@ std::string TempPath(const std::string& name) {
     }
     std::string base = absl::StrCat(::testing::TempDir(), "ravel-", tag, "-", getpid());
     mkdir(base.c_str(), 0755);
+    TempDirOfThisProcess() = base;
+    std::atexit(RemoveTempDirIfPassed);
     return base;
   }();
   return absl::StrCat(dir, "/", name);
