@@ -275,7 +275,7 @@ absl::Status TracerCore::Loop() {
     }
     int status = 0;
     pid_t tid = 0;
-    for (int i = 0; i < spin_polls_ && tid == 0; ++i) tid = waitpid(-1, &status, __WALL | WNOHANG);
+    if (spin_polls_ > 0) tid = PollForStop(&status);
     if (tid == 0) tid = waitpid(-1, &status, __WALL);
     if (tid < 0) {
       if (errno == EINTR) continue;
@@ -374,7 +374,22 @@ std::vector<pid_t> TracerCore::UntracedChildren() const {
   return found;
 }
 
+pid_t TracerCore::PollForStop(int* status) {
+  pid_t tid = 0;
+  if (++waits_ % kAnyTraceeEvery == 0 || last_resumed_ == 0) {
+    tid = waitpid(-1, status, __WALL | WNOHANG);
+    if (tid != 0) return tid;  // a stop, or an error the blocking wait reports again
+  }
+  for (int i = 0; i < spin_polls_ && tid == 0; ++i) {
+    // (Its stop may have been taken by an earlier wait, or it may be gone: ECHILD.)
+    tid = waitpid(last_resumed_ != 0 ? last_resumed_ : -1, status, __WALL | WNOHANG);
+    if (tid < 0) return 0;
+  }
+  return tid;
+}
+
 void TracerCore::Resume(ThreadRecord& t, int request, int signo) {
+  last_resumed_ = t.tid;
   if (ptrace(static_cast<__ptrace_request>(request), t.tid, nullptr,
              reinterpret_cast<void*>(static_cast<intptr_t>(signo))) != 0 &&
       errno != ESRCH) {

@@ -58,6 +58,12 @@ struct ProcessRecord {
 // A tracer bound to one CPU shares it with its guests (see TracerOptions) and never
 // polls: a poll would only delay the guest it waits for.
 inline constexpr int kSpinPolls = 50;
+// The spin polls ask for the thread resumed last: a tool that runs one thread at a time
+// gets its next stop from it. Asking for one tid lets the kernel look at that task alone;
+// waitpid(-1) looks at every tracee, which at hundreds of threads was a third of a step.
+// Every kAnyTraceeEvery-th wait polls for any tracee first, so that another's stop (a
+// thread back from a blocking call) never waits behind a busy one for long.
+inline constexpr uint32_t kAnyTraceeEvery = 64;
 
 // A GuestPrototype's process: stopped at its execve's syscall-exit stop, set up.
 struct PrototypeState {
@@ -194,6 +200,8 @@ class TracerCore : public Control {
   void ReapOrphans();
   // Resumes a thread stopped at an event while its handler (if any) keeps waiting.
   void ResumeAfterEvent(ThreadRecord& t, int signo = 0);
+  // One round of spin polls for the next stop (see kAnyTraceeEvery): a tid, or 0.
+  pid_t PollForStop(int* status);
   void Resume(ThreadRecord& t, int request, int signo);
 
   // handler.cc: fibers and finishing stops.
@@ -249,6 +257,8 @@ class TracerCore : public Control {
   // Every subscribed syscall stops (false while Subscription::until_first_clone applies).
   bool widened_ = true;
   int spin_polls_ = kSpinPolls;   // 0 when ravel runs on a single CPU
+  pid_t last_resumed_ = 0;        // the tid the spin polls ask for first (0: any)
+  uint32_t waits_ = 0;            // waits so far, for kAnyTraceeEvery
   bool warned_cpuid_ = false;
   bool warned_rdtsc_ = false;
   bool warned_trampoline_ = false;

@@ -137,7 +137,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
   if (id != by_tid_.end() && running_ == id->second) {
     // The point, before the instruction runs (the int3 stays for the others meanwhile).
     // A spin loop's pass is a wait for another thread: a yield.
-    Thread& t = threads_.at(id->second);
+    Thread& t = At(id->second);
     Step(guest, t, spin ? kWhatSpin : kWhatAtomic, spin ? PointKind::kYield : PointKind::kAtomic);
     Mix(addr);
     if (spin) {
@@ -182,7 +182,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
   if (replant) (void)mem.Poke(addr, &kInt3, 1);
   id = by_tid_.find(guest.tid());
   if (!spin && stepped && id != by_tid_.end() && running_ == id->second) {
-    Thread& t = threads_.at(id->second);
+    Thread& t = At(id->second);
     Step(guest, t, kWhatAtomicAfter, PointKind::kAtomic);
     Mix(addr);
     (void)Reschedule(guest, t, StepPoint(t, PointKind::kAtomic));

@@ -197,7 +197,7 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
 bool Scheduler::OnlyGuestFeeds(pid_t pid, int fd, int depth) const {
   const std::string link = FdTarget(pid, fd);
   absl::flat_hash_set<pid_t> guests;
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state != State::kExited) guests.insert(t.pid);
   }
   if (absl::StartsWith(link, "pipe:[")) {
@@ -232,7 +232,7 @@ bool Scheduler::OnlyGuestFeeds(pid_t pid, int fd, int depth) const {
 }
 
 bool Scheduler::FdWaitersFedFromOutside() const {
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state != State::kBlocked || t.block != Block::kFd) continue;
     if (t.wait_fds.empty()) return true;
     for (const pollfd& p : t.wait_fds) {
@@ -357,7 +357,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
 
 bool Scheduler::ProbeFdWaiters() {
   bool any = false;
-  for (auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state == State::kBlocked && t.block == Block::kFd && FdsReady(t.pid, t.wait_fds)) {
       Wake(t, Woke::kEvent);
       Mix(0x72656164790000ull | static_cast<uint64_t>(id));
@@ -376,10 +376,10 @@ bool Scheduler::SignalPending(pid_t pid, pid_t tid, int sig) const {
 bool Scheduler::WakeSignalled() {
   bool any = false;
   absl::flat_hash_set<pid_t> shared_taken;  // processes whose shared signal has a taker
-  for (auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state == State::kRunnable || t.state == State::kRunning) shared_taken.insert(t.pid);
   }
-  for (auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state != State::kBlocked) continue;
     SignalState s;
     if (!ReadSignalState(t.pid, t.tid, &s)) continue;
@@ -423,13 +423,13 @@ pid_t ProcessGroupOf(pid_t pid) {
 std::vector<pid_t> Scheduler::SigkillTargets(const Thread& t, const Syscall& call) const {
   // The live guest processes, in pid order.
   std::set<pid_t> guests;
-  for (const auto& [id, other] : threads_) {
+  for (auto&& [id, other] : Live()) {
     if (other.state != State::kExited) guests.insert(other.pid);
   }
   std::vector<pid_t> hit;
   auto by_tid = [&](pid_t tid) {
     auto it = by_tid_.find(tid);
-    if (it != by_tid_.end() && threads_.at(it->second).state != State::kExited) hit.push_back(threads_.at(it->second).pid);
+    if (it != by_tid_.end() && At(it->second).state != State::kExited) hit.push_back(At(it->second).pid);
   };
   switch (call.nr) {
     case SYS_kill: {

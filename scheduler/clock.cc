@@ -127,7 +127,7 @@ std::optional<uint64_t> Scheduler::NextDeadline() const {
   for (const auto& [pid, timer] : real_timers_) {
     if (!next.has_value() || timer.deadline_ns < *next) next = timer.deadline_ns;
   }
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state == State::kBlocked && t.deadline_ns.has_value()) {
       if (!next.has_value() || *t.deadline_ns < *next) next = t.deadline_ns;
     }
@@ -142,14 +142,14 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
   const uint64_t ahead = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
   // Plausible delays only: no runnable thread is kept waiting past the horizon.
   for (ThreadId id : runnable) {
-    const Thread& r = threads_.at(id);
+    const Thread& r = At(id);
     if (r.chaos_delays >= kChaosDelaysPerStretch || r.chaos_lag_ns + ahead > kChaosHorizonNs) return;
   }
   if (!strategy_.AdvanceTimeFirst(point, runnable)) return;
   if (options_.log_decisions) LOG(INFO) << "time jumps " << ahead << " ns early";
   for (ThreadId id : runnable) {
-    threads_.at(id).chaos_lag_ns += ahead;
-    ++threads_.at(id).chaos_delays;
+    At(id).chaos_lag_ns += ahead;
+    ++At(id).chaos_delays;
   }
   now_ns_ += ahead;
   Mix(0x6a756d7000000000ull);
@@ -159,7 +159,7 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
 
 bool Scheduler::WakeExpired() {
   bool any = (!real_timers_.empty() || !timer_table_.empty()) && FireTimers();
-  for (auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state == State::kBlocked && t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) {
       t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;
       Wake(t, Woke::kTimeout);
@@ -185,7 +185,7 @@ TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
   // grow meanwhile.)
   const ThreadId id = found != by_tid_.end() ? found->second : kNoThread;
   if (id != kNoThread && running_ == id && threads_created() > 1) {
-    Thread& t = threads_.at(id);
+    Thread& t = At(id);
     Step(guest, t, kWhatRdtsc, PointKind::kRdtsc);
     if (!Reschedule(guest, t, StepPoint(t, PointKind::kRdtsc))) return result;  // the run is ending
     ++rdtsc_points_;
@@ -193,7 +193,7 @@ TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
     now_ns_ += options_.step_quantum_ns;
     WakeExpired();
   }
-  if (id != kNoThread) result.aux = static_cast<uint32_t>(VirtualCpu(threads_.at(id)));
+  if (id != kNoThread) result.aux = static_cast<uint32_t>(VirtualCpu(At(id)));
   static_assert(kVirtualTscHz == 1000000000ull, "one tick per virtual nanosecond");
   result.tsc = now_ns_;
   Mix(0x7473630000000000ull ^ result.tsc);
@@ -214,13 +214,13 @@ void Scheduler::OnPostExec(Guest& guest) {
   control_ = &guest.control();
   // The exec'ing thread (the baton holder) may have taken over the leader's tid.
   if (running_ != kNoThread) {
-    Thread& t = threads_.at(running_);
+    Thread& t = At(running_);
     if (t.tid != guest.tid()) {
       auto old = by_tid_.find(guest.tid());
       if (old != by_tid_.end() && old->second != t.id) {
-        Thread& leader = threads_.at(old->second);
+        Thread& leader = At(old->second);
         if (leader.state != State::kExited) {
-          leader.state = State::kExited;
+          MarkExited(leader);
           strategy_.OnThreadExited(leader.id);
         }
       }
@@ -230,7 +230,7 @@ void Scheduler::OnPostExec(Guest& guest) {
     }
   }
   // A vfork child's exec (the baton holder's) lets its parent go on, as the kernel does.
-  if (running_ != kNoThread) ReleaseVforkParent(threads_.at(running_));
+  if (running_ != kNoThread) ReleaseVforkParent(At(running_));
   // Close-on-exec fds on the random devices are gone now.
   if (auto it = random_fds_.find(guest.pid()); it != random_fds_.end()) {
     std::erase_if(it->second, [](const auto& entry) { return entry.second; });

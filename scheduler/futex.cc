@@ -65,7 +65,7 @@ int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
   if (n <= 0) return 0;
   std::vector<std::pair<uint64_t, ThreadId>> waiters;  // (seq, id): FIFO
   absl::flat_hash_map<ThreadId, int64_t> results;      // futex_waitv: which of its futexes woke it
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state != State::kBlocked || t.block != Block::kFutex || (t.futex_bitset & bitset) == 0) continue;
     if (t.futex_keys.empty()) {
       if (t.futex_key == key) waiters.emplace_back(t.wait_seq, id);
@@ -82,7 +82,7 @@ int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
   for (const auto& w : waiters) fifo.push_back(w.second);
   std::vector<ThreadId> woken = strategy_.ChooseWakees(fifo, n);
   for (ThreadId id : woken) {
-    Thread& w = threads_.at(id);
+    Thread& w = At(id);
     auto r = results.find(id);
     w.wake_result = r == results.end() ? 0 : r->second;
     Wake(w, Woke::kEvent);
@@ -96,7 +96,7 @@ int Scheduler::RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t t
   int woken = WakeFutex(from, kMatchAny, wake);
   int moved = 0;
   std::vector<std::pair<uint64_t, ThreadId>> waiters;
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     // (futex_waitv waiters stay where they are: the kernel cannot requeue them either.)
     if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_keys.empty() && t.futex_key == from) {
       waiters.emplace_back(t.wait_seq, id);
@@ -105,8 +105,8 @@ int Scheduler::RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t t
   std::sort(waiters.begin(), waiters.end());
   for (const auto& [seq, id] : waiters) {
     if (moved >= requeue) break;
-    threads_.at(id).futex_key = to;
-    threads_.at(id).futex_addr = to_addr;
+    At(id).futex_key = to;
+    At(id).futex_addr = to_addr;
     ++moved;
   }
   return woken + moved;

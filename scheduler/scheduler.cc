@@ -130,13 +130,27 @@ void Scheduler::Mix(uint64_t value) { XXH3_64bits_update(fingerprint_state_, &va
 Scheduler::Thread& Scheduler::Lookup(Guest& guest) {
   auto it = by_tid_.find(guest.tid());
   CHECK(it != by_tid_.end()) << "no scheduler thread for tid " << guest.tid();
-  return threads_.at(it->second);
+  return At(it->second);
+}
+
+Scheduler::Thread& Scheduler::At(ThreadId id) const {
+  CHECK(id >= 0 && static_cast<size_t>(id) < by_id_.size()) << "no scheduler thread T" << id;
+  return *by_id_[static_cast<size_t>(id)];
+}
+
+void Scheduler::MarkExited(Thread& t) {
+  if (t.state == State::kExited) return;
+  t.state = State::kExited;
+  auto at = std::lower_bound(live_.begin(), live_.end(), t.id,
+                             [](const Thread* entry, ThreadId id) { return entry->id < id; });
+  if (at != live_.end() && *at == &t) live_.erase(at);
 }
 
 std::vector<ThreadId> Scheduler::Runnable() const {
   std::vector<ThreadId> ids;
-  for (const auto& [id, t] : threads_) {
-    if (t.state == State::kRunnable || t.state == State::kRunning) ids.push_back(id);
+  ids.reserve(live_.size());
+  for (const Thread* t : live_) {
+    if (t->state == State::kRunnable || t->state == State::kRunning) ids.push_back(t->id);
   }
   return ids;
 }
@@ -178,7 +192,7 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   if (options_.observer != nullptr && running_ != id) options_.observer->OnBaton(steps_, running_, id);
   running_ = id;
   suspect_deadlock_ = false;
-  Thread& next = threads_.at(id);
+  Thread& next = At(id);
   next.state = State::kRunning;
   fairness_.OnRan(id, steps_);
   control_->Unpark(next.tid);
@@ -217,7 +231,7 @@ bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
     if (!guest.Park()) {
       // Gone (killed by exit_group or exec elsewhere) while waiting.
       if (t.state != State::kExited) {
-        t.state = State::kExited;
+        MarkExited(t);
         strategy_.OnThreadExited(t.id);
       }
       return false;
@@ -273,7 +287,7 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   if (runnable.size() > 1) {
     std::vector<ThreadId> working;
     for (ThreadId id : runnable) {
-      if (!threads_.at(id).spinning) working.push_back(id);
+      if (!At(id).spinning) working.push_back(id);
     }
     if (!working.empty() && working.size() < runnable.size()) runnable = std::move(working);
   }
@@ -358,7 +372,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     }
     bool in_kernel = false, fd_waiter = false, alive = false;
     ThreadId first_fd_waiter = kNoThread;
-    for (const auto& [id, t] : threads_) {
+    for (auto&& [id, t] : Live()) {
       in_kernel |= t.state == State::kInKernel;
       if (t.state == State::kBlocked && t.block == Block::kFd && first_fd_waiter == kNoThread) {
         fd_waiter = true;
@@ -375,14 +389,14 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     if (fd_waiter) {
       // Only the outside world can make progress: let the lowest-id fd waiter make its
       // call for real (it blocks in the kernel until input arrives).
-      Thread& w = threads_.at(first_fd_waiter);
+      Thread& w = At(first_fd_waiter);
       Wake(w, Woke::kExternal);  // "go into the kernel"
       external_.push_back(ExternalNote{steps_, w.id, "external-input", std::string(Syscall(w.last_syscall).name())});
       GiveBaton(w.id, "external input");
       return;
     }
-    if (awaiting_start_.empty() && std::none_of(threads_.begin(), threads_.end(), [](const auto& entry) {
-          return entry.second.state == State::kStopped;
+    if (awaiting_start_.empty() && std::none_of(live_.begin(), live_.end(), [](const Thread* entry) {
+          return entry->state == State::kStopped;
         })) {
       // Every live thread is parked by the scheduler, waiting on something only another
       // guest thread could deliver: nothing is in flight, so this is certain now.
@@ -400,7 +414,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
 void Scheduler::ReportDeadlock() {
   deadlocked_ = true;
   std::string report;
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state == State::kExited) continue;
     std::string what;
     switch (t.block) {
@@ -442,18 +456,20 @@ void Scheduler::OnThreadStart(Guest& guest) {
   }
   Thread& t = threads_[id];
   t.id = id;
+  live_.push_back(&t);  // ids only grow: live_ stays in id order
+  by_id_.push_back(&t);
   t.tid = guest.tid();
   t.pid = guest.pid();
   by_tid_[t.tid] = id;
   strategy_.OnThreadCreated(id, id == 0 ? kNoThread : parent);
   if (options_.observer != nullptr) options_.observer->OnThreadStart(guest, id);
-  t.cpus = parent != kNoThread ? threads_.at(parent).cpus : *options_.cpus;
+  t.cpus = parent != kNoThread ? At(parent).cpus : *options_.cpus;
   if (vfork_child) t.vfork_parent = parent;
   Mix(0x7468726561640000ull | static_cast<uint64_t>(id));
   if (parent != kNoThread) {
     // A new process starts with a copy of its parent's fds, and of its memory (with the
     // int3s of atomic points in it).
-    const pid_t parent_pid = threads_.at(parent).pid;
+    const pid_t parent_pid = At(parent).pid;
     // (Copied before inserting: an insertion may move the map's elements.)
     if (auto it = random_fds_.find(parent_pid); parent_pid != t.pid && it != random_fds_.end()) {
       auto fds = it->second;
@@ -481,7 +497,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
 void Scheduler::OnThreadExit(Guest& guest, int status) {
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
-  Thread& t = threads_.at(it->second);
+  Thread& t = At(it->second);
   if (t.state == State::kExited) return;
   if (WIFSIGNALED(status)) {
     // A fatal signal ends the whole process: none of its threads waits on anything any
@@ -496,12 +512,12 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
               << absl::StrFormat(", clear_child_tid 0x%x", t.clear_child_tid);
   }
   ReleaseVforkParent(t);
-  t.state = State::kExited;
+  MarkExited(t);
   t.block = Block::kNone;
   strategy_.OnThreadExited(t.id);
   if (options_.observer != nullptr) options_.observer->OnThreadExit(t.id);
   bool last = true;
-  for (const auto& [id, other] : threads_) last &= other.pid != t.pid || other.state == State::kExited;
+  for (auto&& [id, other] : Live()) last &= other.pid != t.pid || other.state == State::kExited;
   if (last) exiting_.insert(t.pid);
   if (t.clear_child_tid != 0 && t.tid != t.pid && running_ == t.id) {
     // The kernel clears the tid and wakes one futex waiter when the thread is really gone,
@@ -526,14 +542,14 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
 
 bool Scheduler::SettleProcessExit(pid_t pid) {
   bool held = false;
-  for (auto& [id, other] : threads_) {
+  for (auto& [id, other] : threads_) {  // (not Live(): MarkExited changes live_)
     if (other.pid != pid || other.state == State::kExited) continue;
     if (running_ == id) {
       held = true;
       running_ = kNoThread;
     }
     ReleaseVforkParent(other);
-    other.state = State::kExited;
+    MarkExited(other);
     other.block = Block::kNone;
     other.exit_pending = false;
     other.clear_child_tid = 0;
@@ -546,7 +562,7 @@ bool Scheduler::SettleProcessExit(pid_t pid) {
 
 void Scheduler::ReleaseVforkParent(Thread& child) {
   if (child.vfork_parent == kNoThread) return;
-  Thread& parent = threads_.at(child.vfork_parent);
+  Thread& parent = At(child.vfork_parent);
   child.vfork_parent = kNoThread;
   if (parent.state == State::kBlocked && parent.block == Block::kVfork) {
     Wake(parent, Woke::kEvent);
@@ -583,7 +599,7 @@ SyscallResult Scheduler::Vfork(Guest& guest, Thread& t, const Syscall& call) {
 void Scheduler::OnThreadGone(pid_t tid) {
   auto it = by_tid_.find(tid);
   if (it == by_tid_.end()) return;
-  Thread& t = threads_.at(it->second);
+  Thread& t = At(it->second);
   // Reaped: the kernel may give its tid to a new thread from now on.
   by_tid_.erase(it);
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << " gone" << (t.exit_pending ? ": its joiner may wake" : "");
@@ -599,7 +615,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
   control_ = &guest.control();
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
-  Thread& t = threads_.at(it->second);
+  Thread& t = At(it->second);
   if (options_.log_decisions) LOG(INFO) << "T" << t.id << (stopped ? " stopped" : " continued");
   if (t.state == State::kExited) return;
   if (stopped) {
@@ -609,7 +625,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
     if (held) t.state = State::kStopped;
     Mix(0x73746f7000000000ull | static_cast<uint64_t>(t.id));
     // A parent may wait for the stop (WUNTRACED).
-    for (auto& [id, w] : threads_) {
+    for (auto&& [id, w] : Live()) {
       if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);
     }
     if (held) {
@@ -617,7 +633,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
     }
   } else {
     if (t.state == State::kStopped) t.state = State::kInKernel;  // runs again; rejoins at its next point
-    for (auto& [id, w] : threads_) {
+    for (auto&& [id, w] : Live()) {
       if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);  // WCONTINUED
     }
     if (running_ == kNoThread) {
@@ -628,7 +644,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 
 void Scheduler::OnProcessExit(pid_t pid, int status) {
   // Reaped: its pid (its first thread's tid) may be a new thread's from now on.
-  if (auto leader = by_tid_.find(pid); leader != by_tid_.end() && threads_.at(leader->second).pid == pid) {
+  if (auto leader = by_tid_.find(pid); leader != by_tid_.end() && At(leader->second).pid == pid) {
     by_tid_.erase(leader);
   }
   exiting_.erase(pid);
@@ -640,7 +656,7 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   atomic_sites_.erase(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
   // picked); the one whose child this was will find it.
-  for (auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state == State::kBlocked && t.block == Block::kChild) Wake(t, Woke::kEvent);
   }
   WakeSignalled();  // SIGCHLD
@@ -650,7 +666,7 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
 }
 
 bool Scheduler::KernelBusy() const {
-  for (const auto& [id, t] : threads_) {
+  for (auto&& [id, t] : Live()) {
     if (t.state != State::kInKernel) continue;
     // Asleep in the kernel (S, D with a wait) it may stay for ever; running, or stopped
     // with an event for the tracer (t), it reports soon.
@@ -662,7 +678,7 @@ bool Scheduler::KernelBusy() const {
 
 void Scheduler::Watchdog() {
   if (running_ == kNoThread) return;
-  Thread& t = threads_.at(running_);
+  Thread& t = At(running_);
   if (t.state != State::kRunning || MonotonicSeconds() - last_step_at_ < kWatchdogSeconds) return;
   // Asleep (S or D), and in a syscall (its number first in /proc/.../syscall, not "running").
   const char state = ThreadStateLetter(t.pid, t.tid);
@@ -703,7 +719,7 @@ void Scheduler::Watchdog() {
 
 void Scheduler::PreemptSpinner() {
   if (running_ == kNoThread || stopped_) return;
-  Thread& t = threads_.at(running_);
+  Thread& t = At(running_);
   if (t.state != State::kRunning) return;
   // The process's CPU time since the first tick after the thread's latest step (one thread
   // of it runs at a time; its parked threads use none).
@@ -721,7 +737,7 @@ void Scheduler::PreemptSpinner() {
   if (interrupt_thread_ == t.id && interrupt_step_ == steps_) return;  // asked already
   // Only when it keeps someone waiting: another thread that could run, or a deadline.
   bool others = NextDeadline().has_value();
-  for (const auto& [id, other] : threads_) others |= id != t.id && other.state == State::kRunnable;
+  for (auto&& [id, other] : Live()) others |= id != t.id && other.state == State::kRunnable;
   if (!others || ThreadStateLetter(t.pid, t.tid) != 'R') return;
   interrupt_thread_ = t.id;
   interrupt_step_ = steps_;
@@ -739,7 +755,7 @@ void Scheduler::OnInterrupt(Guest& guest) {
   control_ = &guest.control();
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
-  Thread& t = threads_.at(it->second);
+  Thread& t = At(it->second);
   // Stale: it reached a point of its own since the request, or lost the baton.
   if (interrupt_thread_ != t.id || interrupt_step_ != steps_ || running_ != t.id) return;
   interrupt_thread_ = kNoThread;
@@ -806,7 +822,7 @@ int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
       RegisterHash(at) == want.reg_hash) {
     planted_.reset();
     ++next_forced_;
-    PreemptAt(guest, threads_.at(it->second), at);
+    PreemptAt(guest, At(it->second), at);
     return 0;
   }
   // Another pass (another iteration, or another thread): run the instruction, plant again.
@@ -856,7 +872,7 @@ void Scheduler::OnTick(Control& control) {
   PreemptSpinner();
   // A thread whose end is never reported (it should be within microseconds) must not keep
   // the baton for ever.
-  for (auto& [id, t] : threads_) {
+  for (auto& [id, t] : threads_) {  // (not Live(): these have exited)
     if (t.exit_pending && ++t.exit_pending_ticks > kDeadlockConfirmTicks) {
       LOG(WARNING) << "the end of thread T" << id << " (tid " << t.tid << ") was not reported; going on";
       OnThreadGone(t.tid);
@@ -985,14 +1001,14 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
       // had the same tid before is gone from by_tid_ once reaped; an exited one is not it.)
       const auto known = [&] {
         auto it = by_tid_.find(child_tid);
-        return it != by_tid_.end() && threads_.at(it->second).state != State::kExited;
+        return it != by_tid_.end() && At(it->second).state != State::kExited;
       };
       while (!known()) {
         awaiting_start_[child_tid] = t.tid;
         if (!guest.Park()) return 0;
       }
       awaiting_start_.erase(child_tid);
-      if (flags & CLONE_CHILD_CLEARTID) threads_.at(by_tid_.at(child_tid)).clear_child_tid = ctid;
+      if (flags & CLONE_CHILD_CLEARTID) At(by_tid_.at(child_tid)).clear_child_tid = ctid;
       return *child;
     }
     case SYS_vfork:
@@ -1060,7 +1076,7 @@ SyscallResult Scheduler::Affinity(Guest& guest, Thread& t, const Syscall& call) 
   if (who != 0 && who != t.tid) {
     auto it = by_tid_.find(who);
     if (it == by_tid_.end()) return guest.TailInject(call);  // not a guest thread: the kernel's
-    target = &threads_.at(it->second);
+    target = &At(it->second);
   }
   const uint64_t len = call.args[1], user = call.args[2];
   if (call.nr == SYS_sched_getaffinity) {

@@ -496,7 +496,42 @@ class Scheduler : public Tool {
   SchedulerOptions options_;
   Control* control_ = nullptr;
 
-  std::map<ThreadId, Thread> threads_;            // ordered: decisions iterate by id
+  // One entry per thread ever started; never erased, so a Thread& stays valid for the run
+  // (a parked handler holds one while others come and go).
+  std::map<ThreadId, Thread> threads_;
+  // The threads that have not exited, in id order: what decisions and the per-step loops
+  // iterate. A guest that has started thousands of threads (GLib's threadtests) does not
+  // make each step look at every one of them.
+  std::vector<Thread*> live_;
+  std::vector<Thread*> by_id_;                    // index: id
+  // `for (auto&& [id, t] : Live())` walks live_ as the map's loops did.
+  struct LiveEntry {
+    ThreadId first;
+    Thread& second;
+  };
+  class LiveView {
+   public:
+    explicit LiveView(const std::vector<Thread*>& threads) : threads_(threads) {}
+    struct Iterator {
+      std::vector<Thread*>::const_iterator at;
+      LiveEntry operator*() const { return LiveEntry{(*at)->id, **at}; }
+      Iterator& operator++() {
+        ++at;
+        return *this;
+      }
+      bool operator!=(const Iterator& other) const { return at != other.at; }
+    };
+    Iterator begin() const { return Iterator{threads_.begin()}; }
+    Iterator end() const { return Iterator{threads_.end()}; }
+
+   private:
+    const std::vector<Thread*>& threads_;
+  };
+  // (Not to be used across a call that may start or end a thread.)
+  LiveView Live() const { return LiveView(live_); }
+  Thread& At(ThreadId id) const;
+  // Marks `t` exited and takes it off live_. The caller tells the strategy.
+  void MarkExited(Thread& t);
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;

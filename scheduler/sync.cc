@@ -87,7 +87,7 @@ std::string Scheduler::LocksOf(const Thread& t) const {
   }
   if (t.acquiring != 0) {
     std::vector<std::string> holders;
-    for (const auto& [id, other] : threads_) {
+    for (auto&& [id, other] : Live()) {
       if (other.pid != t.pid || other.state == State::kExited) continue;
       for (const HeldLock& h : other.held) {
         if (h.object == t.acquiring) holders.push_back(absl::StrCat("T", id));

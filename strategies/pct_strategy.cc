@@ -47,7 +47,6 @@ void PctStrategy::BeginRun(uint64_t seed, const RunHistory& history) {
   std::sort(schedule_.begin(), schedule_.end());
   next_change_ = 0;
   band_.clear();
-  exited_.clear();
   initial_.clear();
   changed_.clear();
   yielded_.clear();
@@ -57,22 +56,27 @@ void PctStrategy::OnThreadCreated(ThreadId id, ThreadId parent) { EnsureKnown(id
 
 void PctStrategy::OnThreadExited(ThreadId id) {
   if (IsLive(id)) Unlink(id);
-  exited_.insert(id);
+  if (id >= 0) SetBand(id, Band::kExited);
 }
 
 void PctStrategy::EnsureKnown(ThreadId id) {
-  if (id == kNoThread || IsLive(id) || exited_.contains(id)) return;
+  if (id == kNoThread || BandOf(id) != Band::kNone) return;
   // A uniformly random rank among the threads holding initial priorities: position 0 is
   // the highest, position initial_.size() the lowest.
   const size_t rank = static_cast<size_t>(rng().Uniform(Stream::kPriority, initial_.size() + 1));
   initial_.insert(initial_.begin() + static_cast<ptrdiff_t>(rank), id);
-  band_[id] = Band::kInitial;
+  SetBand(id, Band::kInitial);
+}
+
+void PctStrategy::SetBand(ThreadId id, Band band) {
+  const size_t at = static_cast<size_t>(id);
+  if (at >= band_.size()) band_.resize(at + 1, Band::kNone);
+  band_[at] = band;
 }
 
 void PctStrategy::Unlink(ThreadId id) {
-  auto it = band_.find(id);
-  RAVEL_STRATEGY_CHECK(it != band_.end(), absl::StrCat("thread ", id, " has no priority"));
-  switch (it->second) {
+  RAVEL_STRATEGY_CHECK(IsLive(id), absl::StrCat("thread ", id, " has no priority"));
+  switch (BandOf(id)) {
     case Band::kInitial:
       EraseIf(initial_, [id](ThreadId t) { return t == id; });
       break;
@@ -82,8 +86,11 @@ void PctStrategy::Unlink(ThreadId id) {
     case Band::kYielded:
       EraseIf(yielded_, [id](ThreadId t) { return t == id; });
       break;
+    case Band::kNone:
+    case Band::kExited:
+      break;
   }
-  band_.erase(it);
+  SetBand(id, Band::kNone);
 }
 
 void PctStrategy::SetChangePriority(ThreadId id, int priority) {
@@ -93,13 +100,13 @@ void PctStrategy::SetChangePriority(ThreadId id, int priority) {
       std::find_if(changed_.begin(), changed_.end(),
                    [priority](const std::pair<int, ThreadId>& e) { return e.first < priority; });
   changed_.insert(pos, {priority, id});
-  band_[id] = Band::kChanged;
+  SetBand(id, Band::kChanged);
 }
 
 void PctStrategy::MoveToYieldBand(ThreadId id) {
   Unlink(id);
   yielded_.push_back(id);
-  band_[id] = Band::kYielded;
+  SetBand(id, Band::kYielded);
 }
 
 ThreadId PctStrategy::PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
@@ -159,9 +166,8 @@ bool PctStrategy::ShouldAdvanceTime(const SchedulingPoint& point,
 }
 
 std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
-  auto it = band_.find(id);
-  if (it == band_.end()) return std::nullopt;
-  switch (it->second) {
+  if (!IsLive(id)) return std::nullopt;
+  switch (BandOf(id)) {
     case Band::kInitial: {
       const auto pos = std::find(initial_.begin(), initial_.end(), id) - initial_.begin();
       return static_cast<int64_t>(depth_) + static_cast<int64_t>(initial_.size()) - 1 - pos;
@@ -175,6 +181,9 @@ std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
       const auto pos = std::find(yielded_.begin(), yielded_.end(), id) - yielded_.begin();
       return -static_cast<int64_t>(pos);
     }
+    case Band::kNone:
+    case Band::kExited:
+      break;
   }
   return std::nullopt;
 }

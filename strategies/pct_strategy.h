@@ -88,7 +88,8 @@ class PctStrategy : public Strategy {
                          absl::Span<const ThreadId> runnable) override;
 
  private:
-  enum class Band : uint8_t { kInitial, kChanged, kYielded };
+  // kNone: not seen yet; kExited: gone for good. The others hold a priority (live).
+  enum class Band : uint8_t { kNone, kInitial, kChanged, kYielded, kExited };
 
   // Gives `id` an initial priority if it has none yet and has not exited.
   void EnsureKnown(ThreadId id);
@@ -96,7 +97,14 @@ class PctStrategy : public Strategy {
   void Unlink(ThreadId id);
   void SetChangePriority(ThreadId id, int priority);
   void MoveToYieldBand(ThreadId id);
-  bool IsLive(ThreadId id) const { return band_.contains(id); }
+  Band BandOf(ThreadId id) const {
+    return id >= 0 && static_cast<size_t>(id) < band_.size() ? band_[static_cast<size_t>(id)] : Band::kNone;
+  }
+  void SetBand(ThreadId id, Band band);
+  bool IsLive(ThreadId id) const {
+    const Band band = BandOf(id);
+    return band != Band::kNone && band != Band::kExited;
+  }
 
   const int depth_;
   const uint64_t steps_hint_;
@@ -107,8 +115,9 @@ class PctStrategy : public Strategy {
   std::vector<uint64_t> change_points_;             // draw order
   std::vector<std::pair<uint64_t, int>> schedule_;  // (ordinal, priority), by ordinal
   size_t next_change_ = 0;                          // first entry of schedule_ not applied
-  absl::flat_hash_map<ThreadId, Band> band_;        // live threads; never iterated
-  absl::flat_hash_set<ThreadId> exited_;            // membership only, never iterated
+  // By logical id (ids are dense): a look-up per runnable thread and step stays cheap
+  // with hundreds of threads.
+  std::vector<Band> band_;
   std::vector<ThreadId> initial_;                   // highest priority first
   std::vector<std::pair<int, ThreadId>> changed_;   // (priority, id), highest first
   std::vector<ThreadId> yielded_;                   // earliest yield first (highest)

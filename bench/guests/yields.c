@@ -1,0 +1,82 @@
+// The guest of bench/step_scaling.py. Two modes:
+//   yields THREADS TOTAL     THREADS threads call sched_yield TOTAL/THREADS times each; under
+//                            `ravel run` each call is a scheduling step.
+//   pingpong TOTAL           the floor: two threads pinned to one CPU hand a turn back and
+//                            forth TOTAL times with a futex wake and wait each, as a
+//                            scheduler that kept its hand-offs in the guest would.
+// No output; exit 0.
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long per_thread;
+
+static void* Yielder(void* arg) {
+  (void)arg;
+  for (long i = 0; i < per_thread; ++i) sched_yield();
+  return 0;
+}
+
+static _Atomic int turn;  // whose turn: 0 or 1
+static long handoffs;
+
+static void Wait(int me) {
+  while (atomic_load(&turn) != me) syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE, 1 - me, 0, 0, 0);
+}
+
+static void Pass(int to) {
+  atomic_store(&turn, to);
+  syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+static void PinToFirstCpu(void) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(0, &set);
+  sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void* Ponger(void* arg) {
+  (void)arg;
+  PinToFirstCpu();
+  for (long i = 0; i < handoffs / 2; ++i) {
+    Wait(1);
+    Pass(0);
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "yields") == 0) {
+    int threads = atoi(argv[2]);
+    per_thread = atol(argv[3]) / (threads > 0 ? threads : 1);
+    pthread_t* t = calloc((size_t)threads, sizeof(pthread_t));
+    for (int i = 0; i < threads; ++i) {
+      if (pthread_create(&t[i], 0, Yielder, 0) != 0) return 2;
+    }
+    for (int i = 0; i < threads; ++i) pthread_join(t[i], 0);
+    free(t);
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "pingpong") == 0) {
+    handoffs = atol(argv[2]);
+    PinToFirstCpu();
+    pthread_t t;
+    if (pthread_create(&t, 0, Ponger, 0) != 0) return 2;
+    for (long i = 0; i < handoffs / 2; ++i) {
+      Pass(1);
+      Wait(0);
+    }
+    pthread_join(t, 0);
+    return 0;
+  }
+  fprintf(stderr, "usage: yields yields THREADS TOTAL | yields pingpong TOTAL\n");
+  return 2;
+}
