@@ -11,8 +11,11 @@ Each ravel variant is timed with TOTAL and with 0 calls, so that start-up, threa
 and the joins cancel out: cost per step = (t(TOTAL) - t(0)) / (steps(TOTAL) - steps(0)),
 the steps taken from ravel's summary line.
 
+With --baseline RAVEL (another build's ravel binary), each variant runs with both, in
+alternation, and the table has a column for each.
+
 Usage: bench/step_scaling.py BUILD_DIR [--threads 2,8,32,128,512] [--total 64000]
-                                       [--repeat 3] [--markdown]
+                                       [--repeat 3] [--baseline RAVEL] [--markdown]
 """
 import argparse
 import os
@@ -43,48 +46,56 @@ def main():
     ap.add_argument("--total", type=int, default=64000)
     ap.add_argument("--handoffs", type=int, default=200000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--baseline", help="another ravel binary, measured beside this build's")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
-    ravel = os.path.join(args.build_dir, "cli", "ravel")
+    builds = {"this build": os.path.join(args.build_dir, "cli", "ravel")}
+    if args.baseline:
+        builds["baseline"] = args.baseline
     scratch = tempfile.mkdtemp(prefix="ravel-step-scaling-")
     guest = os.path.join(scratch, "yields")
     subprocess.run(["gcc", "-O2", "-pthread", os.path.join(HERE, "guests", "yields.c"), "-o", guest], check=True)
     counts = [int(n) for n in args.threads.split(",")]
     floor = []
-    per_step = {n: [] for n in counts}
+    per_step = {(b, n): [] for b in builds for n in counts}
     steps_seen = {}
     for r in range(args.repeat):
         t, _ = timed([guest, "pingpong", str(args.handoffs)])
         floor.append(t / args.handoffs * 1e6)
         for n in (counts if r % 2 == 0 else list(reversed(counts))):
-            prefix = [ravel, "run", "--preempt", "syscall", "--"]
-            full, full_steps = timed(prefix + [guest, "yields", str(n), str(args.total)])
-            base, base_steps = timed(prefix + [guest, "yields", str(n), "0"])
-            per_step[n].append((full - base) / max(1, full_steps - base_steps) * 1e6)
-            steps_seen[n] = full_steps - base_steps
+            for b, ravel in (builds.items() if (r + n) % 2 == 0 else reversed(list(builds.items()))):
+                prefix = [ravel, "run", "--preempt", "syscall", "--"]
+                full, full_steps = timed(prefix + [guest, "yields", str(n), str(args.total)])
+                base, base_steps = timed(prefix + [guest, "yields", str(n), "0"])
+                per_step[(b, n)].append((full - base) / max(1, full_steps - base_steps) * 1e6)
+                steps_seen[n] = full_steps - base_steps
     floor_us = statistics.median(floor)
-    first = statistics.median(per_step[counts[0]])
-    rows = [(n, steps_seen[n], statistics.median(per_step[n])) for n in counts]
+    us = {key: statistics.median(v) for key, v in per_step.items()}
     cpu = ""
     with open("/proc/cpuinfo") as f:
         for line in f:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
+    names = list(builds)
     if args.markdown:
         print(f"`python3 bench/step_scaling.py BUILD --threads {args.threads} --total {args.total} "
-              f"--repeat {args.repeat} --markdown`; {cpu}, {os.cpu_count()} CPUs\n")
+              f"--repeat {args.repeat}{' --baseline B' if args.baseline else ''} --markdown`; {cpu}, "
+              f"{os.cpu_count()} CPUs\n")
         print(f"Floor (futex ping-pong on one CPU): **{floor_us:.2f} us** per hand-off.\n")
-        print(f"| threads | steps | us per step | vs {counts[0]} threads | vs floor |")
-        print("|---|---|---|---|---|")
-        for n, steps, us in rows:
-            print(f"| {n} | {steps} | {us:.2f} | {us / first:.2f}x | {us / floor_us:.1f}x |")
+        head = " | ".join(f"{b}: us per step | vs {counts[0]} threads | vs floor" for b in names)
+        print(f"| threads | steps | {head} |")
+        print("|---|---|" + "---|---|---|" * len(names))
+        for n in counts:
+            cells = " | ".join(f"{us[(b, n)]:.2f} | {us[(b, n)] / us[(b, counts[0])]:.2f}x | "
+                               f"{us[(b, n)] / floor_us:.1f}x" for b in names)
+            print(f"| {n} | {steps_seen[n]} | {cells} |")
     else:
         print(f"floor: {floor_us:.2f} us per hand-off")
-        for n, steps, us in rows:
-            print(f"{n:5d} threads: {us:6.2f} us per step ({steps} steps), {us / first:.2f}x of {counts[0]} threads, "
-                  f"{us / floor_us:.1f}x the floor")
-
+        for n in counts:
+            cells = "; ".join(f"{b}: {us[(b, n)]:6.2f} us per step, {us[(b, n)] / us[(b, counts[0])]:.2f}x of "
+                              f"{counts[0]} threads, {us[(b, n)] / floor_us:.1f}x the floor" for b in names)
+            print(f"{n:5d} threads ({steps_seen[n]} steps): {cells}")
 
 if __name__ == "__main__":
     main()

@@ -384,6 +384,7 @@ pid_t TracerCore::PollForStop(int* status) {
     // (Its stop may have been taken by an earlier wait, or it may be gone: ECHILD.)
     tid = waitpid(last_resumed_ != 0 ? last_resumed_ : -1, status, __WALL | WNOHANG);
     if (tid < 0) return 0;
+    if (tid == 0 && i % 10 == 9) sched_yield();
   }
   return tid;
 }

@@ -356,15 +356,16 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
 }
 
 bool Scheduler::ProbeFdWaiters() {
-  bool any = false;
-  for (auto&& [id, t] : Live()) {
-    if (t.state == State::kBlocked && t.block == Block::kFd && FdsReady(t.pid, t.wait_fds)) {
-      Wake(t, Woke::kEvent);
-      Mix(0x72656164790000ull | static_cast<uint64_t>(id));
-      any = true;
-    }
+  std::vector<ThreadId> ready;  // (a wake changes blocked_)
+  for (ThreadId id : blocked_) {
+    const Thread& t = At(id);
+    if (t.block == Block::kFd && FdsReady(t.pid, t.wait_fds)) ready.push_back(id);
   }
-  return any;
+  for (ThreadId id : ready) {
+    Wake(At(id), Woke::kEvent);
+    Mix(0x72656164790000ull | static_cast<uint64_t>(id));
+  }
+  return !ready.empty();
 }
 
 bool Scheduler::SignalPending(pid_t pid, pid_t tid, int sig) const {
@@ -550,7 +551,7 @@ SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call, 
                  << " is not modelled by the scheduler: it runs in the kernel while other threads go on, so "
                     "runs that use it may vary";
   }
-  t.state = State::kInKernel;
+  SetState(t, State::kInKernel);
   t.chaos_lag_ns = 0;
   t.chaos_delays = 0;
   HandOffFrom(t.id, PointKind::kSyscall, call.nr);
@@ -560,7 +561,7 @@ SyscallResult Scheduler::InKernel(Guest& guest, Thread& t, const Syscall& call, 
   if (running_ == kNoThread && vfork_starting_ == kNoThread) {
     TakeBaton(t);
   } else {
-    t.state = State::kRunnable;
+    SetState(t, State::kRunnable);
     if (!WaitForBaton(guest, t)) return 0;
   }
   return *r;

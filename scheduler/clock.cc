@@ -127,10 +127,9 @@ std::optional<uint64_t> Scheduler::NextDeadline() const {
   for (const auto& [pid, timer] : real_timers_) {
     if (!next.has_value() || timer.deadline_ns < *next) next = timer.deadline_ns;
   }
-  for (auto&& [id, t] : Live()) {
-    if (t.state == State::kBlocked && t.deadline_ns.has_value()) {
-      if (!next.has_value() || *t.deadline_ns < *next) next = t.deadline_ns;
-    }
+  for (ThreadId id : blocked_) {
+    const Thread& t = At(id);
+    if (t.deadline_ns.has_value() && (!next.has_value() || *t.deadline_ns < *next)) next = t.deadline_ns;
   }
   return next;
 }
@@ -159,13 +158,17 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
 
 bool Scheduler::WakeExpired() {
   bool any = (!real_timers_.empty() || !timer_table_.empty()) && FireTimers();
-  for (auto&& [id, t] : Live()) {
-    if (t.state == State::kBlocked && t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) {
-      t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;
-      Wake(t, Woke::kTimeout);
-      Mix(0x74696d6500000000ull | static_cast<uint64_t>(id));
-      any = true;
-    }
+  std::vector<ThreadId> expired;  // (a wake changes blocked_)
+  for (ThreadId id : blocked_) {
+    const Thread& t = At(id);
+    if (t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) expired.push_back(id);
+  }
+  for (ThreadId id : expired) {
+    Thread& t = At(id);
+    t.wake_result = t.block == Block::kFutex ? -ETIMEDOUT : 0;
+    Wake(t, Woke::kTimeout);
+    Mix(0x74696d6500000000ull | static_cast<uint64_t>(id));
+    any = true;
   }
   return any;
 }

@@ -18,6 +18,8 @@ const Fairness::State* Fairness::Find(ThreadId id) const {
 }
 
 void Fairness::Sync(absl::Span<const ThreadId> runnable, uint64_t step) {
+  // Most steps change nothing (the same threads can run): then there is nothing to merge.
+  if (absl::MakeConstSpan(last_runnable_) == runnable) return;
   // Both lists ascending: one merge finds who became runnable and who stopped being so
   // (blocked or exited: nothing waits for it any more, since owing needs it runnable).
   size_t i = 0, j = 0;

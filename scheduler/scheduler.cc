@@ -138,22 +138,54 @@ Scheduler::Thread& Scheduler::At(ThreadId id) const {
   return *by_id_[static_cast<size_t>(id)];
 }
 
+namespace {
+
+void InsertSorted(std::vector<ThreadId>& ids, ThreadId id) {
+  auto at = std::lower_bound(ids.begin(), ids.end(), id);
+  if (at == ids.end() || *at != id) ids.insert(at, id);
+}
+
+void EraseSorted(std::vector<ThreadId>& ids, ThreadId id) {
+  auto at = std::lower_bound(ids.begin(), ids.end(), id);
+  if (at != ids.end() && *at == id) ids.erase(at);
+}
+
+}  // namespace
+
+bool Scheduler::CanRun(State state) { return state == State::kRunnable || state == State::kRunning; }
+
+void Scheduler::SetState(Thread& t, State state) {
+  const State was = t.state;
+  if (CanRun(was) != CanRun(state)) {
+    if (CanRun(state)) {
+      InsertSorted(runnable_, t.id);
+    } else {
+      EraseSorted(runnable_, t.id);
+    }
+  }
+  if ((was == State::kBlocked) != (state == State::kBlocked)) {
+    if (state == State::kBlocked) {
+      InsertSorted(blocked_, t.id);
+    } else {
+      EraseSorted(blocked_, t.id);
+    }
+  }
+  t.state.value_ = state;
+}
+
 void Scheduler::MarkExited(Thread& t) {
   if (t.state == State::kExited) return;
-  t.state = State::kExited;
+  SetState(t, State::kExited);
+  if (t.spinning) {
+    t.spinning = false;
+    --spinning_;
+  }
   auto at = std::lower_bound(live_.begin(), live_.end(), t.id,
                              [](const Thread* entry, ThreadId id) { return entry->id < id; });
   if (at != live_.end() && *at == &t) live_.erase(at);
 }
 
-std::vector<ThreadId> Scheduler::Runnable() const {
-  std::vector<ThreadId> ids;
-  ids.reserve(live_.size());
-  for (const Thread* t : live_) {
-    if (t->state == State::kRunnable || t->state == State::kRunning) ids.push_back(t->id);
-  }
-  return ids;
-}
+std::vector<ThreadId> Scheduler::Runnable() const { return runnable_; }
 
 void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
   if (!t.acquire_on_next_step) return;
@@ -165,7 +197,10 @@ void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
 
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
   SettleAcquisition(t, call);
-  if (kind != PointKind::kPreempt) t.spinning = false;
+  if (kind != PointKind::kPreempt && t.spinning) {
+    t.spinning = false;
+    --spinning_;
+  }
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
   now_ns_ += options_.step_quantum_ns;
@@ -193,14 +228,14 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   running_ = id;
   suspect_deadlock_ = false;
   Thread& next = At(id);
-  next.state = State::kRunning;
+  SetState(next, State::kRunning);
   fairness_.OnRan(id, steps_);
   control_->Unpark(next.tid);
 }
 
 void Scheduler::TakeBaton(Thread& t) {
   running_ = t.id;
-  t.state = State::kRunning;
+  SetState(t, State::kRunning);
   fairness_.OnRan(t.id, steps_);
 }
 
@@ -219,7 +254,7 @@ std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnab
 }
 
 void Scheduler::Wake(Thread& t, Woke why) {
-  t.state = State::kRunnable;
+  SetState(t, State::kRunnable);
   t.block = Block::kNone;
   t.deadline_ns.reset();
   t.wait_sigset.reset();
@@ -241,7 +276,7 @@ bool Scheduler::WaitForBaton(Guest& guest, Thread& t) {
 }
 
 bool Scheduler::BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, PointKind kind) {
-  t.state = State::kBlocked;
+  SetState(t, State::kBlocked);
   t.block = why;
   t.woke = Woke::kNone;
   t.chaos_lag_ns = 0;
@@ -284,7 +319,7 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
   // slice of spinning at every point of the thread it waits for (GLib's
   // threaded-toggle-notify: an atomic point per turn of the worker, a 0.2 s spin each).
   // It runs when the others block or yield, or once it has a point of its own again.
-  if (runnable.size() > 1) {
+  if (runnable.size() > 1 && spinning_ > 0) {
     std::vector<ThreadId> working;
     for (ThreadId id : runnable) {
       if (!At(id).spinning) working.push_back(id);
@@ -301,7 +336,7 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
     streak_ = 1;
   }
   if (chosen == t.id) return true;
-  t.state = State::kRunnable;
+  SetState(t, State::kRunnable);
   GiveBaton(chosen, point.yield_hint ? "yield" : "preempt");
   return WaitForBaton(guest, t);
 }
@@ -458,6 +493,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
   t.id = id;
   live_.push_back(&t);  // ids only grow: live_ stays in id order
   by_id_.push_back(&t);
+  runnable_.push_back(id);  // (a new Thread's state is kRunnable)
   t.tid = guest.tid();
   t.pid = guest.pid();
   by_tid_[t.tid] = id;
@@ -487,7 +523,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
   if (auto waiting = awaiting_start_.find(t.tid); waiting != awaiting_start_.end()) {
     control_->Unpark(waiting->second);
   }
-  t.state = State::kRunnable;
+  SetState(t, State::kRunnable);
   if (running_ == kNoThread) {
     HandOffFrom(kNoThread, PointKind::kThreadStart);
   }
@@ -573,7 +609,7 @@ void Scheduler::ReleaseVforkParent(Thread& child) {
 SyscallResult Scheduler::Vfork(Guest& guest, Thread& t, const Syscall& call) {
   // The parent waits in the kernel until the child execs or exits; for the scheduler it is
   // blocked on the child from this step on, and the child's start hands the baton on.
-  t.state = State::kBlocked;
+  SetState(t, State::kBlocked);
   t.block = Block::kVfork;
   t.woke = Woke::kNone;
   running_ = kNoThread;
@@ -622,7 +658,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
     const bool held = running_ == t.id;
     // Stopped with the baton: it moves on. A thread stopped while parked or blocked keeps
     // its state, and the stop shows when it next runs.
-    if (held) t.state = State::kStopped;
+    if (held) SetState(t, State::kStopped);
     Mix(0x73746f7000000000ull | static_cast<uint64_t>(t.id));
     // A parent may wait for the stop (WUNTRACED).
     for (auto&& [id, w] : Live()) {
@@ -632,7 +668,7 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
       HandOffFrom(t.id);
     }
   } else {
-    if (t.state == State::kStopped) t.state = State::kInKernel;  // runs again; rejoins at its next point
+    if (t.state == State::kStopped) SetState(t, State::kInKernel);  // runs again; rejoins at its next point
     for (auto&& [id, w] : Live()) {
       if (w.state == State::kBlocked && w.block == Block::kChild) Wake(w, Woke::kEvent);  // WCONTINUED
     }
@@ -713,7 +749,7 @@ void Scheduler::Watchdog() {
                     "deterministic)";
   }
   external_.push_back(ExternalNote{steps_, t.id, "blocked-in-kernel", name});
-  t.state = State::kInKernel;
+  SetState(t, State::kInKernel);
   HandOffFrom(t.id, PointKind::kSyscall, nr);
 }
 
@@ -852,7 +888,10 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   }
   external_.push_back(ExternalNote{steps_, t.id, "preempt", "", regs.ip(), reg_hash});
   Step(guest, t, kWhatPreempt, PointKind::kPreempt);
-  t.spinning = true;  // until its next point of another kind (Step)
+  if (!t.spinning) {  // until its next point of another kind (Step)
+    t.spinning = true;
+    ++spinning_;
+  }
   Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.
@@ -920,7 +959,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     if (running_ == kNoThread && vfork_starting_ == kNoThread) {
       TakeBaton(t);
     } else {
-      t.state = State::kRunnable;
+      SetState(t, State::kRunnable);
       if (!WaitForBaton(guest, t)) return 0;
     }
   }

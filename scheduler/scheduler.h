@@ -287,11 +287,21 @@ class Scheduler : public Tool {
     int kind = 0;         // RAVEL_SYNC_*_ACQUIRED
     uint64_t step = 0;    // the step of the acquiring call's point
   };
+  // A thread's state reads as a State; only SetState changes it, which keeps runnable_
+  // and blocked_ in step with it.
+  class StateField {
+   public:
+    operator State() const { return value_; }  // NOLINT: reads as the State it holds
+
+   private:
+    friend class Scheduler;
+    State value_ = State::kRunnable;
+  };
   struct Thread {
     ThreadId id = kNoThread;
     pid_t tid = 0;
     pid_t pid = 0;
-    State state = State::kRunnable;
+    StateField state;
     Block block = Block::kNone;
     // Futex wait.
     uint64_t futex_addr = 0;               // as the guest named it (for reports)
@@ -532,6 +542,14 @@ class Scheduler : public Tool {
   Thread& At(ThreadId id) const;
   // Marks `t` exited and takes it off live_. The caller tells the strategy.
   void MarkExited(Thread& t);
+  // The only way a thread's state changes.
+  void SetState(Thread& t, State state);
+  static bool CanRun(State state);  // kRunnable or kRunning
+  // The ids of the threads that can run (kRunnable or kRunning), and of the blocked ones,
+  // ascending: a step's decision reads them without visiting every thread.
+  std::vector<ThreadId> runnable_;
+  std::vector<ThreadId> blocked_;
+  int spinning_ = 0;  // live threads with `spinning` set
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;

@@ -59,8 +59,7 @@ void PctStrategy::OnThreadExited(ThreadId id) {
   if (id >= 0) SetBand(id, Band::kExited);
 }
 
-void PctStrategy::EnsureKnown(ThreadId id) {
-  if (id == kNoThread || BandOf(id) != Band::kNone) return;
+void PctStrategy::GiveInitialPriority(ThreadId id) {
   // A uniformly random rank among the threads holding initial priorities: position 0 is
   // the highest, position initial_.size() the lowest.
   const size_t rank = static_cast<size_t>(rng().Uniform(Stream::kPriority, initial_.size() + 1));

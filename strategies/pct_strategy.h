@@ -91,8 +91,12 @@ class PctStrategy : public Strategy {
   // kNone: not seen yet; kExited: gone for good. The others hold a priority (live).
   enum class Band : uint8_t { kNone, kInitial, kChanged, kYielded, kExited };
 
-  // Gives `id` an initial priority if it has none yet and has not exited.
-  void EnsureKnown(ThreadId id);
+  // Gives `id` an initial priority if it has none yet and has not exited. (Inline: a Pick
+  // checks every runnable thread, and they are almost always known.)
+  void EnsureKnown(ThreadId id) {
+    if (id != kNoThread && BandOf(id) == Band::kNone) GiveInitialPriority(id);
+  }
+  void GiveInitialPriority(ThreadId id);
   // Takes `id` out of its band (it must be known).
   void Unlink(ThreadId id);
   void SetChangePriority(ThreadId id, int priority);
