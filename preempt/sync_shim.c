@@ -6,7 +6,16 @@
  * dlsym(RTLD_NEXT). errno is the real call's: the marker leaves it alone.
  *
  * A program that calls glibc's internal locks (stdio, malloc) is not affected: those do
- * not go through these symbols. */
+ * not go through these symbols.
+ *
+ * A process that has never started a thread (glibc's __libc_single_threaded) makes no
+ * marker for its mutexes, read-write locks, condition signals and once calls: no other
+ * thread can contend for them, and a point there would cost a stop and decide nothing
+ * (a single-threaded daemon such as dbus-daemon locks thousands of times a second). Locks
+ * shared between processes (PTHREAD_PROCESS_SHARED) keep their markers, and so do
+ * semaphores, barriers, spinlocks, condition waits and thread calls. A thread made with
+ * a raw clone() instead of pthread_create does not clear the flag: its process's locks
+ * are then no points until it calls pthread_create. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,6 +23,7 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +36,20 @@ static void Mark(long op, const void* object, const void* other) {
   int saved = errno;
   syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other);
   errno = saved;
+}
+
+/* Whether a lock of this process can be contended at all: another thread of it exists
+ * (or existed), or the lock is shared between processes. */
+static int MutexContendable(const pthread_mutex_t* m) {
+  return !__libc_single_threaded || (m->__data.__kind & 128) != 0; /* PTHREAD_MUTEX_PSHARED_BIT */
+}
+
+static int RwlockContendable(const pthread_rwlock_t* l) {
+  return !__libc_single_threaded || l->__data.__shared != 0;
+}
+
+static int CondContendable(const pthread_cond_t* c) {
+  return !__libc_single_threaded || (c->__data.__wrefs & 1) != 0; /* bit 0: process-shared */
 }
 
 static void* Next(const char* name) {
@@ -48,37 +72,40 @@ static void* Next(const char* name) {
 EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
   REAL(pthread_mutex_lock);
   /* No acquired report: the scheduler infers it (sync_marker.h), one stop fewer a lock. */
-  Mark(RAVEL_SYNC_MUTEX_LOCK, m, (const void*)RAVEL_SYNC_UNREPORTED);
+  if (MutexContendable(m)) Mark(RAVEL_SYNC_MUTEX_LOCK, m, (const void*)RAVEL_SYNC_UNREPORTED);
   return real_pthread_mutex_lock(m);
 }
 
 EXPORT int pthread_mutex_trylock(pthread_mutex_t* m) {
   REAL(pthread_mutex_trylock);
-  Mark(RAVEL_SYNC_MUTEX_TRYLOCK, m, NULL);
+  const int marked = MutexContendable(m);
+  if (marked) Mark(RAVEL_SYNC_MUTEX_TRYLOCK, m, NULL);
   int r = real_pthread_mutex_trylock(m);
-  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  if (r == 0 && marked) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
   return r;
 }
 
 EXPORT int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* at) {
   REAL(pthread_mutex_timedlock);
-  Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
+  const int marked = MutexContendable(m);
+  if (marked) Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
   int r = real_pthread_mutex_timedlock(m, at);
-  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  if (r == 0 && marked) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
   return r;
 }
 
 EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct timespec* at) {
   REAL(pthread_mutex_clocklock);
-  Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
+  const int marked = MutexContendable(m);
+  if (marked) Mark(RAVEL_SYNC_MUTEX_LOCK, m, NULL);
   int r = real_pthread_mutex_clocklock(m, clock, at);
-  if (r == 0) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
+  if (r == 0 && marked) Mark(RAVEL_SYNC_MUTEX_ACQUIRED, m, NULL);
   return r;
 }
 
 EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
   REAL(pthread_mutex_unlock);
-  Mark(RAVEL_SYNC_MUTEX_UNLOCK, m, NULL);
+  if (MutexContendable(m)) Mark(RAVEL_SYNC_MUTEX_UNLOCK, m, NULL);
   return real_pthread_mutex_unlock(m);
 }
 
@@ -86,10 +113,11 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
 
 #define RWLOCK_ACQUIRE(name, op, acquired, params, args)   \
   EXPORT int name params {                                 \
-    REAL(name);                            \
-    Mark(op, l, NULL);                                     \
+    REAL(name);                                            \
+    const int marked = RwlockContendable(l);               \
+    if (marked) Mark(op, l, NULL);                         \
     int r = real_##name args;                              \
-    if (r == 0) Mark(acquired, l, NULL);                   \
+    if (r == 0 && marked) Mark(acquired, l, NULL);         \
     return r;                                              \
   }
 
@@ -112,7 +140,7 @@ RWLOCK_ACQUIRE(pthread_rwlock_clockwrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_
 
 EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   REAL(pthread_rwlock_unlock);
-  Mark(RAVEL_SYNC_RWLOCK_UNLOCK, l, NULL);
+  if (RwlockContendable(l)) Mark(RAVEL_SYNC_RWLOCK_UNLOCK, l, NULL);
   return real_pthread_rwlock_unlock(l);
 }
 
@@ -169,13 +197,13 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid
 
 EXPORT int pthread_cond_signal(pthread_cond_t* c) {
   REAL(pthread_cond_signal);
-  Mark(RAVEL_SYNC_COND_SIGNAL, c, NULL);
+  if (CondContendable(c)) Mark(RAVEL_SYNC_COND_SIGNAL, c, NULL);
   return real_pthread_cond_signal(c);
 }
 
 EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
   REAL(pthread_cond_broadcast);
-  Mark(RAVEL_SYNC_COND_BROADCAST, c, NULL);
+  if (CondContendable(c)) Mark(RAVEL_SYNC_COND_BROADCAST, c, NULL);
   return real_pthread_cond_broadcast(c);
 }
 
@@ -219,7 +247,7 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t* b) {
 
 EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
   REAL(pthread_once);
-  Mark(RAVEL_SYNC_ONCE, once, NULL);
+  if (!__libc_single_threaded) Mark(RAVEL_SYNC_ONCE, once, NULL);
   return real_pthread_once(once, init);
 }
 

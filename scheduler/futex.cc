@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "base/logging.h"
+#include "scheduler/mapping.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
@@ -21,43 +22,14 @@ namespace {
 
 constexpr uint32_t kMatchAny = FUTEX_BITSET_MATCH_ANY;
 
-// The shared mapping of `pid` that holds `addr`: its device, inode and the offset of
-// `addr` in the object. False for private memory (where a shared futex is keyed like a
-// private one, as the kernel does).
-bool SharedMappingOf(pid_t pid, uint64_t addr, uint64_t* dev, uint64_t* inode, uint64_t* offset) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-  FILE* maps = fopen(path, "re");
-  if (maps == nullptr) return false;
-  char line[4096];
-  bool found = false;
-  while (fgets(line, sizeof(line), maps) != nullptr) {
-    uint64_t start, end, file_offset, ino;
-    unsigned major, minor;
-    char perms[8];
-    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64, &start, &end, perms,
-               &file_offset, &major, &minor, &ino) != 7) {
-      continue;
-    }
-    if (addr < start || addr >= end) continue;
-    if (perms[3] == 's' && ino != 0) {
-      *dev = (static_cast<uint64_t>(major) << 32) | minor;
-      *inode = ino;
-      *offset = file_offset + (addr - start);
-      found = true;
-    }
-    break;
-  }
-  fclose(maps);
-  return found;
-}
-
 }  // namespace
 
 Scheduler::FutexKey Scheduler::KeyOf(const Thread& t, uint64_t addr, bool shared) {
   FutexKey key{static_cast<uint64_t>(t.pid), 0, addr};
-  uint64_t dev, inode, offset;
-  if (shared && SharedMappingOf(t.pid, addr, &dev, &inode, &offset)) key = FutexKey{dev, inode, offset};
+  if (!shared) return key;
+  if (std::optional<Mapping> m = MappingAt(t.pid, addr); m.has_value() && m->shared) {
+    key = FutexKey{m->dev, m->inode, m->offset};
+  }
   return key;
 }
 
