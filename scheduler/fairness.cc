@@ -6,10 +6,24 @@
 namespace ravel {
 
 Fairness::State& Fairness::At(ThreadId id) {
-  if (static_cast<size_t>(id) >= threads_.size()) threads_.resize(static_cast<size_t>(id) + 1);
-  State& s = threads_[static_cast<size_t>(id)];
+  const size_t u = static_cast<size_t>(id);
+  if (u >= threads_.size()) {
+    threads_.resize(u + 1);
+    waiting_.resize(u + 1, 0);
+    limit_.resize(u + 1, kOwesNone);
+    eligible_.resize(u + 1, 0);
+  }
+  State& s = threads_[u];
   s.known = true;
   return s;
+}
+
+void Fairness::Refresh(ThreadId id) {
+  const size_t u = static_cast<size_t>(id);
+  const State& s = threads_[u];
+  waiting_[u] = Waiting(s);
+  limit_[u] = s.owes_any ? s.owe_limit : kOwesNone;
+  eligible_[u] = s.known && s.runnable;
 }
 
 const Fairness::State* Fairness::Find(ThreadId id) const {
@@ -25,17 +39,23 @@ void Fairness::Sync(absl::Span<const ThreadId> runnable, uint64_t step) {
   size_t i = 0, j = 0;
   while (i < last_runnable_.size() || j < runnable.size()) {
     if (j == runnable.size() || (i < last_runnable_.size() && last_runnable_[i] < runnable[j])) {
-      At(last_runnable_[i++]).runnable = false;
+      const ThreadId id = last_runnable_[i++];
+      At(id).runnable = false;
+      Refresh(id);
     } else if (i == last_runnable_.size() || runnable[j] < last_runnable_[i]) {
-      State& s = At(runnable[j++]);
+      const ThreadId id = runnable[j++];
+      State& s = At(id);
       s.runnable = true;
       s.runnable_since = step;
+      Refresh(id);
     } else {
-      State& s = At(runnable[j++]);
+      const ThreadId id = runnable[j++];
+      State& s = At(id);
       ++i;
       if (!s.runnable) {  // (not reached while every change goes through Sync)
         s.runnable = true;
         s.runnable_since = step;
+        Refresh(id);
       }
     }
   }
@@ -46,6 +66,7 @@ void Fairness::OnRan(ThreadId u, uint64_t step) {
   State& s = At(u);
   s.last_ran = step;
   s.ever_ran = true;
+  Refresh(u);
 }
 
 void Fairness::OnYield(ThreadId t, uint64_t step, absl::Span<const ThreadId> runnable) {
@@ -58,6 +79,7 @@ void Fairness::OnYield(ThreadId t, uint64_t step, absl::Span<const ThreadId> run
   }
   me.has_yielded = true;
   me.last_yield = step;
+  Refresh(t);
 }
 
 std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) const {
@@ -67,10 +89,11 @@ std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) cons
   constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
   uint64_t first = kNever, second = kNever;
   ThreadId first_id = kNoThread;
+  const size_t known = eligible_.size();
   for (ThreadId u : runnable) {
-    const State* s = Find(u);
-    if (s == nullptr || !s->runnable) continue;
-    const uint64_t w = Waiting(*s);
+    const size_t at = static_cast<size_t>(u);
+    if (u < 0 || at >= known || eligible_[at] == 0) continue;
+    const uint64_t w = waiting_[at];
     if (w < first) {
       second = first;
       first = w;
@@ -82,9 +105,10 @@ std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) cons
   std::vector<ThreadId> allowed;
   allowed.reserve(runnable.size());
   for (ThreadId t : runnable) {
-    const State* s = Find(t);
+    const size_t at = static_cast<size_t>(t);
+    const uint64_t limit = t >= 0 && at < known ? limit_[at] : kOwesNone;
     const uint64_t others = t == first_id ? second : first;
-    if (s == nullptr || !s->owes_any || others > s->owe_limit) allowed.push_back(t);
+    if (limit == kOwesNone || others > limit) allowed.push_back(t);
   }
   // Not reachable while the edges form no cycle (see the header); should it ever be, the
   // strategy chooses among all rather than the run stopping.

@@ -80,9 +80,18 @@ class Fairness {
   }
   State& At(ThreadId id);
   const State* Find(ThreadId id) const;
+  // Refreshes the compact copies below from threads_[id].
+  void Refresh(ThreadId id);
 
   std::vector<State> threads_;           // by logical id
   std::vector<ThreadId> last_runnable_;  // the set of the latest Sync, ascending
+  // What Filter reads, by logical id and packed (a step with hundreds of runnable threads
+  // reads two words of each, not a whole State): Waiting(), the owe limit (kOwesNone when
+  // it owes nobody), and whether it is known and runnable.
+  static constexpr uint64_t kOwesNone = ~0ull;
+  std::vector<uint64_t> waiting_;
+  std::vector<uint64_t> limit_;
+  std::vector<uint8_t> eligible_;
 };
 
 }  // namespace ravel
