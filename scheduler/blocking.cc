@@ -356,8 +356,8 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
 }
 
 bool Scheduler::ProbeFdWaiters() {
-  std::vector<ThreadId> ready;  // (a wake changes blocked_)
-  for (ThreadId id : blocked_) {
+  std::vector<ThreadId> ready;  // (a wake changes the blocked list)
+  for (ThreadId id : table_.blocked()) {
     const Thread& t = At(id);
     if (t.block == Block::kFd && FdsReady(t.pid, t.wait_fds)) ready.push_back(id);
   }

@@ -133,46 +133,6 @@ Scheduler::Thread& Scheduler::Lookup(Guest& guest) {
   return At(it->second);
 }
 
-Scheduler::Thread& Scheduler::At(ThreadId id) const {
-  CHECK(id >= 0 && static_cast<size_t>(id) < by_id_.size()) << "no scheduler thread T" << id;
-  return *by_id_[static_cast<size_t>(id)];
-}
-
-namespace {
-
-void InsertSorted(std::vector<ThreadId>& ids, ThreadId id) {
-  auto at = std::lower_bound(ids.begin(), ids.end(), id);
-  if (at == ids.end() || *at != id) ids.insert(at, id);
-}
-
-void EraseSorted(std::vector<ThreadId>& ids, ThreadId id) {
-  auto at = std::lower_bound(ids.begin(), ids.end(), id);
-  if (at != ids.end() && *at == id) ids.erase(at);
-}
-
-}  // namespace
-
-bool Scheduler::CanRun(State state) { return state == State::kRunnable || state == State::kRunning; }
-
-void Scheduler::SetState(Thread& t, State state) {
-  const State was = t.state;
-  if (CanRun(was) != CanRun(state)) {
-    if (CanRun(state)) {
-      InsertSorted(runnable_, t.id);
-    } else {
-      EraseSorted(runnable_, t.id);
-    }
-  }
-  if ((was == State::kBlocked) != (state == State::kBlocked)) {
-    if (state == State::kBlocked) {
-      InsertSorted(blocked_, t.id);
-    } else {
-      EraseSorted(blocked_, t.id);
-    }
-  }
-  t.state.value_ = state;
-}
-
 void Scheduler::MarkExited(Thread& t) {
   if (t.state == State::kExited) return;
   SetState(t, State::kExited);
@@ -180,12 +140,9 @@ void Scheduler::MarkExited(Thread& t) {
     t.spinning = false;
     --spinning_;
   }
-  auto at = std::lower_bound(live_.begin(), live_.end(), t.id,
-                             [](const Thread* entry, ThreadId id) { return entry->id < id; });
-  if (at != live_.end() && *at == &t) live_.erase(at);
 }
 
-std::vector<ThreadId> Scheduler::Runnable() const { return runnable_; }
+std::vector<ThreadId> Scheduler::Runnable() const { return table_.runnable(); }
 
 void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
   if (!t.acquire_on_next_step) return;
@@ -430,7 +387,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       GiveBaton(w.id, "external input");
       return;
     }
-    if (awaiting_start_.empty() && std::none_of(live_.begin(), live_.end(), [](const Thread* entry) {
+    if (awaiting_start_.empty() && std::none_of(table_.live().begin(), table_.live().end(), [](const Thread* entry) {
           return entry->state == State::kStopped;
         })) {
       // Every live thread is parked by the scheduler, waiting on something only another
@@ -489,11 +446,8 @@ void Scheduler::OnThreadStart(Guest& guest) {
     parent = vfork_starting_;
     vfork_starting_ = kNoThread;
   }
-  Thread& t = threads_[id];
-  t.id = id;
-  live_.push_back(&t);  // ids only grow: live_ stays in id order
-  by_id_.push_back(&t);
-  runnable_.push_back(id);  // (a new Thread's state is kRunnable)
+  Thread& t = table_.Add();
+  CHECK_EQ(t.id, id);
   t.tid = guest.tid();
   t.pid = guest.pid();
   by_tid_[t.tid] = id;
@@ -578,7 +532,8 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
 
 bool Scheduler::SettleProcessExit(pid_t pid) {
   bool held = false;
-  for (auto& [id, other] : threads_) {  // (not Live(): MarkExited changes live_)
+  for (Thread& other : table_.all()) {  // (not Live(): MarkExited changes it)
+    const ThreadId id = other.id;
     if (other.pid != pid || other.state == State::kExited) continue;
     if (running_ == id) {
       held = true;
@@ -828,11 +783,11 @@ void Scheduler::PlantForcedPreemption() {
   if (planted_.has_value() || next_forced_ >= options_.preemptions.size()) return;
   const ForcedPreemption& want = options_.preemptions[next_forced_];
   if (want.step != steps_) return;
-  auto it = threads_.find(want.thread);
-  if (it == threads_.end()) return;
-  GuestMemory mem(it->second.tid);
+  if (!table_.Has(want.thread)) return;
+  const Thread& wanted = At(want.thread);
+  GuestMemory mem(wanted.tid);
   Planted p;
-  p.pid = it->second.pid;
+  p.pid = wanted.pid;
   p.addr = want.rip;
   static constexpr uint8_t kInt3 = 0xcc;
   if (!mem.ReadExact(p.addr, &p.saved, 1).ok() || !mem.Poke(p.addr, &kInt3, 1).ok()) return;
@@ -911,7 +866,8 @@ void Scheduler::OnTick(Control& control) {
   PreemptSpinner();
   // A thread whose end is never reported (it should be within microseconds) must not keep
   // the baton for ever.
-  for (auto& [id, t] : threads_) {  // (not Live(): these have exited)
+  for (Thread& t : table_.all()) {  // (not Live(): these have exited)
+    const ThreadId id = t.id;
     if (t.exit_pending && ++t.exit_pending_ticks > kDeadlockConfirmTicks) {
       LOG(WARNING) << "the end of thread T" << id << " (tid " << t.tid << ") was not reported; going on";
       OnThreadGone(t.tid);

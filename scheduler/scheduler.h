@@ -83,6 +83,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "scheduler/thread_table.h"
 #include "absl/container/flat_hash_set.h"
 #include <xxhash.h>
 #include "intercept/guest.h"
@@ -265,9 +266,7 @@ class Scheduler : public Tool {
   const std::string& deadlock_report() const { return deadlock_report_; }
 
  private:
-  // kInKernel: running outside the baton (a call the scheduler does not model, or a thread
-  // just continued after a stop); it rejoins at its next point. kStopped: job control.
-  enum class State { kRunnable, kRunning, kBlocked, kInKernel, kStopped, kExited };
+  using State = ThreadState;  // (scheduler/thread_table.h)
   enum class Block { kNone, kFutex, kSleep, kFd, kChild, kSignal, kVfork };
   // Why a blocked thread became runnable again.
   enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
@@ -287,21 +286,11 @@ class Scheduler : public Tool {
     int kind = 0;         // RAVEL_SYNC_*_ACQUIRED
     uint64_t step = 0;    // the step of the acquiring call's point
   };
-  // A thread's state reads as a State; only SetState changes it, which keeps runnable_
-  // and blocked_ in step with it.
-  class StateField {
-   public:
-    operator State() const { return value_; }  // NOLINT: reads as the State it holds
-
-   private:
-    friend class Scheduler;
-    State value_ = State::kRunnable;
-  };
   struct Thread {
     ThreadId id = kNoThread;
     pid_t tid = 0;
     pid_t pid = 0;
-    StateField state;
+    ThreadStateField state;  // changed by SetState only
     Block block = Block::kNone;
     // Futex wait.
     uint64_t futex_addr = 0;               // as the guest named it (for reports)
@@ -506,15 +495,10 @@ class Scheduler : public Tool {
   SchedulerOptions options_;
   Control* control_ = nullptr;
 
-  // One entry per thread ever started; never erased, so a Thread& stays valid for the run
-  // (a parked handler holds one while others come and go).
-  std::map<ThreadId, Thread> threads_;
-  // The threads that have not exited, in id order: what decisions and the per-step loops
-  // iterate. A guest that has started thousands of threads (GLib's threadtests) does not
-  // make each step look at every one of them.
-  std::vector<Thread*> live_;
-  std::vector<Thread*> by_id_;                    // index: id
-  // `for (auto&& [id, t] : Live())` walks live_ as the map's loops did.
+  // Every thread ever started, by logical id, with the indexes a step reads (the live,
+  // runnable and blocked ones).
+  ThreadTable<Thread> table_;
+  // `for (auto&& [id, t] : Live())` walks the live threads in id order.
   struct LiveEntry {
     ThreadId first;
     Thread& second;
@@ -538,17 +522,12 @@ class Scheduler : public Tool {
     const std::vector<Thread*>& threads_;
   };
   // (Not to be used across a call that may start or end a thread.)
-  LiveView Live() const { return LiveView(live_); }
-  Thread& At(ThreadId id) const;
-  // Marks `t` exited and takes it off live_. The caller tells the strategy.
+  LiveView Live() const { return LiveView(table_.live()); }
+  Thread& At(ThreadId id) { return table_.At(id); }
+  const Thread& At(ThreadId id) const { return table_.At(id); }
+  // Marks `t` exited (off the live list). The caller tells the strategy.
   void MarkExited(Thread& t);
-  // The only way a thread's state changes.
-  void SetState(Thread& t, State state);
-  static bool CanRun(State state);  // kRunnable or kRunning
-  // The ids of the threads that can run (kRunnable or kRunning), and of the blocked ones,
-  // ascending: a step's decision reads them without visiting every thread.
-  std::vector<ThreadId> runnable_;
-  std::vector<ThreadId> blocked_;
+  void SetState(Thread& t, State state) { table_.SetState(t, state); }
   int spinning_ = 0;  // live threads with `spinning` set
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
