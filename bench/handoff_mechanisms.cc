@@ -26,6 +26,10 @@
 //   RET_TRAP, SUD       SIGSYS, from a seccomp filter or from syscall user dispatch, to an
 //                       in-process handler that emulates the call: what an in-guest runtime
 //                       pays to see a call;
+//   ... (ptraced)       the same, in a child traced as in the RET_TRACE variant: each SIGSYS
+//                       is first a signal-delivery-stop, and the tracer PTRACE_CONTs with
+//                       SIGSYS for the handler to run. What an in-guest runtime relying on
+//                       SIGSYS pays under ravel, whose guests are always ptraced;
 //   in-guest hand-off   two threads of one process on one CPU whose SIGSYS handler passes a
 //                       futex "baton" to the other thread at every call and waits to get it
 //                       back (a fast path that switches threads at every point), or keeps it
@@ -426,19 +430,30 @@ pid_t PollThenWait(pid_t pid, int* status) {
   return WaitChild(pid, status);
 }
 
-Outcome PtraceRetTrace(const Config& config, bool one_cpu, bool poll) {
+// Makes this child a tracee of its parent and stops it (the tracer sets its options at the
+// stop), for the guest side of the ptrace variants. Skips where ptrace is not allowed.
+void BecomeTracee() {
+  if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
+    if (errno == EPERM) ChildSkip(WithErrno("PTRACE_TRACEME") + " (already traced, or ptrace not allowed here)");
+    ChildFail(WithErrno("PTRACE_TRACEME"));
+  }
+  if (raise(SIGSTOP) != 0) ChildFail(WithErrno("raise(SIGSTOP)"));
+}
+
+// Runs `guest` in a child that calls BecomeTracee first, and traces it as ravel does
+// (PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL): at every stop the tracer waits for it and
+// PTRACE_CONTs, passing on the signal of a signal-delivery-stop (so that a SIGSYS reaches the
+// guest's handler) and no signal after an event stop. It counts the stops whose status >> 8
+// is `counted` (an event stop's SIGTRAP | event << 8, or a signal-delivery-stop's signal
+// number) and fails unless there was one per call, `what` naming them in the message.
+Outcome TraceChild(const Config& config, bool one_cpu, bool poll, const std::function<void()>& guest, int counted,
+                   const std::string& what) {
   ScopedPin pin(one_cpu, config.cpu);  // the child inherits it
   if (!pin.ok()) return Failed(WithErrno("pinning the tracer"));
   ChildProcess child;
   const bool started = child.Start([&] {
-    const long parent = RawGetppid();
-    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
-      if (errno == EPERM) ChildSkip(WithErrno("PTRACE_TRACEME") + " (already traced, or ptrace not allowed here)");
-      ChildFail(WithErrno("PTRACE_TRACEME"));
-    }
-    if (raise(SIGSTOP) != 0) ChildFail(WithErrno("raise(SIGSTOP)"));  // the tracer sets its options here
-    InstallFilterOrExit(SECCOMP_RET_TRACE, 0, "SECCOMP_RET_TRACE");
-    RunRounds(config, [&] { return TimeCalls(config.calls, parent, [] { return RawGetppid(); }); });
+    BecomeTracee();
+    guest();
   });
   if (!started) return Failed(WithErrno("fork"));
   const pid_t pid = child.pid();
@@ -464,18 +479,29 @@ Outcome PtraceRetTrace(const Config& config, bool one_cpu, bool poll) {
       child.Reaped(status);
       break;
     }
-    signal_to_deliver = 0;
-    if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
-      ++stops;
-    } else if (WIFSTOPPED(status)) {
-      signal_to_deliver = WSTOPSIG(status);  // a signal for the child: pass it on
-    }
+    if (!WIFSTOPPED(status)) return Failed("unexpected wait status " + std::to_string(status));
+    if (status >> 8 == counted) ++stops;
+    // No event bits: a signal-delivery-stop (a PTRACE_TRACEME tracee reports a group-stop the
+    // same way, but only for a stopping signal, which the guest does not get), whose signal the
+    // guest must receive. An event stop has no signal to deliver.
+    signal_to_deliver = status >> 16 == 0 ? WSTOPSIG(status) : 0;
   }
   Outcome outcome = child.Finish(config.repeat);
   if (outcome.kind == Outcome::kOk && stops != TotalCalls(config)) {
-    return Failed(std::to_string(stops) + " seccomp stops for " + std::to_string(TotalCalls(config)) + " calls");
+    return Failed(std::to_string(stops) + " " + what + " for " + std::to_string(TotalCalls(config)) + " calls");
   }
   return outcome;
+}
+
+Outcome PtraceRetTrace(const Config& config, bool one_cpu, bool poll) {
+  return TraceChild(
+      config, one_cpu, poll,
+      [&] {
+        const long parent = RawGetppid();
+        InstallFilterOrExit(SECCOMP_RET_TRACE, 0, "SECCOMP_RET_TRACE");
+        RunRounds(config, [&] { return TimeCalls(config.calls, parent, [] { return RawGetppid(); }); });
+      },
+      SIGTRAP | (PTRACE_EVENT_SECCOMP << 8), "seccomp stops");
 }
 
 // ---- 4: seccomp user notification, answered by a supervisor thread in this process. ----
@@ -645,12 +671,16 @@ void OnSigsysEmulate(int, siginfo_t* info, void* context) {
       info->si_syscall == SYS_getppid ? kEmulated : -ENOSYS;
 }
 
+// The guest side of the RET_TRAP variants: a filter that traps getppid, a handler that
+// emulates it.
+void RetTrapGuest(const Config& config) {
+  InstallSigsysHandler(OnSigsysEmulate);
+  InstallFilterOrExit(SECCOMP_RET_TRAP, 0, "SECCOMP_RET_TRAP");
+  RunRounds(config, [&] { return TimeCalls(config.calls, kEmulated, [] { return RawGetppid(); }); });
+}
+
 Outcome RetTrapSigsys(const Config& config) {
-  return RunInChild(config, [&] {
-    InstallSigsysHandler(OnSigsysEmulate);
-    InstallFilterOrExit(SECCOMP_RET_TRAP, 0, "SECCOMP_RET_TRAP");
-    RunRounds(config, [&] { return TimeCalls(config.calls, kEmulated, [] { return RawGetppid(); }); });
-  });
+  return RunInChild(config, [&] { RetTrapGuest(config); });
 }
 
 // The selector byte of syscall user dispatch: while it says BLOCK, every syscall this thread
@@ -663,21 +693,41 @@ void OnSigsysDispatch(int signo, siginfo_t* info, void* context) {
   OnSigsysEmulate(signo, info, context);
 }
 
-Outcome UserDispatchSigsys(const Config& config) {
-  return RunInChild(config, [&] {
-    InstallSigsysHandler(OnSigsysDispatch);
-    // No always-allowed code range (offset and length 0): the selector alone decides.
-    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, static_cast<unsigned long>(PR_SYS_DISPATCH_ON), 0UL, 0UL,
-              reinterpret_cast<unsigned long>(const_cast<char*>(&g_selector))) != 0) {
-      ChildSkip(WithErrno("prctl(PR_SET_SYSCALL_USER_DISPATCH)"));
-    }
-    RunRounds(config, [&] {
-      return TimeCalls(config.calls, kEmulated, [] {
-        g_selector = SYSCALL_DISPATCH_FILTER_BLOCK;  // the handler sets it back to ALLOW
-        return RawGetppid();
-      });
+// The guest side of the syscall user dispatch variants: the selector blocks each measured
+// call, a handler emulates it. Skips if the kernel has no syscall user dispatch.
+void UserDispatchGuest(const Config& config) {
+  InstallSigsysHandler(OnSigsysDispatch);
+  // No always-allowed code range (offset and length 0): the selector alone decides.
+  if (prctl(PR_SET_SYSCALL_USER_DISPATCH, static_cast<unsigned long>(PR_SYS_DISPATCH_ON), 0UL, 0UL,
+            reinterpret_cast<unsigned long>(const_cast<char*>(&g_selector))) != 0) {
+    ChildSkip(WithErrno("prctl(PR_SET_SYSCALL_USER_DISPATCH)"));
+  }
+  RunRounds(config, [&] {
+    return TimeCalls(config.calls, kEmulated, [] {
+      g_selector = SYSCALL_DISPATCH_FILTER_BLOCK;  // the handler sets it back to ALLOW
+      return RawGetppid();
     });
   });
+}
+
+Outcome UserDispatchSigsys(const Config& config) {
+  return RunInChild(config, [&] { UserDispatchGuest(config); });
+}
+
+// ---- 5p, 6p: the same SIGSYS handlers in a guest that is ptraced, as ravel's guests are. ----
+
+// Under ptrace every signal but SIGKILL first stops the tracee in a signal-delivery-stop; the
+// tracer resumes it with PTRACE_CONT passing SIGSYS, and only then does the handler run. So an
+// in-guest runtime that relies on SIGSYS pays a tracer round trip per call anyway. The tracer
+// counts the SIGSYS signal-delivery-stops (one per call) and waits for them with a blocking
+// waitpid, both sides on any CPU, as in the first RET_TRACE variant.
+Outcome PtracedRetTrapSigsys(const Config& config) {
+  return TraceChild(config, false, false, [&] { RetTrapGuest(config); }, SIGSYS, "SIGSYS signal-delivery-stops");
+}
+
+Outcome PtracedUserDispatchSigsys(const Config& config) {
+  return TraceChild(config, false, false, [&] { UserDispatchGuest(config); }, SIGSYS,
+                    "SIGSYS signal-delivery-stops");
 }
 
 // ---- 7, 8: two threads on one CPU passing a baton, with and without SIGSYS. ----
@@ -840,6 +890,7 @@ int main(int argc, char** argv) {
     perror("uname");
     return 1;
   }
+  printf("Variants marked (ptraced) run under a tracer and pay a signal-delivery-stop per call.\n");
   printf("CPU: %s; kernel: %s %s\n", CpuModel().c_str(), system.sysname, system.release);
   printf("%d calls per round, median of %d rounds after a warm-up round; %d CPUs usable, "
          "one-CPU variants on CPU %d.\n\n",
@@ -862,6 +913,9 @@ int main(int argc, char** argv) {
       {"user notif + SYNC_WAKE_UP, CONTINUE (one CPU)", [&] { return UserNotif(config, true, true); }},
       {"RET_TRAP SIGSYS, emulated in handler", [&] { return RetTrapSigsys(config); }},
       {"syscall user dispatch SIGSYS, emulated in handler", [&] { return UserDispatchSigsys(config); }},
+      {"RET_TRAP SIGSYS, emulated in handler (ptraced)", [&] { return PtracedRetTrapSigsys(config); }},
+      {"syscall user dispatch SIGSYS, emulated in handler (ptraced)",
+       [&] { return PtracedUserDispatchSigsys(config); }},
       {"in-guest hand-off: RET_TRAP + futex switch (one CPU)", [&] { return InGuestHandOff(config, true); }},
       {"in-guest hand-off: RET_TRAP, keeps the baton (one CPU)", [&] { return InGuestHandOff(config, false); }},
       {"futex ping-pong floor, per hand-off (one CPU)", [&] { return FutexPingPong(config); }},
