@@ -207,12 +207,18 @@ struct PointFlags {
   std::string preempt = kDefaultPreempt;
   std::string preempt_modules;
   bool virtual_cpu = false;
+  bool no_fast_path = false;
 };
 
 void AddPointFlags(CLI::App* sub, PointFlags* flags) {
   sub->add_option("--preempt", flags->preempt, kPreemptHelp);
   sub->add_option("--preempt-modules", flags->preempt_modules, kPreemptModulesHelp);
   sub->add_flag("--virtual-cpu", flags->virtual_cpu, kVirtualCpuHelp);
+  sub->add_flag("--no-fast-path", flags->no_fast_path,
+                "Stop at every sync point. By default, where PCT is sure to let the thread at a\n"
+                "sync point go on at its next ones too (until its next change point), the shim\n"
+                "makes them without a stop and ravel accounts for them at the thread's next stop:\n"
+                "the same decisions, steps, fingerprint and recording either way");
 }
 
 // --pct-depth and --pct-steps mean nothing to another strategy: an error, not ignored.
@@ -289,6 +295,7 @@ class RunSubcommand : public Subcommand {
     options.preempt = points_.preempt;
     options.preempt_modules = points_.preempt_modules;
     options.virtual_cpu = points_.virtual_cpu;
+    options.fast_path = !points_.no_fast_path;
     options.verbose = in.verbose;
     return RunScheduled(*command, options);
   }
@@ -481,6 +488,7 @@ class StressSubcommand : public Subcommand {
     options.preempt = points_.preempt;
     options.preempt_modules = points_.preempt_modules;
     options.virtual_cpu = points_.virtual_cpu;
+    options.fast_path = !points_.no_fast_path;
     options.command = *command;
     options.verbose = in.verbose;
     if (!time_.empty()) {

@@ -75,6 +75,7 @@ nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::s
   j["choices"] = result.choices;
   j["threads"] = result.threads;
   j["liveness_preemptions"] = result.liveness_preemptions;
+  j["leased_points"] = result.leased_points;
   j["tsc"] = result.virtual_tsc ? "virtual" : "host";
   j["rdtsc_points"] = result.rdtsc_points;
   j["cpuid"] = result.virtual_cpu ? "virtual" : "host";
@@ -163,6 +164,7 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   spec.preempt = preempt->ToString();
   spec.preempt_modules = options.preempt_modules;
   spec.virtual_cpu = options.virtual_cpu;
+  spec.fast_path = options.fast_path;
   WarnIfNoVirtualCpu(options.virtual_cpu);
   TraceObserver trace;
   if (!options.trace_path.empty()) {

@@ -24,6 +24,7 @@ struct RunOptions {
   std::string preempt = kDefaultPreempt;  // --preempt LIST
   std::string preempt_modules;      // --preempt-modules LIST
   bool virtual_cpu = false;         // --virtual-cpu
+  bool fast_path = true;            // off: --no-fast-path
   std::string trace_path;           // --trace: the run's timeline (cli/trace.h)
   std::string gdbserver;            // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
   // --verify: run the seed twice and compare step by step (cli/verify.h); exit 7 when the

@@ -328,6 +328,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   scheduler_options.time_chaos = time_chaos;
   scheduler_options.virtual_tsc = Guest::HasRdtscInterception();
   scheduler_options.virtual_cpuid = spec.virtual_cpu && Guest::HasCpuidInterception();
+  scheduler_options.fast_path = spec.fast_path;
   if (!spec.cpu_model.empty()) {
     absl::StatusOr<CpuModel> model = CpuModel::Parse(spec.cpu_model);
     if (model.ok()) scheduler_options.cpu_model = *model;  // (checked by the replay's setup)
@@ -419,6 +420,7 @@ ScheduleResult RunSchedule(const ScheduleSpec& spec) {
   if (spec.profile_out != nullptr && profiler != nullptr) *spec.profile_out = profiler->profile();
   result.threads = scheduler.threads_created();
   result.liveness_preemptions = scheduler.liveness_preemptions();
+  result.leased_points = scheduler.leased_points();
   result.virtual_tsc = scheduler_options.virtual_tsc;
   result.rdtsc_points = scheduler.rdtsc_points();
   result.virtual_cpu = scheduler_options.virtual_cpuid;

@@ -65,6 +65,7 @@ struct ScheduleSpec {
   // --virtual-cpu: CPUID answered from the CPU model (where CPUID faults); a replay whose
   // schedule has a model sets it.
   bool virtual_cpu = false;
+  bool fast_path = true;  // sync points under a lease (scheduler/lease.h); --no-fast-path
   // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
   std::optional<cpu_set_t> cpus;
   // Instead of a strategy: the default schedule with these departures (replay/departures.h;
@@ -116,6 +117,7 @@ struct ScheduleResult {
   int threads = 0;
   uint64_t fingerprint = 0;
   int liveness_preemptions = 0;     // threads interrupted for running too long without a point
+  uint64_t leased_points = 0;       // sync points made without a stop (the fast path)
   // RDTSC/RDTSCP: whether they read the virtual TSC (the machine traps them) and how many
   // such reads (each an "rdtsc" step) the run had. CPUID: whether a fixed model answered.
   bool virtual_tsc = false;

@@ -65,6 +65,7 @@ struct Job {
   std::string preempt;  // recorded in failure schedules
   std::string preempt_modules;
   bool virtual_cpu = false;
+  bool fast_path = true;
   cpu_set_t cpus;     // ravel's affinity: what every guest sees as its own
   bool verify = false;  // --verify: a failing seed runs again before it is reported
   std::shared_ptr<const EventProfile> event_profile;  // surw's calibration (ProfileEvents)
@@ -231,6 +232,7 @@ std::string FailureSite(const std::string& out_path, const std::string& err_path
     spec.preempt = job.preempt;
     spec.preempt_modules = job.preempt_modules;
     spec.virtual_cpu = job.virtual_cpu;
+    spec.fast_path = job.fast_path;
     spec.event_profile = job.event_profile;
     // With --verify every run keeps its per-step fingerprints (8 bytes a step) so that a
     // failing one can be compared with its second run.
@@ -815,6 +817,7 @@ int Stress(const StressOptions& options) {
     job.preempt = preempt->ToString();
     job.preempt_modules = options.preempt_modules;
     job.virtual_cpu = options.virtual_cpu;
+    job.fast_path = options.fast_path;
     WarnIfNoVirtualCpu(options.virtual_cpu);
     if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {
       CPU_ZERO(&job.cpus);

@@ -49,6 +49,7 @@ struct StressOptions {
   std::string preempt = kDefaultPreempt;  // --preempt LIST (cli/preempt.h)
   std::string preempt_modules;      // --preempt-modules LIST
   bool virtual_cpu = false;         // --virtual-cpu
+  bool fast_path = true;            // off: --no-fast-path
   // --verify: each failing seed is run again and compared step by step (cli/verify.h)
   // before it is reported; one that does not reproduce is reported as not deterministic.
   bool verify = false;

@@ -4,7 +4,16 @@
  * point (or, for the "acquired" reports, as bookkeeping) and answers 0 without running it.
  * Run natively, the kernel answers ENOSYS and nothing happens.
  *
- *   syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other)
+ *   syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other, &lease)
+ *
+ * The lease (the fast path, #17): `lease` is the calling thread's RavelLease (thread-local
+ * in the shim). At a marker where the strategy lets the thread go on, the scheduler may
+ * grant it the next N points: it writes N into the lease, and the shim then makes those
+ * markers without a syscall, logging each in the lease instead. At the thread's next stop
+ * of any kind the scheduler takes the log and accounts for each logged marker, in order,
+ * exactly as if it had stopped there (the same steps, picks, fingerprint and recording),
+ * and clears the lease. It grants only where it knows every one of those picks would be
+ * the same thread (scheduler/lease.h).
  *
  * Plain C: included by the shim and by the scheduler. */
 #ifndef RAVEL_PREEMPT_SYNC_MARKER_H_
@@ -20,6 +29,26 @@
 /* Operations. A point is a scheduling point before the call; "acquired" reports after a
  * successful acquisition are bookkeeping only (who holds what, for deadlock reports). */
 #define RAVEL_SYNC_UNREPORTED 1
+
+#include <stdint.h>
+
+/* Entries a lease can log before the shim must stop again. */
+#define RAVEL_LEASE_LOG 64
+
+struct RavelLeaseEntry {
+  int64_t op;
+  uint64_t object;
+  uint64_t other;
+};
+
+/* `state`: points still granted (low 32 bits) | entries logged (high 32 bits). The shim
+ * changes it with one compare-and-swap after writing an entry, so a stop that lands in
+ * the middle (a signal) and clears the lease makes the swap fail, and the shim then makes
+ * the marker syscall after all. */
+struct RavelLease {
+  uint64_t state;
+  struct RavelLeaseEntry log[RAVEL_LEASE_LOG];
+};
 
 enum RavelSyncOp {
   /* Points before an acquisition: object = the lock. A MUTEX_LOCK with other =

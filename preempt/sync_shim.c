@@ -32,9 +32,27 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* This thread's lease (sync_marker.h): initial-exec TLS, so that no access allocates. */
+static __thread struct RavelLease lease __attribute__((tls_model("initial-exec")));
+
+/* Logs the marker under the lease; 0 when there is none (or no room). An "acquired"
+ * report is no point: it takes an entry but none of the granted points. */
+static int MarkLeased(long op, const void* object, const void* other) {
+  uint64_t state = __atomic_load_n(&lease.state, __ATOMIC_RELAXED);
+  const uint32_t remaining = (uint32_t)state, count = (uint32_t)(state >> 32);
+  const int is_point = op < RAVEL_SYNC_MUTEX_ACQUIRED;
+  if (count >= RAVEL_LEASE_LOG || (is_point && remaining == 0) || (!is_point && state == 0)) return 0;
+  lease.log[count].op = op;
+  lease.log[count].object = (uint64_t)object;
+  lease.log[count].other = (uint64_t)other;
+  const uint64_t next = ((uint64_t)(count + 1) << 32) | (remaining - (is_point ? 1 : 0));
+  return __atomic_compare_exchange_n(&lease.state, &state, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 static void Mark(long op, const void* object, const void* other) {
+  if (MarkLeased(op, object, other)) return;
   int saved = errno;
-  syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other);
+  syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other, &lease);
   errno = saved;
 }
 

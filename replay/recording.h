@@ -68,6 +68,10 @@ class RecordingStrategy : public Strategy {
   std::vector<ThreadId> PickWakees(absl::Span<const ThreadId> waiters, size_t count) override;
   bool ShouldAdvanceTime(const SchedulingPoint& point,
                          absl::Span<const ThreadId> runnable) override;
+  // The inner strategy's: the leased points are still picked (and recorded) here.
+  uint64_t Lease(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) override {
+    return inner_.LeaseLength(decided, runnable);
+  }
 
  private:
   Strategy& inner_;

@@ -174,6 +174,7 @@ bool Scheduler::WakeExpired() {
 }
 
 TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
+  DrainLease(guest);
   // The counter of a machine whose CLOCK_MONOTONIC is the virtual clock, at kVirtualTscHz.
   // Every read lets one step quantum of virtual time pass, so successive reads increase
   // and a loop waiting for the counter ends. Once the guest has more than one thread, a
@@ -204,7 +205,7 @@ TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
 }
 
 CpuidResult Scheduler::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {
-  (void)guest;
+  DrainLease(guest);
   subleaf = CpuidSubleaf(leaf, subleaf);
   CpuidRegs r;
   if (!options_.cpu_model.has_value() || !options_.cpu_model->Answer(leaf, subleaf, &r)) {
@@ -215,6 +216,12 @@ CpuidResult Scheduler::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {
 
 void Scheduler::OnPostExec(Guest& guest) {
   control_ = &guest.control();
+  // A new image: the shim's lease of the exec'ing thread is no longer where it was (what
+  // it had logged was accounted for at the execve's stop).
+  if (running_ != kNoThread) {
+    At(running_).lease_addr = 0;
+    At(running_).lease_out = false;
+  }
   // The exec'ing thread (the baton holder) may have taken over the leader's tid.
   if (running_ != kNoThread) {
     Thread& t = At(running_);

@@ -258,6 +258,14 @@ bool Scheduler::AwaitExits(Guest& guest) {
 
 bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given) {
   if (!exiting_.empty() && !AwaitExits(guest)) return false;
+  const ThreadId chosen = Decide(t, given);
+  if (chosen == t.id) return true;
+  SetState(t, State::kRunnable);
+  GiveBaton(chosen, decided_.yield_hint ? "yield" : "preempt");
+  return WaitForBaton(guest, t);
+}
+
+ThreadId Scheduler::Decide(Thread& t, const SchedulingPoint& given) {
   // A call since the last point may have made a waiter's fd ready (a write to its pipe or
   // eventfd, a close): it is runnable at this point, not only once nothing else can run.
   // And a thread that yields or spins may be waiting for exactly that.
@@ -292,10 +300,11 @@ bool Scheduler::Reschedule(Guest& guest, Thread& t, const SchedulingPoint& given
     last_picked_ = chosen;
     streak_ = 1;
   }
-  if (chosen == t.id) return true;
-  SetState(t, State::kRunnable);
-  GiveBaton(chosen, point.yield_hint ? "yield" : "preempt");
-  return WaitForBaton(guest, t);
+  decided_ = point;
+  decided_chosen_ = chosen;
+  decided_steps_ = steps_;
+  if (options_.fast_path) decided_runnable_ = std::move(runnable);
+  return chosen;
 }
 
 int Scheduler::ProcessNumber(const Thread& t) const {
@@ -485,6 +494,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
 }
 
 void Scheduler::OnThreadExit(Guest& guest, int status) {
+  DrainLease(guest);
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
@@ -604,6 +614,7 @@ void Scheduler::OnThreadGone(pid_t tid) {
 
 void Scheduler::OnJobControl(Guest& guest, bool stopped) {
   control_ = &guest.control();
+  DrainLease(guest);
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
@@ -744,6 +755,7 @@ static uint64_t RegisterHash(const Registers& regs) {
 
 void Scheduler::OnInterrupt(Guest& guest) {
   control_ = &guest.control();
+  DrainLease(guest);
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
@@ -796,6 +808,7 @@ void Scheduler::PlantForcedPreemption() {
 
 int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   control_ = &guest.control();
+  DrainLease(guest);
   if (info.si_signo != SIGTRAP || info.si_code != SI_KERNEL) return info.si_signo;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return info.si_signo;
@@ -908,6 +921,7 @@ void Scheduler::OnTick(Control& control) {
 
 SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   control_ = &guest.control();
+  DrainLease(guest);
   Thread& t = Lookup(guest);
   if (running_ != t.id) {
     // Only the baton holder makes syscalls; a thread that comes back from a call the

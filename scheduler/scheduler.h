@@ -194,6 +194,8 @@ struct SchedulerOptions {
   // through it is a point and a yield, so a thread that waits for a flag lets the others
   // run at a step the seed decides, not after a real-time slice.
   bool spin_points = false;
+  // The fast path for sync points (scheduler/lease.h): the same decisions, fewer stops.
+  bool fast_path = true;
   // ... and in these shared libraries too (a path, or a file name such as libfoo.so,
   // which also matches libfoo.so.1), when they are mapped (at start-up or by dlopen).
   std::vector<std::string> atomic_modules;
@@ -262,6 +264,8 @@ class Scheduler : public Tool {
   // Liveness preemptions of the run: a thread that ran for a time slice without reaching
   // a scheduling point (a spin on a plain flag) was interrupted so that others could run.
   int liveness_preemptions() const { return liveness_preemptions_; }
+  // Sync points made under a lease, without a stop (the fast path).
+  uint64_t leased_points() const { return leased_points_; }
   // One line per thread: what it waits on, and its last syscall.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
@@ -336,6 +340,10 @@ class Scheduler : public Tool {
     uint64_t clock_streak = 0;
     // A vfork child: its parent, blocked until this thread execs or exits.
     ThreadId vfork_parent = kNoThread;
+    // Its RavelLease in the guest (the shim names it with each marker; 0: not yet), and
+    // whether a lease may be out there (granted, or entries to account for).
+    uint64_t lease_addr = 0;
+    bool lease_out = false;
   };
 
   // scheduler.cc: the baton.
@@ -345,6 +353,10 @@ class Scheduler : public Tool {
   void Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call = nullptr);
   // At a point of `t` (running): let the strategy pick; park `t` if another runs.
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
+  // Reschedule's decision, without handing the baton on: which thread runs after `point`
+  // (the strategy's pick among the runnable threads fairness allows). Keeps the point and
+  // the choices in decided_ and decided_runnable_.
+  ThreadId Decide(Thread& t, const SchedulingPoint& point);
   // The point of the step `t` (running) just made.
   // Thread::acquire_on_next_step: `t` makes a step (`call`, or none for a point that is no
   // syscall): the mutex it was locking is its now, unless the call waits for it.
@@ -429,6 +441,15 @@ class Scheduler : public Tool {
   static int VirtualCpu(const Thread& t);
   // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
+  // A sync point or report (`call` a marker): its bookkeeping, step and decision. A
+  // `leased` one was made without a stop, so it is only accounted for: its pick must be `t`.
+  void SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased);
+
+  // lease.cc: the fast path for sync points (scheduler/lease.h).
+  // At a sync point where `t` goes on: let it make its next points without a stop.
+  void GrantLease(Guest& guest, Thread& t);
+  // At any stop of the thread of `guest`, first: account for what it did under a lease.
+  void DrainLease(Guest& guest);
   // "; holds mutex 0x.. (acquired at step N), waits for mutex 0x.. held by T2" for a
   // deadlock report, or "".
   std::string LocksOf(const Thread& t) const;
@@ -529,6 +550,12 @@ class Scheduler : public Tool {
   void MarkExited(Thread& t);
   void SetState(Thread& t, State state) { table_.SetState(t, state); }
   int spinning_ = 0;  // live threads with `spinning` set
+  // The latest decision's point and the threads it chose among (for a lease).
+  SchedulingPoint decided_;
+  ThreadId decided_chosen_ = kNoThread;
+  uint64_t decided_steps_ = 0;  // steps_ when it was made
+  std::vector<ThreadId> decided_runnable_;
+  uint64_t leased_points_ = 0;  // sync points made under a lease (no stop)
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;

@@ -33,6 +33,12 @@ const char* LockKind(int op) {
 }  // namespace
 
 SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
+  if (call.args[4] != 0) t.lease_addr = call.args[4];
+  SyncOp(guest, t, call, /*leased=*/false);
+  return 0;
+}
+
+void Scheduler::SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased) {
   const int op = static_cast<int>(call.args[1]);
   const uint64_t object = call.args[2], other = call.args[3];
   SettleAcquisition(t, nullptr);  // a lock since the last marker has returned
@@ -43,7 +49,7 @@ SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call
     case RAVEL_SYNC_SPIN_ACQUIRED:
       t.acquiring = 0;
       t.held.push_back(HeldLock{object, op, t.last_sync_step});
-      return 0;
+      return;
     default:
       break;
   }
@@ -69,15 +75,27 @@ SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call
     default:
       break;
   }
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sync " << op << absl::StrFormat(" 0x%x", object);
+  if (options_.log_decisions) {
+    LOG(INFO) << "T" << t.id << " sync " << op << absl::StrFormat(" 0x%x", object) << (leased ? " (leased)" : "");
+  }
   Step(guest, t, kWhatSync, PointKind::kSync, &call);
   Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
   t.last_sync_step = steps_ - 1;
   // pthread_mutex_lock reports no acquisition (the shim saves that stop): it holds the
   // mutex from its next step on (SettleAcquisition).
   t.acquire_on_next_step = op == RAVEL_SYNC_MUTEX_LOCK && other == RAVEL_SYNC_UNREPORTED;
-  (void)Reschedule(guest, t, StepPoint(t, PointKind::kSync, -1, /*yield_hint=*/false, object));
-  return 0;
+  const SchedulingPoint point = StepPoint(t, PointKind::kSync, -1, /*yield_hint=*/false, object);
+  if (leased) {
+    ++leased_points_;
+    if (const ThreadId chosen = Decide(t, point); chosen != t.id) {
+      // Not reached while LeaseBound holds: the thread has already gone on.
+      LOG(ERROR) << "a lease of T" << t.id << " ran past a decision for T" << chosen << " at step " << steps_ - 1
+                 << "; the run goes on as it went";
+      external_.push_back(ExternalNote{steps_, t.id, "lease-broken", ""});
+    }
+    return;
+  }
+  if (Reschedule(guest, t, point) && running_ == t.id) GrantLease(guest, t);
 }
 
 std::string Scheduler::LocksOf(const Thread& t) const {

@@ -159,6 +159,17 @@ std::vector<ThreadId> PctStrategy::PickWakees(absl::Span<const ThreadId> waiters
   return out;
 }
 
+uint64_t PctStrategy::Lease(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) {
+  constexpr uint64_t kUnbounded = ~0ull;
+  if (next_change_ >= schedule_.size()) return kUnbounded;
+  // A change applies at the first point whose step + 1 reaches its ordinal; the next
+  // points have steps decided.step + 1, + 2, ... (or stay at decided.step when only one
+  // thread can run, which makes the bound conservative).
+  const uint64_t ordinal = schedule_[next_change_].first;
+  const uint64_t first_changed = ordinal >= 1 ? ordinal - 1 : 0;  // the step at which it applies
+  return first_changed > decided.step + 1 ? first_changed - decided.step - 1 : 0;
+}
+
 bool PctStrategy::ShouldAdvanceTime(const SchedulingPoint& point,
                                     absl::Span<const ThreadId> runnable) {
   return rng().Chance(Stream::kTime, static_cast<uint64_t>(time_jump_percent_), 100);

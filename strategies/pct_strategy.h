@@ -83,6 +83,9 @@ class PctStrategy : public Strategy {
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override;
   ThreadId PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) override;
+  // Until the next change point: priorities change nowhere else while the runnable set
+  // stays and nobody yields.
+  uint64_t Lease(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) override;
   std::vector<ThreadId> PickWakees(absl::Span<const ThreadId> waiters, size_t count) override;
   bool ShouldAdvanceTime(const SchedulingPoint& point,
                          absl::Span<const ThreadId> runnable) override;

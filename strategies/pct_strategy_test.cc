@@ -374,3 +374,38 @@ TEST(PctStrategyTest, FindsADepthTwoBugWithTheGuaranteedProbability) {
 
 }  // namespace
 }  // namespace ravel
+
+namespace ravel {
+namespace {
+
+// A lease is a promise: for every seed, each point it covers is picked as the current
+// thread, and the point just after it is the first that could go otherwise (a change
+// point applies there).
+TEST(PctStrategyTest, ALeaseCoversExactlyThePointsBeforeTheNextChange) {
+  const std::vector<ThreadId> runnable = {0, 1, 2};
+  int leases = 0, unbounded = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    PctStrategy s(Pct(3, 60));
+    s.Begin(seed, {});
+    CreateThreads(s, 3);
+    uint64_t step = 0;
+    while (step < 80) {
+      const ThreadId top = s.Pick(PointAt(step, s.PriorityOrder().front()), runnable);
+      const uint64_t lease = s.LeaseLength(PointAt(step, top), runnable);
+      if (lease == ~0ull) {
+        ++unbounded;
+        break;
+      }
+      ++leases;
+      for (uint64_t i = 1; i <= lease; ++i) {
+        ASSERT_EQ(s.Pick(PointAt(step + i, top), runnable), top) << "seed " << seed << " step " << step + i;
+      }
+      step += lease + 1;  // the first point the lease does not cover: a change may apply
+    }
+  }
+  EXPECT_GT(leases, 200);
+  EXPECT_GT(unbounded, 100);  // past the last change point nothing changes priorities
+}
+
+}  // namespace
+}  // namespace ravel

@@ -161,6 +161,17 @@ class Strategy {
   // anyway and the answer does not matter). Default: never.
   bool AdvanceTimeFirst(const SchedulingPoint& point, absl::Span<const ThreadId> runnable);
 
+  // The fast path's lease (scheduler/lease.h): Pick just answered `decided.current` at
+  // `decided`. How many of that thread's next points this strategy would answer the same
+  // way for sure, asked nothing else in between: each point with the same `runnable`,
+  // kind kSync, no yield hint, a choice step one higher than the last (when `runnable`
+  // has more than one thread). Those picks are still asked, when the points are
+  // accounted for; the answer only lets the thread make them without a stop. 0 (the
+  // default): every point stops.
+  uint64_t LeaseLength(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) {
+    return Lease(decided, runnable);
+  }
+
   // 64 random bits for values the guest sees (getrandom, AT_RANDOM, ...), from the
   // run's own stream (Stream::kData): reproducible with the seed, and independent of
   // the scheduling decisions.
@@ -187,6 +198,9 @@ class Strategy {
                                  absl::Span<const ThreadId> runnable) {
     return false;
   }
+  // See LeaseLength. A strategy that draws at every pick (random, pos, surw) or moves on
+  // at every pick (rr) answers 0.
+  virtual uint64_t Lease(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) { return 0; }
 
  private:
   Rng rng_;
