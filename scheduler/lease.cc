@@ -41,7 +41,7 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
   }
   LeaseLimits limits;
   limits.strategy = strategy_.LeaseLength(decided_, decided_runnable_);
-  limits.several_runnable = decided_runnable_.size() > 1;
+  limits.several_runnable = table_.runnable().size() > 1;  // as the spin detector counts, before fairness
   limits.streak = streak_;
   limits.spin_steps = options_.spin_steps;
   limits.now_ns = now_ns_;
