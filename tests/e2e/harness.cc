@@ -17,6 +17,8 @@
 #include <regex>
 #include <sstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -172,6 +174,27 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+int64_t SyncSteps(const std::string& schedule, int thread) {
+  int64_t count = 0;
+  bool in_steps = false;
+  for (absl::string_view line : absl::StrSplit(schedule, '\n')) {
+    if (absl::StartsWith(line, "steps ")) {
+      in_steps = true;
+      continue;
+    }
+    if (!in_steps) continue;
+    if (!absl::StartsWith(line, " ")) break;
+    for (absl::string_view token : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+      std::vector<absl::string_view> parts = absl::StrSplit(token, '*');
+      if (thread < 0 ? !absl::EndsWith(parts[0], ":sync") : parts[0] != absl::StrCat(thread, ":sync")) continue;
+      int64_t n = 1;
+      if (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &n)) return -1;
+      count += n;
+    }
+  }
+  return count;
 }
 
 std::string FindInOrder(const std::string& expected, const std::string& trace) {

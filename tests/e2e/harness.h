@@ -40,6 +40,10 @@ std::string GuestPath(const std::string& name);  // path of a compiled tests/gue
 std::string TempPath(const std::string& name); // a fresh path in a per-test temp directory
 std::string ReadFile(const std::string& path);
 
+// The sync steps in a recorded schedule's step list ("T:sync", "T:sync*N"): of thread
+// `thread`, or of every thread (-1). -1 when a repeat count does not parse.
+int64_t SyncSteps(const std::string& schedule, int thread = -1);
+
 // Lines of `expected` must appear in `trace` in this order (other lines may come between).
 // An expected line starting with "re:" is a regular expression for the whole line.
 // On failure, returns a message naming the first line not found; empty on success.

@@ -155,29 +155,6 @@ TEST(Run, SyncPointsKeepTheGuestsBehaviour) {
   }
 }
 
-// The sync points of thread T in a recorded schedule's step list ("T:sync", "T:sync*N").
-int SyncPointsOf(const std::string& schedule, int thread) {
-  const std::string want = absl::StrCat(thread, ":sync");
-  int count = 0;
-  bool in_steps = false;
-  for (absl::string_view line : absl::StrSplit(schedule, '\n')) {
-    if (absl::StartsWith(line, "steps ")) {
-      in_steps = true;
-      continue;
-    }
-    if (!in_steps) continue;
-    if (!absl::StartsWith(line, " ")) break;
-    for (absl::string_view token : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
-      std::vector<absl::string_view> times = absl::StrSplit(token, '*');
-      if (times[0] != want) continue;
-      int n = 1;
-      if (times.size() == 2 && !absl::SimpleAtoi(times[1], &n)) n = -1000;
-      count += n;
-    }
-  }
-  return count;
-}
-
 // A process that has never started a thread makes no sync points for its private locks
 // (nothing can contend for them); a process-shared mutex makes them all the same, and
 // so does every lock once a second thread has been started (see lock_phases.c).
@@ -187,9 +164,9 @@ TEST(Run, SyncPointsStartWithTheSecondThreadExceptForSharedLocks) {
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_EQ(out.out, "done\n");
   // T0 the parent, T1 the child, T2 the child's worker.
-  EXPECT_EQ(SyncPointsOf(ReadFile(schedule), 0), 0) << ReadFile(schedule);
-  EXPECT_EQ(SyncPointsOf(ReadFile(schedule), 1), 16) << ReadFile(schedule);
-  EXPECT_EQ(SyncPointsOf(ReadFile(schedule), 2), 0) << ReadFile(schedule);
+  EXPECT_EQ(SyncSteps(ReadFile(schedule), 0), 0) << ReadFile(schedule);
+  EXPECT_EQ(SyncSteps(ReadFile(schedule), 1), 16) << ReadFile(schedule);
+  EXPECT_EQ(SyncSteps(ReadFile(schedule), 2), 0) << ReadFile(schedule);
 }
 
 TEST(Run, SyncPointsWarnOnceForAStaticProgramAndRunOn) {
