@@ -438,7 +438,10 @@ class StressSubcommand : public Subcommand {
                      "BASE+N-1 must not pass the largest (an error up front); with --time the seeds\n"
                      "stop there")
         ->check(Seed());
-    app_->add_option("--jobs,-j", options_.jobs, "Schedules run in parallel (default: one per CPU)")
+    app_->add_option("--jobs,-j", options_.jobs,
+                     "Schedules run in parallel (default: one per CPU). They share the filesystem: a\n"
+                     "test that writes a fixed path in its directory collides with its own copies\n"
+                     "(run it with --jobs 1)")
         ->check(WholeNumber(1));
     app_->add_option("--shard", options_.shard,
                      "I/N: run only shard I (0-based) of N; also taken from GTEST_SHARD_INDEX/\n"
