@@ -21,9 +21,11 @@ Fairness::State& Fairness::At(ThreadId id) {
 void Fairness::Refresh(ThreadId id) {
   const size_t u = static_cast<size_t>(id);
   const State& s = threads_[u];
+  if (eligible_[u] != 0) by_waiting_.erase({waiting_[u], id});
   waiting_[u] = Waiting(s);
   limit_[u] = s.owes_any ? s.owe_limit : kOwesNone;
   eligible_[u] = s.known && s.runnable;
+  if (eligible_[u] != 0) by_waiting_.emplace(waiting_[u], id);
 }
 
 const Fairness::State* Fairness::Find(ThreadId id) const {
@@ -90,16 +92,27 @@ std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) cons
   uint64_t first = kNever, second = kNever;
   ThreadId first_id = kNoThread;
   const size_t known = eligible_.size();
-  for (ThreadId u : runnable) {
-    const size_t at = static_cast<size_t>(u);
-    if (u < 0 || at >= known || eligible_[at] == 0) continue;
-    const uint64_t w = waiting_[at];
-    if (w < first) {
-      second = first;
-      first = w;
-      first_id = u;
-    } else if (w < second) {
-      second = w;
+  if (absl::MakeConstSpan(last_runnable_) == runnable) {
+    // The synced set: its eligible threads are by_waiting_, earliest first (ties by id, as
+    // the scan below breaks them).
+    auto it = by_waiting_.begin();
+    if (it != by_waiting_.end()) {
+      first = it->first;
+      first_id = it->second;
+      if (++it != by_waiting_.end()) second = it->first;
+    }
+  } else {
+    for (ThreadId u : runnable) {
+      const size_t at = static_cast<size_t>(u);
+      if (u < 0 || at >= known || eligible_[at] == 0) continue;
+      const uint64_t w = waiting_[at];
+      if (w < first) {
+        second = first;
+        first = w;
+        first_id = u;
+      } else if (w < second) {
+        second = w;
+      }
     }
   }
   std::vector<ThreadId> allowed;

@@ -35,6 +35,8 @@
 
 #include <cstdint>
 #include <algorithm>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -92,6 +94,9 @@ class Fairness {
   std::vector<uint64_t> waiting_;
   std::vector<uint64_t> limit_;
   std::vector<uint8_t> eligible_;
+  // The eligible threads by (Waiting(), id): Filter's two earliest without a pass, when it
+  // is asked about the set of the latest Sync (as the scheduler always asks).
+  std::set<std::pair<uint64_t, ThreadId>> by_waiting_;
 };
 
 }  // namespace ravel

@@ -50,6 +50,8 @@ void PctStrategy::BeginRun(uint64_t seed, const RunHistory& history) {
   initial_.clear();
   changed_.clear();
   yielded_.clear();
+  yield_order_.clear();
+  yields_ = 0;
 }
 
 void PctStrategy::OnThreadCreated(ThreadId id, ThreadId parent) { EnsureKnown(id); }
@@ -83,7 +85,7 @@ void PctStrategy::Unlink(ThreadId id) {
       EraseIf(changed_, [id](const std::pair<int, ThreadId>& e) { return e.second == id; });
       break;
     case Band::kYielded:
-      EraseIf(yielded_, [id](ThreadId t) { return t == id; });
+      yielded_.erase({yield_order_[static_cast<size_t>(id)], id});
       break;
     case Band::kNone:
     case Band::kExited:
@@ -104,7 +106,9 @@ void PctStrategy::SetChangePriority(ThreadId id, int priority) {
 
 void PctStrategy::MoveToYieldBand(ThreadId id) {
   Unlink(id);
-  yielded_.push_back(id);
+  if (static_cast<size_t>(id) >= yield_order_.size()) yield_order_.resize(static_cast<size_t>(id) + 1);
+  yield_order_[static_cast<size_t>(id)] = yields_;
+  yielded_.emplace(yields_++, id);
   SetBand(id, Band::kYielded);
 }
 
@@ -135,7 +139,7 @@ ThreadId PctStrategy::PickNext(const SchedulingPoint& point, absl::Span<const Th
   for (const auto& [priority, id] : changed_) {
     if (Contains(runnable, id)) return id;
   }
-  for (ThreadId id : yielded_) {
+  for (const auto& [order, id] : yielded_) {
     if (Contains(runnable, id)) return id;
   }
   // Unreachable: every runnable thread was given a priority above, unless the scheduler
@@ -155,7 +159,7 @@ std::vector<ThreadId> PctStrategy::PickWakees(absl::Span<const ThreadId> waiters
   };
   for (ThreadId id : initial_) take_if_waiting(id);
   for (const auto& [priority, id] : changed_) take_if_waiting(id);
-  for (ThreadId id : yielded_) take_if_waiting(id);
+  for (const auto& [order, id] : yielded_) take_if_waiting(id);
   return out;
 }
 
@@ -188,7 +192,7 @@ std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
       }
       break;
     case Band::kYielded: {
-      const auto pos = std::find(yielded_.begin(), yielded_.end(), id) - yielded_.begin();
+      const auto pos = std::distance(yielded_.begin(), yielded_.find({yield_order_[static_cast<size_t>(id)], id}));
       return -static_cast<int64_t>(pos);
     }
     case Band::kNone:
@@ -201,7 +205,7 @@ std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
 std::vector<ThreadId> PctStrategy::PriorityOrder() const {
   std::vector<ThreadId> out(initial_.begin(), initial_.end());
   for (const auto& [priority, id] : changed_) out.push_back(id);
-  out.insert(out.end(), yielded_.begin(), yielded_.end());
+  for (const auto& [order, id] : yielded_) out.push_back(id);
   return out;
 }
 

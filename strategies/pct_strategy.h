@@ -43,11 +43,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "strategies/strategy.h"
 
 namespace ravel {
@@ -127,7 +126,11 @@ class PctStrategy : public Strategy {
   std::vector<Band> band_;
   std::vector<ThreadId> initial_;                   // highest priority first
   std::vector<std::pair<int, ThreadId>> changed_;   // (priority, id), highest first
-  std::vector<ThreadId> yielded_;                   // earliest yield first (highest)
+  // (yield order, id), earliest yield first (highest): a yield moves a thread to the end
+  // in O(log n), where a vector's erase cost a pass over hundreds of yielding threads.
+  std::set<std::pair<uint64_t, ThreadId>> yielded_;
+  std::vector<uint64_t> yield_order_;               // by id: its key in yielded_
+  uint64_t yields_ = 0;
 };
 
 }  // namespace ravel
