@@ -18,8 +18,10 @@ Usage: bench/step_scaling.py BUILD_DIR [--threads 2,8,32,128,512] [--total 64000
                                        [--repeat 3] [--baseline RAVEL] [--markdown]
 """
 import argparse
+import atexit
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,6 +55,7 @@ def main():
     if args.baseline:
         builds["baseline"] = args.baseline
     scratch = tempfile.mkdtemp(prefix="ravel-step-scaling-")
+    atexit.register(shutil.rmtree, scratch, True)
     guest = os.path.join(scratch, "yields")
     subprocess.run(["gcc", "-O2", "-pthread", os.path.join(HERE, "guests", "yields.c"), "-o", guest], check=True)
     counts = [int(n) for n in args.threads.split(",")]
