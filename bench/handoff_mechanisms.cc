@@ -73,6 +73,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "intercept/ptrace.h"
+
 // Kernel ABI values newer than some installed headers.
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -433,9 +436,9 @@ pid_t PollThenWait(pid_t pid, int* status) {
 // Makes this child a tracee of its parent and stops it (the tracer sets its options at the
 // stop), for the guest side of the ptrace variants. Skips where ptrace is not allowed.
 void BecomeTracee() {
-  if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
-    if (errno == EPERM) ChildSkip(WithErrno("PTRACE_TRACEME") + " (already traced, or ptrace not allowed here)");
-    ChildFail(WithErrno("PTRACE_TRACEME"));
+  if (absl::Status s = ravel::ptrace::TraceMe(); !s.ok()) {
+    if (absl::IsPermissionDenied(s)) ChildSkip(std::string(s.message()) + " (already traced, or ptrace not allowed here)");
+    ChildFail(std::string(s.message()));
   }
   if (raise(SIGSTOP) != 0) ChildFail(WithErrno("raise(SIGSTOP)"));
 }
@@ -465,15 +468,11 @@ Outcome TraceChild(const Config& config, bool one_cpu, bool poll, const std::fun
   }
   if (WSTOPSIG(status) != SIGSTOP) return Failed("first stop of the child: signal " + std::to_string(WSTOPSIG(status)));
   const intptr_t options = PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-  if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(options)) != 0) {
-    return Failed(WithErrno("PTRACE_SETOPTIONS"));
-  }
+  if (absl::Status s = ravel::ptrace::SetOptions(pid, options); !s.ok()) return Failed(std::string(s.message()));
   long stops = 0;
   int signal_to_deliver = 0;  // none: the first resume swallows the SIGSTOP
   for (;;) {
-    if (ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(signal_to_deliver))) != 0) {
-      return Failed(WithErrno("PTRACE_CONT"));
-    }
+    if (absl::Status s = ravel::ptrace::Cont(pid, signal_to_deliver); !s.ok()) return Failed(std::string(s.message()));
     if ((poll ? PollThenWait(pid, &status) : WaitChild(pid, &status)) < 0) return Failed(WithErrno("waitpid"));
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       child.Reaped(status);

@@ -44,7 +44,13 @@ class MomentTaker : public RunObserver {
                     what == kWhatPreempt;
     auto& unwinder = unwinders_[guest.pid()];
     if (unwinder == nullptr) {
-      absl::StatusOr<std::unique_ptr<StackUnwinder>> made = StackUnwinder::ForProcess(guest.pid());
+      Control* control = &guest.control();  // the run's, for as long as it lasts
+      absl::StatusOr<std::unique_ptr<StackUnwinder>> made =
+          StackUnwinder::ForProcess(guest.pid(), [control](pid_t tid) -> absl::StatusOr<user_regs_struct> {
+            absl::StatusOr<Registers> regs = control->ThreadRegisters(tid);
+            if (!regs.ok()) return regs.status();
+            return regs->raw();
+          });
       if (!made.ok()) {
         m.unwind_error = std::string(made.status().message());
         return;

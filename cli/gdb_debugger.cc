@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,14 +25,10 @@ constexpr uint8_t kInt3 = 0xcc;
 // How long the run waits for gdb to connect at its first stop.
 constexpr absl::Duration kAcceptTimeout = absl::Minutes(10);
 
-absl::Status Errno(const char* what, pid_t tid) {
-  return absl::UnavailableError(absl::StrCat(what, " of thread ", tid, ": ", strerror(errno)));
-}
-
 }  // namespace
 
-// gdb's view of the debugged process, through ptrace (every thread is stopped while gdb
-// is served) and /proc/PID/mem, with the debugger's int3s hidden.
+// gdb's view of the debugged process, through the tracer's Control (every thread is
+// stopped while gdb is served) and /proc/PID/mem, with the debugger's int3s hidden.
 class GdbDebugger::Target : public gdb::Target {
  public:
   explicit Target(GdbDebugger& d) : d_(d) {}
@@ -56,14 +51,9 @@ class GdbDebugger::Target : public gdb::Target {
   absl::Status SetRegs(pid_t tid, const user_regs_struct& regs) override {
     return d_.control_->SetThreadRegisters(tid, Registers(regs));
   }
-  absl::StatusOr<user_fpregs_struct> GetFpRegs(pid_t tid) override {
-    user_fpregs_struct regs;
-    if (ptrace(PTRACE_GETFPREGS, tid, nullptr, &regs) != 0) return Errno("PTRACE_GETFPREGS", tid);
-    return regs;
-  }
+  absl::StatusOr<user_fpregs_struct> GetFpRegs(pid_t tid) override { return d_.control_->ThreadFpRegisters(tid); }
   absl::Status SetFpRegs(pid_t tid, const user_fpregs_struct& regs) override {
-    if (ptrace(PTRACE_SETFPREGS, tid, nullptr, &regs) != 0) return Errno("PTRACE_SETFPREGS", tid);
-    return absl::OkStatus();
+    return d_.control_->SetThreadFpRegisters(tid, regs);
   }
   absl::StatusOr<std::string> ReadMemory(uint64_t addr, size_t len) override {
     std::string bytes(len, '\0');

@@ -10,7 +10,7 @@ include(CMakePackageConfigHelpers)
 set(RAVEL_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/ravel)
 set_target_properties(ravel PROPERTIES EXPORT_NAME ravel)
 
-install(TARGETS ravel ravel_base ravel_syscalls ravel_intercept ravel_strategies ravel_scheduler ravel_replay
+install(TARGETS ravel ravel_base ravel_syscalls ravel_ptrace ravel_intercept ravel_strategies ravel_scheduler ravel_replay
   EXPORT ravelTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

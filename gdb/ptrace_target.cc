@@ -1,7 +1,6 @@
 #include "gdb/ptrace_target.h"
 
 #include <fcntl.h>
-#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "intercept/ptrace.h"
 
 namespace ravel::gdb {
 namespace {
@@ -31,7 +31,7 @@ absl::StatusOr<std::unique_ptr<PtraceTarget>> PtraceTarget::Spawn(const std::str
   if (pid < 0) return ErrnoError("fork", 0);
   if (pid == 0) {
     // Child: only async-signal-safe calls until exec.
-    ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    (void)ptrace::TraceMe();  // (a failure shows as no SIGTRAP at the exec)
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     execl(path.c_str(), path.c_str(), static_cast<char*>(nullptr));
@@ -43,9 +43,7 @@ absl::StatusOr<std::unique_ptr<PtraceTarget>> PtraceTarget::Spawn(const std::str
   if (first->kind != StopReport::kSignal || first->signal != SIGTRAP) {
     return absl::InternalError(absl::StrCat("exec of ", path, " did not stop with SIGTRAP"));
   }
-  if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, PTRACE_O_EXITKILL) != 0) {
-    return ErrnoError("PTRACE_SETOPTIONS", pid);
-  }
+  if (absl::Status s = ptrace::SetOptions(pid, PTRACE_O_EXITKILL); !s.ok()) return s;
   target->mem_fd_ = open(absl::StrCat("/proc/", pid, "/mem").c_str(), O_RDWR | O_CLOEXEC);
   if (target->mem_fd_ < 0) return ErrnoError("open /proc/pid/mem", pid);
   return target;
@@ -98,9 +96,7 @@ absl::StatusOr<StopReport> PtraceTarget::StepOnce(int signal) {
   if (planted != breakpoints_.end()) {
     if (absl::Status s = Poke(planted->first, planted->second); !s.ok()) return s;
   }
-  if (ptrace(PTRACE_SINGLESTEP, pid_, nullptr, signal) != 0) {
-    return ErrnoError("PTRACE_SINGLESTEP", pid_);
-  }
+  if (absl::Status s = ptrace::SingleStep(pid_, signal); !s.ok()) return s;
   absl::StatusOr<StopReport> stop = Wait();
   if (planted != breakpoints_.end() && alive_) {
     if (absl::Status s = Poke(planted->first, kInt3); !s.ok()) return s;
@@ -122,7 +118,7 @@ absl::StatusOr<StopReport> PtraceTarget::Run(const Resume& resume) {
     if (stepped->kind != StopReport::kSignal || stepped->signal != SIGTRAP) return stepped;
     signal = 0;
   }
-  if (ptrace(PTRACE_CONT, pid_, nullptr, signal) != 0) return ErrnoError("PTRACE_CONT", pid_);
+  if (absl::Status s = ptrace::Cont(pid_, signal); !s.ok()) return s;
   absl::StatusOr<StopReport> stop = Wait();
   if (!stop.ok() || stop->kind != StopReport::kSignal || stop->signal != SIGTRAP) return stop;
   regs = GetRegs(pid_);
@@ -141,29 +137,21 @@ std::vector<pid_t> PtraceTarget::Threads() {
 }
 
 absl::StatusOr<user_regs_struct> PtraceTarget::GetRegs(pid_t tid) {
-  user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) return ErrnoError("PTRACE_GETREGS", tid);
-  return regs;
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(tid);
+  if (!regs.ok()) return regs.status();
+  return regs->raw();
 }
 
 absl::Status PtraceTarget::SetRegs(pid_t tid, const user_regs_struct& regs) {
-  if (ptrace(PTRACE_SETREGS, tid, nullptr, &regs) != 0) return ErrnoError("PTRACE_SETREGS", tid);
-  return absl::OkStatus();
+  return ptrace::SetRegs(tid, Registers(regs));
 }
 
 absl::StatusOr<user_fpregs_struct> PtraceTarget::GetFpRegs(pid_t tid) {
-  user_fpregs_struct fpregs;
-  if (ptrace(PTRACE_GETFPREGS, tid, nullptr, &fpregs) != 0) {
-    return ErrnoError("PTRACE_GETFPREGS", tid);
-  }
-  return fpregs;
+  return ptrace::GetFpRegs(tid);
 }
 
 absl::Status PtraceTarget::SetFpRegs(pid_t tid, const user_fpregs_struct& fpregs) {
-  if (ptrace(PTRACE_SETFPREGS, tid, nullptr, &fpregs) != 0) {
-    return ErrnoError("PTRACE_SETFPREGS", tid);
-  }
-  return absl::OkStatus();
+  return ptrace::SetFpRegs(tid, fpregs);
 }
 
 absl::StatusOr<std::string> PtraceTarget::ReadMemory(uint64_t addr, size_t len) {

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "intercept/owned_kill.h"
+#include "intercept/ptrace.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
 
@@ -60,12 +61,8 @@ absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers&
   regs.raw().rax = static_cast<uint64_t>(nr);
   regs.raw().orig_rax = static_cast<uint64_t>(-1);
   regs.set_args(args);
-  if (ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw()) != 0) {
-    return ErrnoStatus("PTRACE_SETREGS", t.tid, errno);
-  }
-  if (ptrace(PTRACE_SYSCALL, t.tid, nullptr, nullptr) != 0) {
-    return ErrnoStatus("PTRACE_SYSCALL", t.tid, errno);
-  }
+  if (absl::Status s = ptrace::SetRegs(t.tid, regs); !s.ok()) return s;
+  if (absl::Status s = ptrace::Syscall(t.tid, 0); !s.ok()) return s;
   while (true) {
     int status = 0;
     // As in the main loop: the stop usually comes within microseconds, and catching it
@@ -88,18 +85,18 @@ absl::StatusOr<int64_t> TracerCore::SyncInject(ThreadRecord& t, const Registers&
     int sig = WSTOPSIG(status);
     int event = status >> 16;
     if (sig == (SIGTRAP | 0x80)) {
-      __ptrace_syscall_info info{};
-      ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof(info), &info);
-      if (info.op == PTRACE_SYSCALL_INFO_EXIT) return info.exit.rval;
+      absl::StatusOr<__ptrace_syscall_info> info = ptrace::GetSyscallInfo(t.tid);
+      if (!info.ok()) return info.status();
+      if (info->op == PTRACE_SYSCALL_INFO_EXIT) return info->exit.rval;
     } else if (event == PTRACE_EVENT_EXIT) {
-      ptrace(PTRACE_CONT, t.tid, nullptr, nullptr);
+      LogUnlessVanished(ptrace::Cont(t.tid, 0));
       return absl::NotFoundError(absl::StrCat("guest thread ", t.tid, " is exiting"));
     } else if (event == 0) {
-      siginfo_t info{};
-      if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &info) == 0) t.stashed.push_back(info);
+      absl::StatusOr<siginfo_t> info = ptrace::GetSigInfo(t.tid);
+      if (info.ok()) t.stashed.push_back(*info);
     }
     // Entry stop, seccomp stop, group-stop, stashed signal: on to the exit stop.
-    ptrace(PTRACE_SYSCALL, t.tid, nullptr, nullptr);
+    if (absl::Status s = ptrace::Syscall(t.tid, 0); !s.ok()) return s;
   }
 }
 
@@ -109,8 +106,12 @@ void TracerCore::SetUpNewImage(ThreadRecord& t) {
 }
 
 void TracerCore::PrepareImage(ThreadRecord& t) {
-  Registers regs0;
-  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs0.raw()) != 0) return;
+  absl::StatusOr<Registers> got = ptrace::GetRegs(t.tid);
+  if (!got.ok()) {
+    LogUnlessVanished(got.status());
+    return;
+  }
+  Registers regs0 = *got;
   GuestMemory mem(t.tid);
   ProcessRecord& process = *t.process;
   const uint64_t site = regs0.ip();
@@ -185,7 +186,7 @@ void TracerCore::PrepareImage(ThreadRecord& t) {
   }
 
   (void)mem.Poke(site, saved, 2);
-  ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs0.raw());
+  LogUnlessVanished(ptrace::SetRegs(t.tid, regs0));
   t.entry_regs = regs0;
 }
 
@@ -215,7 +216,7 @@ bool TracerCore::HitEntryBreakpoint(ThreadRecord& t, const Registers& regs) {
   (void)mem.Poke(process.entry_breakpoint, &process.entry_saved_byte, 1);
   Registers fixed = regs;
   fixed.set_ip(process.entry_breakpoint);
-  ptrace(PTRACE_SETREGS, t.tid, nullptr, &fixed.raw());
+  LogUnlessVanished(ptrace::SetRegs(t.tid, fixed));
   process.entry_breakpoint = 0;
   {
     Guest guest(*this, t);

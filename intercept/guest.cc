@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "intercept/status.h"
+#include "intercept/ptrace.h"
 #include "intercept/tracer_core.h"
 
 namespace ravel {
@@ -23,11 +24,7 @@ int Guest::thread_index() const { return thread_.index; }
 
 absl::StatusOr<Registers> Guest::GetRegisters() {
   if (thread_.in_handler) return thread_.entry_regs;
-  Registers regs;
-  if (ptrace(PTRACE_GETREGS, thread_.tid, nullptr, &regs.raw()) != 0) {
-    return ErrnoStatus("PTRACE_GETREGS", thread_.tid, errno);
-  }
-  return regs;
+  return ptrace::GetRegs(thread_.tid);
 }
 
 absl::Status Guest::SetRegisters(const Registers& regs) { return core_.SetRegisters(thread_, regs); }

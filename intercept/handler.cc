@@ -21,9 +21,9 @@
 #include <algorithm>
 
 #include "base/logging.h"
-#include "base/logging.h"
 #include "absl/strings/str_cat.h"
 #include "intercept/owned_kill.h"
+#include "intercept/ptrace.h"
 #include "intercept/ptrace_guard.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/status.h"
@@ -50,25 +50,10 @@ bool CanObserveWithStub(int64_t nr) {
 
 bool NeverReturns(int64_t nr) { return nr == SYS_exit || nr == SYS_exit_group; }
 
-absl::Status SetRegs(pid_t tid, const Registers& regs) {
-  if (ptrace(PTRACE_SETREGS, tid, nullptr, &regs.raw()) != 0) {
-    return ErrnoStatus("PTRACE_SETREGS", tid, errno);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Registers> GetRegs(pid_t tid) {
-  Registers regs;
-  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs.raw()) != 0) {
-    return ErrnoStatus("PTRACE_GETREGS", tid, errno);
-  }
-  return regs;
-}
-
 }  // namespace
 
 void TracerCore::OnSeccompStop(ThreadRecord& t) {
-  absl::StatusOr<Registers> regs = GetRegs(t.tid);
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
   if (!regs.ok()) return;  // gone: its exit is reported next
   bool changed = ResolveCapture(t, &*regs, /*at_seccomp_stop=*/true);
   t.entry_regs = *regs;
@@ -166,13 +151,13 @@ absl::StatusOr<int64_t> TracerCore::Inject(ThreadRecord& t, const Syscall& call)
     Registers regs = t.entry_regs;
     regs.raw().orig_rax = static_cast<uint64_t>(call.nr);
     regs.set_args(call.args);
-    if (absl::Status s = SetRegs(t.tid, regs); !s.ok()) return s;
+    if (absl::Status s = ptrace::SetRegs(t.tid, regs); !s.ok()) return s;
     t.consumed = true;
     t.wait = Wait::kSyscallExit;
     Resume(t, PTRACE_SYSCALL, 0);
     Suspend(t);
     if (t.vanished) return gone();
-    absl::StatusOr<Registers> after = GetRegs(t.tid);
+    absl::StatusOr<Registers> after = ptrace::GetRegs(t.tid);
     if (!after.ok()) return after.status();
     // From here the thread's registers are what the kernel left (a call may change more
     // than rax: arch_prctl sets fs_base, rt_sigreturn restores everything). When the slot
@@ -195,14 +180,14 @@ absl::StatusOr<int64_t> TracerCore::Inject(ThreadRecord& t, const Syscall& call)
   regs.raw().rax = static_cast<uint64_t>(call.nr);
   regs.raw().orig_rax = static_cast<uint64_t>(-1);  // not in a syscall: no restart logic
   regs.set_args(call.args);
-  if (absl::Status s = SetRegs(t.tid, regs); !s.ok()) return s;
+  if (absl::Status s = ptrace::SetRegs(t.tid, regs); !s.ok()) return s;
   t.consumed = true;
   t.regs_dirty = true;
   t.wait = Wait::kTrap;
   Resume(t, PTRACE_CONT, 0);
   Suspend(t);
   if (t.vanished) return gone();
-  absl::StatusOr<Registers> after = GetRegs(t.tid);
+  absl::StatusOr<Registers> after = ptrace::GetRegs(t.tid);
   if (!after.ok()) return after.status();
   // The thread's registers are restored from entry_regs later, except the thread-pointer
   // state an injected call may have meant to change.
@@ -278,7 +263,7 @@ void TracerCore::FinishSyscall(ThreadRecord& t, const SyscallResult& result) {
   }
   t.tail_observer = nullptr;
   if (write_regs) {
-    if (absl::Status s = SetRegs(t.tid, regs); !s.ok()) {
+    if (absl::Status s = ptrace::SetRegs(t.tid, regs); !s.ok()) {
       if (!IsVanished(s)) LOG(ERROR) << s;
       return;
     }
@@ -295,7 +280,7 @@ void TracerCore::FinishRestart(ThreadRecord& t) {
   Registers regs = t.entry_regs;
   regs.set_ip(regs.ip() - 2);  // back onto the 2-byte syscall instruction
   regs.raw().rax = regs.raw().orig_rax;
-  if (absl::Status s = SetRegs(t.tid, regs); !s.ok()) {
+  if (absl::Status s = ptrace::SetRegs(t.tid, regs); !s.ok()) {
     if (!IsVanished(s)) LOG(ERROR) << s;
     return;
   }
@@ -334,12 +319,12 @@ absl::Status TracerCore::StopAllSubscribed(ThreadRecord& t) {
 void TracerCore::FinishSignal(ThreadRecord& t, int signo) {
   if (t.vanished) return;
   if (t.consumed || t.regs_dirty) {
-    if (absl::Status s = SetRegs(t.tid, t.entry_regs); !s.ok()) return;
+    if (absl::Status s = ptrace::SetRegs(t.tid, t.entry_regs); !s.ok()) return;
   }
   // After an injection the thread sits at the trampoline's SIGTRAP stop; the original
   // signal is delivered from there with its own siginfo.
   if (t.consumed && signo != 0 && signo == t.signal.si_signo) {
-    ptrace(PTRACE_SETSIGINFO, t.tid, nullptr, &t.signal);
+    LogUnlessVanished(ptrace::SetSigInfo(t.tid, t.signal));
   }
   Resume(t, PTRACE_CONT, signo);
   RedeliverStashed(t);
@@ -412,14 +397,14 @@ absl::Status TracerCore::SingleStep(ThreadRecord& t) {
   auto gone = [&] { return absl::NotFoundError(absl::StrCat("guest thread ", t.tid, " exited")); };
   if (t.vanished) return gone();
   if (t.regs_dirty) {
-    if (absl::Status s = SetRegs(t.tid, t.entry_regs); !s.ok()) return s;
+    if (absl::Status s = ptrace::SetRegs(t.tid, t.entry_regs); !s.ok()) return s;
     t.regs_dirty = false;
   }
   t.wait = Wait::kStep;
   Resume(t, PTRACE_SINGLESTEP, 0);
   Suspend(t);
   if (t.vanished) return gone();
-  absl::StatusOr<Registers> after = GetRegs(t.tid);
+  absl::StatusOr<Registers> after = ptrace::GetRegs(t.tid);
   if (!after.ok()) return after.status();
   t.entry_regs = *after;
   return absl::OkStatus();
@@ -447,7 +432,7 @@ absl::Status TracerCore::SetRegisters(ThreadRecord& t, const Registers& regs) {
     t.regs_dirty = true;
     return absl::OkStatus();
   }
-  return SetRegs(t.tid, regs);
+  return ptrace::SetRegs(t.tid, regs);
 }
 
 }  // namespace ravel::internal

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "intercept/owned_kill.h"
 #include "intercept/spawn.h"
+#include "intercept/ptrace.h"
 #include "intercept/status.h"
 #include "intercept/tracer_core.h"
 
@@ -37,7 +38,7 @@ void KillAndReap(pid_t pid) {
     pid_t r = waitpid(pid, &status, __WALL);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status)) return;
-    ptrace(PTRACE_CONT, pid, nullptr, nullptr);  // e.g. a PTRACE_EVENT_EXIT stop
+    LogUnlessVanished(ptrace::Cont(pid, 0));  // e.g. a PTRACE_EVENT_EXIT stop
   }
 }
 
@@ -109,7 +110,8 @@ absl::StatusOr<std::unique_ptr<PrototypeState>> TracerCore::Prepare(const std::s
     }
     // A signal before the exec is the spawned child's, not the image's: let it go on.
     const int pass = event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0;
-    ptrace(exec_seen ? PTRACE_SYSCALL : PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(pass)));
+    // (A failure means it was killed: its end is the next status.)
+    LogUnlessVanished(exec_seen ? ptrace::Syscall(pid, pass) : ptrace::Cont(pid, pass));
   }
 
   ProcessRecord& process = AddProcess(pid);
@@ -120,9 +122,9 @@ absl::StatusOr<std::unique_ptr<PrototypeState>> TracerCore::Prepare(const std::s
   auto state = std::make_unique<PrototypeState>();
   state->pid = pid;
   state->subscription = subscription_;
-  if (ptrace(PTRACE_GETREGS, pid, nullptr, &state->regs.raw()) != 0) {
-    return fail(ErrnoStatus("PTRACE_GETREGS", pid, errno));
-  }
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(pid);
+  if (!regs.ok()) return fail(regs.status());
+  state->regs = *regs;
   if (process.trampoline == nullptr) {
     return fail(absl::FailedPreconditionError("the guest prototype has no trampoline"));
   }
@@ -143,7 +145,7 @@ absl::StatusOr<pid_t> TracerCore::ForkPrototype(PrototypeState& prototype) {
   // clone(flags, stack = 0: the caller's, parent_tid, child_tid, tls): a fork whose
   // parent is the prototype's parent, ravel.
   regs.set_args({CLONE_PARENT | SIGCHLD, 0, 0, 0, 0, 0});
-  if (ptrace(PTRACE_SETREGS, pid, nullptr, &regs.raw()) != 0 || ptrace(PTRACE_SYSCALL, pid, nullptr, nullptr) != 0) {
+  if (!ptrace::SetRegs(pid, regs).ok() || !ptrace::Syscall(pid, 0).ok()) {
     KillAndReap(pid);  // killed from elsewhere: a zombie, ours to reap
     prototype.alive = false;
     LivePrototypes().erase(pid);
@@ -159,18 +161,19 @@ absl::StatusOr<pid_t> TracerCore::ForkPrototype(PrototypeState& prototype) {
       return absl::FailedPreconditionError("the guest prototype's process is gone");
     }
     if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-      __ptrace_syscall_info info{};
-      ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info);
-      if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
-        result = info.exit.rval;
+      absl::StatusOr<__ptrace_syscall_info> info = ptrace::GetSyscallInfo(pid);
+      if (info.ok() && info->op == PTRACE_SYSCALL_INFO_EXIT) {
+        result = info->exit.rval;
         break;
       }
     }
     // The fork event, the entry stop, or a signal sent to the prototype's process (say,
     // to its process group): no copy was there to get it, so it is dropped.
-    ptrace(PTRACE_SYSCALL, pid, nullptr, nullptr);
+    LogUnlessVanished(ptrace::Syscall(pid, 0));
   }
-  ptrace(PTRACE_SETREGS, pid, nullptr, &prototype.regs.raw());
+  // Back to the exec's registers, for the next copy. (Should the prototype be gone, the
+  // next ForkPrototype says so.)
+  LogUnlessVanished(ptrace::SetRegs(pid, prototype.regs));
   if (result < 0) {
     return absl::InternalError(absl::StrCat("clone in the guest prototype: ", strerror(static_cast<int>(-result))));
   }
@@ -183,12 +186,11 @@ absl::StatusOr<pid_t> TracerCore::ForkPrototype(PrototypeState& prototype) {
       return absl::InternalError(absl::StrCat("the copy of the guest prototype (pid ", copy, ") ended at once"));
     }
     if (status >> 16 == PTRACE_EVENT_STOP) break;
-    ptrace(PTRACE_CONT, copy, nullptr, nullptr);
+    LogUnlessVanished(ptrace::Cont(copy, 0));
   }
-  if (ptrace(PTRACE_SETREGS, copy, nullptr, &prototype.regs.raw()) != 0) {
-    int e = errno;
+  if (absl::Status s = ptrace::SetRegs(copy, prototype.regs); !s.ok()) {
     KillAndReap(copy);
-    return ErrnoStatus("PTRACE_SETREGS", copy, e);
+    return s;
   }
   return copy;
 }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "intercept/owned_kill.h"
+#include "intercept/ptrace.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/status.h"
 
@@ -111,13 +112,12 @@ absl::StatusOr<Spawned> SpawnTraced(const SpawnRequest& request) {
   }
   close(go[0]);
   close(err[1]);
-  if (ptrace(PTRACE_SEIZE, pid, nullptr, request.ptrace_options) != 0) {
-    int e = errno;
+  if (absl::Status seized = ptrace::Seize(pid, request.ptrace_options); !seized.ok()) {
     SignalOwned(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     close(go[1]);
     close(err[0]);
-    return ErrnoStatus("PTRACE_SEIZE", pid, e);
+    return seized;
   }
   char byte = 1;
   ssize_t unused = write(go[1], &byte, 1);

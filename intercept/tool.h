@@ -26,6 +26,7 @@
 
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <array>
 #include <cstdint>
@@ -142,6 +143,10 @@ class Control {
   virtual absl::StatusOr<Registers> ThreadRegisters(pid_t tid) = 0;
   // Sets them, as Guest::SetRegisters would (applied when the thread goes on).
   virtual absl::Status SetThreadRegisters(pid_t tid, const Registers& regs) = 0;
+  // The same for the floating-point and vector registers, which ravel's work on a thread's
+  // behalf never changes: the thread's own, stopped.
+  virtual absl::StatusOr<user_fpregs_struct> ThreadFpRegisters(pid_t tid) = 0;
+  virtual absl::Status SetThreadFpRegisters(pid_t tid, const user_fpregs_struct& regs) = 0;
 };
 
 template <typename Request, typename Response>

@@ -25,6 +25,7 @@
 #include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "intercept/owned_kill.h"
+#include "intercept/ptrace.h"
 #include "intercept/ptrace_guard.h"
 #include "intercept/seccomp_filter.h"
 #include "intercept/spawn.h"
@@ -391,10 +392,16 @@ pid_t TracerCore::PollForStop(int* status) {
 
 void TracerCore::Resume(ThreadRecord& t, int request, int signo) {
   last_resumed_ = t.tid;
-  if (ptrace(static_cast<__ptrace_request>(request), t.tid, nullptr,
-             reinterpret_cast<void*>(static_cast<intptr_t>(signo))) != 0 &&
-      errno != ESRCH) {
-    LOG(ERROR) << ErrnoStatus("ptrace resume", t.tid, errno);
+  switch (request) {
+    case PTRACE_SYSCALL:
+      LogUnlessVanished(ptrace::Syscall(t.tid, signo));
+      break;
+    case PTRACE_SINGLESTEP:
+      LogUnlessVanished(ptrace::SingleStep(t.tid, signo));
+      break;
+    default:
+      LogUnlessVanished(ptrace::Cont(t.tid, signo));
+      break;
   }
 }
 
@@ -413,7 +420,7 @@ void TracerCore::HandleStatus(pid_t tid, int status) {
   if (it == threads_.end()) {
     if (killing_) {
       SignalOwned(tid, SIGKILL);
-      ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+      LogUnlessVanished(ptrace::Cont(tid, 0));
       return;
     }
     // A clone child reporting before its parent's event: hold it until the event says
@@ -437,16 +444,21 @@ void TracerCore::StartNewThread(ThreadRecord& t) {
 }
 
 void TracerCore::StartEventHandler(ThreadRecord& t, void (Tool::*callback)(Guest&)) {
-  Registers regs;
-  ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw());
-  t.entry_regs = regs;
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
+  if (!regs.ok()) return;  // gone: its end is reported next
+  t.entry_regs = *regs;
   t.stop_kind = StopKind::kOther;
   t.consumed = false;
   t.regs_dirty = false;
   StartHandler(t, [this, &t, callback](Guest& guest) {
     (tool_.*callback)(guest);
     if (t.vanished) return;
-    if (t.consumed || t.regs_dirty) ptrace(PTRACE_SETREGS, t.tid, nullptr, &t.entry_regs.raw());
+    if (t.consumed || t.regs_dirty) {
+      if (absl::Status s = ptrace::SetRegs(t.tid, t.entry_regs); !s.ok()) {
+        LogUnlessVanished(s);
+        return;
+      }
+    }
     Resume(t, PTRACE_CONT, 0);
     RedeliverStashed(t);
   });
@@ -462,7 +474,10 @@ void TracerCore::Interrupt(pid_t tid) {
   ThreadRecord& t = *it->second;
   if (t.interrupt_requested || t.exiting) return;
   t.interrupt_requested = true;
-  if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) t.interrupt_requested = false;
+  if (absl::Status s = ptrace::Interrupt(tid); !s.ok()) {
+    LogUnlessVanished(s);
+    t.interrupt_requested = false;
+  }
 }
 
 
@@ -471,15 +486,23 @@ absl::StatusOr<Registers> TracerCore::ThreadRegisters(pid_t tid) {
   if (it == threads_.end()) return absl::NotFoundError(absl::StrCat("thread ", tid, " is not traced"));
   ThreadRecord& t = *it->second;
   if (t.in_handler) return t.entry_regs;
-  Registers regs;
-  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs.raw()) != 0) return ErrnoStatus("PTRACE_GETREGS", tid, errno);
-  return regs;
+  return ptrace::GetRegs(tid);
 }
 
 absl::Status TracerCore::SetThreadRegisters(pid_t tid, const Registers& regs) {
   auto it = threads_.find(tid);
   if (it == threads_.end()) return absl::NotFoundError(absl::StrCat("thread ", tid, " is not traced"));
   return SetRegisters(*it->second, regs);
+}
+
+absl::StatusOr<user_fpregs_struct> TracerCore::ThreadFpRegisters(pid_t tid) {
+  if (!threads_.contains(tid)) return absl::NotFoundError(absl::StrCat("thread ", tid, " is not traced"));
+  return ptrace::GetFpRegs(tid);
+}
+
+absl::Status TracerCore::SetThreadFpRegisters(pid_t tid, const user_fpregs_struct& regs) {
+  if (!threads_.contains(tid)) return absl::NotFoundError(absl::StrCat("thread ", tid, " is not traced"));
+  return ptrace::SetFpRegs(tid, regs);
 }
 
 void TracerCore::HandleStop(ThreadRecord& t, int status) {
@@ -511,17 +534,17 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
       HandleExecEvent(t.tid);
       return;
     case PTRACE_EVENT_EXIT: {
-      unsigned long msg = 0;
-      ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+      // (A thread killed meanwhile reports its end next; its exit status is then unknown.)
+      absl::StatusOr<unsigned long> msg = ptrace::GetEventMsg(t.tid);
+      LogUnlessVanished(msg.status());
       t.exiting = true;
       {
-        Registers regs;
-        bool have = ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) == 0;
-        ResolveCapture(t, have ? &regs : nullptr);
+        absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
+        ResolveCapture(t, regs.ok() ? &*regs : nullptr);
       }
       {
         Guest guest(*this, t);
-        tool_.OnThreadExit(guest, static_cast<int>(msg));
+        tool_.OnThreadExit(guest, static_cast<int>(msg.value_or(0)));
       }
       if (!t.fiber) {
         Resume(t, PTRACE_CONT, 0);
@@ -541,7 +564,7 @@ void TracerCore::HandleStop(ThreadRecord& t, int status) {
           Guest guest(*this, t);
           tool_.OnJobControl(guest, true);
         }
-        ptrace(PTRACE_LISTEN, t.tid, nullptr, nullptr);
+        LogUnlessVanished(ptrace::Listen(t.tid));
       } else {
         if (t.group_stopped) {
           t.group_stopped = false;
@@ -635,24 +658,25 @@ void TracerCore::HandleExited(pid_t tid, int status) {
 }
 
 void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
-  unsigned long msg = 0;
-  if (ptrace(PTRACE_GETEVENTMSG, parent.tid, nullptr, &msg) != 0 || msg == 0) {
+  absl::StatusOr<unsigned long> msg = ptrace::GetEventMsg(parent.tid);
+  if (!msg.ok() || *msg == 0) {
     // The parent died at its event (e.g. another thread's exit_group): its end reports
     // next. Its child, if one was made, is a tracee whose stop waits in early_stops_ and
     // is killed with the rest. Never take the missing answer for pid 0: that would name
     // ravel's own process group.
     return;
   }
-  pid_t child = static_cast<pid_t>(msg);
+  pid_t child = static_cast<pid_t>(*msg);
   bool is_thread = false;
   if (event == PTRACE_EVENT_CLONE) {
-    user_regs_struct regs{};
-    ptrace(PTRACE_GETREGS, parent.tid, nullptr, &regs);
-    uint64_t flags = regs.rdi;
-    if (regs.orig_rax == SYS_clone3) {
+    // The parent is stopped at its clone event, its call's arguments still in place.
+    // (Should it be gone, its end reports next: the child is taken for a process.)
+    absl::StatusOr<Registers> regs = ptrace::GetRegs(parent.tid);
+    uint64_t flags = regs.ok() ? regs->args()[0] : 0;
+    if (regs.ok() && regs->syscall_nr() == SYS_clone3) {
       GuestMemory mem(parent.tid);
       uint64_t f = 0;
-      if (mem.ReadExact(regs.rdi, &f, sizeof(f)).ok()) flags = f;
+      if (mem.ReadExact(regs->args()[0], &f, sizeof(f)).ok()) flags = f;
     }
     is_thread = (flags & CLONE_THREAD) != 0;
   }
@@ -674,9 +698,10 @@ void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
 }
 
 void TracerCore::HandleExecEvent(pid_t tid) {
-  unsigned long former = 0;
-  ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
-  pid_t old_tid = static_cast<pid_t>(former);
+  // The tid the exec'ing thread had (the event message); a failure means it is gone.
+  absl::StatusOr<unsigned long> former = ptrace::GetEventMsg(tid);
+  LogUnlessVanished(former.status());
+  pid_t old_tid = former.ok() ? static_cast<pid_t>(*former) : tid;
   if (old_tid != tid) {
     // A non-leader thread exec'd: it now has the leader's tid; the old leader is gone
     // without a report of its own.
@@ -705,19 +730,20 @@ void TracerCore::HandleExecEvent(pid_t tid) {
 }
 
 void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
-  siginfo_t info{};
-  if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &info) != 0) {
+  absl::StatusOr<siginfo_t> got = ptrace::GetSigInfo(t.tid);
+  if (!got.ok()) {
+    LogUnlessVanished(got.status());
     Resume(t, PTRACE_CONT, signo);
     return;
   }
+  siginfo_t info = *got;
   if (t.wait == Wait::kStep && signo == SIGTRAP) {
     CompleteWait(t);  // Guest::SingleStep: one instruction done
     return;
   }
   if (t.wait == Wait::kTrap && signo == SIGTRAP) {
-    user_regs_struct regs{};
-    ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs);
-    if (regs.rip == trampoline::kSyscallReturn + 1) {
+    absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
+    if (regs.ok() && regs->ip() == trampoline::kSyscallReturn + 1) {
       CompleteWait(t);
       return;
     }
@@ -729,11 +755,11 @@ void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
       // With the signal held back the kernel would restart it, and it might block for
       // good; instead it returns its restart code to the handler, and the guest gets the
       // kernel's restart-or-EINTR treatment when the signal is delivered after the handler.
-      Registers regs;
-      if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) == 0 && regs.ip() == trampoline::kSyscallReturn &&
-          regs.syscall_nr() >= 0 && IsRestartCode(regs.result())) {
-        regs.raw().orig_rax = static_cast<uint64_t>(-1);
-        ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
+      absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
+      if (regs.ok() && regs->ip() == trampoline::kSyscallReturn && regs->syscall_nr() >= 0 &&
+          IsRestartCode(regs->result())) {
+        regs->raw().orig_rax = static_cast<uint64_t>(-1);
+        LogUnlessVanished(ptrace::SetRegs(t.tid, *regs));
       }
     }
     t.stashed.push_back(info);
@@ -744,21 +770,20 @@ void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
       info.si_code == SI_TKILL && info.si_pid == getpid()) {
     info = t.redeliver.front();
     t.redeliver.pop_front();
-    ptrace(PTRACE_SETSIGINFO, t.tid, nullptr, &info);
+    LogUnlessVanished(ptrace::SetSigInfo(t.tid, info));
   }
   if (signo == SIGTRAP) {
-    Registers regs;
-    if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) == 0 && HitEntryBreakpoint(t, regs)) {
-      return;
-    }
+    absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
+    if (regs.ok() && HitEntryBreakpoint(t, *regs)) return;
   }
   if (signo == SIGSEGV && HandleRdtscOrCpuid(t, info)) return;
-  Registers regs;
-  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) != 0) {
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(t.tid);
+  if (!regs.ok()) {
+    LogUnlessVanished(regs.status());
     Resume(t, PTRACE_CONT, signo);
     return;
   }
-  BeginSignalStop(t, info, regs);
+  BeginSignalStop(t, info, *regs);
   StartHandler(t, [this, &t](Guest& guest) {
     int deliver = tool_.OnSignal(guest, t.signal);
     FinishSignal(t, deliver);
@@ -766,7 +791,7 @@ void TracerCore::HandleSignalStop(ThreadRecord& t, int signo) {
 }
 
 void TracerCore::BeginSignalStop(ThreadRecord& t, const siginfo_t& info, Registers& regs) {
-  if (ResolveCapture(t, &regs)) ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs.raw());
+  if (ResolveCapture(t, &regs)) LogUnlessVanished(ptrace::SetRegs(t.tid, regs));
   t.signal = info;
   t.entry_regs = regs;
   t.stop_kind = StopKind::kSignal;
@@ -776,8 +801,9 @@ void TracerCore::BeginSignalStop(ThreadRecord& t, const siginfo_t& info, Registe
 
 bool TracerCore::HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info) {
   if (info.si_code != SI_KERNEL || (!subscription_.rdtsc && !subscription_.cpuid)) return false;
-  Registers regs;
-  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs.raw()) != 0) return false;
+  absl::StatusOr<Registers> got = ptrace::GetRegs(t.tid);
+  if (!got.ok()) return false;
+  Registers regs = *got;
   uint8_t code[3] = {};
   GuestMemory mem(t.tid);
   if (mem.Read(regs.ip(), code, sizeof(code)) < 2 || code[0] != 0x0f) return false;
@@ -809,7 +835,10 @@ bool TracerCore::HandleRdtscOrCpuid(ThreadRecord& t, const siginfo_t& info) {
   r.rcx = c.ecx;
   r.rdx = c.edx;
   r.rip += 2;
-  ptrace(PTRACE_SETREGS, t.tid, nullptr, &r);
+  if (absl::Status s = ptrace::SetRegs(t.tid, regs); !s.ok()) {
+    LogUnlessVanished(s);
+    return true;  // gone: its end reports next
+  }
   Resume(t, PTRACE_CONT, 0);
   return true;
 }

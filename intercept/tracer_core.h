@@ -163,6 +163,8 @@ class TracerCore : public Control {
   void Interrupt(pid_t tid) override;
   absl::StatusOr<Registers> ThreadRegisters(pid_t tid) override;
   absl::Status SetThreadRegisters(pid_t tid, const Registers& regs) override;
+  absl::StatusOr<user_fpregs_struct> ThreadFpRegisters(pid_t tid) override;
+  absl::Status SetThreadFpRegisters(pid_t tid, const user_fpregs_struct& regs) override;
 
  private:
   friend class ::ravel::Guest;

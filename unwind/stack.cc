@@ -3,7 +3,6 @@
 #include <cxxabi.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/user.h>
 
@@ -93,7 +92,8 @@ absl::StatusOr<FileId> ExecutableOf(pid_t pid) {
 // whose address therefore never changes: it lives behind StackUnwinder::impl_).
 class StackUnwinder::Impl {
  public:
-  explicit Impl(pid_t pid) : pid_(pid), memory_(pid) {}
+  Impl(pid_t pid, StackUnwinder::RegisterSource registers)
+      : pid_(pid), registers_(std::move(registers)), memory_(pid) {}
 
   // Creates the session: reports the maps and attaches our thread callbacks.
   absl::Status Start() {
@@ -240,7 +240,7 @@ class StackUnwinder::Impl {
 
   static bool GetThread(Dwfl*, pid_t tid, void* dwfl_arg, void** thread_arg) {
     auto* self = static_cast<Impl*>(dwfl_arg);
-    // Only threads of this process: their registers would be read through ptrace anyway,
+    // Only threads of this process: their registers would be read from the source anyway,
     // but memory would be read from pid_'s address space.
     struct stat st;
     const std::string task = absl::StrCat("/proc/", self->pid_, "/task/", tid);
@@ -260,11 +260,12 @@ class StackUnwinder::Impl {
   static bool SetInitialRegisters(Dwfl_Thread* thread, void* thread_arg) {
     auto* self = static_cast<Impl*>(thread_arg);
     const pid_t tid = dwfl_thread_tid(thread);
-    user_regs_struct r;
-    if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) {
-      self->start_status_ = ErrnoStatus("PTRACE_GETREGS", tid, errno);
+    absl::StatusOr<user_regs_struct> got = self->registers_(tid);
+    if (!got.ok()) {
+      self->start_status_ = got.status();
       return false;
     }
+    const user_regs_struct& r = *got;
     const std::array<Dwarf_Word, kDwarfRegisters> regs = {
         r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8,
         r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, self->pc_override_.value_or(r.rip),
@@ -303,13 +304,14 @@ class StackUnwinder::Impl {
   };
 
   const pid_t pid_;
+  const StackUnwinder::RegisterSource registers_;
   GuestMemory memory_;
   DwflPtr dwfl_;
   FileId exe_;
   absl::flat_hash_map<uint64_t, Frame> symbols_;  // Symbolize's answers since Refresh
   // State of the Unwind call in progress.
   std::optional<uint64_t> pc_override_;  // Unwind's `pc`
-  // Why the thread's first frame could not be set up (no such thread, PTRACE_GETREGS).
+  // Why the thread's first frame could not be set up (no such thread, no registers).
   absl::Status start_status_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Page>> pages_;
 };
@@ -317,9 +319,10 @@ class StackUnwinder::Impl {
 StackUnwinder::StackUnwinder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StackUnwinder::~StackUnwinder() = default;
 
-absl::StatusOr<std::unique_ptr<StackUnwinder>> StackUnwinder::ForProcess(pid_t pid) {
+absl::StatusOr<std::unique_ptr<StackUnwinder>> StackUnwinder::ForProcess(pid_t pid, RegisterSource registers) {
   if (pid <= 0) return absl::InvalidArgumentError(absl::StrCat("StackUnwinder(pid ", pid, ")"));
-  auto impl = std::make_unique<Impl>(pid);
+  if (!registers) return absl::InvalidArgumentError("StackUnwinder: no register source");
+  auto impl = std::make_unique<Impl>(pid, std::move(registers));
   if (absl::Status s = impl->Start(); !s.ok()) return s;
   return std::unique_ptr<StackUnwinder>(new StackUnwinder(std::move(impl)));
 }

@@ -9,25 +9,28 @@
 // debug info from libc6-dbg): ForProcess ~1 ms, first Unwind ~100 ms (loading libc's
 // DWARF), every later Unwind ~12 us.
 //
-//   absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(pid);
+//   absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder =
+//       StackUnwinder::ForProcess(pid, [&control](pid_t tid) { ... control.ThreadRegisters(tid) ... });
 //   ...  // at a scheduling point, with thread `tid` in one of ravel's ptrace-stops:
 //   absl::StatusOr<std::vector<Frame>> frames = (*unwinder)->Unwind(tid);
 //   for (const Frame& f : *frames) std::cout << "  " << FormatFrame(f) << "\n";
 //
 // How it unwinds: libdwfl's frame unwinder, fed by our own callbacks rather than
-// dwfl_linux_proc_attach. The initial registers come from PTRACE_GETREGS, memory from
-// process_vm_readv (whole pages, cached for the duration of one Unwind call); libdwfl then
+// dwfl_linux_proc_attach. Memory comes from process_vm_readv (whole pages, cached for the
+// duration of one Unwind call); libdwfl then
 // steps from frame to frame with each module's CFI (.eh_frame, or .debug_frame when debug
-// info is found), falling back to the frame pointer where there is none. That gets from a
+// info is found), falling back to the frame pointer where there is none. The initial
+// registers come from the caller's RegisterSource: in ravel, the tracer's Control, which
+// gives a thread's registers as the guest will see them (not those of an injection ravel
+// makes on its behalf); the unwinder itself makes no ptrace request. That gets from a
 // thread stopped at a syscall entry (rip just after the `syscall` instruction in libc)
 // through libc's frames into the program's.
 //
 // Invariants and contract:
-//  - The unwinder never attaches, detaches, resumes, stops or signals a thread: its only
-//    ptrace request is PTRACE_GETREGS. The caller must already be the tracer of `tid` and
-//    have it in a ptrace-stop, and must call Unwind from the tracer thread (the kernel
-//    accepts ptrace requests only from the thread that attached). Afterwards the thread is
-//    exactly as it was: still traced, still stopped.
+//  - The unwinder never attaches, detaches, resumes, stops or signals a thread, and makes
+//    no ptrace request: it asks its RegisterSource. The caller must have `tid` stopped
+//    where the source can read its registers (for ravel's Control: at one of ravel's
+//    stops, on the tracer thread). Afterwards the thread is exactly as it was.
 //  - Memory is only read, never written.
 //  - Module list: as of ForProcess or the last Refresh. Code mapped later (dlopen) shows as
 //    bare addresses until Refresh(); after an execve, Refresh() before the next Unwind.
@@ -41,8 +44,11 @@
 
 #include <sys/types.h>
 
+#include <sys/user.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,20 +83,23 @@ struct Frame {
 
 class StackUnwinder {
  public:
+  // Where a thread's registers come from (ravel: Control::ThreadRegisters). An error
+  // (NotFound for a thread that is gone) fails that Unwind with it.
+  using RegisterSource = std::function<absl::StatusOr<user_regs_struct>(pid_t tid)>;
+
   // Reads /proc/`pid`/maps and prepares to unwind the threads of that process. `pid` is
   // the process (thread group) id; nothing is done to its threads.
-  static absl::StatusOr<std::unique_ptr<StackUnwinder>> ForProcess(pid_t pid);
+  static absl::StatusOr<std::unique_ptr<StackUnwinder>> ForProcess(pid_t pid, RegisterSource registers);
 
   ~StackUnwinder();
   StackUnwinder(const StackUnwinder&) = delete;
   StackUnwinder& operator=(const StackUnwinder&) = delete;
 
-  // The call stack of `tid` (a thread of this process, ptrace-stopped by the calling
-  // thread), innermost frame first, at most `max_frames` frames. Stops early, without
-  // error, where the unwinder can go no further (the outermost frame, or a frame with
-  // neither CFI nor a usable frame pointer). Fails (kNotFound, see IsVanished) when the
-  // thread does not exist or is not stopped under the caller's ptrace, since its registers
-  // cannot be read.
+  // The call stack of `tid` (a thread of this process, stopped), innermost frame first,
+  // at most `max_frames` frames. Stops early, without error, where the unwinder can go no
+  // further (the outermost frame, or a frame with neither CFI nor a usable frame pointer).
+  // Fails (kNotFound, see IsVanished) when the thread does not exist, and with the
+  // source's error when its registers cannot be read.
   //
   // `pc`, if given, replaces the thread's rip as the place to start from (all other
   // registers as the kernel reports them). For a thread whose rip ravel has pointed into
@@ -100,7 +109,7 @@ class StackUnwinder {
   absl::StatusOr<std::vector<Frame>> Unwind(pid_t tid, size_t max_frames = 32,
                                             std::optional<uint64_t> pc = std::nullopt);
 
-  // Symbolises one address (no unwinding, no ptrace), e.g. a recorded rip. `pc` is used
+  // Symbolises one address (no unwinding, no registers), e.g. a recorded rip. `pc` is used
   // as given: pass return address - 1 for a return address.
   Frame Symbolize(uint64_t pc);
 

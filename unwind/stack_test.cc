@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -27,9 +26,17 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "intercept/ptrace.h"
 
 namespace ravel {
 namespace {
+
+// The register source of these tests: the test is the guest's tracer.
+absl::StatusOr<user_regs_struct> Traced(pid_t tid) {
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(tid);
+  if (!regs.ok()) return regs.status();
+  return regs->raw();
+}
 
 using ::testing::HasSubstr;
 
@@ -101,7 +108,7 @@ class TracedGuest {
     if (child == 0) {
       // Async-signal-safe calls only from here on.
       dup2(fds[1], STDOUT_FILENO);
-      ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+      (void)ptrace::TraceMe();  // (a failure shows as no stop after execve)
       execl(RAVEL_UNWIND_GUEST, RAVEL_UNWIND_GUEST, mode, count_text.c_str(),
             static_cast<char*>(nullptr));
       _exit(127);
@@ -113,9 +120,7 @@ class TracedGuest {
     ASSERT_EQ(ev->tid, pid_);
     ASSERT_TRUE(WIFSTOPPED(ev->status) && WSTOPSIG(ev->status) == SIGTRAP)
         << "status " << ev->status;
-    ASSERT_EQ(ptrace(PTRACE_SETOPTIONS, pid_, nullptr,
-                     PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL),
-              0);
+    ASSERT_TRUE(ptrace::SetOptions(pid_, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL).ok());
     stopped_tid_ = pid_;
   }
 
@@ -128,9 +133,11 @@ class TracedGuest {
     pid_t resume = stopped_tid_;
     int signal = 0;
     for (;;) {
-      if (resume > 0 && ptrace(PTRACE_SYSCALL, resume, nullptr, signal) != 0) {
-        ADD_FAILURE() << "PTRACE_SYSCALL " << resume << ": " << strerror(errno);
-        return -1;
+      if (resume > 0) {
+        if (absl::Status s = ptrace::Syscall(resume, signal); !s.ok()) {
+          ADD_FAILURE() << s;
+          return -1;
+        }
       }
       resume = 0;
       signal = 0;
@@ -150,11 +157,12 @@ class TracedGuest {
       resume = ev->tid;
       const int sig = WSTOPSIG(ev->status);
       if (sig == (SIGTRAP | 0x80)) {
-        __ptrace_syscall_info info{};
-        if (ptrace(PTRACE_GET_SYSCALL_INFO, ev->tid, sizeof(info), &info) <= 0) {
-          ADD_FAILURE() << "PTRACE_GET_SYSCALL_INFO: " << strerror(errno);
+        absl::StatusOr<__ptrace_syscall_info> got = ptrace::GetSyscallInfo(ev->tid);
+        if (!got.ok()) {
+          ADD_FAILURE() << got.status();
           return -1;
         }
+        const __ptrace_syscall_info& info = *got;
         if (info.op == PTRACE_SYSCALL_INFO_ENTRY && static_cast<long>(info.entry.nr) == nr &&
             (!arg0.has_value() || static_cast<int>(info.entry.args[0]) == *arg0) &&
             (ev->tid != pid_) == other_thread) {
@@ -193,8 +201,8 @@ class TracedGuest {
 
   // Continues the whole (single-threaded) guest to its end; returns its wait status.
   int ContinueToExit() {
-    if (ptrace(PTRACE_CONT, stopped_tid_, nullptr, 0) != 0) {
-      ADD_FAILURE() << "PTRACE_CONT: " << strerror(errno);
+    if (absl::Status s = ptrace::Cont(stopped_tid_, 0); !s.ok()) {
+      ADD_FAILURE() << s;
       return -1;
     }
     for (;;) {
@@ -207,7 +215,7 @@ class TracedGuest {
         exited_ = true;
         return ev->status;
       }
-      if (WIFSTOPPED(ev->status)) ptrace(PTRACE_CONT, ev->tid, nullptr, 0);
+      if (WIFSTOPPED(ev->status)) (void)ptrace::Cont(ev->tid, 0);  // (gone: its end comes next)
     }
   }
 
@@ -242,11 +250,12 @@ TEST(StackUnwinderTest, UnwindsFromSyscallEntryThroughLibcIntoTheProgram) {
   const pid_t tid = guest.RunToSyscallEntry(SYS_write, /*other_thread=*/false, /*arg0=*/-1);
   ASSERT_EQ(tid, guest.pid());
 
-  user_regs_struct before;
-  ASSERT_EQ(ptrace(PTRACE_GETREGS, tid, nullptr, &before), 0);
+  absl::StatusOr<Registers> got = ptrace::GetRegs(tid);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const user_regs_struct before = got->raw();
   ASSERT_EQ(static_cast<int>(before.rdi), -1) << "stopped at another write";
 
-  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid());
+  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid(), Traced);
   ASSERT_TRUE(unwinder.ok()) << unwinder.status();
   absl::StatusOr<std::vector<Frame>> frames = (*unwinder)->Unwind(tid);
   ASSERT_TRUE(frames.ok()) << frames.status();
@@ -288,8 +297,9 @@ TEST(StackUnwinderTest, UnwindsFromSyscallEntryThroughLibcIntoTheProgram) {
   EXPECT_EQ((*from_nowhere)[0].module, "");
 
   // The thread is exactly as it was: still traced by us, still stopped, same registers...
-  user_regs_struct after;
-  ASSERT_EQ(ptrace(PTRACE_GETREGS, tid, nullptr, &after), 0) << strerror(errno);
+  absl::StatusOr<Registers> now = ptrace::GetRegs(tid);
+  ASSERT_TRUE(now.ok()) << now.status();
+  const user_regs_struct after = now->raw();
   EXPECT_EQ(after.rip, before.rip);
   EXPECT_EQ(after.rsp, before.rsp);
   EXPECT_EQ(after.orig_rax, static_cast<uint64_t>(SYS_write));
@@ -307,7 +317,7 @@ TEST(StackUnwinderTest, UnwindsASecondThreadByItsTid) {
   ASSERT_GT(tid, 0);
   ASSERT_NE(tid, guest.pid());
 
-  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid());
+  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid(), Traced);
   ASSERT_TRUE(unwinder.ok()) << unwinder.status();
   absl::StatusOr<std::vector<Frame>> frames = (*unwinder)->Unwind(tid);
   ASSERT_TRUE(frames.ok()) << frames.status();
@@ -321,9 +331,9 @@ TEST(StackUnwinderTest, UnwindsASecondThreadByItsTid) {
   EXPECT_EQ((*frames)[worker].line, MarkedLine("worker-call")) << all;
   EXPECT_EQ(FindFrame(*frames, "main"), -1) << "a thread's stack does not reach main\n  " << all;
 
-  user_regs_struct regs;
-  EXPECT_EQ(ptrace(PTRACE_GETREGS, tid, nullptr, &regs), 0) << strerror(errno);
-  EXPECT_EQ(regs.orig_rax, static_cast<uint64_t>(SYS_getppid));
+  absl::StatusOr<Registers> regs = ptrace::GetRegs(tid);
+  ASSERT_TRUE(regs.ok()) << regs.status();
+  EXPECT_EQ(regs->syscall_nr(), SYS_getppid);
 }
 
 TEST(StackUnwinderTest, SymbolizesAFunctionAddressAndSurvivesRefresh) {
@@ -334,7 +344,7 @@ TEST(StackUnwinderTest, SymbolizesAFunctionAddressAndSurvivesRefresh) {
   uint64_t inner_addr = 0, outer_addr = 0;
   ASSERT_NO_FATAL_FAILURE(guest.ReadAddresses(&inner_addr, &outer_addr));
 
-  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid());
+  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid(), Traced);
   ASSERT_TRUE(unwinder.ok()) << unwinder.status();
   StackUnwinder& u = **unwinder;
 
@@ -363,7 +373,7 @@ TEST(StackUnwinderTest, UnwindOfAThreadThatIsNotThereIsAnError) {
   ASSERT_NO_FATAL_FAILURE(guest.Start("main", kCount));
   const pid_t tid = guest.RunToSyscallEntry(SYS_write, /*other_thread=*/false, /*arg0=*/-1);
   ASSERT_EQ(tid, guest.pid());
-  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid());
+  absl::StatusOr<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::ForProcess(guest.pid(), Traced);
   ASSERT_TRUE(unwinder.ok()) << unwinder.status();
 
   // Above any pid_max: no such thread anywhere.
@@ -383,8 +393,9 @@ TEST(StackUnwinderTest, UnwindOfAThreadThatIsNotThereIsAnError) {
 }
 
 TEST(StackUnwinderTest, ForProcessOfNoProcessIsAnError) {
-  EXPECT_FALSE(StackUnwinder::ForProcess(0x3ffffff0).ok());
-  EXPECT_FALSE(StackUnwinder::ForProcess(0).ok());
+  EXPECT_FALSE(StackUnwinder::ForProcess(0x3ffffff0, Traced).ok());
+  EXPECT_FALSE(StackUnwinder::ForProcess(0, Traced).ok());
+  EXPECT_FALSE(StackUnwinder::ForProcess(getpid(), nullptr).ok());
 }
 
 TEST(FormatFrameTest, PrintsTheBestThatIsKnown) {
