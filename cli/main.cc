@@ -18,10 +18,10 @@
 #include "cli/run_tool.h"
 #include "cli/stress_command.h"
 #include "cli/stress_report.h"
-#include "examples/count_tool.h"
-#include "examples/inject_tool.h"
-#include "examples/output.h"
-#include "examples/strace_tool.h"
+#include "tools/count_tool.h"
+#include "tools/inject_tool.h"
+#include "tools/output.h"
+#include "tools/strace_tool.h"
 #include "intercept/syscall_table.h"
 
 namespace ravel {

@@ -1,4 +1,4 @@
-#include "examples/strace_tool.h"
+#include "tools/strace_tool.h"
 
 #include <sys/syscall.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "examples/output.h"
+#include "tools/output.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 
-#include "examples/output.h"
+#include "tools/output.h"
 #include "intercept/guest.h"
 #include "intercept/syscall_printer.h"
 #include "intercept/tool.h"

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "examples/output.h"
+#include "tools/output.h"
 #include "intercept/guest.h"
 #include "intercept/tool.h"
 

@@ -1,4 +1,4 @@
-#include "examples/count_tool.h"
+#include "tools/count_tool.h"
 
 #include <algorithm>
 #include <vector>

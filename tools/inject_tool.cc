@@ -1,4 +1,4 @@
-#include "examples/inject_tool.h"
+#include "tools/inject_tool.h"
 
 #include <xxhash.h>
 
