@@ -95,6 +95,7 @@ Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
   timespec real;
   clock_gettime(CLOCK_REALTIME, &real);
   realtime_start_ns_ = static_cast<uint64_t>(real.tv_sec) * 1000000000ull + static_cast<uint64_t>(real.tv_nsec);
+  RegisterHandlers();
 }
 
 Scheduler::~Scheduler() { XXH3_freeState(fingerprint_state_); }
@@ -948,119 +949,10 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   // Probed at the next point, once this call has run (not at this one, before it ran).
   if (MayReadyAnFd(call.nr)) fd_probe_due_ = true;
 
-  switch (call.nr) {
-    case SYS_futex:
-      return Futex(guest, t, call);
-    case SYS_clock_gettime:
-    case SYS_gettimeofday:
-    case SYS_time:
-      return Clock(guest, t, call);
-    case SYS_nanosleep:
-    case SYS_clock_nanosleep:
-      return Sleep(guest, t, call);
-    case SYS_getrandom:
-      return Getrandom(guest, call);
-    case SYS_alarm:
-    case SYS_setitimer:
-    case SYS_getitimer:
-      return Timer(guest, t, call);
-    case SYS_timer_create:
-    case SYS_timer_settime:
-    case SYS_timer_gettime:
-    case SYS_timer_getoverrun:
-    case SYS_timer_delete:
-      return PosixTimer(guest, t, call);
-    case SYS_sched_yield:
-      return 0;
-    case SYS_sched_getaffinity:
-    case SYS_sched_setaffinity:
-      return Affinity(guest, t, call);
-    case SYS_getcpu:
-      return GetCpu(guest, t, call);
-    case SYS_mmap:
-      if (options_.atomic_points && !options_.atomic_modules.empty()) return MapModule(guest, call);
-      return guest.TailInject(call);
-    case SYS_exit_group:
-      SettleProcessExit(t.pid);
-      HandOffFrom(t.id, PointKind::kThreadExit);
-      return guest.TailInject(call);
-    case SYS_set_tid_address:
-      t.clear_child_tid = call.args[0];
-      return guest.TailInject(call);
-    case SYS_clone:
-    case SYS_clone3: {
-      // Run it here and wait for the result (the child's tid), so that the tid to clear at
-      // the child's exit goes to the right thread however the start events interleave.
-      uint64_t flags = call.args[0], ctid = call.args[3];
-      if (call.nr == SYS_clone3) {
-        struct {
-          uint64_t flags, pidfd, child_tid;
-        } head{};
-        (void)guest.memory().ReadExact(call.args[0], &head, sizeof(head));
-        flags = head.flags;
-        ctid = head.child_tid;
-      }
-      if (flags & CLONE_VFORK) return Vfork(guest, t, call);
-      absl::StatusOr<int64_t> child = guest.Inject(call);
-      if (!child.ok()) return 0;
-      if (*child <= 0) return *child;
-      const pid_t child_tid = static_cast<pid_t>(*child);
-      // The child's start event may still be on its way; the parent goes on only once the
-      // child is known, so every later decision sees the same runnable set. (A thread that
-      // had the same tid before is gone from by_tid_ once reaped; an exited one is not it.)
-      const auto known = [&] {
-        auto it = by_tid_.find(child_tid);
-        return it != by_tid_.end() && At(it->second).state != State::kExited;
-      };
-      while (!known()) {
-        awaiting_start_[child_tid] = t.tid;
-        if (!guest.Park()) return 0;
-      }
-      awaiting_start_.erase(child_tid);
-      if (flags & CLONE_CHILD_CLEARTID) At(by_tid_.at(child_tid)).clear_child_tid = ctid;
-      return *child;
-    }
-    case SYS_vfork:
-      return Vfork(guest, t, call);
-    case SYS_open:
-    case SYS_openat:
-      return Open(guest, t, call);
-    case SYS_close:
-      if (auto it = random_fds_.find(t.pid); it != random_fds_.end()) it->second.erase(static_cast<int>(call.args[0]));
-      return guest.TailInject(call);
-    case SYS_read:
-    case SYS_pread64:
-      if (IsRandomFd(t.pid, static_cast<int>(call.args[0]))) return ReadRandom(guest, call, call.args[1], call.args[2]);
-      if (call.nr == SYS_pread64) return guest.TailInject(call);
-      return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLIN);
-    case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
-    case SYS_accept: case SYS_accept4:
-      return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLIN);
-    case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
-      return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLOUT);
-    case SYS_wait4:
-    case SYS_waitid:
-      return WaitChild(guest, t, call);
-    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
-    case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
-      return WaitReady(guest, t, call);
-    case SYS_kill: case SYS_tkill: case SYS_tgkill: case SYS_rt_sigqueueinfo:
-    case SYS_rt_tgsigqueueinfo: case SYS_pidfd_send_signal:
-      return SendSignal(guest, t, call);
-    case SYS_pause: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
-      return WaitSignal(guest, t, call);
-    case SYS_futex_waitv:
-      return FutexWaitv(guest, t, call);
-    case SYS_mq_timedsend:
-      return MessageQueue(guest, t, call, POLLOUT);
-    case SYS_mq_timedreceive:
-      return MessageQueue(guest, t, call, POLLIN);
-    case SYS_msgrcv: case SYS_semop: case SYS_semtimedop: case SYS_flock:
-    case SYS_msgsnd: case SYS_io_getevents: case SYS_io_uring_enter:
-      return InKernel(guest, t, call);
-    default:
-      return guest.TailInject(call);
+  if (call.nr >= 0 && static_cast<size_t>(call.nr) < handlers_.size()) {
+    if (const Handler handler = handlers_[static_cast<size_t>(call.nr)]) return (this->*handler)(guest, t, call);
   }
+  return guest.TailInject(call);
 }
 
 int Scheduler::VirtualCpu(const Thread& t) {

@@ -76,7 +76,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <array>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -414,6 +416,29 @@ class Scheduler : public Tool {
 
   // A blocked thread becomes runnable.
   void Wake(Thread& t, Woke why);
+
+  // syscalls.cc: what a call does once its point is decided (its thread holds the baton),
+  // by syscall number. Each family's handler is registered in one table; a call with no
+  // handler runs in the kernel as it is.
+  using Handler = SyscallResult (Scheduler::*)(Guest& guest, Thread& t, const Syscall& call);
+  void RegisterHandlers();
+  void Register(std::initializer_list<int64_t> nrs, Handler handler);
+  std::array<Handler, 512> handlers_{};
+  // The handlers with no family file of their own.
+  SyscallResult Yield(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult Mmap(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult ExitGroup(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult SetTidAddress(Guest& guest, Thread& t, const Syscall& call);
+  // clone/clone3 (a vfork-like one goes to Vfork): runs it and waits for the child's start.
+  SyscallResult Clone(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult Close(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult Read(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult Receive(Guest& guest, Thread& t, const Syscall& call);  // readv, recv*, accept*
+  SyscallResult Send(Guest& guest, Thread& t, const Syscall& call);     // write, writev, send*
+  SyscallResult MqSend(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult MqReceive(Guest& guest, Thread& t, const Syscall& call);
+  SyscallResult RandomBytes(Guest& guest, Thread& t, const Syscall& call);  // getrandom
+  SyscallResult SleepsInKernel(Guest& guest, Thread& t, const Syscall& call);  // InKernel, unmodelled
 
   // futex.cc
   SyscallResult Futex(Guest& guest, Thread& t, const Syscall& call);
