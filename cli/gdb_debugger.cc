@@ -80,15 +80,15 @@ class GdbDebugger::Target : public gdb::Target {
       }
     }
     GuestMemory mem(d_.pid_);
-    return mem.Poke(addr, data.data(), data.size());
+    return mem.Poke(RemotePtr<uint8_t>(addr), reinterpret_cast<const uint8_t*>(data.data()), data.size());
   }
   absl::Status InsertBreakpoint(uint64_t addr) override {
     if (d_.breakpoints_.count(addr) != 0) return absl::OkStatus();
     GuestMemory mem(d_.pid_);
     uint8_t saved = 0;
-    if (absl::Status s = mem.ReadExact(addr, &saved, 1); !s.ok()) return s;
+    if (absl::Status s = mem.Read(RemotePtr<uint8_t>(addr), saved); !s.ok()) return s;
     if (d_.temp_ != Temp::kNone && addr == d_.temp_addr_) saved = d_.temp_saved_;
-    if (absl::Status s = mem.Poke(addr, &kInt3, 1); !s.ok()) return s;
+    if (absl::Status s = mem.Poke(RemotePtr<uint8_t>(addr), kInt3); !s.ok()) return s;
     d_.breakpoints_[addr] = saved;
     if (d_.temp_ != Temp::kNone && addr == d_.temp_addr_) d_.temp_saved_ = kInt3;  // taken over by gdb's
     return absl::OkStatus();
@@ -104,7 +104,7 @@ class GdbDebugger::Target : public gdb::Target {
       d_.temp_saved_ = saved;  // the temporary one stays planted
       return absl::OkStatus();
     }
-    return mem.Poke(addr, &saved, 1);
+    return mem.Poke(RemotePtr<uint8_t>(addr), saved);
   }
   absl::StatusOr<std::string> Auxv() override {
     const std::string path = absl::StrCat("/proc/", d_.pid_, "/auxv");
@@ -179,7 +179,8 @@ void GdbDebugger::OnPostExec(Guest& guest) {
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return;
   GuestMemory& mem = guest.memory();
-  if (!mem.ReadExact(regs->ip(), &temp_saved_, 1).ok() || !mem.Poke(regs->ip(), &kInt3, 1).ok()) return;
+  const RemotePtr<uint8_t> at(regs->ip());
+  if (!mem.Read(at, temp_saved_).ok() || !mem.Poke(at, kInt3).ok()) return;
   started_ = true;
   temp_addr_ = regs->ip();
   temp_ = Temp::kStart;
@@ -205,15 +206,15 @@ int GdbDebugger::OnSignal(Guest& guest, const siginfo_t& info) {
       at.set_ip(addr);
       GuestMemory& mem = guest.memory();
       if (temp_ != Temp::kNone && addr == temp_addr_ && guest.pid() == pid_) {
-        (void)mem.Poke(addr, &temp_saved_, 1);
+        (void)mem.Poke(RemotePtr<uint8_t>(addr), temp_saved_);
         (void)guest.SetRegisters(at);
         const Temp why = temp_;
         temp_ = Temp::kNone;
         if (replant_ != 0) {
-          (void)mem.Poke(replant_, &kInt3, 1);
+          (void)mem.Poke(RemotePtr<uint8_t>(replant_), kInt3);
           replant_ = 0;
         }
-        if (breakpoints_.count(addr) != 0) (void)mem.Poke(addr, &kInt3, 1);  // gdb's own is here too
+        if (breakpoints_.count(addr) != 0) (void)mem.Poke(RemotePtr<uint8_t>(addr), kInt3);  // gdb's own is here too
         if (why == Temp::kStepOver) return 0;
         gdb::StopReport stop;
         stop.tid = guest.tid();
@@ -225,7 +226,7 @@ int GdbDebugger::OnSignal(Guest& guest, const siginfo_t& info) {
         (void)guest.SetRegisters(at);
         if (guest.pid() != pid_) {
           // A child forked with gdb's int3s in its copy of memory: take this one out.
-          (void)mem.Poke(addr, &it->second, 1);
+          (void)mem.Poke(RemotePtr<uint8_t>(addr), it->second);
           return 0;
         }
         gdb::StopReport stop;
@@ -319,24 +320,25 @@ bool GdbDebugger::StepOver(Guest& guest, Temp why) {
   const uint64_t rip = regs->ip();
   GuestMemory& mem = guest.memory();
   uint8_t code[2] = {0, 0};
-  (void)mem.ReadExact(rip, code, 2);
+  (void)mem.ReadArray(RemotePtr<uint8_t>(rip), code, 2);
   auto bp = breakpoints_.find(rip);
   if (bp != breakpoints_.end()) code[0] = bp->second;
   if (code[0] == 0x0f && code[1] == 0x05) {
     // A syscall instruction is a scheduling point; single-stepping it would meet the
     // scheduler's stop. Run to the next instruction instead.
     if (bp != breakpoints_.end()) {
-      (void)mem.Poke(rip, &bp->second, 1);
+      (void)mem.Poke(RemotePtr<uint8_t>(rip), bp->second);
       replant_ = rip;
     }
     temp_addr_ = rip + 2;
-    if (!mem.ReadExact(temp_addr_, &temp_saved_, 1).ok() || !mem.Poke(temp_addr_, &kInt3, 1).ok()) return true;
+    const RemotePtr<uint8_t> at(temp_addr_);
+    if (!mem.Read(at, temp_saved_).ok() || !mem.Poke(at, kInt3).ok()) return true;
     temp_ = why;
     return false;
   }
-  if (bp != breakpoints_.end()) (void)mem.Poke(rip, &bp->second, 1);
+  if (bp != breakpoints_.end()) (void)mem.Poke(RemotePtr<uint8_t>(rip), bp->second);
   (void)guest.SingleStep();
-  if (bp != breakpoints_.end()) (void)mem.Poke(rip, &kInt3, 1);
+  if (bp != breakpoints_.end()) (void)mem.Poke(RemotePtr<uint8_t>(rip), kInt3);
   return true;
 }
 
@@ -345,8 +347,8 @@ void GdbDebugger::Detach() {
   detached_ = true;
   if (pid_ != 0 && !threads_.empty()) {
     GuestMemory mem(pid_);
-    for (const auto& [addr, saved] : breakpoints_) (void)mem.Poke(addr, &saved, 1);
-    if (temp_ != Temp::kNone) (void)mem.Poke(temp_addr_, &temp_saved_, 1);
+    for (const auto& [addr, saved] : breakpoints_) (void)mem.Poke(RemotePtr<uint8_t>(addr), saved);
+    if (temp_ != Temp::kNone) (void)mem.Poke(RemotePtr<uint8_t>(temp_addr_), temp_saved_);
     if (replant_ != 0) replant_ = 0;
   }
   breakpoints_.clear();

@@ -117,7 +117,8 @@ void TracerCore::PrepareImage(ThreadRecord& t) {
   const uint64_t site = regs0.ip();
   uint8_t saved[2];
   static constexpr uint8_t kSyscallInsn[2] = {0x0f, 0x05};
-  if (!mem.ReadExact(site, saved, 2).ok() || !mem.Poke(site, kSyscallInsn, 2).ok()) {
+  const RemotePtr<uint8_t> code(site);
+  if (!mem.ReadArray(code, saved, 2).ok() || !mem.Poke(code, kSyscallInsn, 2).ok()) {
     LOG(WARNING) << "ravel: cannot patch the entry of pid " << process.pid << "; no trampoline";
     return;
   }
@@ -130,7 +131,7 @@ void TracerCore::PrepareImage(ThreadRecord& t) {
   std::string failure;
   uint64_t name_addr = regs0.sp() - kScratchBelowSp;
   static constexpr char kName[] = "ravel-trampoline";
-  absl::StatusOr<int64_t> fd = mem.WriteExact(name_addr, kName, sizeof(kName)).ok()
+  absl::StatusOr<int64_t> fd = mem.WriteArray(RemotePtr<char>(name_addr), kName, sizeof(kName)).ok()
                                    ? inject(SYS_memfd_create, {name_addr, MFD_CLOEXEC})
                                    : absl::StatusOr<int64_t>(absl::InternalError("stack not writable"));
   if (!fd.ok() || *fd < 0) {
@@ -185,7 +186,7 @@ void TracerCore::PrepareImage(ThreadRecord& t) {
     LOG(WARNING) << "this kernel offers no CPUID faulting; CPUID runs natively";
   }
 
-  (void)mem.Poke(site, saved, 2);
+  (void)mem.Poke(code, saved, 2);
   LogUnlessVanished(ptrace::SetRegs(t.tid, regs0));
   t.entry_regs = regs0;
 }
@@ -197,7 +198,8 @@ void TracerCore::StartImage(ThreadRecord& t) {
     uint64_t entry = ReadAuxv(process.pid, AT_ENTRY);
     uint8_t byte = 0;
     static constexpr uint8_t kInt3 = 0xcc;
-    if (entry != 0 && mem.ReadExact(entry, &byte, 1).ok() && mem.Poke(entry, &kInt3, 1).ok()) {
+    const RemotePtr<uint8_t> at(entry);
+    if (entry != 0 && mem.Read(at, byte).ok() && mem.Poke(at, kInt3).ok()) {
       process.entry_breakpoint = entry;
       process.entry_saved_byte = byte;
     }
@@ -213,7 +215,7 @@ bool TracerCore::HitEntryBreakpoint(ThreadRecord& t, const Registers& regs) {
   ProcessRecord& process = *t.process;
   if (process.entry_breakpoint == 0 || regs.ip() != process.entry_breakpoint + 1) return false;
   GuestMemory mem(t.tid);
-  (void)mem.Poke(process.entry_breakpoint, &process.entry_saved_byte, 1);
+  (void)mem.Poke(RemotePtr<uint8_t>(process.entry_breakpoint), process.entry_saved_byte);
   Registers fixed = regs;
   fixed.set_ip(process.entry_breakpoint);
   LogUnlessVanished(ptrace::SetRegs(t.tid, fixed));

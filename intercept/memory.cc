@@ -80,10 +80,14 @@ absl::Status GuestMemory::WriteExact(uint64_t addr, const void* buf, size_t n) {
   if (r < 0 && errno == ESRCH) return ErrnoStatus("process_vm_writev", tid_, errno);
   // Read-only mapping, or a partial write: /proc/<pid>/mem writes as the kernel's ptrace
   // access would.
-  return Poke(addr, buf, n);
+  return PokeBytes(addr, buf, n);
 }
 
-absl::Status GuestMemory::Poke(uint64_t addr, const void* buf, size_t n) {
+absl::Status GuestMemory::Poke(RemotePtr<uint8_t> p, const uint8_t* bytes, size_t n) {
+  return PokeBytes(p.addr(), bytes, n);
+}
+
+absl::Status GuestMemory::PokeBytes(uint64_t addr, const void* buf, size_t n) {
   int fd = OpenProcMem(tid_, O_RDWR);
   if (fd < 0) return ErrnoStatus("open /proc/pid/mem", tid_, errno);
   ssize_t r = pwrite(fd, buf, n, static_cast<off_t>(addr));

@@ -45,11 +45,11 @@ class MemoryTest : public ::testing::Test {
 TEST_F(MemoryTest, ReadsAndWritesTheOtherProcess) {
   GuestMemory mem(child_);
   char buf[6];
-  ASSERT_TRUE(mem.ReadExact(Addr(4096 - 6), buf, 6).ok());
+  ASSERT_TRUE(mem.ReadArray(RemotePtr<char>(Addr(4096 - 6)), buf, 6).ok());
   EXPECT_STREQ(buf, "hello");
-  ASSERT_TRUE(mem.WriteExact(Addr(10), "abc", 3).ok());
+  ASSERT_TRUE(mem.WriteArray(RemotePtr<char>(Addr(10)), "abc", 3).ok());
   char back[3];
-  ASSERT_TRUE(mem.ReadExact(Addr(10), back, 3).ok());
+  ASSERT_TRUE(mem.ReadArray(RemotePtr<char>(Addr(10)), back, 3).ok());
   EXPECT_EQ(std::string(back, 3), "abc");
   EXPECT_EQ(pages_[10], 'x');  // the child's copy changed, not ours
 }
@@ -72,7 +72,7 @@ TEST_F(MemoryTest, PartialReadsStopAtUnmappedPages) {
   char buf[64];
   EXPECT_EQ(mem.Read(Addr(2 * 4096 - 16), buf, sizeof(buf)), 16u);
   EXPECT_EQ(mem.Read(Addr(2 * 4096), buf, sizeof(buf)), 0u);
-  EXPECT_FALSE(mem.ReadExact(Addr(2 * 4096 - 16), buf, sizeof(buf)).ok());
+  EXPECT_FALSE(mem.ReadArray(RemotePtr<char>(Addr(2 * 4096 - 16)), buf, sizeof(buf)).ok());
 }
 
 TEST_F(MemoryTest, CStrings) {
@@ -92,7 +92,7 @@ TEST_F(MemoryTest, CStrings) {
 
 TEST_F(MemoryTest, WritesThroughReadOnlyMappings) {
   GuestMemory mem(child_);
-  ASSERT_TRUE(mem.WriteExact(Addr(4096), "READ", 4).ok());
+  ASSERT_TRUE(mem.WriteArray(RemotePtr<char>(Addr(4096)), "READ", 4).ok());
   absl::StatusOr<std::string> s = mem.ReadCString(RemotePtr<char>(Addr(4096)), 100);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s, "READ-only");
@@ -104,7 +104,7 @@ TEST_F(MemoryTest, VanishedProcessIsAnError) {
   waitpid(child_, nullptr, 0);
   char buf[4];
   EXPECT_EQ(mem.Read(Addr(0), buf, 4), 0u);
-  EXPECT_FALSE(mem.WriteExact(Addr(0), "a", 1).ok());
+  EXPECT_FALSE(mem.WriteArray(RemotePtr<char>(Addr(0)), "a", 1).ok());
 }
 
 }  // namespace

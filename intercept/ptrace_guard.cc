@@ -45,11 +45,11 @@ bool KeepCloneTraced(GuestMemory& memory, Syscall* call) {
   }
   if (call->nr != SYS_clone3) return false;
   uint64_t flags = 0;  // the first field of struct clone_args
-  if (!memory.ReadExact(call->args[0], &flags, sizeof(flags)).ok() || (flags & CLONE_UNTRACED) == 0) return false;
+  if (!memory.Read(RemotePtr<uint64_t>(call->args[0]), flags).ok() || (flags & CLONE_UNTRACED) == 0) return false;
   flags &= ~static_cast<uint64_t>(CLONE_UNTRACED);
   // clone_args that cannot be written (read-only memory): the call fails (EFAULT, a null
   // struct) rather than run untraced.
-  if (!memory.WriteExact(call->args[0], &flags, sizeof(flags)).ok()) call->args[0] = 0;
+  if (!memory.Write(RemotePtr<uint64_t>(call->args[0]), flags).ok()) call->args[0] = 0;
   return true;
 }
 

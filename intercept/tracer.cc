@@ -676,7 +676,7 @@ void TracerCore::HandleNewChild(ThreadRecord& parent, int event) {
     if (regs.ok() && regs->syscall_nr() == SYS_clone3) {
       GuestMemory mem(parent.tid);
       uint64_t f = 0;
-      if (mem.ReadExact(regs->args()[0], &f, sizeof(f)).ok()) flags = f;
+      if (mem.Read(RemotePtr<uint64_t>(regs->args()[0]), f).ok()) flags = f;
     }
     is_thread = (flags & CLONE_THREAD) != 0;
   }

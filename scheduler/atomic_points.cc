@@ -59,7 +59,8 @@ void Scheduler::PlantAtomics(Guest& guest) {
     for (uint64_t link_addr : sites->spin_heads) {
       const uint64_t addr = link_addr + entry - sites->entry;
       uint8_t saved = 0;
-      if (planted.contains(addr) || !mem.ReadExact(addr, &saved, 1).ok() || !mem.Poke(addr, &kInt3, 1).ok()) continue;
+      const RemotePtr<uint8_t> at(addr);
+      if (planted.contains(addr) || !mem.Read(at, saved).ok() || !mem.Poke(at, kInt3).ok()) continue;
       planted[addr] = PlantedSite{saved, /*spin=*/true};
     }
   }
@@ -82,7 +83,7 @@ void Scheduler::PlantSites(Guest& guest, const AtomicSites& sites, uint64_t bias
     if (link_addr < lo || link_addr >= hi) continue;
     const uint64_t addr = link_addr + bias;
     uint8_t saved = 0;
-    if (!mem.ReadExact(addr, &saved, 1).ok() || !mem.Poke(addr, &kInt3, 1).ok()) continue;
+    if (!mem.Read(RemotePtr<uint8_t>(addr), saved).ok() || !mem.Poke(RemotePtr<uint8_t>(addr), kInt3).ok()) continue;
     planted[addr] = PlantedSite{saved, /*spin=*/false};
   }
 }
@@ -155,7 +156,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
     uint64_t resource = 0;
     if (!spin) {
       uint8_t code[16] = {};
-      if (guest.memory().ReadExact(addr, code, sizeof(code)).ok()) {
+      if (guest.memory().ReadArray(RemotePtr<uint8_t>(addr), code, sizeof(code)).ok()) {
         code[0] = saved;
         resource = MemoryOperandAddress(code, sizeof(code), addr, regs.raw()).value_or(0);
       }
@@ -170,7 +171,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
   // again: while this thread was parked, others may have used up the budget, or the map
   // may have grown.)
   GuestMemory& mem = guest.memory();
-  (void)mem.Poke(addr, &saved, 1);
+  (void)mem.Poke(RemotePtr<uint8_t>(addr), saved);
   const bool stepped = guest.SingleStep().ok();
   bool replant = false;
   if (auto again = atomic_sites_.find(guest.pid()); again != atomic_sites_.end()) {
@@ -179,7 +180,7 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
       if (!replant) again->second.erase(s);
     }
   }
-  if (replant) (void)mem.Poke(addr, &kInt3, 1);
+  if (replant) (void)mem.Poke(RemotePtr<uint8_t>(addr), kInt3);
   id = by_tid_.find(guest.tid());
   if (!spin && stepped && id != by_tid_.end() && running_ == id->second) {
     Thread& t = At(id->second);

@@ -98,7 +98,7 @@ bool ReadTimespec(GuestMemory& mem, uint64_t addr, bool timeval, std::optional<u
     return true;
   }
   int64_t pair[2];
-  if (!mem.ReadExact(addr, pair, sizeof(pair)).ok()) return false;
+  if (!mem.ReadArray(RemotePtr<int64_t>(addr), pair, 2).ok()) return false;
   const int64_t unit = timeval ? 1000 : 1;
   const int64_t limit = timeval ? 1000000 : static_cast<int64_t>(kNsPerSec);
   if (pair[0] < 0 || pair[1] < 0 || pair[1] >= limit) {
@@ -113,7 +113,7 @@ bool ReadTimespec(GuestMemory& mem, uint64_t addr, bool timeval, std::optional<u
 bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* invalid) {
   auto read_sigmask = [&](uint64_t addr) {
     uint64_t mask;
-    if (addr != 0 && mem.ReadExact(addr, &mask, sizeof(mask)).ok()) w->sigmask = mask;
+    if (addr != 0 && mem.Read(RemotePtr<uint64_t>(addr), mask).ok()) w->sigmask = mask;
   };
   auto ms_timeout = [&](int64_t ms) {
     if (static_cast<int32_t>(ms) >= 0) w->timeout_ns = static_cast<uint64_t>(static_cast<int32_t>(ms)) * 1000000ull;
@@ -124,7 +124,7 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
       uint64_t n = call.args[1];
       if (n > kMaxWaitFds) return false;
       w->fds.resize(n);
-      if (n > 0 && !mem.ReadExact(call.args[0], w->fds.data(), n * sizeof(pollfd)).ok()) return false;
+      if (n > 0 && !mem.ReadArray(RemotePtr<pollfd>(call.args[0]), w->fds.data(), n).ok()) return false;
       if (call.nr == SYS_poll) {
         w->timeout_arg = 2;
         ms_timeout(static_cast<int64_t>(call.args[2]));
@@ -152,7 +152,7 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
       for (int set = 0; set < 3; ++set) {
         if (call.args[1 + set] == 0 || bytes == 0) continue;
         std::vector<uint8_t> bits(bytes);
-        if (!mem.ReadExact(call.args[1 + set], bits.data(), bytes).ok()) return false;
+        if (!mem.ReadArray(RemotePtr<uint8_t>(call.args[1 + set]), bits.data(), bytes).ok()) return false;
         w->in_out.emplace_back(call.args[1 + set], bits);
         for (int fd = 0; fd < n; ++fd) {
           if (bits[static_cast<size_t>(fd / 8)] & (1u << (fd % 8))) {
@@ -169,7 +169,8 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
         w->timeout_kind = WaitCall::Timeout::kTimespec;
         if (!ReadTimespec(mem, call.args[4], false, &w->timeout_ns, invalid)) return false;
         uint64_t sigdata[2] = {0, 0};  // { const sigset_t *ss; size_t ss_len; }
-        if (call.args[5] != 0 && mem.ReadExact(call.args[5], sigdata, sizeof(sigdata)).ok()) read_sigmask(sigdata[0]);
+        const RemotePtr<uint64_t> sigmask_arg(call.args[5]);
+        if (!sigmask_arg.is_null() && mem.ReadArray(sigmask_arg, sigdata, 2).ok()) read_sigmask(sigdata[0]);
       }
       return true;
     }
@@ -316,7 +317,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
     uint64_t left = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
     int64_t pair[2] = {static_cast<int64_t>(left / kNsPerSec), static_cast<int64_t>(left % kNsPerSec)};
     if (w.timeout_kind == WaitCall::Timeout::kTimeval) pair[1] /= 1000;
-    (void)guest.memory().WriteExact(call.args[w.timeout_arg], pair, sizeof(pair));
+    (void)guest.memory().WriteArray(RemotePtr<int64_t>(call.args[w.timeout_arg]), pair, 2);
   };
   for (int spurious = 0;; ++spurious) {
     if (spurious == 100) {
@@ -328,7 +329,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
       return InKernel(guest, t, call);
     }
     for (const auto& [addr, bytes] : w.in_out) {
-      if (!guest.memory().WriteExact(addr, bytes.data(), bytes.size()).ok()) return -EFAULT;
+      if (!guest.memory().WriteArray(RemotePtr<uint8_t>(addr), bytes.data(), bytes.size()).ok()) return -EFAULT;
     }
     absl::StatusOr<int64_t> r = guest.Inject(probe);
     if (!r.ok()) return 0;
@@ -348,7 +349,9 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
     if (t.woke == Woke::kSignal) {
       // The kernel sees the pending signal: EINTR (or a restart), as natively. In the
       // kernel, with the baton handed on, in case the signal is taken elsewhere first.
-      for (const auto& [addr, bytes] : w.in_out) (void)guest.memory().WriteExact(addr, bytes.data(), bytes.size());
+      for (const auto& [addr, bytes] : w.in_out) {
+        (void)guest.memory().WriteArray(RemotePtr<uint8_t>(addr), bytes.data(), bytes.size());
+      }
       write_back_left();
       return InKernel(guest, t, call, /*modelled=*/true);
     }
@@ -500,7 +503,7 @@ SyscallResult Scheduler::WaitChild(Guest& guest, Thread& t, const Syscall& call)
     bool nothing_yet = *r == 0;
     if (call.nr == SYS_waitid && *r == 0 && call.args[2] != 0) {
       siginfo_t info{};
-      nothing_yet = guest.memory().ReadExact(call.args[2], &info, sizeof(info)).ok() && info.si_pid == 0;
+      nothing_yet = guest.memory().Read(RemotePtr<siginfo_t>(call.args[2]), info).ok() && info.si_pid == 0;
     }
     if (!nothing_yet) {
       Mix(static_cast<uint64_t>(*r > 0 ? 1 : *r));  // a pid varies between runs: not mixed
@@ -517,11 +520,11 @@ SyscallResult Scheduler::WaitSignal(Guest& guest, Thread& t, const Syscall& call
   t.wait_sigmask.reset();
   if (call.nr == SYS_rt_sigsuspend) {
     uint64_t mask = 0;
-    if (!mem.ReadExact(call.args[0], &mask, sizeof(mask)).ok()) return guest.TailInject(call);  // EFAULT, as natively
+    if (!mem.Read(RemotePtr<uint64_t>(call.args[0]), mask).ok()) return guest.TailInject(call);  // EFAULT, as natively
     t.wait_sigmask = mask;
   } else if (call.nr == SYS_rt_sigtimedwait) {
     uint64_t set = 0;
-    if (!mem.ReadExact(call.args[0], &set, sizeof(set)).ok()) return guest.TailInject(call);
+    if (!mem.Read(RemotePtr<uint64_t>(call.args[0]), set).ok()) return guest.TailInject(call);
     std::optional<uint64_t> timeout;
     bool invalid = false;
     if (!ReadTimespec(mem, call.args[2], /*timeval=*/false, &timeout, &invalid) || invalid) return guest.TailInject(call);

@@ -50,7 +50,7 @@ SyscallResult Scheduler::Clock(Guest& guest, Thread& t, const Syscall& call) {
       struct timespec ts;
       ts.tv_sec = static_cast<time_t>(ns / kNsPerSec);
       ts.tv_nsec = static_cast<long>(ns % kNsPerSec);
-      if (!guest.memory().WriteExact(call.args[1], &ts, sizeof(ts)).ok()) return -EFAULT;
+      if (!guest.memory().Write(RemotePtr<timespec>(call.args[1]), ts).ok()) return -EFAULT;
       return 0;
     }
     case SYS_gettimeofday: {
@@ -59,17 +59,17 @@ SyscallResult Scheduler::Clock(Guest& guest, Thread& t, const Syscall& call) {
         struct timeval tv;
         tv.tv_sec = static_cast<time_t>(ns / kNsPerSec);
         tv.tv_usec = static_cast<suseconds_t>((ns % kNsPerSec) / 1000);
-        if (!guest.memory().WriteExact(call.args[0], &tv, sizeof(tv)).ok()) return -EFAULT;
+        if (!guest.memory().Write(RemotePtr<timeval>(call.args[0]), tv).ok()) return -EFAULT;
       }
       if (call.args[1] != 0) {
         struct timezone tz {};
-        if (!guest.memory().WriteExact(call.args[1], &tz, sizeof(tz)).ok()) return -EFAULT;
+        if (!guest.memory().Write(RemotePtr<struct timezone>(call.args[1]), tz).ok()) return -EFAULT;
       }
       return 0;
     }
     case SYS_time: {
       int64_t secs = static_cast<int64_t>(RealtimeNs() / kNsPerSec);
-      if (call.args[0] != 0 && !guest.memory().WriteExact(call.args[0], &secs, sizeof(secs)).ok()) return -EFAULT;
+      if (call.args[0] != 0 && !guest.memory().Write(RemotePtr<int64_t>(call.args[0]), secs).ok()) return -EFAULT;
       return secs;
     }
     default:
@@ -88,7 +88,7 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
     if (!IsVirtualClock(clock)) return guest.TailInject(call);
   }
   struct timespec req;
-  if (!guest.memory().ReadExact(req_addr, &req, sizeof(req)).ok()) return -EFAULT;
+  if (!guest.memory().Read(RemotePtr<timespec>(req_addr), req).ok()) return -EFAULT;
   if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= static_cast<long>(kNsPerSec)) return -EINVAL;
   uint64_t ns = static_cast<uint64_t>(req.tv_sec) * kNsPerSec + static_cast<uint64_t>(req.tv_nsec);
   uint64_t deadline;
@@ -114,7 +114,7 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
       struct timespec rem;
       rem.tv_sec = static_cast<time_t>(left / kNsPerSec);
       rem.tv_nsec = static_cast<long>(left % kNsPerSec);
-      (void)guest.memory().WriteExact(rem_addr, &rem, sizeof(rem));
+      (void)guest.memory().Write(RemotePtr<timespec>(rem_addr), rem);
     }
     Mix(0x696e747200000000ull);
     return -EINTR;
@@ -268,10 +268,10 @@ void Scheduler::HideVdsoAndSeedRandom(Guest& guest) {
     if (words[i] == AT_SYSINFO_EHDR) {
       // AT_IGNORE: glibc finds no vDSO and makes real clock_gettime/gettimeofday/time calls.
       uint64_t ignore = AT_IGNORE;
-      (void)mem.WriteExact(at, &ignore, 8);
+      (void)mem.Write(RemotePtr<uint64_t>(at), ignore);
     } else if (words[i] == AT_RANDOM && words[i + 1] != 0) {
       uint64_t seeded[2] = {strategy_.NextU64(), strategy_.NextU64()};
-      (void)mem.WriteExact(words[i + 1], seeded, sizeof(seeded));
+      (void)mem.WriteArray(RemotePtr<uint64_t>(words[i + 1]), seeded, 2);
     }
   }
 }

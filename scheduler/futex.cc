@@ -93,7 +93,7 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
   auto key = [&](uint64_t a) { return KeyOf(t, a, shared); };
   auto read_word = [&](uint64_t a) -> std::optional<uint32_t> {
     uint32_t v;
-    if (!guest.memory().ReadExact(a, &v, sizeof(v)).ok()) return std::nullopt;
+    if (!guest.memory().Read(RemotePtr<uint32_t>(a), v).ok()) return std::nullopt;
     return v;
   };
   switch (cmd) {
@@ -107,7 +107,7 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
       std::optional<uint64_t> deadline;
       if (call.args[3] != 0) {
         struct timespec ts;
-        if (!guest.memory().ReadExact(call.args[3], &ts, sizeof(ts)).ok()) return -EFAULT;
+        if (!guest.memory().Read(RemotePtr<timespec>(call.args[3]), ts).ok()) return -EFAULT;
         uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
         if (cmd == FUTEX_WAIT) {
           deadline = now_ns_ + ns;  // relative
@@ -172,7 +172,7 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         case FUTEX_OP_XOR: next = *old ^ oparg; break;
         default: return -ENOSYS;
       }
-      if (!guest.memory().WriteExact(addr2, &next, sizeof(next)).ok()) return -EFAULT;
+      if (!guest.memory().Write(RemotePtr<uint32_t>(addr2), next).ok()) return -EFAULT;
       int32_t o = static_cast<int32_t>(*old), c = static_cast<int32_t>(cmparg);
       bool pass = false;
       switch (cmp) {
@@ -213,7 +213,7 @@ SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call
     const int clock = static_cast<int>(call.args[4]);
     if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME) return -EINVAL;
     struct timespec ts;
-    if (!guest.memory().ReadExact(call.args[3], &ts, sizeof(ts)).ok()) return -EFAULT;
+    if (!guest.memory().Read(RemotePtr<timespec>(call.args[3]), ts).ok()) return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return -EINVAL;
     const uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
     if (clock == CLOCK_REALTIME) {
@@ -224,7 +224,7 @@ SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call
     }
   }
   std::vector<Waiter> waiters(nr);
-  if (!guest.memory().ReadExact(call.args[0], waiters.data(), nr * sizeof(Waiter)).ok()) return -EFAULT;
+  if (!guest.memory().ReadArray(RemotePtr<Waiter>(call.args[0]), waiters.data(), nr).ok()) return -EFAULT;
   std::vector<FutexKey> keys;
   for (const Waiter& w : waiters) {
     if ((w.flags & ~(kSizeU32 | kPrivate | 0x03)) != 0 || (w.flags & 0x03) != kSizeU32 || w.reserved != 0) {
@@ -237,7 +237,7 @@ SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call
   // As the kernel: queued on all, then every value checked; one that changed: EAGAIN.
   for (const Waiter& w : waiters) {
     uint32_t v;
-    if (!guest.memory().ReadExact(w.uaddr, &v, sizeof(v)).ok()) return -EFAULT;
+    if (!guest.memory().Read(RemotePtr<uint32_t>(w.uaddr), v).ok()) return -EFAULT;
     if (v != static_cast<uint32_t>(w.val)) return -EAGAIN;
   }
   if (deadline.has_value() && *deadline <= now_ns_) return -ETIMEDOUT;

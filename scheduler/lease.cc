@@ -58,7 +58,7 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
   const uint64_t n = LeaseBound(limits);
   if (n == 0) return;
   const uint64_t state = n;  // n points granted, nothing logged
-  if (!guest.memory().WriteExact(t.lease_addr, &state, sizeof(state)).ok()) {
+  if (!guest.memory().Write(RemotePtr<uint64_t>(t.lease_addr), state).ok()) {
     t.lease_addr = 0;  // not where the shim said: no fast path for this thread
     return;
   }
@@ -73,12 +73,12 @@ void Scheduler::DrainLease(Guest& guest) {
   t.lease_out = false;
   RavelLease lease;
   GuestMemory& mem = guest.memory();
-  if (!mem.ReadExact(t.lease_addr, &lease.state, sizeof(lease.state)).ok()) return;
+  if (!mem.Read(RemotePtr<uint64_t>(t.lease_addr), lease.state).ok()) return;
   const uint32_t count = std::min<uint32_t>(static_cast<uint32_t>(lease.state >> 32), RAVEL_LEASE_LOG);
   const uint64_t cleared = 0;
-  if ((count > 0 && !mem.ReadExact(t.lease_addr + offsetof(RavelLease, log), lease.log,
-                                   count * sizeof(RavelLeaseEntry)).ok()) ||
-      !mem.WriteExact(t.lease_addr, &cleared, sizeof(cleared)).ok()) {
+  if ((count > 0 && !mem.ReadArray(RemotePtr<RavelLeaseEntry>(t.lease_addr + offsetof(RavelLease, log)),
+                                   lease.log, count).ok()) ||
+      !mem.Write(RemotePtr<uint64_t>(t.lease_addr), cleared).ok()) {
     LOG(WARNING) << "T" << t.id << ": the sync points it made without a stop could not be read";
     return;
   }

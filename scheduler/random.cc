@@ -33,7 +33,7 @@ SyscallResult Scheduler::Getrandom(Guest& guest, const Syscall& call) {
   size_t len = static_cast<size_t>(std::min<uint64_t>(call.args[1], kMaxRandomRead));
   std::vector<uint8_t> bytes(len);
   FillRandom(bytes.data(), len);
-  if (len > 0 && !guest.memory().WriteExact(call.args[0], bytes.data(), len).ok()) return -EFAULT;
+  if (len > 0 && !guest.memory().WriteArray(RemotePtr<uint8_t>(call.args[0]), bytes.data(), len).ok()) return -EFAULT;
   return static_cast<int64_t>(len);
 }
 
@@ -59,7 +59,7 @@ SyscallResult Scheduler::ReadRandom(Guest& guest, const Syscall& call, uint64_t 
   len = std::min(len, kMaxRandomRead);
   std::vector<uint8_t> bytes(len);
   FillRandom(bytes.data(), len);
-  if (len > 0 && !guest.memory().WriteExact(buf, bytes.data(), len).ok()) return -EFAULT;
+  if (len > 0 && !guest.memory().WriteArray(RemotePtr<uint8_t>(buf), bytes.data(), len).ok()) return -EFAULT;
   Mix(len);
   return static_cast<int64_t>(len);
 }

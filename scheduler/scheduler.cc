@@ -532,7 +532,7 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
     // A process's first thread is reaped only with its process: clear and wake now, as
     // the kernel will.
     uint32_t zero = 0;
-    if (guest.memory().WriteExact(t.clear_child_tid, &zero, sizeof(zero)).ok()) {
+    if (guest.memory().Write(RemotePtr<uint32_t>(t.clear_child_tid), zero).ok()) {
       WakeFutex(KeyOf(t, t.clear_child_tid, /*shared=*/true), ~0u, 1);
     }
   }
@@ -803,7 +803,7 @@ void Scheduler::PlantForcedPreemption() {
   p.pid = wanted.pid;
   p.addr = want.rip;
   static constexpr uint8_t kInt3 = 0xcc;
-  if (!mem.ReadExact(p.addr, &p.saved, 1).ok() || !mem.Poke(p.addr, &kInt3, 1).ok()) return;
+  if (!mem.Read(RemotePtr<uint8_t>(p.addr), p.saved).ok() || !mem.Poke(RemotePtr<uint8_t>(p.addr), kInt3).ok()) return;
   planted_ = p;
 }
 
@@ -817,7 +817,7 @@ int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
     return AtomicTrap(guest, *regs) ? 0 : info.si_signo;
   }
   GuestMemory& mem = guest.memory();
-  (void)mem.Poke(planted_->addr, &planted_->saved, 1);
+  (void)mem.Poke(RemotePtr<uint8_t>(planted_->addr), planted_->saved);
   Registers at = *regs;
   at.set_ip(planted_->addr);
   (void)guest.SetRegisters(at);
@@ -841,7 +841,7 @@ int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   }
   if (!guest.SingleStep().ok()) return 0;
   static constexpr uint8_t kInt3 = 0xcc;
-  (void)mem.Poke(planted_->addr, &kInt3, 1);
+  (void)mem.Poke(RemotePtr<uint8_t>(planted_->addr), kInt3);
   return 0;
 }
 
@@ -966,8 +966,8 @@ SyscallResult Scheduler::GetCpu(Guest& guest, Thread& t, const Syscall& call) {
   // The thread's virtual CPU (the first of its virtual affinity), on node 0: where it
   // "runs" is the same in every run, and RDTSCP's TSC_AUX agrees.
   const uint32_t cpu = static_cast<uint32_t>(VirtualCpu(t)), node = 0;
-  if (call.args[0] != 0 && !guest.memory().WriteExact(call.args[0], &cpu, sizeof(cpu)).ok()) return -EFAULT;
-  if (call.args[1] != 0 && !guest.memory().WriteExact(call.args[1], &node, sizeof(node)).ok()) return -EFAULT;
+  if (call.args[0] != 0 && !guest.memory().Write(RemotePtr<uint32_t>(call.args[0]), cpu).ok()) return -EFAULT;
+  if (call.args[1] != 0 && !guest.memory().Write(RemotePtr<uint32_t>(call.args[1]), node).ok()) return -EFAULT;
   return 0;
 }
 
@@ -987,14 +987,15 @@ SyscallResult Scheduler::Affinity(Guest& guest, Thread& t, const Syscall& call) 
     if (*filled <= 0) return *filled;
     std::vector<uint8_t> bytes(static_cast<size_t>(*filled), 0);
     memcpy(bytes.data(), &target->cpus, std::min(bytes.size(), sizeof(cpu_set_t)));
-    if (!guest.memory().WriteExact(user, bytes.data(), bytes.size()).ok()) return -EFAULT;
+    if (!guest.memory().WriteArray(RemotePtr<uint8_t>(user), bytes.data(), bytes.size()).ok()) return -EFAULT;
     return *filled;
   }
   // As the kernel: the new set is the one asked for within the CPUs allowed, not empty.
   cpu_set_t wanted;
   CPU_ZERO(&wanted);
   const size_t n = static_cast<size_t>(std::min<uint64_t>(len, sizeof(wanted)));
-  if (n > 0 && !guest.memory().ReadExact(user, &wanted, n).ok()) return -EFAULT;
+  uint8_t* const bytes = reinterpret_cast<uint8_t*>(&wanted);
+  if (n > 0 && !guest.memory().ReadArray(RemotePtr<uint8_t>(user), bytes, n).ok()) return -EFAULT;
   cpu_set_t allowed;
   CPU_AND(&allowed, &wanted, &*options_.cpus);
   if (CPU_COUNT(&allowed) == 0) return -EINVAL;

@@ -85,10 +85,10 @@ SyscallResult Scheduler::Clone(Guest& guest, Thread& t, const Syscall& call) {
   // the child's exit goes to the right thread however the start events interleave.
   uint64_t flags = call.args[0], ctid = call.args[3];
   if (call.nr == SYS_clone3) {
-    struct {
+    struct Head {
       uint64_t flags, pidfd, child_tid;
     } head{};
-    (void)guest.memory().ReadExact(call.args[0], &head, sizeof(head));
+    (void)guest.memory().Read(RemotePtr<Head>(call.args[0]), head);
     flags = head.flags;
     ctid = head.child_tid;
   }

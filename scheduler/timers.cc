@@ -105,17 +105,17 @@ SyscallResult Scheduler::Timer(Guest& guest, Thread& t, const Syscall& call) {
   if (static_cast<int>(call.args[0]) != ITIMER_REAL) return guest.TailInject(call);  // CPU-time timers
   if (call.nr == SYS_getitimer) {
     const itimerval now = TimerValue(t.pid);
-    if (!mem.WriteExact(call.args[1], &now, sizeof(now)).ok()) return -EFAULT;
+    if (!mem.Write(RemotePtr<itimerval>(call.args[1]), now).ok()) return -EFAULT;
     return 0;
   }
   // setitimer(ITIMER_REAL, new, old); a null new reads as a disarm, as the kernel takes it.
   itimerval wanted{};
-  if (call.args[1] != 0 && !mem.ReadExact(call.args[1], &wanted, sizeof(wanted)).ok()) return -EFAULT;
+  if (call.args[1] != 0 && !mem.Read(RemotePtr<itimerval>(call.args[1]), wanted).ok()) return -EFAULT;
   uint64_t value = 0, interval = 0;
   if (!ToNs(wanted.it_value, &value) || !ToNs(wanted.it_interval, &interval)) return -EINVAL;
   if (call.args[2] != 0) {
     const itimerval old = TimerValue(t.pid);
-    if (!mem.WriteExact(call.args[2], &old, sizeof(old)).ok()) return -EFAULT;
+    if (!mem.Write(RemotePtr<itimerval>(call.args[2]), old).ok()) return -EFAULT;
   }
   ArmTimer(t.pid, value, interval);
   Mix(0x6974696d65720000ull);
@@ -133,7 +133,7 @@ SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call
     if (!made.ok()) return 0;  // the thread is gone
     if (*made != 0) return *made;
     int timer_id = 0;
-    if (!mem.ReadExact(call.args[2], &timer_id, sizeof(timer_id)).ok()) return *made;
+    if (!mem.Read(RemotePtr<int>(call.args[2]), timer_id).ok()) return *made;
     TimerTable::Notify notify;
     if (call.args[1] == 0) {
       notify.signo = SIGALRM;  // no sigevent: SIGEV_SIGNAL, SIGALRM, the id as the value
@@ -141,7 +141,7 @@ SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call
     } else {
       struct sigevent sev;
       std::memset(&sev, 0, sizeof(sev));
-      if (!mem.ReadExact(call.args[1], &sev, sizeof(sev)).ok()) return *made;
+      if (!mem.Read(RemotePtr<struct sigevent>(call.args[1]), sev).ok()) return *made;
       std::memcpy(&notify.value, &sev.sigev_value, sizeof(notify.value));
       notify.signo = sev.sigev_signo;
       if (sev.sigev_notify == SIGEV_NONE) {
@@ -161,7 +161,7 @@ SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call
       // timer_settime(id, flags, new, old); the kernel takes a null `new` as EINVAL.
       if (call.args[2] == 0) return -EINVAL;
       itimerspec wanted;
-      if (!mem.ReadExact(call.args[2], &wanted, sizeof(wanted)).ok()) return -EFAULT;
+      if (!mem.Read(RemotePtr<itimerspec>(call.args[2]), wanted).ok()) return -EFAULT;
       uint64_t value = 0, interval = 0;
       if (!ToNs(wanted.it_value, &value) || !ToNs(wanted.it_interval, &interval)) return -EINVAL;
       uint64_t deadline = 0;  // disarmed
@@ -180,7 +180,7 @@ SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call
       const TimerTable::Value old = timer_table_.Arm(t.pid, id, deadline, interval, now_ns_);
       if (call.args[3] != 0) {
         const itimerspec was{ToTimespec(old.interval_ns), ToTimespec(old.left_ns)};
-        if (!mem.WriteExact(call.args[3], &was, sizeof(was)).ok()) return -EFAULT;
+        if (!mem.Write(RemotePtr<itimerspec>(call.args[3]), was).ok()) return -EFAULT;
       }
       Mix(0x7473657474696d65ull ^ static_cast<uint64_t>(id));
       // Due already (an absolute time in the past): it fires at this point, as natively at once.
@@ -190,7 +190,7 @@ SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call
     case SYS_timer_gettime: {
       const TimerTable::Value v = timer_table_.Get(t.pid, id, now_ns_);
       const itimerspec now{ToTimespec(v.interval_ns), ToTimespec(v.left_ns)};
-      if (!mem.WriteExact(call.args[1], &now, sizeof(now)).ok()) return -EFAULT;
+      if (!mem.Write(RemotePtr<itimerspec>(call.args[1]), now).ok()) return -EFAULT;
       return 0;
     }
     case SYS_timer_getoverrun: {
@@ -214,13 +214,13 @@ SyscallResult Scheduler::TakeSignal(Guest& guest, const Syscall& call) {
   absl::StatusOr<int64_t> r = guest.Inject(call);
   if (!r.ok()) return 0;
   siginfo_t info;
-  if (*r > 0 && guest.memory().ReadExact(call.args[1], &info, sizeof(info)).ok() && info.si_code == SI_TIMER &&
+  if (*r > 0 && guest.memory().Read(RemotePtr<siginfo_t>(call.args[1]), info).ok() && info.si_code == SI_TIMER &&
       timer_table_.Has(guest.pid(), info.si_timerid)) {
     // A timer's signal: the expiries coalesced into it while it was pending count.
     const int folded = timer_table_.Taken(guest.pid(), info.si_timerid);
     if (folded > 0) {
       info.si_overrun = timer_table_.Overrun(guest.pid(), info.si_timerid);
-      (void)guest.memory().WriteExact(call.args[1], &info, sizeof(info));
+      (void)guest.memory().Write(RemotePtr<siginfo_t>(call.args[1]), info);
     }
   }
   return *r;

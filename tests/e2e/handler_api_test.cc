@@ -70,7 +70,7 @@ class RewriteOpenat : public Tool {
       scratch = static_cast<uint64_t>(*page);
     }
     static constexpr char kReplacement[] = "/etc/hostname";
-    EXPECT_TRUE(guest.memory().WriteExact(scratch, kReplacement, sizeof(kReplacement)).ok());
+    EXPECT_TRUE(guest.memory().WriteArray(RemotePtr<char>(scratch), kReplacement, sizeof(kReplacement)).ok());
     Syscall changed = call;
     changed.args[1] = scratch;
     ++rewritten;
