@@ -24,7 +24,7 @@ constexpr uint32_t kMatchAny = FUTEX_BITSET_MATCH_ANY;
 
 }  // namespace
 
-Scheduler::FutexKey Scheduler::KeyOf(const Thread& t, uint64_t addr, bool shared) {
+FutexKey Scheduler::KeyOf(const Thread& t, uint64_t addr, bool shared) {
   FutexKey key{static_cast<uint64_t>(t.pid), 0, addr};
   if (!shared) return key;
   if (std::optional<Mapping> m = MappingAt(t.pid, addr); m.has_value() && m->shared) {
@@ -33,30 +33,30 @@ Scheduler::FutexKey Scheduler::KeyOf(const Thread& t, uint64_t addr, bool shared
   return key;
 }
 
+std::vector<FutexTable::Wakeable> Scheduler::FutexWaiters(const FutexKey& key, uint32_t bitset) {
+  std::vector<FutexTable::Wakeable> waiters = futex_table_.Waiters(key, bitset);
+  std::erase_if(waiters, [&](const FutexTable::Wakeable& w) {
+    const Thread& t = At(w.thread);
+    if (t.state == State::kBlocked && t.block == Block::kFutex) return false;
+    LOG(WARNING) << "T" << w.thread << " was still queued on a futex it no longer waits on";
+    futex_table_.Remove(w.thread);
+    return true;
+  });
+  return waiters;
+}
+
 int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
   if (n <= 0) return 0;
-  std::vector<std::pair<uint64_t, ThreadId>> waiters;  // (seq, id): FIFO
-  absl::flat_hash_map<ThreadId, int64_t> results;      // futex_waitv: which of its futexes woke it
-  for (auto&& [id, t] : Live()) {
-    if (t.state != State::kBlocked || t.block != Block::kFutex || (t.futex_bitset & bitset) == 0) continue;
-    if (t.futex_keys.empty()) {
-      if (t.futex_key == key) waiters.emplace_back(t.wait_seq, id);
-      continue;
-    }
-    auto it = std::find(t.futex_keys.begin(), t.futex_keys.end(), key);
-    if (it != t.futex_keys.end()) {
-      waiters.emplace_back(t.wait_seq, id);
-      results[id] = it - t.futex_keys.begin();
-    }
-  }
-  std::sort(waiters.begin(), waiters.end());
   std::vector<ThreadId> fifo;
-  for (const auto& w : waiters) fifo.push_back(w.second);
+  absl::flat_hash_map<ThreadId, int64_t> results;  // futex_waitv: which of its futexes woke it
+  for (const FutexTable::Wakeable& w : FutexWaiters(key, bitset)) {
+    fifo.push_back(w.thread);
+    results[w.thread] = w.index;
+  }
   std::vector<ThreadId> woken = strategy_.ChooseWakees(fifo, n);
   for (ThreadId id : woken) {
     Thread& w = At(id);
-    auto r = results.find(id);
-    w.wake_result = r == results.end() ? 0 : r->second;
+    w.wake_result = results.at(id);
     Wake(w, Woke::kEvent);
     Mix(0x77616b6500000000ull | static_cast<uint64_t>(id));
     if (options_.observer != nullptr) options_.observer->OnWake(steps_, running_, id);
@@ -65,23 +65,17 @@ int Scheduler::WakeFutex(const FutexKey& key, uint32_t bitset, int n) {
 }
 
 int Scheduler::RequeueFutex(const FutexKey& from, const FutexKey& to, uint64_t to_addr, int wake, int requeue) {
-  int woken = WakeFutex(from, kMatchAny, wake);
-  int moved = 0;
-  std::vector<std::pair<uint64_t, ThreadId>> waiters;
-  for (auto&& [id, t] : Live()) {
-    // (futex_waitv waiters stay where they are: the kernel cannot requeue them either.)
-    if (t.state == State::kBlocked && t.block == Block::kFutex && t.futex_keys.empty() && t.futex_key == from) {
-      waiters.emplace_back(t.wait_seq, id);
-    }
-  }
-  std::sort(waiters.begin(), waiters.end());
-  for (const auto& [seq, id] : waiters) {
-    if (moved >= requeue) break;
-    At(id).futex_key = to;
-    At(id).futex_addr = to_addr;
-    ++moved;
-  }
-  return woken + moved;
+  const int woken = WakeFutex(from, kMatchAny, wake);
+  (void)FutexWaiters(from, kMatchAny);  // (only waiting threads are counted)
+  const std::vector<ThreadId> moved = futex_table_.Requeue(from, to, requeue);
+  for (ThreadId id : moved) At(id).futex_addr = to_addr;
+  return woken + static_cast<int>(moved.size());
+}
+
+bool Scheduler::FutexWait(Guest& guest, Thread& t, const Syscall& call, const std::vector<FutexKey>& keys,
+                          uint32_t bitset) {
+  futex_table_.Wait(t.id, keys, bitset, wait_seq_++);
+  return BlockAndWait(guest, t, Block::kFutex, call.nr, PointKind::kSync);
 }
 
 SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
@@ -120,12 +114,8 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         if (*deadline <= now_ns_) return -ETIMEDOUT;
       }
       t.futex_addr = addr;
-      t.futex_key = key(addr);
-      t.futex_keys.clear();
-      t.futex_bitset = bitset;
-      t.wait_seq = wait_seq_++;
       t.deadline_ns = deadline;
-      if (!BlockAndWait(guest, t, Block::kFutex, call.nr, PointKind::kSync)) return 0;
+      if (!FutexWait(guest, t, call, {key(addr)}, bitset)) return 0;
       // A signal interrupts the wait; glibc's callers retry or report EINTR as the kernel's
       // own (timed) waits do.
       if (t.woke == Woke::kSignal) t.wake_result = -EINTR;
@@ -242,14 +232,8 @@ SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call
   }
   if (deadline.has_value() && *deadline <= now_ns_) return -ETIMEDOUT;
   t.futex_addr = waiters[0].uaddr;
-  t.futex_key = keys[0];
-  t.futex_keys = std::move(keys);
-  t.futex_bitset = kMatchAny;
-  t.wait_seq = wait_seq_++;
   t.deadline_ns = deadline;
-  const bool ok = BlockAndWait(guest, t, Block::kFutex, call.nr, PointKind::kSync);
-  t.futex_keys.clear();
-  if (!ok) return 0;
+  if (!FutexWait(guest, t, call, keys, kMatchAny)) return 0;
   if (t.woke == Woke::kSignal) t.wake_result = -EINTR;  // as FUTEX_WAIT's above
   Mix(static_cast<uint64_t>(t.wake_result));
   return t.wake_result;

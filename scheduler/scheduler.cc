@@ -136,6 +136,7 @@ Scheduler::Thread& Scheduler::Lookup(Guest& guest) {
 
 void Scheduler::MarkExited(Thread& t) {
   if (t.state == State::kExited) return;
+  futex_table_.Remove(t.id);
   SetState(t, State::kExited);
   if (t.spinning) {
     t.spinning = false;
@@ -212,6 +213,7 @@ std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnab
 }
 
 void Scheduler::Wake(Thread& t, Woke why) {
+  if (t.block == Block::kFutex) futex_table_.Remove(t.id);
   SetState(t, State::kRunnable);
   t.block = Block::kNone;
   t.deadline_ns.reset();

@@ -93,6 +93,7 @@
 #include "scheduler/atomics.h"
 #include "scheduler/cpu_model.h"
 #include "scheduler/fairness.h"
+#include "scheduler/futex_table.h"
 #include "scheduler/timer_table.h"
 #include "strategies/strategy.h"
 
@@ -277,15 +278,6 @@ class Scheduler : public Tool {
   // Why a blocked thread became runnable again.
   enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
 
-  // Futexes are keyed like the kernel keys them: private ones by address space and
-  // address, shared ones by the mapped object (device, inode) and offset, so waiters in
-  // different processes sharing a mapping meet.
-  struct FutexKey {
-    uint64_t space = 0;   // the process (private), or the device (shared)
-    uint64_t object = 0;  // 0 (private), or the inode (shared)
-    uint64_t offset = 0;  // the address (private), or the offset in the object (shared)
-    bool operator==(const FutexKey&) const = default;
-  };
 
   struct HeldLock {
     uint64_t object = 0;  // its address in the thread's process
@@ -298,14 +290,9 @@ class Scheduler : public Tool {
     pid_t pid = 0;
     ThreadStateField state;  // changed by SetState only
     Block block = Block::kNone;
-    // Futex wait.
-    uint64_t futex_addr = 0;               // as the guest named it (for reports)
-    FutexKey futex_key;
-    uint32_t futex_bitset = 0;
-    // futex_waitv: every futex it waits on (the first is futex_key too); a wake on the
-    // i-th returns i.
-    std::vector<FutexKey> futex_keys;
-    uint64_t wait_seq = 0;                 // FIFO order among waiters
+    // Futex wait (the queues are futex_table_'s): the first futex, as the guest named it
+    // (for reports).
+    uint64_t futex_addr = 0;
     // Fd wait: any of these (guest fd numbers) ready wakes the thread.
     std::vector<struct pollfd> wait_fds;
     std::optional<uint64_t> deadline_ns;   // virtual monotonic time
@@ -416,6 +403,11 @@ class Scheduler : public Tool {
 
   // A blocked thread becomes runnable.
   void Wake(Thread& t, Woke why);
+  // `t` (running) waits on `keys` (futex_addr names the first) until a wake, its deadline
+  // or a signal.
+  bool FutexWait(Guest& guest, Thread& t, const Syscall& call, const std::vector<FutexKey>& keys, uint32_t bitset);
+  // The waiters futex_table_ has for `key`, less any that no longer wait (none should).
+  std::vector<FutexTable::Wakeable> FutexWaiters(const FutexKey& key, uint32_t bitset);
 
   // syscalls.cc: what a call does once its point is decided (its thread holds the baton),
   // by syscall number. Each family's handler is registered in one table; a call with no
@@ -615,6 +607,7 @@ class Scheduler : public Tool {
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
+  FutexTable futex_table_;  // who waits on which futex (futex.cc)
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   // A vfork parent whose child's start event is still to come: no pick until it has come,
   // so that the child joins the runnable set at the parent's step.
