@@ -1,4 +1,4 @@
-#include "cli/gdb_debugger.h"
+#include "engine/gdb_debugger.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -20,8 +20,8 @@
 // (a call the scheduler lets block in the kernel) cannot be read; a single step over a
 // `syscall` instruction runs to the next instruction with a temporary breakpoint (the
 // call is a scheduling point and other threads may run meanwhile).
-#ifndef RAVEL_CLI_GDB_DEBUGGER_H_
-#define RAVEL_CLI_GDB_DEBUGGER_H_
+#ifndef RAVEL_ENGINE_GDB_DEBUGGER_H_
+#define RAVEL_ENGINE_GDB_DEBUGGER_H_
 
 #include <sys/types.h>
 
@@ -103,4 +103,4 @@ class GdbDebugger : public Tool {
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_GDB_DEBUGGER_H_
+#endif  // RAVEL_ENGINE_GDB_DEBUGGER_H_

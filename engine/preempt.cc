@@ -1,4 +1,4 @@
-#include "cli/preempt.h"
+#include "engine/preempt.h"
 
 #include <elf.h>
 #include <linux/perf_event.h>
@@ -108,6 +108,14 @@ absl::StatusOr<Preempt> ParsePreempt(const std::string& list) {
                                                    "'; valid items: syscall, sync, time, atomic, spin (e.g. --preempt sync,time)"));
   }
   return p;
+}
+
+absl::StatusOr<Preempt> ParsePreemptFlags(const std::string& list, const std::string& modules) {
+  absl::StatusOr<Preempt> preempt = ParsePreempt(list);
+  if (preempt.ok() && !modules.empty() && !preempt->atomic) {
+    return absl::InvalidArgumentError("--preempt-modules names libraries for atomic points: add --preempt atomic");
+  }
+  return preempt;
 }
 
 absl::StatusOr<std::string> SyncShimPath() {

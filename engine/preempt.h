@@ -1,7 +1,7 @@
 // --preempt LIST: which scheduling points a run has beyond syscalls, and what the guest
 // needs for them (the sync shim preloaded).
-#ifndef RAVEL_CLI_PREEMPT_H_
-#define RAVEL_CLI_PREEMPT_H_
+#ifndef RAVEL_ENGINE_PREEMPT_H_
+#define RAVEL_ENGINE_PREEMPT_H_
 
 #include <string>
 #include <vector>
@@ -38,6 +38,10 @@ inline constexpr int kTimeChaosPercent = 10;
 // ones.
 absl::StatusOr<Preempt> ParsePreempt(const std::string& list);
 
+// --preempt LIST with --preempt-modules MODULES: ParsePreempt, and InvalidArgument when
+// modules are named without atomic points (they name libraries for those).
+absl::StatusOr<Preempt> ParsePreemptFlags(const std::string& list, const std::string& modules);
+
 // Makes every guest ravel starts from now on get what `preempt` needs: for sync points,
 // LD_PRELOAD gets the sync shim (ahead of what it held). Warns once, on stderr, when
 // `command` names a statically linked program, which no shim can reach (the run goes on
@@ -50,4 +54,4 @@ absl::StatusOr<std::string> SyncShimPath();
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_PREEMPT_H_
+#endif  // RAVEL_ENGINE_PREEMPT_H_

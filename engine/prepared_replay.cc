@@ -1,4 +1,4 @@
-#include "cli/replay_setup.h"
+#include "engine/prepared_replay.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,7 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "cli/preempt.h"
+#include "engine/preempt.h"
+#include "engine/run_text.h"
 #include "intercept/guest.h"
 #include "scheduler/cpu_model.h"
 #include "strategies/strategy.h"
@@ -55,7 +56,7 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": cannot enter the recorded directory ", s.cwd, ": ", strerror(errno)));
   }
-  ScheduleSpec& spec = prepared->spec_;
+  ScheduleConfig& spec = prepared->config_;
   spec.command = s.args;
   spec.command[0] = s.command;  // exactly the executable that was recorded
   spec.replay = &s;
@@ -167,10 +168,10 @@ PreparedReplay::~PreparedReplay() {
 
 std::optional<int> PreparedReplay::ReplayTracked(const char* what, ScheduleResult& result,
                                                 std::vector<Departure>& departures) {
-  spec_.departures = &departures;
-  result = RunSchedule(spec_);
+  config_.departures = &departures;
+  result = RunSchedule(config_);
   FlushOutput();
-  spec_.departures = nullptr;
+  config_.departures = nullptr;
   if (!result.error.ok()) return result.exit_code;
   if (!result.divergence.empty()) {
     fprintf(stderr, "ravel: cannot %s: the schedule does not replay (diverged at %s)\n", what,

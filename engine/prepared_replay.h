@@ -1,16 +1,16 @@
 // A recorded schedule made ready to run again, for `ravel replay`, `minimize` and
 // `explain`: the file read and checked (its executable unchanged since), the recorded
-// directory entered, a ScheduleSpec filled from its command and options, and the guest's
+// directory entered, a ScheduleConfig filled from its command and options, and the guest's
 // stdin/stdout/stderr of the kinds it had when recorded (glibc's stdio behaves
 // differently on a terminal, a file and /dev/null, so a replay gives it the same kinds).
 //
 // Usage:
 //   absl::StatusOr<std::unique_ptr<PreparedReplay>> prepared = PreparedReplay::Open(path, ...);
 //   if (!prepared.ok()) return UsageError(std::string(prepared.status().message()));
-//   ScheduleResult result = RunSchedule((*prepared)->spec());
+//   ScheduleResult result = RunSchedule((*prepared)->config());
 //   (*prepared)->FlushOutput();   // the guest's output kept in a file, to ravel's own fd
-#ifndef RAVEL_CLI_REPLAY_SETUP_H_
-#define RAVEL_CLI_REPLAY_SETUP_H_
+#ifndef RAVEL_ENGINE_PREPARED_REPLAY_H_
+#define RAVEL_ENGINE_PREPARED_REPLAY_H_
 
 #include <memory>
 #include <optional>
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cli/schedule_run.h"
+#include "engine/scheduled_run.h"
 #include "replay/schedule.h"
 
 namespace ravel {
@@ -47,9 +47,9 @@ class PreparedReplay {
   PreparedReplay& operator=(const PreparedReplay&) = delete;
 
   const Schedule& schedule() const { return schedule_; }
-  // Replays the schedule (spec().replay points at it); callers may change other fields
+  // Replays the schedule (config().replay points at it); callers may change other fields
   // (guide, departures, observer: then clear replay).
-  ScheduleSpec& spec() { return spec_; }
+  ScheduleConfig& config() { return config_; }
   // Replays the schedule once with a DepartureTracker: its departures from the default
   // schedule, in `departures`. A run that could not start or was interrupted returns its
   // exit code; one that diverged prints "ravel: cannot <what>: the schedule does not
@@ -64,7 +64,7 @@ class PreparedReplay {
   PreparedReplay() = default;
 
   Schedule schedule_;
-  ScheduleSpec spec_;
+  ScheduleConfig config_;
   Output output_ = Output::kPassThrough;
   std::vector<int> opened_;
   std::vector<std::pair<int, int>> kept_;  // (temporary file, ravel's fd)
@@ -72,4 +72,4 @@ class PreparedReplay {
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_REPLAY_SETUP_H_
+#endif  // RAVEL_ENGINE_PREPARED_REPLAY_H_

@@ -1,4 +1,4 @@
-#include "cli/run_tool.h"
+#include "engine/run_tool.h"
 
 #include <sys/wait.h>
 

@@ -7,8 +7,8 @@
 // 6 when the run went its course but an output ravel writes (-o, --record, --json,
 // --junit, --trace, stress artifacts) could not be written. A run that failed keeps its
 // own status then (the failure matters more); the error line is printed either way.
-#ifndef RAVEL_CLI_RUN_TOOL_H_
-#define RAVEL_CLI_RUN_TOOL_H_
+#ifndef RAVEL_ENGINE_RUN_TOOL_H_
+#define RAVEL_ENGINE_RUN_TOOL_H_
 
 #include <optional>
 #include <string>
@@ -50,4 +50,4 @@ std::optional<int> ReportUnfinishedRun(const absl::StatusOr<RunResult>& result,
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_RUN_TOOL_H_
+#endif  // RAVEL_ENGINE_RUN_TOOL_H_

@@ -1,4 +1,4 @@
-#include "cli/trace.h"
+#include "engine/trace.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "base/atomic_file.h"
-#include "cli/run_tool.h"
+#include "engine/run_tool.h"
 #include "intercept/guest.h"
 #include "intercept/syscall_printer.h"
 #include "preempt/sync_marker.h"

@@ -12,8 +12,8 @@
 //   - a flow ("s" on the waker's track, "f" on the wakee's where it next runs, category
 //     "wake") from each futex wake to the thread it released.
 // `otherData` holds the command, seed, strategy and outcome.
-#ifndef RAVEL_CLI_TRACE_H_
-#define RAVEL_CLI_TRACE_H_
+#ifndef RAVEL_ENGINE_TRACE_H_
+#define RAVEL_ENGINE_TRACE_H_
 
 #include <cstdint>
 #include <map>
@@ -67,4 +67,4 @@ std::string SyncOpName(int op);
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_TRACE_H_
+#endif  // RAVEL_ENGINE_TRACE_H_

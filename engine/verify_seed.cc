@@ -1,4 +1,4 @@
-#include "cli/verify.h"
+#include "engine/verify_seed.h"
 
 #include <Zydis/Zydis.h>
 #include <elf.h>
@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/run_text.h"
 #include "intercept/guest.h"
 #include "intercept/spawn.h"
 
@@ -28,9 +29,9 @@ VerifyRun AsVerifyRun(const RecordedRun& run) {
 
 }  // namespace
 
-RecordedRun RunRecorded(const ScheduleSpec& spec) {
+RecordedRun RunRecorded(const ScheduleConfig& spec) {
   RecordedRun out;
-  ScheduleSpec run = spec;
+  ScheduleConfig run = spec;
   run.record = true;
   run.step_fingerprints = &out.step_fingerprints;
   run.warnings = &out.warnings;
@@ -42,7 +43,7 @@ VerifyVerdict CompareRecorded(const RecordedRun& first, const RecordedRun& secon
   return CompareRuns(AsVerifyRun(first), AsVerifyRun(second), MachineFacts(first.result.schedule.command));
 }
 
-VerifiedRuns VerifySeed(const ScheduleSpec& spec, const std::function<void(const ScheduleResult& first)>& between) {
+VerifiedRuns VerifySeed(const ScheduleConfig& spec, const std::function<void(const ScheduleResult& first)>& between) {
   VerifiedRuns out;
   RecordedRun first = RunRecorded(spec);
   out.first = first.result;
@@ -52,7 +53,7 @@ VerifiedRuns VerifySeed(const ScheduleSpec& spec, const std::function<void(const
     return out;
   }
   if (between) between(first.result);
-  ScheduleSpec again = spec;
+  ScheduleConfig again = spec;
   again.observer = nullptr;  // --trace watches the first run
   RecordedRun second = RunRecorded(again);
   out.second = second.result;

@@ -6,8 +6,8 @@
 // rolling fingerprint after every step, its external events and ravel's warnings; the
 // machine's RDTSC trapping and the RDTSC instructions of the executable are the facts
 // beside them.
-#ifndef RAVEL_CLI_VERIFY_H_
-#define RAVEL_CLI_VERIFY_H_
+#ifndef RAVEL_ENGINE_VERIFY_SEED_H_
+#define RAVEL_ENGINE_VERIFY_SEED_H_
 
 #include <cstdint>
 #include <functional>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cli/schedule_run.h"
+#include "engine/scheduled_run.h"
 #include "replay/verify.h"
 
 namespace ravel {
@@ -31,7 +31,7 @@ struct RecordedRun {
 };
 
 // RunSchedule of `spec` with recording, step fingerprints and warnings switched on.
-RecordedRun RunRecorded(const ScheduleSpec& spec);
+RecordedRun RunRecorded(const ScheduleConfig& spec);
 
 // CompareRuns of two recorded runs, with this machine's facts about the executable.
 VerifyVerdict CompareRecorded(const RecordedRun& first, const RecordedRun& second);
@@ -47,7 +47,7 @@ struct VerifiedRuns {
 // Runs `spec` (record, step fingerprints and warnings switched on) and then again, and
 // compares the runs. `between` is called with the first run's result before the second
 // starts (e.g. to say so on stderr, or to set the first run's output files aside).
-VerifiedRuns VerifySeed(const ScheduleSpec& spec,
+VerifiedRuns VerifySeed(const ScheduleConfig& spec,
                         const std::function<void(const ScheduleResult& first)>& between = {});
 
 // RDTSC and RDTSCP instructions in the executable sections of the x86-64 ELF file at
@@ -74,4 +74,4 @@ std::string LikelyCause(const VerifyVerdict& verdict);
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_VERIFY_H_
+#endif  // RAVEL_ENGINE_VERIFY_SEED_H_

@@ -1,10 +1,8 @@
-#include "cli/stress_report.h"
+#include "stress/stress_report.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -12,9 +10,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/atomic_file.h"
-#include "cli/preempt.h"
-#include "cli/run_tool.h"
-#include "cli/schedule_run.h"
+#include "engine/preempt.h"
+#include "engine/run_text.h"
+#include "engine/scheduled_run.h"
 
 namespace ravel {
 namespace {
@@ -355,34 +353,6 @@ std::string ReportSummary(const StressReport& r) {
     absl::StrAppend(&out, "ravel:   by seed:  ", ReproduceBySeed(r, b.first_seed), "\n");
   }
   return out;
-}
-
-int MergeCommand(const std::vector<std::string>& inputs, const std::string& json_path, const std::string& junit_path) {
-  std::vector<std::vector<StressReport>> shards;
-  for (const std::string& path : inputs) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return UsageError(absl::StrCat("cannot read ", path));
-    std::stringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<std::vector<StressReport>> reports = ReportsFromJson(text.str());
-    if (!reports.ok()) return UsageError(absl::StrCat(path, ": ", reports.status().message()));
-    shards.push_back(std::move(*reports));
-  }
-  absl::StatusOr<std::vector<StressReport>> merged = MergeReports(shards);
-  if (!merged.ok()) return UsageError(std::string(merged.status().message()));
-  bool failed = false;
-  for (const StressReport& r : *merged) {
-    fputs(ReportSummary(r).c_str(), stderr);
-    failed |= r.failed > 0;
-  }
-  int code = failed ? 1 : 0;
-  if (!json_path.empty()) {
-    if (absl::Status s = WriteFileAtomically(json_path, ReportsToJson(*merged)); !s.ok()) code = OutputError(code, s);
-  }
-  if (!junit_path.empty()) {
-    if (absl::Status s = WriteFileAtomically(junit_path, ReportsToJUnit(*merged)); !s.ok()) code = OutputError(code, s);
-  }
-  return code;
 }
 
 }  // namespace ravel

@@ -6,8 +6,8 @@
 // steps of the thread that ended the run): one bug, however many seeds hit it. Each
 // bucket keeps the schedule of its lowest seed, so the report does not depend on how many
 // jobs ran or in which order they finished.
-#ifndef RAVEL_CLI_STRESS_REPORT_H_
-#define RAVEL_CLI_STRESS_REPORT_H_
+#ifndef RAVEL_STRESS_STRESS_REPORT_H_
+#define RAVEL_STRESS_STRESS_REPORT_H_
 
 #include <cstdint>
 #include <map>
@@ -35,7 +35,7 @@ struct FailureBucket {
   // --verify: first_seed was run a second time and compared step by step.
   bool verified = false;
   // ... and did not take the same steps: "failed once but not on a second run: not
-  // deterministic (step N: ...; likely cause: ...)" (cli/verify.h). Empty: reproduced.
+  // deterministic (step N: ...; likely cause: ...)" (engine/verify_seed.h). Empty: reproduced.
   std::string not_deterministic;
 
   // The summary's line on it: "verified: seed N failed the same way on a second run, step
@@ -91,10 +91,6 @@ absl::StatusOr<std::vector<StressReport>> MergeReports(const std::vector<std::ve
 // The human summary: totals, then each bucket with its schedule and replay command.
 std::string ReportSummary(const StressReport& report);
 
-// `ravel merge A.json B.json ... [--json FILE] [--junit FILE]`. Exit 1 when a shard found a
-// failure, 6 when none did but an output could not be written, 2 on bad input.
-int MergeCommand(const std::vector<std::string>& inputs, const std::string& json_path, const std::string& junit_path);
-
 // "seeds 1..145" when the seeds run are every seed of the range (every shard_count'th
 // with shards), else also which are missing ("seeds 1..145 except 144"): the count and
 // the range always agree.
@@ -102,4 +98,4 @@ std::string SeedRange(const StressReport& report);
 
 }  // namespace ravel
 
-#endif  // RAVEL_CLI_STRESS_REPORT_H_
+#endif  // RAVEL_STRESS_STRESS_REPORT_H_

@@ -1,4 +1,4 @@
-#include "cli/stress_report.h"
+#include "stress/stress_report.h"
 
 #include "gtest/gtest.h"
 
