@@ -28,14 +28,10 @@ std::string AbsolutePath(const std::string& path) {
   return absl::StrCat(cwd, "/", path);
 }
 
-absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::string& path, bool verbose,
-                                                                     Output output) {
-  absl::StatusOr<Schedule> read = ReadScheduleFile(path);
-  if (!read.ok()) return absl::InvalidArgumentError(read.status().message());
-  std::unique_ptr<PreparedReplay> prepared(new PreparedReplay);
-  prepared->output_ = output;
-  Schedule& s = prepared->schedule_;
-  s = *std::move(read);
+namespace {
+
+// The schedule names a command and a known strategy, and its executable is unchanged.
+absl::Status CheckProgram(const std::string& path, const Schedule& s) {
   if (s.args.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": the schedule names no command"));
   if (!IsStrategyName(s.strategy)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": unknown strategy '", s.strategy, "'"));
@@ -52,19 +48,46 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
                         "rebuild the recorded version or record again",
                         path, s.command, *hash, s.exe_hash));
   }
-  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot enter the recorded directory ", s.cwd, ": ", strerror(errno)));
+  return absl::OkStatus();
+}
+
+// "option tsc" and "option cpuid": what this machine must be able to do for the replay.
+absl::Status ApplyMachineOption(const std::string& path, const std::string& key, const std::string& value,
+                                ScheduleConfig& config) {
+  if (key == "tsc") {
+    if (value != "virtual" && value != "host") {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": bad tsc option '", value, "'"));
+    }
+    if (value == "virtual" && !Guest::HasRdtscInterception()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": recorded with a virtual TSC (RDTSC trapped), but this machine cannot trap RDTSC "
+                "(PR_SET_TSC has no effect here): its guest would read the host's counter; replay it on a machine "
+                "that traps RDTSC"));
+    }
+    return absl::OkStatus();
   }
-  ScheduleConfig& spec = prepared->config_;
-  spec.command = s.args;
-  spec.command[0] = s.command;  // exactly the executable that was recorded
-  spec.replay = &s;
-  spec.verbose = verbose;
-  spec.strategy = s.strategy;
-  spec.seed = s.seed;
-  std::vector<std::string> recorded_stdio;
-  int model = 1;  // schedules without the option
+  if (value == "host") return absl::OkStatus();
+  absl::StatusOr<CpuModel> model = CpuModel::Parse(value);
+  if (!model.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", model.status().message()));
+  if (!Guest::HasCpuidInterception()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": recorded with a virtual CPU (CPUID trapped), but this machine offers no CPUID faulting: "
+              "its guest would read the host's CPUID; replay it on a machine with CPUID faulting"));
+  }
+  const std::vector<std::string> missing = model->MissingOn(CpuModel::OfThisHost());
+  if (!missing.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": recorded on a CPU with features this one lacks (", absl::StrJoin(missing, ", "),
+        "): the guest would run instructions this CPU does not have; replay it on a CPU like the recording's"));
+  }
+  config.cpu_model = value;
+  config.virtual_cpu = true;
+  return absl::OkStatus();
+}
+
+// The schedule's options into `config`; the recorded scheduler model and stdio kinds.
+absl::Status ApplyOptions(const std::string& path, const Schedule& s, ScheduleConfig& config, int& model,
+                          std::vector<std::string>& recorded_stdio) {
   for (const auto& [key, value] : s.options) {
     if (key == "model") {
       if (!absl::SimpleAtoi(value, &model) || model < 1) {
@@ -74,34 +97,8 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
         return absl::InvalidArgumentError(absl::StrCat(path, ": recorded by a newer ravel (scheduler model ", model,
                                                        "; this one has model ", kSchedulerModel, ")"));
       }
-    } else if (key == "tsc") {
-      if (value != "virtual" && value != "host") {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": bad tsc option '", value, "'"));
-      }
-      if (value == "virtual" && !Guest::HasRdtscInterception()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            path, ": recorded with a virtual TSC (RDTSC trapped), but this machine cannot trap RDTSC "
-                  "(PR_SET_TSC has no effect here): its guest would read the host's counter; replay it on a machine "
-                  "that traps RDTSC"));
-      }
-    } else if (key == "cpuid") {
-      if (value != "host") {
-        absl::StatusOr<CpuModel> model = CpuModel::Parse(value);
-        if (!model.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", model.status().message()));
-        if (!Guest::HasCpuidInterception()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              path, ": recorded with a virtual CPU (CPUID trapped), but this machine offers no CPUID faulting: "
-                    "its guest would read the host's CPUID; replay it on a machine with CPUID faulting"));
-        }
-        const std::vector<std::string> missing = model->MissingOn(CpuModel::OfThisHost());
-        if (!missing.empty()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              path, ": recorded on a CPU with features this one lacks (", absl::StrJoin(missing, ", "),
-              "): the guest would run instructions this CPU does not have; replay it on a CPU like the recording's"));
-        }
-        spec.cpu_model = value;
-        spec.virtual_cpu = true;
-      }
+    } else if (key == "tsc" || key == "cpuid") {
+      if (absl::Status st = ApplyMachineOption(path, key, value, config); !st.ok()) return st;
     } else if (key == "stdio") {
       recorded_stdio = absl::StrSplit(value, ',');
     } else if (key == "timeout") {
@@ -109,27 +106,60 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
       if (!absl::SimpleAtod(value, &seconds) || seconds < 0) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": bad timeout option '", value, "'"));
       }
-      spec.timeout_seconds = seconds;
+      config.timeout_seconds = seconds;
     } else if (key == "preempt-modules") {
-      spec.preempt_modules = value;
+      config.preempt_modules = value;
     } else if (key == "preempt") {
       absl::StatusOr<Preempt> preempt = ParsePreempt(value);
       if (!preempt.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", preempt.status().message()));
-      if (absl::Status st = PrepareGuests(*preempt, spec.command); !st.ok()) {
+      if (absl::Status st = PrepareGuests(*preempt, config.command); !st.ok()) {
         return absl::InvalidArgumentError(st.message());
       }
-      spec.preempt = preempt->ToString();
+      config.preempt = preempt->ToString();
     } else if (key != "pct-depth" && key != "pct-steps" && key != "minimized") {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": unknown option '", key, "' (recorded by a newer ravel?)"));
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::string& path, bool verbose,
+                                                                     Output output) {
+  absl::StatusOr<Schedule> read = ReadScheduleFile(path);
+  if (!read.ok()) return absl::InvalidArgumentError(read.status().message());
+  std::unique_ptr<PreparedReplay> prepared(new PreparedReplay);
+  prepared->output_ = output;
+  Schedule& s = prepared->schedule_;
+  s = *std::move(read);
+  if (absl::Status st = CheckProgram(path, s); !st.ok()) return st;
+  if (!s.cwd.empty() && chdir(s.cwd.c_str()) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot enter the recorded directory ", s.cwd, ": ", strerror(errno)));
+  }
+  ScheduleConfig& config = prepared->config_;
+  config.command = s.args;
+  config.command[0] = s.command;  // exactly the executable that was recorded
+  config.replay = &s;
+  config.verbose = verbose;
+  config.strategy = s.strategy;
+  config.seed = s.seed;
+  std::vector<std::string> recorded_stdio;
+  int model = 1;  // schedules without the option
+  if (absl::Status st = ApplyOptions(path, s, config, model, recorded_stdio); !st.ok()) return st;
   if (model != kSchedulerModel) {
     fprintf(stderr,
             "ravel: note: %s was recorded by an older ravel (scheduler model %d; this one has model %d, with the time "
             "chaos horizon and fairness): where those change a decision, the replay diverges\n",
             path.c_str(), model, kSchedulerModel);
   }
+  prepared->MatchStdio(recorded_stdio);
+  return prepared;
+}
+
+void PreparedReplay::MatchStdio(const std::vector<std::string>& recorded_stdio) {
   // The guest's stdin, stdout and stderr of the same kinds as when it was recorded, where
   // ravel can make them: /dev/null for a character device, a file whose content goes to
   // ravel's own fd after the run for a file.
@@ -137,7 +167,7 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
     const std::string& want = recorded_stdio[static_cast<size_t>(fd)];
     const std::string have = FdKind(fd);
     const bool keep = fd > 0 && want == "file";
-    if (want == have && !(keep && output == Output::kDiscard)) continue;
+    if (want == have && !(keep && output_ == Output::kDiscard)) continue;
     int replacement = -1;
     if (want == "chr" && fd == 0) {
       replacement = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -146,20 +176,19 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
       replacement = mkostemp(name, O_CLOEXEC);
       if (replacement >= 0) {
         unlink(name);
-        prepared->kept_.emplace_back(replacement, fd);
+        kept_.emplace_back(replacement, fd);
       }
     } else if (want == "chr" && fd > 0) {
       replacement = open("/dev/null", O_WRONLY | O_CLOEXEC);
     }
     if (replacement >= 0) {
-      spec.stdio[fd] = replacement;
-      prepared->opened_.push_back(replacement);
+      config_.stdio[fd] = replacement;
+      opened_.push_back(replacement);
     } else {
       fprintf(stderr, "ravel: note: the guest's fd %d was a %s when recorded and is a %s now; the replay may diverge\n",
               fd, want.c_str(), have.c_str());
     }
   }
-  return prepared;
 }
 
 PreparedReplay::~PreparedReplay() {

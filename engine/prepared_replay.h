@@ -62,6 +62,9 @@ class PreparedReplay {
 
  private:
   PreparedReplay() = default;
+  // The guest's stdio of the recorded kinds where this process's differ (a note when
+  // ravel cannot make one).
+  void MatchStdio(const std::vector<std::string>& recorded_stdio);
 
   Schedule schedule_;
   ScheduleConfig config_;

@@ -9,9 +9,7 @@ namespace ravel {
 
 absl::Status ScheduleConfig::Validate() const {
   if (!preempt.empty()) {
-    if (absl::StatusOr<Preempt> points = ParsePreemptFlags(preempt, preempt_modules); !points.ok()) {
-      return points.status();
-    }
+    if (absl::StatusOr<Preempt> points = ParsePreempt(preempt); !points.ok()) return points.status();
   }
   // MakeStrategy takes names in any case.
   if (replay == nullptr && guide == nullptr && !IsStrategyName(absl::AsciiStrToLower(strategy))) {

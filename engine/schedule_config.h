@@ -84,9 +84,10 @@ struct ScheduleConfig {
   // When set: the run's EventProfile is kept here (a calibration run).
   EventProfile* profile_out = nullptr;
 
-  // InvalidArgument, with the message ravel prints as a usage error, when --preempt names
-  // an unknown point, --preempt-modules comes without atomic points, or the strategy (when
-  // neither a recording nor a guide replaces it) is not one of strategies/.
+  // The error ravel prints as a usage error when --preempt names an unknown point or the
+  // strategy (when neither a recording nor a guide replaces it) is not one of strategies/.
+  // (The commands check --preempt-modules against --preempt with ParsePreemptFlags, before
+  // they prepare the guests; a recorded schedule keeps what was recorded.)
   absl::Status Validate() const;
 };
 

@@ -141,12 +141,19 @@ class ScheduledRun {
   // profiler), then a recorder and a departure tracker when asked. False (and the result
   // an error) when the strategy cannot be made.
   bool BuildStrategies(StrategyOptions options);
+  // The scheduler's options: the points, the seed (a replay's own), a replay's forced
+  // preemptions, and OnStep at each step.
   SchedulerOptions MakeSchedulerOptions(const Preempt& points);
+  // Each step: the tracker, the signature, the recording, and a replay's check. False
+  // stops the run (the replay diverged).
   bool OnStep(uint64_t step, ThreadId thread, int64_t what, uint64_t fingerprint);
   // Runs the guest under `scheduler` (or gdb's debugger around it). False (and the result
   // an error) when the run did not go its course.
   bool Trace(Scheduler& scheduler);
+  // The result from the scheduler after the run: counts, exit code, a replay's end
+  // checked, the signature.
   void Collect(const Scheduler& scheduler, const SchedulerOptions& options);
+  // The run's schedule, complete.
   Schedule Recording(const Scheduler& scheduler);
   // A usage error: printed, and the result's error and exit code.
   void SetUsageError(const absl::Status& error);
