@@ -6,7 +6,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # The unit-test binaries (label "unit"), all that test-asan builds and runs.
-UNIT_TESTS := intercept_test syscalls_test strategies_test replay_test unwind_test gdb_test scheduler_test base_test cli_test
+UNIT_TESTS := intercept_test syscalls_test strategies_test replay_test unwind_test gdb_test scheduler_test base_test engine_test stress_test
 
 # Options for bench/realworld.py, e.g. REALWORLD_ARGS="--seeds 1 --stress-runs 0 --tests mutex,cond"
 REALWORLD_ARGS ?=

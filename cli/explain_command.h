@@ -12,9 +12,14 @@
 #ifndef RAVEL_CLI_EXPLAIN_COMMAND_H_
 #define RAVEL_CLI_EXPLAIN_COMMAND_H_
 
+#include <memory>
 #include <string>
 
+#include "cli/flags.h"
+
 namespace ravel {
+
+std::unique_ptr<Subcommand> MakeExplainSubcommand(CLI::App& parent);
 
 struct ExplainOptions {
   std::string schedule_path;

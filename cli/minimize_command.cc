@@ -1,21 +1,17 @@
 #include "cli/minimize_command.h"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <vector>
 
-#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cli/replay_setup.h"
-#include "cli/run_tool.h"
-#include "cli/schedule_run.h"
-#include "replay/departures.h"
+#include "base/proc.h"
+#include "engine/minimize.h"
+#include "engine/prepared_replay.h"
+#include "engine/run_text.h"
+#include "engine/run_tool.h"
 
 namespace ravel {
 namespace {
@@ -29,6 +25,24 @@ std::string CountOf(const std::vector<Departure>& departures) {
 }
 
 
+// The written schedule must replay, and fail as the original did.
+int CheckReplays(const MinimizeOptions& options, const std::string& out_path, const std::string& outcome) {
+  absl::StatusOr<std::unique_ptr<PreparedReplay>> check =
+      PreparedReplay::Open(out_path, options.verbose, PreparedReplay::Output::kDiscard);
+  if (!check.ok()) return UsageError(std::string(check.status().message()));
+  ScheduleResult again = RunSchedule((*check)->config());
+  (*check)->FlushOutput();
+  if (!again.error.ok()) return again.exit_code;
+  if (!again.divergence.empty() || again.outcome != outcome) {
+    fprintf(stderr, "ravel: the minimised schedule did not replay (%s); kept in %s\n",
+            again.divergence.empty() ? again.outcome.c_str() : again.divergence.c_str(), options.out_path.c_str());
+    return 1;
+  }
+  fprintf(stderr, "ravel: %s reproduces %s; replay: %s\n", options.out_path.c_str(), outcome.c_str(),
+          ReplayCommandLine(options.out_path).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int Minimize(const MinimizeOptions& options) {
@@ -41,109 +55,80 @@ int Minimize(const MinimizeOptions& options) {
   // An OUT that cannot be written at all is found before the many runs.
   if (absl::Status s = CheckOutputPath(out_path); !s.ok()) return UsageError(std::string(s.message()));
   PreparedReplay& prepared = **opened;
-  const Schedule& recorded = prepared.schedule();
-  if (recorded.outcome == "pass") {
+  if (prepared.schedule().outcome == "pass") {
     return UsageError(absl::StrCat(options.schedule_path, ": the schedule passes: there is no failure to keep"));
   }
-  ScheduleSpec& spec = prepared.spec();
-  if (spec.timeout_seconds == 0) spec.timeout_seconds = options.timeout_seconds;
+  if (prepared.config().timeout_seconds == 0) prepared.config().timeout_seconds = options.timeout_seconds;
 
   // The replay: its departures, and how it fails.
   std::vector<Departure> all;
   ScheduleResult first;
   if (std::optional<int> code = prepared.ReplayTracked("minimise", first, all)) return *code;
-  const std::string outcome = first.outcome, signature = first.signature;
-  const std::vector<Departure> first_departures = all;
   fprintf(stderr, "ravel: %s: %s after %s from the default schedule\n", options.schedule_path.c_str(),
-          outcome.c_str(), CountOf(all).c_str());
-
-  // Rounds of ddmin: guided runs of subsets of `all`, keeping the smallest run that fails
-  // the same way; then that run's own departures (replayed and tracked, which checks that
-  // it replays) start the next round, while rounds make progress: dropping a departure
-  // can turn others into ones that no longer apply, and those are dropped for free.
-  const size_t before = all.size();
-  std::vector<Departure> guide;
-  size_t runs = 1;
-  std::optional<Schedule> best;
-  std::vector<Departure> best_departures = all;
-  auto fails = [&](const std::vector<size_t>& subset) {
-    guide.clear();
-    for (size_t i : subset) guide.push_back(all[i]);
-    spec.replay = nullptr;
-    spec.guide = &guide;
-    spec.record = true;
-    ScheduleResult r = RunSchedule(spec);
-    prepared.FlushOutput();
-    ++runs;
-    if (!r.error.ok() && r.error.code() == absl::StatusCode::kCancelled) {
-      fprintf(stderr, "ravel: interrupted\n");
-      std::exit(r.exit_code);
-    }
-    const bool same = r.error.ok() && r.outcome == outcome && r.signature == signature;
-    if (options.verbose) {
-      fprintf(stderr, "ravel: minimize: %zu of %zu departures: %s\n", subset.size(), all.size(),
-              same ? "fails the same way" : r.outcome.c_str());
-    }
-    if (same && (!best.has_value() || subset.size() <= best_departures.size())) {
-      best = std::move(r.schedule);
-      best_departures = guide;
-    }
-    return same;
-  };
-  for (int round = 0; runs < options.max_runs; ++round) {
-    if (round == 0) {
-      // All of them remake the replayed run, unless it depended on something ravel does
-      // not control.
-      std::vector<size_t> every(all.size());
-      for (size_t i = 0; i < every.size(); ++i) every[i] = i;
-      if (!fails(every)) {
-        fprintf(stderr,
-                "ravel: cannot minimise: the default schedule with the recorded departures does not fail the same "
-                "way (an event outside ravel's control?)\n");
-        return 1;
-      }
-    }
-    const size_t had = all.size();
-    MinimizeSubset(all.size(), fails, options.max_runs > runs ? options.max_runs - runs : 0);
-    if (best_departures.size() >= had) break;
-    std::vector<Departure> found;
-    spec.replay = &*best;
-    spec.guide = nullptr;
-    spec.record = false;
-    spec.departures = &found;
-    ScheduleResult check = RunSchedule(spec);
-    prepared.FlushOutput();
-    spec.departures = nullptr;
-    ++runs;
-    if (!check.error.ok() || !check.divergence.empty() || found.size() >= best_departures.size()) break;
-    all = found;
-    best_departures = found;
+          first.outcome.c_str(), CountOf(all).c_str());
+  const std::vector<Departure> first_departures = all;
+  Minimized best = MinimizeDepartures(prepared, std::move(all), first.outcome, first.signature, options.max_runs,
+                                      options.verbose);
+  if (best.end == Minimized::End::kInterrupted) {
+    fprintf(stderr, "ravel: interrupted\n");
+    return best.exit_code;
   }
-  best->options.emplace_back("minimized", absl::StrCat(before));
-  if (absl::Status s = WriteScheduleFile(out_path, *best); !s.ok()) {
+  if (best.end == Minimized::End::kNotRemade) {
+    fprintf(stderr,
+            "ravel: cannot minimise: the default schedule with the recorded departures does not fail the same "
+            "way (an event outside ravel's control?)\n");
+    return 1;
+  }
+  best.schedule.options.emplace_back("minimized", absl::StrCat(first_departures.size()));
+  if (absl::Status s = WriteScheduleFile(out_path, best.schedule); !s.ok()) {
     // Whole or absent: no partial schedule is left at OUT.
     return OutputError(0, absl::Status(s.code(), absl::StrCat("minimised schedule not written: ", s.message())));
   }
   fprintf(stderr, "ravel: minimized: %s -> %s, %zu runs in %.1f s%s\n", CountOf(first_departures).c_str(),
-          CountOf(best_departures).c_str(), runs, MonotonicSeconds() - start,
-          runs >= options.max_runs ? " (stopped at --max-runs: maybe not minimal)" : "");
-  for (const Departure& d : best_departures) fprintf(stderr, "  %s\n", DescribeDeparture(d).c_str());
-
-  // The written schedule must replay.
-  absl::StatusOr<std::unique_ptr<PreparedReplay>> check =
-      PreparedReplay::Open(out_path, options.verbose, PreparedReplay::Output::kDiscard);
-  if (!check.ok()) return UsageError(std::string(check.status().message()));
-  ScheduleResult again = RunSchedule((*check)->spec());
-  (*check)->FlushOutput();
-  if (!again.error.ok()) return again.exit_code;
-  if (!again.divergence.empty() || again.outcome != outcome) {
-    fprintf(stderr, "ravel: the minimised schedule did not replay (%s); kept in %s\n",
-            again.divergence.empty() ? again.outcome.c_str() : again.divergence.c_str(), options.out_path.c_str());
-    return 1;
-  }
-  fprintf(stderr, "ravel: %s reproduces %s; replay: %s\n", options.out_path.c_str(), outcome.c_str(),
-          ReplayCommandLine(options.out_path).c_str());
-  return 0;
+          CountOf(best.departures).c_str(), best.runs, MonotonicSeconds() - start,
+          best.runs >= options.max_runs ? " (stopped at --max-runs: maybe not minimal)" : "");
+  for (const Departure& d : best.departures) fprintf(stderr, "  %s\n", DescribeDeparture(d).c_str());
+  return CheckReplays(options, out_path, first.outcome);
 }
+
+namespace {
+
+class MinimizeSubcommand : public Subcommand {
+ public:
+  explicit MinimizeSubcommand(CLI::App& parent) {
+    app_ = parent.add_subcommand(
+        "minimize", "Shrink a failing schedule: keep the fewest departures from the default schedule\n"
+                    "(preemptions, and wakes and time jumps other than the default) that still fail\n"
+                    "the same way (same outcome, same last steps of the failing thread), by delta\n"
+                    "debugging over runs of the program. Prints the count before and after and writes\n"
+                    "a schedule that `ravel replay` and `ravel explain` take. Exit 6 when OUT could\n"
+                    "not be written (nothing is left there).\n"
+                    "Example: ravel minimize artifacts/lost_wakeup-seed7.sched -o min.sched");
+    app_->add_option("FILE", options_.schedule_path, "A failing schedule (ravel run --record, ravel stress)")
+        ->required();
+    app_->add_option("-o,--output", options_.out_path, "Write the minimised schedule to OUT")->required();
+    app_->add_option("--max-runs", options_.max_runs,
+                     "Run the program at most N times (default 300); the best schedule so far is written")
+        ->check(CLI::PositiveNumber);
+    app_->add_option("--timeout", options_.timeout_seconds,
+                     "A run taking longer than SECONDS of real time does not count as failing the same way\n"
+                     "(default 30, unless the schedule records a timeout)")
+        ->check(CLI::PositiveNumber);
+  }
+
+  int Run(const Invocation& in) override {
+    if (in.had_dashes) return UsageError("ravel minimize takes no command: the schedule names it");
+    MinimizeOptions options = options_;
+    options.verbose = in.verbose;
+    return Minimize(options);
+  }
+
+ private:
+  MinimizeOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Subcommand> MakeMinimizeSubcommand(CLI::App& parent) { return std::make_unique<MinimizeSubcommand>(parent); }
 
 }  // namespace ravel

@@ -12,9 +12,14 @@
 #define RAVEL_CLI_MINIMIZE_COMMAND_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
+#include "cli/flags.h"
+
 namespace ravel {
+
+std::unique_ptr<Subcommand> MakeMinimizeSubcommand(CLI::App& parent);
 
 struct MinimizeOptions {
   std::string schedule_path;

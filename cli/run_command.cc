@@ -1,33 +1,40 @@
 #include "cli/run_command.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cinttypes>
-#include <cstring>
 #include <cstdio>
-#include <algorithm>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "cli/preempt.h"
-#include "cli/replay_setup.h"
-#include "cli/trace.h"
-#include "cli/verify.h"
 #include "base/atomic_file.h"
+#include "engine/prepared_replay.h"
+#include "engine/run_tool.h"
+#include "engine/trace.h"
+#include "engine/verify_seed.h"
 #include "gdb/server.h"
-#include "cli/run_tool.h"
 #include "intercept/spawn.h"
-#include "replay/schedule.h"
+#include "strategies/strategy.h"
 
 namespace ravel {
+
+absl::Status WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
+                        const std::string& strategy, const std::vector<std::string>& command) {
+  std::map<std::string, std::string> about = {{"command", absl::StrJoin(command, " ")},
+                                              {"seed", absl::StrCat(seed)},
+                                              {"strategy", strategy},
+                                              {"outcome", result.outcome},
+                                              {"fingerprint", absl::StrFormat("%016x", result.fingerprint)}};
+  if (absl::Status s = trace.Write(path, result.steps, about); !s.ok()) return s;
+  fprintf(stderr, "ravel: timeline written to %s (open it in ui.perfetto.dev or chrome://tracing)\n", path.c_str());
+  return absl::OkStatus();
+}
+
+namespace {
 
 absl::Status StartGdbServer(gdb::Server& server, const std::string& address, const std::string& executable) {
   if (absl::Status s = server.Listen(address); !s.ok()) return s;
@@ -50,21 +57,6 @@ bool ReportDebugger(const ScheduleResult& result) {
   }
   return false;
 }
-
-absl::Status WriteTrace(TraceObserver& trace, const std::string& path, const ScheduleResult& result, uint64_t seed,
-                        const std::string& strategy, const std::vector<std::string>& command) {
-  std::map<std::string, std::string> about = {{"command", absl::StrJoin(command, " ")},
-                                              {"seed", absl::StrCat(seed)},
-                                              {"strategy", strategy},
-                                              {"outcome", result.outcome},
-                                              {"fingerprint", absl::StrFormat("%016x", result.fingerprint)}};
-  if (absl::Status s = trace.Write(path, result.steps, about); !s.ok()) return s;
-  fprintf(stderr, "ravel: timeline written to %s (open it in ui.perfetto.dev or chrome://tracing)\n", path.c_str());
-  return absl::OkStatus();
-}
-
-
-namespace {
 
 nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::string& strategy,
                        const std::vector<std::string>& command) {
@@ -119,15 +111,8 @@ void ReportDeadlock(const ScheduleResult& result) {
   }
 }
 
-}  // namespace
-
-absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed,
-                          const std::string& strategy, const std::vector<std::string>& command) {
-  return WriteFileAtomically(path, RunJson(result, seed, strategy, command).dump(2) + "\n");
-}
-
 // How many liveness preemptions the run had, when it had any.
-static void ReportLiveness(const ScheduleResult& result) {
+void ReportLiveness(const ScheduleResult& result) {
   if (result.liveness_preemptions > 0) {
     fprintf(stderr,
             "ravel: %d liveness preemption%s: a thread ran without a scheduling point for a time slice (a spin?) "
@@ -145,31 +130,38 @@ static void ReportLiveness(const ScheduleResult& result) {
   }
 }
 
-int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
-  ScheduleSpec spec;
-  spec.command = command;
-  spec.strategy = options.strategy;
-  spec.seed = options.seed;
-  spec.pct_depth = options.pct_depth;
-  spec.pct_steps = options.pct_steps;
-  spec.timeout_seconds = options.timeout_seconds;
-  spec.verbose = options.verbose;
-  spec.record = !options.record_path.empty();
-  absl::StatusOr<Preempt> preempt = ParsePreempt(options.preempt);
+}  // namespace
+
+absl::Status WriteRunJson(const std::string& path, const ScheduleResult& result, uint64_t seed,
+                          const std::string& strategy, const std::vector<std::string>& command) {
+  return WriteFileAtomically(path, RunJson(result, seed, strategy, command).dump(2) + "\n");
+}
+
+namespace {
+
+// The run's config from `options`, and everything checked before it runs: the points, the
+// outputs, gdb. The exit code of a usage error (printed), or nullopt.
+std::optional<int> PrepareRun(const std::vector<std::string>& command, const RunOptions& options,
+                              ScheduleConfig& config, TraceObserver& trace, gdb::Server& server) {
+  config.command = command;
+  config.strategy = options.strategy;
+  config.seed = options.seed;
+  config.pct_depth = options.pct_depth;
+  config.pct_steps = options.pct_steps;
+  config.timeout_seconds = options.timeout_seconds;
+  config.verbose = options.verbose;
+  config.record = !options.record_path.empty();
+  absl::StatusOr<Preempt> preempt = ParsePreemptFlags(options.preempt, options.preempt_modules);
   if (!preempt.ok()) return UsageError(std::string(preempt.status().message()));
-  if (!options.preempt_modules.empty() && !preempt->atomic) {
-    return UsageError("--preempt-modules names libraries for atomic points: add --preempt atomic");
-  }
   if (absl::Status s = PrepareGuests(*preempt, command); !s.ok()) return UsageError(std::string(s.message()));
-  spec.preempt = preempt->ToString();
-  spec.preempt_modules = options.preempt_modules;
-  spec.virtual_cpu = options.virtual_cpu;
-  spec.fast_path = options.fast_path;
+  config.preempt = preempt->ToString();
+  config.preempt_modules = options.preempt_modules;
+  config.virtual_cpu = options.virtual_cpu;
+  config.fast_path = options.fast_path;
   WarnIfNoVirtualCpu(options.virtual_cpu);
-  TraceObserver trace;
   if (!options.trace_path.empty()) {
     if (absl::Status s = CheckTracePath(options.trace_path); !s.ok()) return UsageError(std::string(s.message()));
-    spec.observer = &trace;
+    config.observer = &trace;
   }
   // Outputs that cannot be made at all are found before the run (exit 2); one that fails
   // after it (a full disk) is exit 6, or the failed run's own status.
@@ -180,44 +172,44 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   if (options.verify && !options.gdbserver.empty()) {
     return UsageError("--verify runs the program twice; --gdbserver debugs one run: use one of them");
   }
-  gdb::Server server;
   if (!options.gdbserver.empty()) {
     absl::StatusOr<std::string> path = ResolveCommand(command[0]);
     if (absl::Status s = StartGdbServer(server, options.gdbserver, path.ok() ? *path : command[0]); !s.ok()) {
       return UsageError(std::string(s.message()));
     }
-    spec.gdbserver = &server;
+    config.gdbserver = &server;
   }
-  VerifiedRuns verified;
-  if (options.verify) {
-    verified = VerifySeed(spec, [&](const ScheduleResult& first) {
-      fprintf(stderr, "ravel: verify: the first run ended %s after %" PRIu64 " steps; running seed %" PRIu64
-                      " again\n", first.outcome.c_str(), first.steps, options.seed);
-      fflush(stderr);
-    });
-  }
-  ScheduleResult result = options.verify ? verified.first : RunSchedule(spec);
-  if (options.verify && !verified.error.ok()) {
+  return std::nullopt;
+}
+
+// The run, or with --verify the first of two (`verified` has both).
+ScheduleResult RunOnceOrTwice(const ScheduleConfig& config, const RunOptions& options, VerifiedRuns& verified) {
+  if (!options.verify) return RunSchedule(config);
+  verified = VerifySeed(config, [&](const ScheduleResult& first) {
+    fprintf(stderr, "ravel: verify: the first run ended %s after %" PRIu64 " steps; running seed %" PRIu64
+                    " again\n", first.outcome.c_str(), first.steps, options.seed);
+    fflush(stderr);
+  });
+  ScheduleResult result = verified.first;
+  if (!verified.error.ok()) {
     // A run that could not start or was interrupted: as without --verify.
     result.error = verified.error;
     result.exit_code = verified.exit_code;
   }
-  if (ReportDebugger(result)) return 128 + SIGKILL;
-  int code = result.exit_code;
-  if (!options.trace_path.empty() && result.error.ok()) {
-    if (absl::Status s = WriteTrace(trace, options.trace_path, result, options.seed, options.strategy, command);
-        !s.ok()) {
-      code = OutputError(code, s);
-    }
-  }
-  if (!result.error.ok()) return code;
+  return result;
+}
+
+// After a run that went its course: what it says on stderr, then the recording and --json.
+int ReportRun(const std::vector<std::string>& command, const RunOptions& options, const ScheduleResult& result,
+              const VerifiedRuns& verified, int code) {
   if (options.verbose) {
     fprintf(stderr, "ravel: %" PRIu64 " of %" PRIu64 " steps offered a choice (PCT's k: --pct-steps)\n",
             result.choices, result.steps);
   }
   ReportDeadlock(result);
   ReportLiveness(result);
-  const std::string strategy = spec.record || options.verify ? result.schedule.strategy : options.strategy;
+  const bool record = !options.record_path.empty();
+  const std::string strategy = record || options.verify ? result.schedule.strategy : options.strategy;
   fprintf(stderr, "%s\n", SummaryLine(result, options.seed, strategy).c_str());
   if (options.verify) {
     if (verified.verdict.same) {
@@ -227,7 +219,7 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
       code = kExitNotDeterministic;
     }
   }
-  if (spec.record) {
+  if (record) {
     if (absl::Status s = WriteScheduleFile(options.record_path, result.schedule); !s.ok()) {
       code = OutputError(code, absl::Status(s.code(), absl::StrCat("schedule not written: ", s.message())));
     } else {
@@ -241,6 +233,27 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
     if (!s.ok()) code = OutputError(code, s);
   }
   return code;
+}
+
+}  // namespace
+
+int RunScheduled(const std::vector<std::string>& command, const RunOptions& options) {
+  ScheduleConfig config;
+  TraceObserver trace;
+  gdb::Server server;
+  if (std::optional<int> code = PrepareRun(command, options, config, trace, server)) return *code;
+  VerifiedRuns verified;
+  ScheduleResult result = RunOnceOrTwice(config, options, verified);
+  if (ReportDebugger(result)) return 128 + SIGKILL;
+  int code = result.exit_code;
+  if (!options.trace_path.empty() && result.error.ok()) {
+    if (absl::Status s = WriteTrace(trace, options.trace_path, result, options.seed, options.strategy, command);
+        !s.ok()) {
+      code = OutputError(code, s);
+    }
+  }
+  if (!result.error.ok()) return code;
+  return ReportRun(command, options, result, verified, code);
 }
 
 namespace {
@@ -271,27 +284,27 @@ int Replay(const ReplayOptions& options) {
   // A schedule is a command line: say what is about to run, and refuse an unexpected one.
   const std::string where = s.cwd.empty() ? "" : absl::StrCat(" (in ", ShellQuote(s.cwd), ")");
   if (!options.expected_command.empty() && !CommandMatches(s, options.expected_command)) {
-    return UsageError(absl::StrCat(options.schedule_path, " runs ", QuotedWords((*prepared)->spec().command), where,
+    return UsageError(absl::StrCat(options.schedule_path, " runs ", QuotedWords((*prepared)->config().command), where,
                                    ", not the expected ", QuotedWords(options.expected_command), "; not replaying"));
   }
   TraceObserver trace;
   if (!trace_path.empty()) {
     if (absl::Status st = CheckTracePath(trace_path); !st.ok()) return UsageError(std::string(st.message()));
-    (*prepared)->spec().observer = &trace;
+    (*prepared)->config().observer = &trace;
   }
   if (!json_path.empty()) {
     if (absl::Status st = CheckOutputPath(json_path); !st.ok()) return UsageError(std::string(st.message()));
   }
-  fprintf(stderr, "ravel: replaying: %s%s\n", QuotedWords((*prepared)->spec().command).c_str(), where.c_str());
+  fprintf(stderr, "ravel: replaying: %s%s\n", QuotedWords((*prepared)->config().command).c_str(), where.c_str());
   fflush(stderr);
   gdb::Server server;
   if (!options.gdbserver.empty()) {
     if (absl::Status st = StartGdbServer(server, options.gdbserver, s.command); !st.ok()) {
       return UsageError(std::string(st.message()));
     }
-    (*prepared)->spec().gdbserver = &server;
+    (*prepared)->config().gdbserver = &server;
   }
-  ScheduleResult result = RunSchedule((*prepared)->spec());
+  ScheduleResult result = RunSchedule((*prepared)->config());
   if (ReportDebugger(result)) return 128 + SIGKILL;
   int code = result.exit_code;
   if (!trace_path.empty() && result.error.ok()) {
@@ -328,6 +341,122 @@ int Replay(const ReplayOptions& options) {
     }
   }
   return code;
+}
+
+namespace {
+
+class RunSubcommand : public Subcommand {
+ public:
+  explicit RunSubcommand(CLI::App& parent) {
+    app_ = parent.add_subcommand(
+        "run", "Run CMD with one thread at a time, the interleaving chosen by a seeded strategy.\n"
+               "Same seed, same program, same inputs: same interleaving, same outcome.\n"
+               "Exit: the program's status (128+signal); 3 deadlock, 4 timeout, 2 bad usage;\n"
+               "6 when it passed but --record, --json or --trace could not be written (a\n"
+               "failed run keeps its status; the error is printed either way); 7 with --verify\n"
+               "when two runs of the seed differ.\n"
+               "The summary line ends with rdtsc=N when N RDTSC reads were scheduling points\n"
+               "(the virtual TSC), or rdtsc=host where this machine cannot trap RDTSC.\n"
+               "Example: ravel run --strategy pct --seed 42 -- ./my_test");
+    app_->add_option("--strategy", options_.strategy, StrategyHelp());
+    app_->add_option("--seed", options_.seed,
+                     "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
+        ->check(Seed());
+    pct_depth_ = app_->add_option("--pct-depth", options_.pct_depth,
+                                  "PCT bug depth d: d-1 priority change points (default 3)")
+                     ->check(WholeNumber(1));
+    pct_steps_ = app_->add_option("--pct-steps", options_.pct_steps,
+                                  "PCT: expected number of choice points k of a run (steps where more than one\n"
+                                  "thread could run), over which the change points are drawn (default 1000;\n"
+                                  "-v prints a run's count)")
+                     ->check(WholeNumber(1));
+    app_->add_option("--timeout", options_.timeout_seconds,
+                     "Fail the run as a timeout after SECONDS of real time (exit 4)")
+        ->check(Seconds());
+    app_->add_option("--json", options_.json_path, "Also write the summary as a JSON object to FILE");
+    app_->add_option("--record", options_.record_path,
+                     "Write the run's schedule to FILE: every decision, so that `ravel replay FILE`\n"
+                     "runs the same interleaving again, and checks it step by step");
+    AddPointFlags(app_, &points_);
+    app_->add_option("--trace", options_.trace_path, kTraceHelp);
+    app_->add_option("--gdbserver", options_.gdbserver, kGdbserverHelp);
+    app_->add_flag("--verify", options_.verify,
+                   "Run the seed twice and compare the runs step by step (thread, call, fingerprint):\n"
+                   "'verified' and the program's status, or the first step where they differ, the\n"
+                   "likely cause (an unmodelled call, a real-time event, an untrapped RDTSC, ...)\n"
+                   "and exit 7. The program's output appears twice; --record, --json and --trace\n"
+                   "describe the first run");
+    AddCommand(app_, &args_, /*aslr_flag=*/false);
+  }
+
+  int Run(const Invocation& in) override {
+    absl::StatusOr<std::vector<std::string>> command = GuestCommand(app_, in);
+    if (!command.ok()) return UsageError(std::string(command.status().message()));
+    if (absl::Status s = CheckPctFlags(options_.strategy, pct_depth_, pct_steps_, ""); !s.ok()) {
+      return UsageError(std::string(s.message()));
+    }
+    RunOptions options = options_;
+    points_.ApplyTo(options);
+    options.verbose = in.verbose;
+    return RunScheduled(*command, options);
+  }
+
+ private:
+  CommonArgs args_;
+  RunOptions options_;
+  PointFlags points_;
+  CLI::Option* pct_depth_ = nullptr;
+  CLI::Option* pct_steps_ = nullptr;
+};
+
+class ReplaySubcommand : public Subcommand {
+ public:
+  explicit ReplaySubcommand(CLI::App& parent) {
+    app_ = parent.add_subcommand(
+        "replay", "Run a recorded schedule again: the same command and directory, the same\n"
+                  "decisions, checked at every step. Prints 'reproduced' and exits with the guest's\n"
+                  "status, or says where the run diverged and exits 5; 6 when it passed but --json\n"
+                  "or --trace could not be written.\n"
+                  "A schedule runs the command line recorded in it: replay only schedules you\n"
+                  "trust, as you would run a shell script. ravel prints the command first\n"
+                  "(ravel: replaying: CMD ARGS... (in DIR)); --expect-command -- CMD ARGS...\n"
+                  "refuses a schedule that records any other command (exit 2).\n"
+                  "Example: ravel replay artifacts/my_test-seed42.sched --expect-command -- ./my_test");
+    app_->add_option("FILE", options_.schedule_path, "The schedule (from ravel run --record or ravel stress)")
+        ->required();
+    app_->add_option("--json", options_.json_path, "Also write the summary as a JSON object to FILE");
+    app_->add_option("--trace", options_.trace_path, kTraceHelp);
+    app_->add_option("--gdbserver", options_.gdbserver, kGdbserverHelp);
+    app_->add_flag("--expect-command", expect_command_,
+                   "Replay only if the schedule records exactly the command after -- (its first word\n"
+                   "as recorded, or the recorded executable's absolute path); else exit 2");
+  }
+
+  int Run(const Invocation& in) override {
+    ReplayOptions options = options_;
+    if (expect_command_) {
+      if (!in.had_dashes || in.after_dashes.empty()) {
+        return UsageError("--expect-command needs the command after -- (e.g. --expect-command -- ./my_test)");
+      }
+      options.expected_command = in.after_dashes;
+    } else if (in.had_dashes) {
+      return UsageError("ravel replay takes no command: the schedule names it (to check it: --expect-command -- CMD...)");
+    }
+    options.verbose = in.verbose;
+    return Replay(options);
+  }
+
+ private:
+  ReplayOptions options_;
+  bool expect_command_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Subcommand> MakeRunSubcommand(CLI::App& parent) { return std::make_unique<RunSubcommand>(parent); }
+
+std::unique_ptr<Subcommand> MakeReplaySubcommand(CLI::App& parent) {
+  return std::make_unique<ReplaySubcommand>(parent);
 }
 
 }  // namespace ravel

@@ -4,14 +4,20 @@
 #define RAVEL_CLI_RUN_COMMAND_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "cli/preempt.h"
 #include "absl/status/status.h"
-#include "cli/schedule_run.h"
+#include "cli/flags.h"
+#include "engine/preempt.h"
+#include "engine/run_text.h"
+#include "engine/scheduled_run.h"
 
 namespace ravel {
+
+std::unique_ptr<Subcommand> MakeRunSubcommand(CLI::App& parent);
+std::unique_ptr<Subcommand> MakeReplaySubcommand(CLI::App& parent);
 
 struct RunOptions {
   std::string strategy = "pct";
@@ -25,9 +31,9 @@ struct RunOptions {
   std::string preempt_modules;      // --preempt-modules LIST
   bool virtual_cpu = false;         // --virtual-cpu
   bool fast_path = true;            // off: --no-fast-path
-  std::string trace_path;           // --trace: the run's timeline (cli/trace.h)
-  std::string gdbserver;            // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
-  // --verify: run the seed twice and compare step by step (cli/verify.h); exit 7 when the
+  std::string trace_path;           // --trace: the run's timeline (engine/trace.h)
+  std::string gdbserver;            // --gdbserver [HOST:]PORT (engine/gdb_debugger.h)
+  // --verify: run the seed twice and compare step by step (engine/verify_seed.h); exit 7 when the
   // runs differ. --record, --json and --trace describe the first run.
   bool verify = false;
   bool verbose = false;
@@ -46,8 +52,8 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
 struct ReplayOptions {
   std::string schedule_path;
   std::string json_path;
-  std::string trace_path;  // --trace: the replay's timeline (cli/trace.h)
-  std::string gdbserver;   // --gdbserver [HOST:]PORT (cli/gdb_debugger.h)
+  std::string trace_path;  // --trace: the replay's timeline (engine/trace.h)
+  std::string gdbserver;   // --gdbserver [HOST:]PORT (engine/gdb_debugger.h)
   // --expect-command -- ARGV...: refuse a schedule whose recorded argv differs (argv[0]
   // may be the recorded argv[0] or the recorded executable's absolute path).
   std::vector<std::string> expected_command;

@@ -10,7 +10,7 @@ set -eu
 root="${1:-.}"
 cd "$root"
 found=$(grep -rnE '(^|[^_a-zA-Z])(kill|tkill|tgkill|killpg)[[:space:]]*\(|SYS_(tgkill|tkill|kill|rt_sigqueueinfo|rt_tgsigqueueinfo),' \
-  base cli intercept scheduler replay strategies tools gdb unwind preempt \
+  base cli engine stress intercept scheduler replay strategies tools gdb unwind preempt \
   --include='*.cc' --include='*.h' --include='*.c' |
   grep -v -E '_test\.cc:|/testdata/|^intercept/owned_kill\.cc:|^intercept/syscall_table\.cc:|^scheduler/syscalls\.cc:|^gdb/ptrace_target\.cc:' |
   grep -v -E '^[^:]+:[0-9]+:[[:space:]]*//' || true)

@@ -134,8 +134,7 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(absl::string_view name,
   for (const StrategyInfo& info : Strategies()) {
     if (key == info.name) return info.make(options);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown strategy '", name, "'; valid strategies: ", absl::StrJoin(StrategyNames(), ", ")));
+  return UnknownStrategyError(name);
 }
 
 absl::Span<const StrategyInfo> Strategies() {
@@ -167,6 +166,11 @@ std::vector<std::string> StrategyNames() {
   for (const StrategyInfo& info : Strategies()) names.emplace_back(info.name);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+absl::Status UnknownStrategyError(absl::string_view name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown strategy '", name, "'; valid strategies: ", absl::StrJoin(StrategyNames(), ", ")));
 }
 
 std::string StrategyHelp(absl::string_view default_name) {

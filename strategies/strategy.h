@@ -228,6 +228,10 @@ bool IsStrategyName(absl::string_view name);
 // The names MakeStrategy accepts, sorted.
 std::vector<std::string> StrategyNames();
 
+// InvalidArgument "unknown strategy 'NAME'; valid strategies: pct, pos, ...": what
+// MakeStrategy and the commands say about a name that is not one of these.
+absl::Status UnknownStrategyError(absl::string_view name);
+
 // For --help: one line per strategy, "pct (default): ...", "random: ...", ..., with
 // `default_name` marked as the default.
 std::string StrategyHelp(absl::string_view default_name = "pct");

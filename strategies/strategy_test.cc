@@ -43,6 +43,13 @@ TEST(MakeStrategyTest, KnowsEveryListedName) {
   }
 }
 
+TEST(MakeStrategyTest, AnUnknownNameIsAnErrorListingTheValidOnes) {
+  absl::StatusOr<std::unique_ptr<Strategy>> made = MakeStrategy("fifo", StrategyOptions{});
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status(), UnknownStrategyError("fifo"));
+  EXPECT_EQ(made.status().message(), "unknown strategy 'fifo'; valid strategies: pct, pos, random, rr, surw");
+}
+
 TEST(MakeStrategyTest, TheRegistryListsTheDefaultFirstAndHelpsWithEach) {
   ASSERT_FALSE(Strategies().empty());
   EXPECT_STREQ(Strategies()[0].name, "pct");

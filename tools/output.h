@@ -5,7 +5,7 @@
 // Nothing is lost silently: the first write that fails (a short write that makes no
 // progress, ENOSPC, EIO, ...) is kept, later lines are dropped, and Close() returns that
 // error, or the error of the final fsync/close of a file. The command then says so and
-// exits with kExitOutput (cli/run_tool.h). Writes to ravel's own stderr are not checked:
+// exits with kExitOutput (engine/run_tool.h). Writes to ravel's own stderr are not checked:
 // there is nowhere left to report them.
 #ifndef RAVEL_EXAMPLES_OUTPUT_H_
 #define RAVEL_EXAMPLES_OUTPUT_H_

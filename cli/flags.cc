@@ -1,0 +1,159 @@
+#include "cli/flags.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace ravel {
+namespace {
+
+constexpr char kPreemptHelp[] =
+    "Scheduling points besides syscalls, comma-separated (recorded in the schedule):\n"
+    "  syscall  every syscall (always on)\n"
+    "  sync     every pthread lock, unlock, condition-variable, semaphore, barrier, once,\n"
+    "           create and join call (C++ std::mutex, std::condition_variable and\n"
+    "           std::thread use these), through a preloaded shim: finds races between\n"
+    "           critical sections that make no syscall; deadlock reports name who holds\n"
+    "           which lock. Not for statically linked programs.\n"
+    "  time     time chaos: where a thread sleeps or waits with a timeout, the clock may\n"
+    "           jump to its deadline although other threads could still run (as if the\n"
+    "           machine were loaded): finds tests that rely on a sleep for ordering.\n"
+    "           Plausible delays only: a thread that could run is delayed once, by at\n"
+    "           most 100 ms, until it blocks; hang guards (a 2 s barrier timeout, a 30 s\n"
+    "           join timeout) never fire.\n"
+    "  atomic   every atomic instruction of the executable (LOCK-prefixed, XCHG with\n"
+    "           memory): a breakpoint on each, a point before it and one just after it;\n"
+    "           finds races between two atomic operations that are not atomic together,\n"
+    "           and a flag published before the data it guards. About 90 us per atomic\n"
+    "           executed; each instruction is a point for its first 1000 executions in a\n"
+    "           process, then runs natively (a hot atomic loop would cost that for ever).\n"
+    "  spin     every spin loop of the executable (a loop that only loads and compares,\n"
+    "           such as while (!flag);): a breakpoint on its head, and each pass is a\n"
+    "           point and a yield, so a thread waiting for a flag lets the others run at\n"
+    "           a step the seed decides instead of after 0.2 s of CPU time (a real-time\n"
+    "           liveness preemption that can make runs of one seed differ).\n"
+    "Default: syscall,sync,time,atomic (with it stress found every bug of the corpus and\n"
+    "the classic set; syscall points alone missed every lock- and atomic-level one). A list\n"
+    "replaces the default: --preempt syscall,time is cheaper for a test that only needs\n"
+    "syscall points, --preempt syscall turns time chaos off too. Example: --preempt sync,time";
+
+constexpr char kVirtualCpuHelp[] =
+    "Answer CPUID from a fixed model where the kernel offers CPUID faulting: the host's\n"
+    "answers without RDRAND, RDSEED, HLE, RTM and the APIC ids, so runs do not depend on\n"
+    "hardware randomness, transactional aborts or the CPU a thread lands on. The model is\n"
+    "recorded; a replay answers from it, and refuses a CPU that lacks a recorded feature.\n"
+    "Costs about 40 CPUID traps per exec (the dynamic loader's), ~2.5 ms on this\n"
+    "project's CI VM. Without faulting, says so and goes on with the host's CPUID.";
+
+constexpr char kPreemptModulesHelp[] =
+    "With --preempt atomic: also the atomic instructions of these shared libraries\n"
+    "(comma-separated paths or file names; libfoo.so also matches libfoo.so.1), when\n"
+    "they are mapped: at start-up or by dlopen. Example: --preempt-modules libfoo.so";
+
+// The guest command: what followed "--", or else the words from the first one that is
+// not an option of ravel's.
+absl::StatusOr<std::vector<std::string>> CommandOf(CLI::App* sub, bool had_dashes,
+                                                   const std::vector<std::string>& after_dashes) {
+  std::vector<std::string> rest = sub->remaining();
+  if (had_dashes) {
+    if (!rest.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected '", rest.front(), "' before --"));
+    }
+    return after_dashes;
+  }
+  if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+    return absl::InvalidArgumentError(absl::StrCat("unknown option ", rest.front(), " for ravel ",
+                                                   sub->get_name(), " (see ravel ", sub->get_name(), " --help)"));
+  }
+  return rest;
+}
+
+}  // namespace
+
+const char kTraceHelp[] =
+    "Write the run's timeline to FILE.json (Chrome trace format: open it in\n"
+    "ui.perfetto.dev or chrome://tracing): a track per thread, a slice per stretch it\n"
+    "ran, an instant per syscall or sync operation, an arrow from each futex wake to\n"
+    "the thread it woke. One microsecond per step: the same schedule draws the same\n"
+    "picture.";
+
+const char kGdbserverHelp[] =
+    "Debug the run with gdb: listen on [HOST:]PORT (host 127.0.0.1 unless named; port 0\n"
+    "picks one), wait at the program's first instruction for gdb to connect (target\n"
+    "remote HOST:PORT), then stop at its breakpoints, steps and Ctrl-C. Stopping does not\n"
+    "change the schedule: a replay stays the recorded run.";
+
+CLI::Validator WholeNumber(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& value) -> std::string {
+        int64_t n = 0;
+        if (!absl::SimpleAtoi(value, &n) || n < min) {
+          return absl::StrCat("expected a whole number >= ", min, ", got '", value, "'");
+        }
+        return "";
+      },
+      min > 0 ? "N>0" : "N>=0");
+}
+
+CLI::Validator Seed() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        uint64_t n = 0;
+        if (value.empty() || value[0] == '-' || value[0] == '+' || !absl::SimpleAtoi(value, &n)) {
+          return absl::StrCat("expected a seed from 0 to 18446744073709551615, got '", value, "'");
+        }
+        return "";
+      },
+      "SEED");
+}
+
+CLI::Validator Seconds() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        double d = 0;
+        if (!absl::SimpleAtod(value, &d) || !(d >= 0)) {
+          return absl::StrCat("expected seconds >= 0, got '", value, "'");
+        }
+        return "";
+      },
+      "SECONDS");
+}
+
+void AddCommand(CLI::App* sub, CommonArgs* args, bool aslr_flag) {
+  sub->prefix_command();
+  sub->allow_extras();
+  if (aslr_flag) {
+    sub->add_flag("--no-aslr", args->no_aslr, "Run the guest with address-space randomisation off");
+  }
+  sub->footer("CMD... is the program to run and its arguments; put it after -- when it\n"
+              "starts with a dash.");
+}
+
+// The guest command of a subcommand that runs one: CommandOf, and none is an error.
+absl::StatusOr<std::vector<std::string>> GuestCommand(CLI::App* sub, const Invocation& in) {
+  absl::StatusOr<std::vector<std::string>> command = CommandOf(sub, in.had_dashes, in.after_dashes);
+  if (!command.ok()) return command.status();
+  if (command->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("no command given (e.g. ravel ", sub->get_name(), " -- ls -l)"));
+  }
+  return command;
+}
+
+void AddPointFlags(CLI::App* sub, PointFlags* flags) {
+  sub->add_option("--preempt", flags->preempt, kPreemptHelp);
+  sub->add_option("--preempt-modules", flags->preempt_modules, kPreemptModulesHelp);
+  sub->add_flag("--virtual-cpu", flags->virtual_cpu, kVirtualCpuHelp);
+  sub->add_flag("--no-fast-path", flags->no_fast_path,
+                "Stop at every sync point. By default, where PCT is sure to let the thread at a\n"
+                "sync point go on at its next ones too (until its next change point), the shim\n"
+                "makes them without a stop and ravel accounts for them at the thread's next stop:\n"
+                "the same decisions, steps, fingerprint and recording either way");
+}
+
+absl::Status CheckPctFlags(const std::string& strategy, const CLI::Option* depth, const CLI::Option* steps,
+                           const std::string& default_note) {
+  if (strategy == "pct" || (depth->count() == 0 && steps->count() == 0)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--pct-depth and --pct-steps are PCT's: they need --strategy pct", default_note, ", not ", strategy));
+}
+
+}  // namespace ravel

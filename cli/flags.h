@@ -1,0 +1,95 @@
+// What every `ravel` subcommand is made of: the Subcommand it registers (its flags bound
+// to its own fields, and Run once the command line is parsed), the guest command after
+// its flags, and the flags, validators and help texts several subcommands share.
+//
+// Each subcommand's file has a Make...Subcommand(app) that adds it to the app; main.cc
+// lists them in the order --help shows them.
+#ifndef RAVEL_CLI_FLAGS_H_
+#define RAVEL_CLI_FLAGS_H_
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/preempt.h"
+
+namespace ravel {
+
+// What every subcommand gets besides its own flags.
+struct Invocation {
+  bool verbose = false;
+  bool had_dashes = false;                // a "--" was given
+  std::vector<std::string> after_dashes;  // the words after it
+};
+
+// One subcommand: the constructor adds it to the app with its flags, bound to its own
+// fields; Run does the work once the command line is parsed (and it was the one named).
+class Subcommand {
+ public:
+  virtual ~Subcommand() = default;
+  CLI::App* app() const { return app_; }
+  virtual int Run(const Invocation& in) = 0;
+
+ protected:
+  CLI::App* app_ = nullptr;
+};
+
+struct CommonArgs {
+  std::vector<std::string> command;
+  bool no_aslr = false;
+};
+
+// Options after the first word that is not one of ravel's are the guest's: `ravel strace
+// ls -l` works like `ravel strace -- ls -l`.
+// `aslr_flag`: offer --no-aslr (the scheduling commands always run with ASLR off).
+void AddCommand(CLI::App* sub, CommonArgs* args, bool aslr_flag = true);
+
+// The guest command of a subcommand that runs one: what followed "--", or else the words
+// from the first one that is not an option of ravel's; none is an error.
+absl::StatusOr<std::vector<std::string>> GuestCommand(CLI::App* sub, const Invocation& in);
+
+// Whole numbers only, with a message that says so (CLI11's range checks print doubles).
+CLI::Validator WholeNumber(int64_t min);
+
+// A seed: any whole number from 0 to 2^64-1, as `ravel run` and the schedule file take
+// it (CLI11 would accept "-1" and wrap it, or print a double's range).
+CLI::Validator Seed();
+
+// Seconds >= 0, as a double.
+CLI::Validator Seconds();
+
+// The flags run and stress share: which points, which modules, the virtual CPU.
+struct PointFlags {
+  std::string preempt = kDefaultPreempt;
+  std::string preempt_modules;
+  bool virtual_cpu = false;
+  bool no_fast_path = false;
+
+  // Copies them into run's or stress's options.
+  template <typename Options>
+  void ApplyTo(Options& options) const {
+    options.preempt = preempt;
+    options.preempt_modules = preempt_modules;
+    options.virtual_cpu = virtual_cpu;
+    options.fast_path = !no_fast_path;
+  }
+};
+
+void AddPointFlags(CLI::App* sub, PointFlags* flags);
+
+// --pct-depth and --pct-steps mean nothing to another strategy: an error, not ignored.
+absl::Status CheckPctFlags(const std::string& strategy, const CLI::Option* depth, const CLI::Option* steps,
+                           const std::string& default_note);
+
+// Help texts of flags several subcommands take.
+extern const char kTraceHelp[];
+extern const char kGdbserverHelp[];
+
+}  // namespace ravel
+
+#endif  // RAVEL_CLI_FLAGS_H_

@@ -1,0 +1,69 @@
+#include "stress/gtest_list.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace ravel {
+
+std::vector<std::string> ParseGtestList(const std::string& text) {
+  std::vector<std::string> tests;
+  std::string suite;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (size_t hash = line.find('#'); hash != absl::string_view::npos) line = line.substr(0, hash);
+    absl::string_view trimmed = absl::StripTrailingAsciiWhitespace(line);
+    if (trimmed.empty()) continue;
+    if (trimmed[0] != ' ') {
+      suite = std::string(trimmed);  // "Suite." with its dot
+      continue;
+    }
+    std::string name = std::string(absl::StripLeadingAsciiWhitespace(trimmed));
+    if (absl::StartsWith(suite, "DISABLED_") || absl::StartsWith(name, "DISABLED_")) continue;
+    tests.push_back(suite + name);
+  }
+  return tests;
+}
+
+absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::string>& command) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    std::vector<std::string> args = command;
+    args.push_back("--gtest_list_tests");
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(command[0], " --gtest_list_tests failed (status ", status,
+                                                   "): --per-test needs a GoogleTest binary"));
+  }
+  std::vector<std::string> tests = ParseGtestList(text);
+  if (tests.empty()) return absl::InvalidArgumentError(absl::StrCat(command[0], " lists no tests"));
+  return tests;
+}
+
+}  // namespace ravel
