@@ -417,35 +417,39 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
 
 void Scheduler::ReportDeadlock() {
   deadlocked_ = true;
-  std::string report;
+  std::vector<ThreadWait> threads;
   for (auto&& [id, t] : Live()) {
     if (t.state == State::kExited) continue;
-    std::string what;
+    ThreadWait w;
+    w.id = id;
+    w.tid = t.tid;
+    w.pid = t.pid;
     switch (t.block) {
-      case Block::kFutex: what = absl::StrFormat("futex 0x%x", t.futex_addr); break;
-      case Block::kSleep: what = "sleep"; break;
-      case Block::kFd: {
-        std::vector<std::string> fds;
+      case Block::kFutex:
+        w.on = ThreadWait::On::kFutex;
+        w.futex = t.futex_addr;
+        break;
+      case Block::kSleep: w.on = ThreadWait::On::kSleep; break;
+      case Block::kFd:
+        w.on = ThreadWait::On::kFds;
         for (const pollfd& p : t.wait_fds) {
           const std::string target = FdTarget(t.pid, p.fd);
-          fds.push_back(target.empty() ? absl::StrCat(p.fd) : absl::StrCat(p.fd, " (", target, ")"));
+          w.fds.push_back(target.empty() ? absl::StrCat(p.fd) : absl::StrCat(p.fd, " (", target, ")"));
         }
-        what = absl::StrCat(t.wait_fds.size() == 1 ? "fd " : "fds ", absl::StrJoin(fds, ","));
-        if (t.deadline_ns.has_value()) absl::StrAppend(&what, " (with a timeout)");
+        w.timeout = t.deadline_ns.has_value();
         break;
-      }
-      case Block::kChild: what = "a child process"; break;
-      case Block::kSignal: what = "a signal"; break;
-      case Block::kVfork: what = "its vfork child (to exec or exit)"; break;
-      case Block::kNone: what = t.state == State::kStopped ? "SIGCONT (stopped)" : "nothing (runnable)"; break;
+      case Block::kChild: w.on = ThreadWait::On::kChild; break;
+      case Block::kSignal: w.on = ThreadWait::On::kSignal; break;
+      case Block::kVfork: w.on = ThreadWait::On::kVfork; break;
+      case Block::kNone: w.on = t.state == State::kStopped ? ThreadWait::On::kStopped : ThreadWait::On::kNothing; break;
     }
     // A guest that never had a second thread stops at few of its calls (most of them the
     // loader's): its "last syscall" would name one of those, so none is named.
-    const std::string last =
-        next_id_ > 1 ? absl::StrCat("; last syscall ", Syscall(t.last_syscall).name()) : std::string();
-    absl::StrAppend(&report, absl::StrFormat("  T%d (tid %d) waits on %s%s%s\n", id, t.tid, what, last, LocksOf(t)));
+    if (next_id_ > 1) w.last_syscall = Syscall(t.last_syscall).name();
+    DescribeLocks(t, w);
+    threads.push_back(std::move(w));
   }
-  deadlock_report_ = report;
+  deadlock_report_ = DeadlockReport(threads);
   control_->KillGuest();
 }
 

@@ -92,6 +92,7 @@
 #include "intercept/tool.h"
 #include "scheduler/atomics.h"
 #include "scheduler/cpu_model.h"
+#include "scheduler/deadlock_report.h"
 #include "scheduler/fairness.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/timer_table.h"
@@ -467,9 +468,8 @@ class Scheduler : public Tool {
   void GrantLease(Guest& guest, Thread& t);
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
-  // "; holds mutex 0x.. (acquired at step N), waits for mutex 0x.. held by T2" for a
-  // deadlock report, or "".
-  std::string LocksOf(const Thread& t) const;
+  // The locks `t` holds and the one it is about to take, for a deadlock report.
+  void DescribeLocks(const Thread& t, ThreadWait& w) const;
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();

@@ -98,23 +98,9 @@ void Scheduler::SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased
   if (Reschedule(guest, t, point) && running_ == t.id) GrantLease(guest, t);
 }
 
-std::string Scheduler::LocksOf(const Thread& t) const {
-  std::string out;
-  for (const HeldLock& h : t.held) {
-    absl::StrAppend(&out, absl::StrFormat("; holds %s 0x%x (acquired at step %d)", LockKind(h.kind), h.object, h.step));
-  }
-  if (t.acquiring != 0) {
-    std::vector<std::string> holders;
-    for (auto&& [id, other] : Live()) {
-      if (other.pid != t.pid || other.state == State::kExited) continue;
-      for (const HeldLock& h : other.held) {
-        if (h.object == t.acquiring) holders.push_back(absl::StrCat("T", id));
-      }
-    }
-    absl::StrAppend(&out, absl::StrFormat("; waits for %s 0x%x", LockKind(t.acquiring_kind), t.acquiring),
-                    holders.empty() ? "" : absl::StrCat(" held by ", absl::StrJoin(holders, ", ")));
-  }
-  return out;
+void Scheduler::DescribeLocks(const Thread& t, ThreadWait& w) const {
+  for (const HeldLock& h : t.held) w.held.push_back(ThreadWait::Lock{LockKind(h.kind), h.object, h.step});
+  if (t.acquiring != 0) w.acquiring = ThreadWait::Lock{LockKind(t.acquiring_kind), t.acquiring, 0};
 }
 
 }  // namespace ravel
