@@ -40,10 +40,8 @@ std::string RunMessage::Encode() const {
   msg["seed"] = seed;
   msg["interrupted"] = interrupted;
   msg["error"] = error;
-  msg["exit_code"] = exit_code;
   msg["outcome"] = outcome;
   msg["signature"] = signature;
-  msg["steps"] = steps;
   msg["deadlock_report"] = deadlock_report;
   msg["stdout"] = guest_stdout;
   msg["stderr"] = guest_stderr;
@@ -61,10 +59,8 @@ std::optional<RunMessage> RunMessage::Decode(const std::string& line) {
   m.seed = msg.value("seed", uint64_t{0});
   m.interrupted = msg.value("interrupted", false);
   m.error = msg.value("error", "");
-  m.exit_code = msg.value("exit_code", 0);
   m.outcome = msg.value("outcome", "");
   m.signature = msg.value("signature", m.outcome);
-  m.steps = msg.value("steps", uint64_t{0});
   m.deadlock_report = msg.value("deadlock_report", "");
   m.guest_stdout = msg.value("stdout", "");
   m.guest_stderr = msg.value("stderr", "");

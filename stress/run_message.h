@@ -18,10 +18,8 @@ struct RunMessage {
   // Not empty when the run could not start; with an empty outcome, no run of the command
   // can (every seed would say the same).
   std::string error;
-  int exit_code = 0;
   std::string outcome;
   std::string signature;  // the run's, or "<outcome> at <file:line>" (FailureSite)
-  uint64_t steps = 0;
   std::string deadlock_report;
   // The worker's scratch files with the guest's output and the failing run's schedule;
   // copied out (stress/artifacts.h) before the worker's next run overwrites them.

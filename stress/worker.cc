@@ -115,7 +115,6 @@ RunMessage Worker::Run(uint64_t seed) {
   msg.seed = seed;
   msg.interrupted = absl::IsCancelled(r.error) && r.exit_code >= 128;
   msg.error = r.error.ok() ? "" : std::string(r.error.message());
-  msg.exit_code = r.exit_code;
   msg.outcome = r.outcome;
   msg.signature = r.signature;
   // Where the guest itself says it failed, when it says so in a known form, names the
@@ -125,7 +124,6 @@ RunMessage Worker::Run(uint64_t seed) {
       msg.signature = absl::StrCat(r.outcome, " at ", site);
     }
   }
-  msg.steps = r.steps;
   msg.deadlock_report = r.deadlock_report;
   msg.guest_stdout = out_path_;
   msg.guest_stderr = err_path_;
