@@ -91,7 +91,7 @@ CLI::Validator WholeNumber(int64_t min) {
         }
         return "";
       },
-      min > 0 ? "N>0" : "N>=0");
+      min == 1 ? std::string("N>0") : absl::StrCat("N>=", min));
 }
 
 CLI::Validator Seed() {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/proc.h"
+#include "cli/flags.h"
 #include "engine/minimize.h"
 #include "engine/prepared_replay.h"
 #include "engine/run_text.h"
@@ -107,9 +108,11 @@ class MinimizeSubcommand : public Subcommand {
     app_->add_option("FILE", options_.schedule_path, "A failing schedule (ravel run --record, ravel stress)")
         ->required();
     app_->add_option("-o,--output", options_.out_path, "Write the minimised schedule to OUT")->required();
+    // At least the replay that finds the departures and one run guided by all of them.
     app_->add_option("--max-runs", options_.max_runs,
-                     "Run the program at most N times (default 300); the best schedule so far is written")
-        ->check(CLI::PositiveNumber);
+                     "Run the program at most N times (default 300, at least 2); the best schedule\n"
+                     "so far is written")
+        ->check(WholeNumber(2));
     app_->add_option("--timeout", options_.timeout_seconds,
                      "A run taking longer than SECONDS of real time does not count as failing the same way\n"
                      "(default 30, unless the schedule records a timeout)")

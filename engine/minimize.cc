@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/logging.h"
 #include "engine/scheduled_run.h"
 
 namespace ravel {
@@ -106,6 +107,8 @@ Minimized Minimizer::Run() {
     out.end = Minimized::End::kInterrupted;
     out.exit_code = *interrupted_;
   }
+  CHECK(out.end != Minimized::End::kDone || best_.has_value())
+      << "minimize ran out of runs before remaking the failure (max_runs " << max_runs_ << ")";
   if (out.end == Minimized::End::kDone) out.schedule = *std::move(best_);
   out.departures = best_departures_;
   out.runs = runs_;

@@ -108,6 +108,20 @@ TEST(Minimize, RefusesAPassingScheduleInOneLine) {
   EXPECT_EQ(std::count(out.err.begin(), out.err.end(), '\n'), 1) << out.err;
 }
 
+// One run is only the replay that finds the departures: too few to remake the failure, a
+// usage error (it dereferenced a schedule it never made).
+TEST(Minimize, AskingForFewerThanTwoRunsIsAUsageError) {
+  const std::string schedule = FailingSchedule("lazy_init_race", "random");
+  for (const char* runs : {"1", "0"}) {
+    RunOutput out = RunCommand({RavelBinary(), "minimize", schedule, "-o", TempPath("out.sched"), "--max-runs", runs});
+    EXPECT_EQ(out.exit_code, 2) << runs << ": " << out.err;
+    EXPECT_TRUE(absl::StrContains(out.err, "--max-runs")) << out.err;
+    EXPECT_TRUE(absl::StrContains(out.err, ">= 2")) << out.err;
+  }
+  RunOutput two = RunCommand({RavelBinary(), "minimize", schedule, "-o", TempPath("two.sched"), "--max-runs", "2"});
+  EXPECT_EQ(two.exit_code, 0) << two.err;
+}
+
 // The story of the minimised race names its lines: the worker preempted at the open()
 // after `initialised = 1` and before `registry = &storage`, and the other worker failing
 // its check.
