@@ -146,8 +146,8 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
       // deadline (a sleeper's, a timer's) lets someone else run. The clock goes there at once.
       const std::vector<ThreadId> runnable = Runnable();
       const std::optional<uint64_t> next = NextDeadline();
-      if (runnable.size() == 1 && runnable[0] == t.id && next.has_value() && *next > now_ns_) {
-        now_ns_ = *next;
+      if (runnable.size() == 1 && runnable[0] == t.id && next.has_value() && *next > clock_.now()) {
+        clock_.JumpTo(*next);
         Mix(0x7370696e6a756d70ull);
         WakeExpired();
       }

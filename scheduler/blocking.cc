@@ -278,14 +278,13 @@ SyscallResult Scheduler::MessageQueue(Guest& guest, Thread& t, const Syscall& ca
     return guest.TailInject(call);  // the kernel answers EFAULT or EINVAL
   }
   if (at.has_value()) {  // absolute, on CLOCK_REALTIME
-    const uint64_t real = RealtimeNs();
-    deadline = *at > real ? now_ns_ + (*at - real) : now_ns_;
+    deadline = clock_.FromRealtime(*at);
   }
   while (true) {
     std::vector<pollfd> fds = {pollfd{mqd, events, 0}};
     // Room (a message) now, a bad descriptor, or O_NONBLOCK: the kernel answers at once.
     if (FdsReady(t.pid, fds) || FdNonBlocking(t.pid, mqd)) break;
-    if (deadline.has_value() && *deadline <= now_ns_) return -ETIMEDOUT;
+    if (deadline.has_value() && *deadline <= clock_.now()) return -ETIMEDOUT;
     t.wait_fds = std::move(fds);
     t.deadline_ns = deadline;
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
@@ -308,13 +307,13 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
     return InKernel(guest, t, call);
   }
   const std::optional<uint64_t> deadline =
-      w.timeout_ns.has_value() ? std::optional<uint64_t>(now_ns_ + *w.timeout_ns) : std::nullopt;
+      w.timeout_ns.has_value() ? std::optional<uint64_t>(clock_.now() + *w.timeout_ns) : std::nullopt;
   // The same call with a zero timeout: the kernel's own answer, without waiting.
   Syscall probe = call;
   probe.args[w.timeout_arg] = w.timeout_kind == WaitCall::Timeout::kIntMs ? 0 : trampoline::kZeroTimeout;
   auto write_back_left = [&]() {
     if (!w.writes_back || call.args[w.timeout_arg] == 0 || !deadline.has_value()) return;
-    uint64_t left = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
+    uint64_t left = *deadline > clock_.now() ? *deadline - clock_.now() : 0;
     int64_t pair[2] = {static_cast<int64_t>(left / kNsPerSec), static_cast<int64_t>(left % kNsPerSec)};
     if (w.timeout_kind == WaitCall::Timeout::kTimeval) pair[1] /= 1000;
     (void)guest.memory().WriteArray(RemotePtr<int64_t>(call.args[w.timeout_arg]), pair, 2);
@@ -333,7 +332,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
     }
     absl::StatusOr<int64_t> r = guest.Inject(probe);
     if (!r.ok()) return 0;
-    const bool expired = deadline.has_value() && *deadline <= now_ns_;
+    const bool expired = deadline.has_value() && *deadline <= clock_.now();
     if (*r != 0 || expired) {
       write_back_left();
       Mix(static_cast<uint64_t>(*r));
@@ -535,7 +534,7 @@ SyscallResult Scheduler::WaitSignal(Guest& guest, Thread& t, const Syscall& call
       return TakeSignal(guest, call);
     }
     t.wait_sigset = set;
-    if (timeout.has_value()) t.deadline_ns = now_ns_ + *timeout;
+    if (timeout.has_value()) t.deadline_ns = clock_.now() + *timeout;
   }
   if (!BlockAndWait(guest, t, Block::kSignal, call.nr)) return 0;
   t.wait_sigmask.reset();

@@ -34,19 +34,19 @@ bool IsVirtualClock(int clock) {
 
 }  // namespace
 
-uint64_t Scheduler::RealtimeNs() const { return realtime_start_ns_ + (now_ns_ - monotonic_start_ns_); }
+uint64_t Scheduler::RealtimeNs() const { return clock_.realtime(); }
 
 SyscallResult Scheduler::Clock(Guest& guest, Thread& t, const Syscall& call) {
   if (++t.clock_streak > kClockPollReads) {
     const uint64_t doublings = std::min<uint64_t>(t.clock_streak - kClockPollReads, 20);
-    now_ns_ += std::min(kClockPollMaxNs, options_.step_quantum_ns << doublings);
+    clock_.Advance(std::min(kClockPollMaxNs, options_.step_quantum_ns << doublings));
     WakeExpired();
   }
   switch (call.nr) {
     case SYS_clock_gettime: {
       int clock = static_cast<int>(call.args[0]);
       if (!IsVirtualClock(clock)) return guest.TailInject(call);
-      uint64_t ns = IsRealtimeClock(clock) ? RealtimeNs() : now_ns_;
+      uint64_t ns = IsRealtimeClock(clock) ? RealtimeNs() : clock_.now();
       struct timespec ts;
       ts.tv_sec = static_cast<time_t>(ns / kNsPerSec);
       ts.tv_nsec = static_cast<long>(ns % kNsPerSec);
@@ -93,14 +93,13 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
   uint64_t ns = static_cast<uint64_t>(req.tv_sec) * kNsPerSec + static_cast<uint64_t>(req.tv_nsec);
   uint64_t deadline;
   if (!absolute) {
-    deadline = now_ns_ + ns;
+    deadline = clock_.now() + ns;
   } else if (IsRealtimeClock(clock)) {
-    uint64_t real = RealtimeNs();
-    deadline = ns > real ? now_ns_ + (ns - real) : now_ns_;
+    deadline = clock_.FromRealtime(ns);
   } else {
     deadline = ns;
   }
-  if (deadline <= now_ns_) {
+  if (deadline <= clock_.now()) {
     fairness_.OnYield(t.id, steps_, Runnable());  // a zero sleep is a yield too
     return 0;
   }
@@ -108,7 +107,7 @@ SyscallResult Scheduler::Sleep(Guest& guest, Thread& t, const Syscall& call) {
   if (!BlockAndWait(guest, t, Block::kSleep, call.nr)) return 0;
   if (t.woke == Woke::kSignal) {
     // Interrupted by a signal: EINTR, and a relative sleep reports what was left of it.
-    uint64_t left = deadline > now_ns_ ? deadline - now_ns_ : 0;
+    uint64_t left = deadline > clock_.now() ? deadline - clock_.now() : 0;
     uint64_t rem_addr = call.nr == SYS_nanosleep ? call.args[1] : call.args[3];
     if (!absolute && rem_addr != 0) {
       struct timespec rem;
@@ -138,7 +137,7 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
   if (!options_.time_chaos || runnable.empty()) return;
   std::optional<uint64_t> deadline = NextDeadline();
   if (!deadline.has_value()) return;
-  const uint64_t ahead = *deadline > now_ns_ ? *deadline - now_ns_ : 0;
+  const uint64_t ahead = *deadline > clock_.now() ? *deadline - clock_.now() : 0;
   // Plausible delays only: no runnable thread is kept waiting past the horizon.
   for (ThreadId id : runnable) {
     const Thread& r = At(id);
@@ -150,7 +149,7 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
     At(id).chaos_lag_ns += ahead;
     ++At(id).chaos_delays;
   }
-  now_ns_ += ahead;
+  clock_.Advance(ahead);
   Mix(0x6a756d7000000000ull);
   WakeExpired();
   runnable = Runnable();
@@ -161,7 +160,7 @@ bool Scheduler::WakeExpired() {
   std::vector<ThreadId> expired;  // (a wake changes the blocked list)
   for (ThreadId id : table_.blocked()) {
     const Thread& t = At(id);
-    if (t.deadline_ns.has_value() && *t.deadline_ns <= now_ns_) expired.push_back(id);
+    if (t.deadline_ns.has_value() && *t.deadline_ns <= clock_.now()) expired.push_back(id);
   }
   for (ThreadId id : expired) {
     Thread& t = At(id);
@@ -194,12 +193,12 @@ TscResult Scheduler::OnRdtsc(Guest& guest, bool rdtscp) {
     if (!Reschedule(guest, t, StepPoint(t, PointKind::kRdtsc))) return result;  // the run is ending
     ++rdtsc_points_;
   } else {
-    now_ns_ += options_.step_quantum_ns;
+    clock_.Advance(options_.step_quantum_ns);
     WakeExpired();
   }
   if (id != kNoThread) result.aux = static_cast<uint32_t>(VirtualCpu(At(id)));
   static_assert(kVirtualTscHz == 1000000000ull, "one tick per virtual nanosecond");
-  result.tsc = now_ns_;
+  result.tsc = clock_.now();
   Mix(0x7473630000000000ull ^ result.tsc);
   return result;
 }

@@ -104,14 +104,13 @@ SyscallResult Scheduler::Futex(Guest& guest, Thread& t, const Syscall& call) {
         if (!guest.memory().Read(RemotePtr<timespec>(call.args[3]), ts).ok()) return -EFAULT;
         uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
         if (cmd == FUTEX_WAIT) {
-          deadline = now_ns_ + ns;  // relative
+          deadline = clock_.now() + ns;  // relative
         } else if (op & FUTEX_CLOCK_REALTIME) {
-          uint64_t real = RealtimeNs();
-          deadline = ns > real ? now_ns_ + (ns - real) : now_ns_;
+          deadline = clock_.FromRealtime(ns);
         } else {
           deadline = ns;  // absolute CLOCK_MONOTONIC
         }
-        if (*deadline <= now_ns_) return -ETIMEDOUT;
+        if (*deadline <= clock_.now()) return -ETIMEDOUT;
       }
       t.futex_addr = addr;
       t.deadline_ns = deadline;
@@ -207,8 +206,7 @@ SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return -EINVAL;
     const uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
     if (clock == CLOCK_REALTIME) {
-      const uint64_t real = RealtimeNs();
-      deadline = ns > real ? now_ns_ + (ns - real) : now_ns_;
+      deadline = clock_.FromRealtime(ns);
     } else {
       deadline = ns;  // absolute, always
     }
@@ -230,7 +228,7 @@ SyscallResult Scheduler::FutexWaitv(Guest& guest, Thread& t, const Syscall& call
     if (!guest.memory().Read(RemotePtr<uint32_t>(w.uaddr), v).ok()) return -EFAULT;
     if (v != static_cast<uint32_t>(w.val)) return -EAGAIN;
   }
-  if (deadline.has_value() && *deadline <= now_ns_) return -ETIMEDOUT;
+  if (deadline.has_value() && *deadline <= clock_.now()) return -ETIMEDOUT;
   t.futex_addr = waiters[0].uaddr;
   t.deadline_ns = deadline;
   if (!FutexWait(guest, t, call, keys, kMatchAny)) return 0;

@@ -44,7 +44,7 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
   limits.several_runnable = table_.runnable().size() > 1;  // as the spin detector counts, before fairness
   limits.streak = streak_;
   limits.spin_steps = options_.spin_steps;
-  limits.now_ns = now_ns_;
+  limits.now_ns = clock_.now();
   limits.quantum_ns = options_.step_quantum_ns;
   limits.deadline_ns = NextDeadline();
   limits.time_chaos = options_.time_chaos;

@@ -52,8 +52,15 @@ char ThreadStateLetter(pid_t pid, pid_t tid) {
 // Virtual CLOCK_MONOTONIC starts here (1000 s, like a machine that booted a while ago).
 constexpr uint64_t kMonotonicStartNs = 1000ull * 1000000000ull;
 
-// The virtual clock's start for a seed (see Scheduler::monotonic_start_ns_); a hash of the
+// The virtual clock's start for a seed (see Scheduler::clock_); a hash of the
 // seed, so that the strategy's own stream of random data is untouched.
+// The real CLOCK_REALTIME now, where the virtual one starts.
+uint64_t RealNowNs() {
+  timespec real;
+  clock_gettime(CLOCK_REALTIME, &real);
+  return static_cast<uint64_t>(real.tv_sec) * 1000000000ull + static_cast<uint64_t>(real.tv_nsec);
+}
+
 uint64_t MonotonicStart(uint64_t seed) {
   return kMonotonicStartNs + XXH3_64bits(&seed, sizeof(seed)) % kMonotonicStartNs;
 }
@@ -78,8 +85,7 @@ bool MayReadyAnFd(int64_t nr) {
 }  // namespace
 
 Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
-    : strategy_(strategy), options_(std::move(options)), monotonic_start_ns_(MonotonicStart(options_.seed)),
-      now_ns_(monotonic_start_ns_) {
+    : strategy_(strategy), options_(std::move(options)), clock_(MonotonicStart(options_.seed), RealNowNs()) {
   fingerprint_state_ = XXH3_createState();
   XXH3_64bits_reset(fingerprint_state_);
   strategy_.Begin(options_.seed, options_.history);
@@ -92,9 +98,6 @@ Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
     options_.cpus = cpus;
   }
   started_at_ = MonotonicSeconds();
-  timespec real;
-  clock_gettime(CLOCK_REALTIME, &real);
-  realtime_start_ns_ = static_cast<uint64_t>(real.tv_sec) * 1000000000ull + static_cast<uint64_t>(real.tv_nsec);
   RegisterHandlers();
 }
 
@@ -162,7 +165,7 @@ void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const 
   }
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
-  now_ns_ += options_.step_quantum_ns;
+  clock_.Advance(options_.step_quantum_ns);
   Mix(static_cast<uint64_t>(t.id));
   Mix(static_cast<uint64_t>(nr));
   Mix(static_cast<uint64_t>(kind));
@@ -370,7 +373,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       return;
     }
     if (std::optional<uint64_t> deadline = NextDeadline(); deadline.has_value()) {
-      if (*deadline > now_ns_) now_ns_ = *deadline;
+      clock_.JumpTo(*deadline);
       WakeExpired();
       continue;
     }
@@ -873,7 +876,7 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   std::vector<ThreadId> runnable = Runnable();
   if (runnable.size() == 1 && runnable[0] == t.id) {
     if (std::optional<uint64_t> deadline = NextDeadline(); deadline.has_value()) {
-      if (*deadline > now_ns_) now_ns_ = *deadline;
+      clock_.JumpTo(*deadline);
       WakeExpired();
     }
   }

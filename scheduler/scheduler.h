@@ -96,6 +96,7 @@
 #include "scheduler/fairness.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/timer_table.h"
+#include "scheduler/virtual_clock.h"
 #include "strategies/strategy.h"
 
 namespace ravel {
@@ -619,16 +620,13 @@ class Scheduler : public Tool {
   bool awaiting_kernel_ = false;
   // A call that may make an fd ready ran since the last probe of the fd waiters.
   bool fd_probe_due_ = false;
-  // Virtual CLOCK_MONOTONIC. It starts at 1000 s plus an offset of up to 1000 s drawn
-  // from the seed: runs of different seeds read different times from the start, so that
-  // names made from the clock (mkstemp's first try) differ between the concurrent runs of
-  // a stress job instead of colliding in a shared directory, which would make a run
-  // depend on what else runs beside it.
-  uint64_t monotonic_start_ns_;
-  uint64_t now_ns_;
-  // Virtual CLOCK_REALTIME starts at the real time of the run's start: files the guest
-  // compares with the clock (make) carry real timestamps.
-  uint64_t realtime_start_ns_;
+  // The virtual clocks (scheduler/virtual_clock.h). CLOCK_MONOTONIC starts at 1000 s plus
+  // an offset of up to 1000 s drawn from the seed: runs of different seeds read different
+  // times from the start, so that names made from the clock (mkstemp's first try) differ
+  // between the concurrent runs of a stress job instead of colliding in a shared
+  // directory, which would make a run depend on what else runs beside it. CLOCK_REALTIME
+  // starts at the real time of the run's start.
+  VirtualClock clock_;
   XXH3_state_t* fingerprint_state_;
   bool deadlocked_ = false;
   // Nothing can run and nothing is known to be pending: a deadlock unless an event the

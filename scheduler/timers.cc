@@ -78,7 +78,7 @@ itimerval Scheduler::TimerValue(pid_t pid) const {
   itimerval v{};
   auto it = real_timers_.find(pid);
   if (it == real_timers_.end()) return v;
-  v.it_value = ToTimeval(it->second.deadline_ns > now_ns_ ? it->second.deadline_ns - now_ns_ : 0);
+  v.it_value = ToTimeval(it->second.deadline_ns > clock_.now() ? it->second.deadline_ns - clock_.now() : 0);
   v.it_interval = ToTimeval(it->second.interval_ns);
   return v;
 }
@@ -88,7 +88,7 @@ void Scheduler::ArmTimer(pid_t pid, uint64_t value_ns, uint64_t interval_ns) {
     real_timers_.erase(pid);
     return;
   }
-  real_timers_[pid] = RealTimer{now_ns_ + value_ns, interval_ns};
+  real_timers_[pid] = RealTimer{clock_.now() + value_ns, interval_ns};
 }
 
 SyscallResult Scheduler::Timer(Guest& guest, Thread& t, const Syscall& call) {
@@ -167,28 +167,27 @@ SyscallResult Scheduler::PosixTimer(Guest& guest, Thread& t, const Syscall& call
       uint64_t deadline = 0;  // disarmed
       if (value != 0) {
         if (!(call.args[1] & TIMER_ABSTIME)) {
-          deadline = now_ns_ + value;
+          deadline = clock_.now() + value;
         } else if (timer_table_.IsRealtime(t.pid, id)) {
           // An absolute time on the real-time clock: its distance from the virtual now.
-          const uint64_t real = RealtimeNs();
-          deadline = value > real ? now_ns_ + (value - real) : now_ns_;
+          deadline = clock_.FromRealtime(value);
         } else {
-          deadline = std::max(value, now_ns_);
+          deadline = std::max(value, clock_.now());
         }
         deadline = std::max<uint64_t>(deadline, 1);  // (0 means disarmed)
       }
-      const TimerTable::Value old = timer_table_.Arm(t.pid, id, deadline, interval, now_ns_);
+      const TimerTable::Value old = timer_table_.Arm(t.pid, id, deadline, interval, clock_.now());
       if (call.args[3] != 0) {
         const itimerspec was{ToTimespec(old.interval_ns), ToTimespec(old.left_ns)};
         if (!mem.Write(RemotePtr<itimerspec>(call.args[3]), was).ok()) return -EFAULT;
       }
       Mix(0x7473657474696d65ull ^ static_cast<uint64_t>(id));
       // Due already (an absolute time in the past): it fires at this point, as natively at once.
-      if (deadline != 0 && deadline <= now_ns_) FireTimers();
+      if (deadline != 0 && deadline <= clock_.now()) FireTimers();
       return 0;
     }
     case SYS_timer_gettime: {
-      const TimerTable::Value v = timer_table_.Get(t.pid, id, now_ns_);
+      const TimerTable::Value v = timer_table_.Get(t.pid, id, clock_.now());
       const itimerspec now{ToTimespec(v.interval_ns), ToTimespec(v.left_ns)};
       if (!mem.Write(RemotePtr<itimerspec>(call.args[1]), now).ok()) return -EFAULT;
       return 0;
@@ -231,14 +230,14 @@ bool Scheduler::FireTimers() {
   // In pid order, so that two processes' timers due at once fire in the same order.
   std::vector<pid_t> due;
   for (const auto& [pid, timer] : real_timers_) {
-    if (timer.deadline_ns <= now_ns_) due.push_back(pid);
+    if (timer.deadline_ns <= clock_.now()) due.push_back(pid);
   }
   std::sort(due.begin(), due.end());
   for (pid_t pid : due) {
     RealTimer& timer = real_timers_.at(pid);
     if (timer.interval_ns > 0) {
       // Periodic: overruns collapse into one signal, as a pending signal does natively.
-      while (timer.deadline_ns <= now_ns_) timer.deadline_ns += timer.interval_ns;
+      while (timer.deadline_ns <= clock_.now()) timer.deadline_ns += timer.interval_ns;
     } else {
       real_timers_.erase(pid);
     }
@@ -246,7 +245,7 @@ bool Scheduler::FireTimers() {
     Mix(0x6669726500000000ull);
     any = true;
   }
-  for (const TimerTable::Fire& fire : timer_table_.Due(now_ns_)) {
+  for (const TimerTable::Fire& fire : timer_table_.Due(clock_.now())) {
     const pid_t tid = fire.notify.kind == TimerTable::Notify::Kind::kThread ? fire.notify.tid : 0;
     if (SignalPending(fire.pid, tid, fire.notify.signo)) {
       // Its previous signal is not taken yet: this expiry is an overrun of that one.
