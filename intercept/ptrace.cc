@@ -18,6 +18,20 @@ absl::Status Request(const char* what, __ptrace_request request, pid_t tid, void
 
 void* Signal(int signo) { return reinterpret_cast<void*>(static_cast<intptr_t>(signo)); }
 
+// A request that fills a T (data points at it).
+template <typename T>
+absl::StatusOr<T> Fetch(const char* what, __ptrace_request request, pid_t tid) {
+  T value{};
+  if (absl::Status s = Request(what, request, tid, nullptr, &value); !s.ok()) return s;
+  return value;
+}
+
+// A request that reads a T (data points at a copy: the kernel takes a non-const pointer).
+template <typename T>
+absl::Status Store(const char* what, __ptrace_request request, pid_t tid, T value) {
+  return Request(what, request, tid, nullptr, &value);
+}
+
 }  // namespace
 
 absl::Status Seize(pid_t pid, unsigned long options) {
@@ -45,42 +59,31 @@ absl::Status Listen(pid_t tid) { return Request("PTRACE_LISTEN", PTRACE_LISTEN, 
 absl::Status Interrupt(pid_t tid) { return Request("PTRACE_INTERRUPT", PTRACE_INTERRUPT, tid, nullptr, nullptr); }
 
 absl::StatusOr<Registers> GetRegs(pid_t tid) {
-  Registers regs;
-  if (absl::Status s = Request("PTRACE_GETREGS", PTRACE_GETREGS, tid, nullptr, &regs.raw()); !s.ok()) return s;
-  return regs;
+  absl::StatusOr<user_regs_struct> raw = Fetch<user_regs_struct>("PTRACE_GETREGS", PTRACE_GETREGS, tid);
+  if (!raw.ok()) return raw.status();
+  return Registers(*raw);
 }
 
 absl::Status SetRegs(pid_t tid, const Registers& regs) {
-  user_regs_struct raw = regs.raw();
-  return Request("PTRACE_SETREGS", PTRACE_SETREGS, tid, nullptr, &raw);
+  return Store("PTRACE_SETREGS", PTRACE_SETREGS, tid, regs.raw());
 }
 
 absl::StatusOr<user_fpregs_struct> GetFpRegs(pid_t tid) {
-  user_fpregs_struct regs{};
-  if (absl::Status s = Request("PTRACE_GETFPREGS", PTRACE_GETFPREGS, tid, nullptr, &regs); !s.ok()) return s;
-  return regs;
+  return Fetch<user_fpregs_struct>("PTRACE_GETFPREGS", PTRACE_GETFPREGS, tid);
 }
 
 absl::Status SetFpRegs(pid_t tid, const user_fpregs_struct& regs) {
-  user_fpregs_struct raw = regs;
-  return Request("PTRACE_SETFPREGS", PTRACE_SETFPREGS, tid, nullptr, &raw);
+  return Store("PTRACE_SETFPREGS", PTRACE_SETFPREGS, tid, regs);
 }
 
-absl::StatusOr<siginfo_t> GetSigInfo(pid_t tid) {
-  siginfo_t info{};
-  if (absl::Status s = Request("PTRACE_GETSIGINFO", PTRACE_GETSIGINFO, tid, nullptr, &info); !s.ok()) return s;
-  return info;
-}
+absl::StatusOr<siginfo_t> GetSigInfo(pid_t tid) { return Fetch<siginfo_t>("PTRACE_GETSIGINFO", PTRACE_GETSIGINFO, tid); }
 
 absl::Status SetSigInfo(pid_t tid, const siginfo_t& info) {
-  siginfo_t raw = info;
-  return Request("PTRACE_SETSIGINFO", PTRACE_SETSIGINFO, tid, nullptr, &raw);
+  return Store("PTRACE_SETSIGINFO", PTRACE_SETSIGINFO, tid, info);
 }
 
 absl::StatusOr<unsigned long> GetEventMsg(pid_t tid) {
-  unsigned long msg = 0;
-  if (absl::Status s = Request("PTRACE_GETEVENTMSG", PTRACE_GETEVENTMSG, tid, nullptr, &msg); !s.ok()) return s;
-  return msg;
+  return Fetch<unsigned long>("PTRACE_GETEVENTMSG", PTRACE_GETEVENTMSG, tid);
 }
 
 absl::StatusOr<__ptrace_syscall_info> GetSyscallInfo(pid_t tid) {
