@@ -1,15 +1,19 @@
 #include "stress/gtest_list.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "intercept/owned_kill.h"
 
 namespace ravel {
 
@@ -31,10 +35,16 @@ std::vector<std::string> ParseGtestList(const std::string& text) {
   return tests;
 }
 
-absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::string>& command) {
+absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::string>& command,
+                                                        absl::Duration limit) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
   pid_t pid = fork();
+  if (pid < 0) {
+    close(out[0]);
+    close(out[1]);
+    return absl::InternalError("fork");
+  }
   if (pid == 0) {
     dup2(out[1], 1);
     int devnull = open("/dev/null", O_RDWR);
@@ -48,15 +58,43 @@ absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::s
     _exit(127);
   }
   close(out[1]);
+  const absl::Time deadline = absl::Now() + limit;
+  auto left_ms = [&] { return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()))); };
   std::string text;
   char buf[4096];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
-    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  bool timed_out = false;
+  while (true) {
+    pollfd p{out[0], POLLIN, 0};
+    const int ready = poll(&p, 1, left_ms());
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      timed_out = true;
+      break;
+    }
+    const ssize_t n = read(out[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
   }
   close(out[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
+  // (Its output may end before it does: it still has until the deadline.)
+  while (!timed_out) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) break;
+    if (left_ms() == 0) {
+      timed_out = true;
+      break;
+    }
+    usleep(1000);
+  }
+  if (timed_out) {
+    SignalOwned(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return absl::DeadlineExceededError(absl::StrCat(command[0], " --gtest_list_tests did not finish within ",
+                                                    absl::FormatDuration(limit),
+                                                    ": --per-test needs a GoogleTest binary"));
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(command[0], " --gtest_list_tests failed (status ", status,
                                                    "): --per-test needs a GoogleTest binary"));
