@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/proc.h"
 #include "gtest/gtest.h"
 #include "intercept/guest.h"
 #include "intercept/tracer.h"
@@ -318,14 +319,8 @@ class SyscallSequence : public Tool {
     return s;
   }
   void OnThreadStart(Guest& guest) override {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/stat", guest.pid());
-    std::string stat = ReadFile(path);
-    size_t paren = stat.rfind(')');
-    int ppid = 0;
-    char state = 0;
-    if (paren != std::string::npos) sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid);
-    parents.push_back(ppid);
+    std::optional<ProcStat> stat = ReadProcStat(guest.pid());
+    parents.push_back(stat.has_value() ? stat->ppid : 0);
   }
   void OnPostExec(Guest& guest) override { ++post_execs; }
   SyscallResult OnSyscall(Guest& guest, const Syscall& call) override {
