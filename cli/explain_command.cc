@@ -169,6 +169,7 @@ int Explain(const ExplainOptions& given) {
       PreparedReplay::Open(options.schedule_path, options.verbose, PreparedReplay::Output::kDiscard);
   if (!opened.ok()) return UsageError(std::string(opened.status().message()));
   PreparedReplay& prepared = **opened;
+  prepared.DefaultTimeout(options.timeout_seconds);
   const Schedule& s = prepared.schedule();
   if (!options.trace_path.empty()) {
     if (absl::Status st = CheckTracePath(options.trace_path); !st.ok()) return UsageError(std::string(st.message()));
@@ -209,6 +210,9 @@ class ExplainSubcommand : public Subcommand {
     app_->add_option("--trace", options_.trace_path, kTraceHelp);
     app_->add_option("--frames", options_.frames, "Frames of each stack to show (default 6)")
         ->check(CLI::PositiveNumber);
+    AddTimeoutFlag(app_, &options_.timeout_seconds,
+                   "A replay taking longer than SECONDS of real time stops as a timeout (default: the\n"
+                   "recorded run's --timeout, else none)");
   }
 
   int Run(const Invocation& in) override {

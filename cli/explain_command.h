@@ -25,6 +25,7 @@ struct ExplainOptions {
   std::string schedule_path;
   std::string trace_path;  // --trace: also write the replay's timeline (Chrome trace JSON)
   size_t frames = 6;       // frames of each stack shown
+  double timeout_seconds = 0;  // --timeout: when the schedule records none (0: none)
   bool verbose = false;
 };
 

@@ -138,22 +138,36 @@ absl::StatusOr<std::vector<std::string>> GuestCommand(CLI::App* sub, const Invoc
   return command;
 }
 
-void AddPointFlags(CLI::App* sub, PointFlags* flags) {
-  sub->add_option("--preempt", flags->preempt, kPreemptHelp);
-  sub->add_option("--preempt-modules", flags->preempt_modules, kPreemptModulesHelp);
-  sub->add_flag("--virtual-cpu", flags->virtual_cpu, kVirtualCpuHelp);
-  sub->add_flag("--no-fast-path", flags->no_fast_path,
+ScheduleFlags::ScheduleFlags(CLI::App* sub, ScheduleSettings* settings, ScheduleFlagHelp help)
+    : settings_(settings), default_strategy_note_(std::move(help.default_strategy_note)) {
+  sub->add_option("--strategy", settings->strategy, help.strategy);
+  sub->add_option("--seed", settings->seed, help.seed)->check(Seed());
+  pct_depth_ = sub->add_option("--pct-depth", settings->pct_depth,
+                               "PCT bug depth d: d-1 priority change points (default 3; with --strategy pct)")
+                   ->check(WholeNumber(1));
+  pct_steps_ = sub->add_option("--pct-steps", settings->pct_steps, help.pct_steps)->check(WholeNumber(1));
+  AddTimeoutFlag(sub, &settings->timeout_seconds, help.timeout, help.timeout_may_be_zero);
+  sub->add_option("--preempt", settings->preempt, kPreemptHelp);
+  sub->add_option("--preempt-modules", settings->preempt_modules, kPreemptModulesHelp);
+  sub->add_flag("--virtual-cpu", settings->virtual_cpu, kVirtualCpuHelp);
+  sub->add_flag("--no-fast-path", no_fast_path_,
                 "Stop at every sync point. By default, where PCT is sure to let the thread at a\n"
                 "sync point go on at its next ones too (until its next change point), the shim\n"
                 "makes them without a stop and ravel accounts for them at the thread's next stop:\n"
                 "the same decisions, steps, fingerprint and recording either way");
 }
 
-absl::Status CheckPctFlags(const std::string& strategy, const CLI::Option* depth, const CLI::Option* steps,
-                           const std::string& default_note) {
-  if (strategy == "pct" || (depth->count() == 0 && steps->count() == 0)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--pct-depth and --pct-steps are PCT's: they need --strategy pct", default_note, ", not ", strategy));
+absl::Status ScheduleFlags::Finish() {
+  if (no_fast_path_) settings_->fast_path = false;
+  if (settings_->strategy == "pct" || (pct_depth_->count() == 0 && pct_steps_->count() == 0)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--pct-depth and --pct-steps are PCT's: they need --strategy pct",
+                                                 default_strategy_note_, ", not ", settings_->strategy));
+}
+
+void AddTimeoutFlag(CLI::App* sub, double* seconds, const std::string& help, bool may_be_zero) {
+  sub->add_option("--timeout", *seconds, help)->check(may_be_zero ? Seconds() : CLI::Validator(CLI::PositiveNumber));
 }
 
 }  // namespace ravel

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/preempt.h"
+#include "engine/schedule_settings.h"
 
 namespace ravel {
 
@@ -63,28 +64,46 @@ CLI::Validator Seed();
 // Seconds >= 0, as a double.
 CLI::Validator Seconds();
 
-// The flags run and stress share: which points, which modules, the virtual CPU.
-struct PointFlags {
-  std::string preempt = kDefaultPreempt;
-  std::string preempt_modules;
-  bool virtual_cpu = false;
-  bool no_fast_path = false;
-
-  // Copies them into run's or stress's options.
-  template <typename Options>
-  void ApplyTo(Options& options) const {
-    options.preempt = preempt;
-    options.preempt_modules = preempt_modules;
-    options.virtual_cpu = virtual_cpu;
-    options.fast_path = !no_fast_path;
-  }
+// What one command says of the schedule flags it takes.
+struct ScheduleFlagHelp {
+  std::string strategy;
+  std::string seed;
+  std::string pct_steps;
+  std::string timeout;
+  bool timeout_may_be_zero = true;  // false: a limit > 0 (stress: every schedule has one)
+  // Said after "they need --strategy pct" when the command's default strategy is not pct.
+  std::string default_strategy_note;
 };
 
-void AddPointFlags(CLI::App* sub, PointFlags* flags);
+// The flags that choose how a program is scheduled, bound to one ScheduleSettings
+// (engine/schedule_settings.h): --strategy, --seed, --pct-depth, --pct-steps, --timeout,
+// and the points (--preempt, --preempt-modules, --virtual-cpu, --no-fast-path). `ravel
+// run` and `ravel stress` take them all; replay, minimize and explain run a recorded
+// schedule, which says the rest, and take --timeout alone (AddTimeoutFlag).
+// The settings' values before parsing are the defaults.
+class ScheduleFlags {
+ public:
+  ScheduleFlags(CLI::App* sub, ScheduleSettings* settings, ScheduleFlagHelp help);
+  ScheduleFlags(const ScheduleFlags&) = delete;
+  ScheduleFlags& operator=(const ScheduleFlags&) = delete;
 
-// --pct-depth and --pct-steps mean nothing to another strategy: an error, not ignored.
-absl::Status CheckPctFlags(const std::string& strategy, const CLI::Option* depth, const CLI::Option* steps,
-                           const std::string& default_note);
+  // Once the command line is parsed: --no-fast-path into the settings, and the flags
+  // checked together (--pct-depth and --pct-steps mean nothing to another strategy: an
+  // error, not ignored).
+  absl::Status Finish();
+
+ private:
+  ScheduleSettings* settings_;
+  std::string default_strategy_note_;
+  bool no_fast_path_ = false;
+  CLI::Option* pct_depth_ = nullptr;
+  CLI::Option* pct_steps_ = nullptr;
+};
+
+// --timeout SECONDS (ScheduleFlags', and alone for replay, minimize and explain, where
+// PreparedReplay::DefaultTimeout applies it): `help` says what it limits and its default.
+// `may_be_zero`: 0 (no limit) is accepted.
+void AddTimeoutFlag(CLI::App* sub, double* seconds, const std::string& help, bool may_be_zero = true);
 
 // Help texts of flags several subcommands take.
 extern const char kTraceHelp[];

@@ -59,7 +59,7 @@ int Minimize(const MinimizeOptions& options) {
   if (prepared.schedule().outcome == "pass") {
     return UsageError(absl::StrCat(options.schedule_path, ": the schedule passes: there is no failure to keep"));
   }
-  if (prepared.config().timeout_seconds == 0) prepared.config().timeout_seconds = options.timeout_seconds;
+  prepared.DefaultTimeout(options.timeout_seconds);
 
   // The replay: its departures, and how it fails.
   std::vector<Departure> all;
@@ -113,10 +113,10 @@ class MinimizeSubcommand : public Subcommand {
                      "Run the program at most N times (default 300, at least 2); the best schedule\n"
                      "so far is written")
         ->check(WholeNumber(2));
-    app_->add_option("--timeout", options_.timeout_seconds,
-                     "A run taking longer than SECONDS of real time does not count as failing the same way\n"
-                     "(default 30, unless the schedule records a timeout)")
-        ->check(CLI::PositiveNumber);
+    AddTimeoutFlag(app_, &options_.timeout_seconds,
+                   "A run taking longer than SECONDS of real time does not count as failing the same way\n"
+                   "(default 30, unless the schedule records a timeout)",
+                   /*may_be_zero=*/false);
   }
 
   int Run(const Invocation& in) override {

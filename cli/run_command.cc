@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -144,21 +145,14 @@ namespace {
 std::optional<int> PrepareRun(const std::vector<std::string>& command, const RunOptions& options,
                               ScheduleConfig& config, TraceObserver& trace, gdb::Server& server) {
   config.command = command;
-  config.strategy = options.strategy;
-  config.seed = options.seed;
-  config.pct_depth = options.pct_depth;
-  config.pct_steps = options.pct_steps;
-  config.timeout_seconds = options.timeout_seconds;
+  config.settings = options.settings;
   config.verbose = options.verbose;
   config.record = !options.record_path.empty();
-  absl::StatusOr<Preempt> preempt = ParsePreemptFlags(options.preempt, options.preempt_modules);
+  absl::StatusOr<Preempt> preempt = ParsePreemptFlags(options.settings.preempt, options.settings.preempt_modules);
   if (!preempt.ok()) return UsageError(std::string(preempt.status().message()));
   if (absl::Status s = PrepareGuests(*preempt, command); !s.ok()) return UsageError(std::string(s.message()));
-  config.preempt = preempt->ToString();
-  config.preempt_modules = options.preempt_modules;
-  config.virtual_cpu = options.virtual_cpu;
-  config.fast_path = options.fast_path;
-  WarnIfNoVirtualCpu(options.virtual_cpu);
+  config.settings.preempt = preempt->ToString();
+  WarnIfNoVirtualCpu(options.settings.virtual_cpu);
   if (!options.trace_path.empty()) {
     if (absl::Status s = CheckTracePath(options.trace_path); !s.ok()) return UsageError(std::string(s.message()));
     config.observer = &trace;
@@ -187,7 +181,7 @@ ScheduleResult RunOnceOrTwice(const ScheduleConfig& config, const RunOptions& op
   if (!options.verify) return RunSchedule(config);
   verified = VerifySeed(config, [&](const ScheduleResult& first) {
     fprintf(stderr, "ravel: verify: the first run ended %s after %" PRIu64 " steps; running seed %" PRIu64
-                    " again\n", first.outcome.c_str(), first.steps, options.seed);
+                    " again\n", first.outcome.c_str(), first.steps, options.settings.seed);
     fflush(stderr);
   });
   ScheduleResult result = verified.first;
@@ -209,13 +203,13 @@ int ReportRun(const std::vector<std::string>& command, const RunOptions& options
   ReportDeadlock(result);
   ReportLiveness(result);
   const bool record = !options.record_path.empty();
-  const std::string strategy = record || options.verify ? result.schedule.strategy : options.strategy;
-  fprintf(stderr, "%s\n", SummaryLine(result, options.seed, strategy).c_str());
+  const std::string strategy = record || options.verify ? result.schedule.strategy : options.settings.strategy;
+  fprintf(stderr, "%s\n", SummaryLine(result, options.settings.seed, strategy).c_str());
   if (options.verify) {
     if (verified.verdict.same) {
-      fprintf(stderr, "%s\n", VerifiedLine(verified.verdict, options.seed).c_str());
+      fprintf(stderr, "%s\n", VerifiedLine(verified.verdict, options.settings.seed).c_str());
     } else {
-      fputs(NotDeterministicReport(verified.verdict, options.seed).c_str(), stderr);
+      fputs(NotDeterministicReport(verified.verdict, options.settings.seed).c_str(), stderr);
       code = kExitNotDeterministic;
     }
   }
@@ -228,8 +222,8 @@ int ReportRun(const std::vector<std::string>& command, const RunOptions& options
     }
   }
   if (!options.json_path.empty()) {
-    absl::Status s = options.verify ? WriteVerifyJson(options.json_path, verified, options.seed, strategy, command)
-                                    : WriteRunJson(options.json_path, result, options.seed, strategy, command);
+    absl::Status s = options.verify ? WriteVerifyJson(options.json_path, verified, options.settings.seed, strategy, command)
+                                    : WriteRunJson(options.json_path, result, options.settings.seed, strategy, command);
     if (!s.ok()) code = OutputError(code, s);
   }
   return code;
@@ -247,7 +241,7 @@ int RunScheduled(const std::vector<std::string>& command, const RunOptions& opti
   if (ReportDebugger(result)) return 128 + SIGKILL;
   int code = result.exit_code;
   if (!options.trace_path.empty() && result.error.ok()) {
-    if (absl::Status s = WriteTrace(trace, options.trace_path, result, options.seed, options.strategy, command);
+    if (absl::Status s = WriteTrace(trace, options.trace_path, result, options.settings.seed, options.settings.strategy, command);
         !s.ok()) {
       code = OutputError(code, s);
     }
@@ -280,6 +274,7 @@ int Replay(const ReplayOptions& options) {
   const std::string json_path = AbsolutePath(options.json_path), trace_path = AbsolutePath(options.trace_path);
   absl::StatusOr<std::unique_ptr<PreparedReplay>> prepared = PreparedReplay::Open(options.schedule_path, options.verbose);
   if (!prepared.ok()) return UsageError(std::string(prepared.status().message()));
+  (*prepared)->DefaultTimeout(options.timeout_seconds);
   const Schedule& s = (*prepared)->schedule();
   // A schedule is a command line: say what is about to run, and refuse an unexpected one.
   const std::string where = s.cwd.empty() ? "" : absl::StrCat(" (in ", ShellQuote(s.cwd), ")");
@@ -358,26 +353,21 @@ class RunSubcommand : public Subcommand {
                "The summary line ends with rdtsc=N when N RDTSC reads were scheduling points\n"
                "(the virtual TSC), or rdtsc=host where this machine cannot trap RDTSC.\n"
                "Example: ravel run --strategy pct --seed 42 -- ./my_test");
-    app_->add_option("--strategy", options_.strategy, StrategyHelp());
-    app_->add_option("--seed", options_.seed,
-                     "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)")
-        ->check(Seed());
-    pct_depth_ = app_->add_option("--pct-depth", options_.pct_depth,
-                                  "PCT bug depth d: d-1 priority change points (default 3)")
-                     ->check(WholeNumber(1));
-    pct_steps_ = app_->add_option("--pct-steps", options_.pct_steps,
-                                  "PCT: expected number of choice points k of a run (steps where more than one\n"
-                                  "thread could run), over which the change points are drawn (default 1000;\n"
-                                  "-v prints a run's count)")
-                     ->check(WholeNumber(1));
-    app_->add_option("--timeout", options_.timeout_seconds,
-                     "Fail the run as a timeout after SECONDS of real time (exit 4)")
-        ->check(Seconds());
+    schedule_flags_.emplace(
+        app_, &options_.settings,
+        ScheduleFlagHelp{
+            .strategy = StrategyHelp(),
+            .seed = "Seed for every decision of the run: 0 to 18446744073709551615 (default 1)",
+            .pct_steps = "PCT: expected number of choice points k of a run (steps where more than one\n"
+                         "thread could run), over which the change points are drawn (default 1000;\n"
+                         "-v prints a run's count)",
+            .timeout = "Fail the run as a timeout after SECONDS of real time (exit 4)",
+            .timeout_may_be_zero = true,
+            .default_strategy_note = ""});
     app_->add_option("--json", options_.json_path, "Also write the summary as a JSON object to FILE");
     app_->add_option("--record", options_.record_path,
                      "Write the run's schedule to FILE: every decision, so that `ravel replay FILE`\n"
                      "runs the same interleaving again, and checks it step by step");
-    AddPointFlags(app_, &points_);
     app_->add_option("--trace", options_.trace_path, kTraceHelp);
     app_->add_option("--gdbserver", options_.gdbserver, kGdbserverHelp);
     app_->add_flag("--verify", options_.verify,
@@ -392,11 +382,8 @@ class RunSubcommand : public Subcommand {
   int Run(const Invocation& in) override {
     absl::StatusOr<std::vector<std::string>> command = GuestCommand(app_, in);
     if (!command.ok()) return UsageError(std::string(command.status().message()));
-    if (absl::Status s = CheckPctFlags(options_.strategy, pct_depth_, pct_steps_, ""); !s.ok()) {
-      return UsageError(std::string(s.message()));
-    }
+    if (absl::Status s = schedule_flags_->Finish(); !s.ok()) return UsageError(std::string(s.message()));
     RunOptions options = options_;
-    points_.ApplyTo(options);
     options.verbose = in.verbose;
     return RunScheduled(*command, options);
   }
@@ -404,9 +391,7 @@ class RunSubcommand : public Subcommand {
  private:
   CommonArgs args_;
   RunOptions options_;
-  PointFlags points_;
-  CLI::Option* pct_depth_ = nullptr;
-  CLI::Option* pct_steps_ = nullptr;
+  std::optional<ScheduleFlags> schedule_flags_;
 };
 
 class ReplaySubcommand : public Subcommand {
@@ -427,6 +412,10 @@ class ReplaySubcommand : public Subcommand {
     app_->add_option("--json", options_.json_path, "Also write the summary as a JSON object to FILE");
     app_->add_option("--trace", options_.trace_path, kTraceHelp);
     app_->add_option("--gdbserver", options_.gdbserver, kGdbserverHelp);
+    AddTimeoutFlag(app_, &options_.timeout_seconds,
+                   "Stop the replay as a timeout after SECONDS of real time (default: the recorded\n"
+                   "run's --timeout, else none); unless the recorded run timed out too, the replay\n"
+                   "then diverges (exit 5)");
     app_->add_flag("--expect-command", expect_command_,
                    "Replay only if the schedule records exactly the command after -- (its first word\n"
                    "as recorded, or the recorded executable's absolute path); else exit 2");

@@ -19,18 +19,18 @@ namespace ravel {
 std::unique_ptr<Subcommand> MakeRunSubcommand(CLI::App& parent);
 std::unique_ptr<Subcommand> MakeReplaySubcommand(CLI::App& parent);
 
+// `ravel run`'s settings without flags: pct, seed 1, the default points, no time limit.
+inline ScheduleSettings RunDefaults() {
+  ScheduleSettings s;
+  s.preempt = kDefaultPreempt;
+  return s;
+}
+
 struct RunOptions {
-  std::string strategy = "pct";
-  uint64_t seed = 1;
-  int pct_depth = 3;
-  uint64_t pct_steps = 0;  // 0: the strategy's default
-  double timeout_seconds = 0;
+  // The flags' (cli/flags.h's ScheduleFlags); preempt is --preempt's list as given.
+  ScheduleSettings settings = RunDefaults();
   std::string json_path;
   std::string record_path;  // write the run's schedule here
-  std::string preempt = kDefaultPreempt;  // --preempt LIST
-  std::string preempt_modules;      // --preempt-modules LIST
-  bool virtual_cpu = false;         // --virtual-cpu
-  bool fast_path = true;            // off: --no-fast-path
   std::string trace_path;           // --trace: the run's timeline (engine/trace.h)
   std::string gdbserver;            // --gdbserver [HOST:]PORT (engine/gdb_debugger.h)
   // --verify: run the seed twice and compare step by step (engine/verify_seed.h); exit 7 when the
@@ -54,6 +54,7 @@ struct ReplayOptions {
   std::string json_path;
   std::string trace_path;  // --trace: the replay's timeline (engine/trace.h)
   std::string gdbserver;   // --gdbserver [HOST:]PORT (engine/gdb_debugger.h)
+  double timeout_seconds = 0;  // --timeout: when the schedule records none (0: none)
   // --expect-command -- ARGV...: refuse a schedule whose recorded argv differs (argv[0]
   // may be the recorded argv[0] or the recorded executable's absolute path).
   std::vector<std::string> expected_command;

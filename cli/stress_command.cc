@@ -3,6 +3,7 @@
 #include "cli/merge_command.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,15 +34,6 @@ class StressSubcommand : public Subcommand {
                      "Schedules to run, seeds BASE..BASE+N-1 (default 100), split across shards")
         ->check(WholeNumber(1));
     app_->add_option("--time", time_, "Run schedules for this long instead (e.g. 90s, 5m, 1h)");
-    app_->add_option("--strategy", options_.strategy,
-                     StrategyHelp(kStressDefaultStrategy) +
-                         "\nstress's default is surw: with the default --preempt it found every bug of the corpus\n"
-                         "and the classic set within 100 schedules (median; bench/RESULTS.md)");
-    app_->add_option("--seed", options_.seed_base,
-                     "BASE: the first seed (default 1). Seeds are 0..18446744073709551615: with --runs N,\n"
-                     "BASE+N-1 must not pass the largest (an error up front); with --time the seeds\n"
-                     "stop there")
-        ->check(Seed());
     app_->add_option("--jobs,-j", options_.jobs,
                      "Schedules run in parallel (default: one per CPU). They share the filesystem: a\n"
                      "test that writes a fixed path in its directory collides with its own copies\n"
@@ -61,15 +53,20 @@ class StressSubcommand : public Subcommand {
                    "Do not stop at the first failure: run every seed, group failures by signature");
     app_->add_flag("--per-test", options_.per_test,
                    "CMD is a GoogleTest binary: stress each of its tests on its own, reporting per test");
-    pct_depth_ = app_->add_option("--pct-depth", options_.pct_depth,
-                                  "PCT bug depth d (default 3; with --strategy pct)")
-                     ->check(WholeNumber(1));
-    pct_steps_ = app_->add_option("--pct-steps", options_.pct_steps,
-                                  "PCT's k, with --strategy pct (default: twice the most choice points of three\n"
-                                  "calibration runs of the first seeds, the same on every shard)")
-                     ->check(WholeNumber(1));
-    points_.preempt = options_.preempt;
-    AddPointFlags(app_, &points_);
+    schedule_flags_.emplace(
+        app_, &options_.settings,
+        ScheduleFlagHelp{
+            .strategy = StrategyHelp(kStressDefaultStrategy) +
+                        "\nstress's default is surw: with the default --preempt it found every bug of the\n"
+                        "corpus and the classic set within 100 schedules (median; bench/RESULTS.md)",
+            .seed = "BASE: the first seed (default 1). Seeds are 0..18446744073709551615: with --runs N,\n"
+                    "BASE+N-1 must not pass the largest (an error up front); with --time the seeds\n"
+                    "stop there",
+            .pct_steps = "PCT's k, with --strategy pct (default: twice the most choice points of three\n"
+                         "calibration runs of the first seeds, the same on every shard)",
+            .timeout = "A schedule taking longer than SECONDS of real time fails as a timeout (default 60)",
+            .timeout_may_be_zero = false,
+            .default_strategy_note = absl::StrCat(" (stress's default is ", kStressDefaultStrategy, ")")});
     app_->add_flag("--verify", options_.verify,
                    "Run each failing seed a second time before reporting it and compare the runs step by\n"
                    "step: a failure that its seed does not reproduce is reported as not deterministic,\n"
@@ -78,21 +75,14 @@ class StressSubcommand : public Subcommand {
                    "Start CMD afresh (fork, exec) for every schedule. By default each job execs CMD once, "
                    "keeps it stopped before its first instruction, and forks a copy of it per schedule: "
                    "the same schedules, several times faster");
-    app_->add_option("--timeout", options_.timeout_seconds,
-                     "A schedule taking longer than SECONDS of real time fails as a timeout (default 60)")
-        ->check(CLI::PositiveNumber);
     AddCommand(app_, &args_, /*aslr_flag=*/false);
   }
 
   int Run(const Invocation& in) override {
     absl::StatusOr<std::vector<std::string>> command = GuestCommand(app_, in);
     if (!command.ok()) return UsageError(std::string(command.status().message()));
-    const std::string note = absl::StrCat(" (stress's default is ", kStressDefaultStrategy, ")");
-    if (absl::Status s = CheckPctFlags(options_.strategy, pct_depth_, pct_steps_, note); !s.ok()) {
-      return UsageError(std::string(s.message()));
-    }
+    if (absl::Status s = schedule_flags_->Finish(); !s.ok()) return UsageError(std::string(s.message()));
     StressOptions options = options_;
-    points_.ApplyTo(options);
     options.command = *command;
     options.verbose = in.verbose;
     if (!time_.empty()) {
@@ -115,10 +105,8 @@ class StressSubcommand : public Subcommand {
  private:
   CommonArgs args_;
   StressOptions options_;
-  PointFlags points_;
+  std::optional<ScheduleFlags> schedule_flags_;
   std::string time_;
-  CLI::Option* pct_depth_ = nullptr;
-  CLI::Option* pct_steps_ = nullptr;
 };
 
 }  // namespace

@@ -81,7 +81,7 @@ absl::Status ApplyMachineOption(const std::string& path, const std::string& key,
         "): the guest would run instructions this CPU does not have; replay it on a CPU like the recording's"));
   }
   config.cpu_model = value;
-  config.virtual_cpu = true;
+  config.settings.virtual_cpu = true;
   return absl::OkStatus();
 }
 
@@ -106,16 +106,16 @@ absl::Status ApplyOptions(const std::string& path, const Schedule& s, ScheduleCo
       if (!absl::SimpleAtod(value, &seconds) || seconds < 0) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": bad timeout option '", value, "'"));
       }
-      config.timeout_seconds = seconds;
+      config.settings.timeout_seconds = seconds;
     } else if (key == "preempt-modules") {
-      config.preempt_modules = value;
+      config.settings.preempt_modules = value;
     } else if (key == "preempt") {
       absl::StatusOr<Preempt> preempt = ParsePreempt(value);
       if (!preempt.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", preempt.status().message()));
       if (absl::Status st = PrepareGuests(*preempt, config.command); !st.ok()) {
         return absl::InvalidArgumentError(st.message());
       }
-      config.preempt = preempt->ToString();
+      config.settings.preempt = preempt->ToString();
     } else if (key != "pct-depth" && key != "pct-steps" && key != "minimized") {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": unknown option '", key, "' (recorded by a newer ravel?)"));
@@ -144,8 +144,8 @@ absl::StatusOr<std::unique_ptr<PreparedReplay>> PreparedReplay::Open(const std::
   config.command[0] = s.command;  // exactly the executable that was recorded
   config.replay = &s;
   config.verbose = verbose;
-  config.strategy = s.strategy;
-  config.seed = s.seed;
+  config.settings.strategy = s.strategy;
+  config.settings.seed = s.seed;
   std::vector<std::string> recorded_stdio;
   int model = 1;  // schedules without the option
   if (absl::Status st = ApplyOptions(path, s, config, model, recorded_stdio); !st.ok()) return st;

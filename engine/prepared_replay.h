@@ -54,6 +54,11 @@ class PreparedReplay {
   // schedule, in `departures`. A run that could not start or was interrupted returns its
   // exit code; one that diverged prints "ravel: cannot <what>: the schedule does not
   // replay (diverged at ...)" and returns kExitDiverged; nullopt when it replayed.
+  // A run taking longer than `seconds` of real time ends as a timeout, unless the schedule
+  // records a limit of its own (0: none). The --timeout of replay, minimize and explain.
+  void DefaultTimeout(double seconds) {
+    if (config_.settings.timeout_seconds == 0) config_.settings.timeout_seconds = seconds;
+  }
   std::optional<int> ReplayTracked(const char* what, ScheduleResult& result, std::vector<Departure>& departures);
 
   // After a run: the guest's output kept in files goes to ravel's own stdout/stderr

@@ -8,12 +8,12 @@
 namespace ravel {
 
 absl::Status ScheduleConfig::Validate() const {
-  if (!preempt.empty()) {
-    if (absl::StatusOr<Preempt> points = ParsePreempt(preempt); !points.ok()) return points.status();
+  if (!settings.preempt.empty()) {
+    if (absl::StatusOr<Preempt> points = ParsePreempt(settings.preempt); !points.ok()) return points.status();
   }
   // MakeStrategy takes names in any case.
-  if (replay == nullptr && guide == nullptr && !IsStrategyName(absl::AsciiStrToLower(strategy))) {
-    return UnknownStrategyError(strategy);
+  if (replay == nullptr && guide == nullptr && !IsStrategyName(absl::AsciiStrToLower(settings.strategy))) {
+    return UnknownStrategyError(settings.strategy);
   }
   return absl::OkStatus();
 }

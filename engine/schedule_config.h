@@ -2,10 +2,12 @@
 // `replay`, `minimize`, `explain` and every schedule of `ravel stress` fill one in and hand
 // it to RunSchedule (engine/scheduled_run.h); a calibration run is one made `like` another.
 //
-// The settings (strategy, seed, PCT's depth and k, timeout, --preempt, modules, the
-// virtual CPU) are checked in one place, Validate(); the rest say what to follow instead
-// of a strategy (a recording, a guide), what to keep (the recording, departures, step
-// fingerprints, warnings, a profile) and who watches (an observer, gdb).
+// Its ScheduleSettings are what a user chooses (strategy, seed, PCT's depth and k,
+// timeout, --preempt, modules, the virtual CPU): the same type from the flags
+// (cli/flags.h's ScheduleFlags) through stress's jobs to the recording, checked in one
+// place, Validate(). The rest say what to follow instead of a strategy (a recording, a
+// guide), what to keep (the recording, departures, step fingerprints, warnings, a
+// profile) and who watches (an observer, gdb).
 #ifndef RAVEL_ENGINE_SCHEDULE_CONFIG_H_
 #define RAVEL_ENGINE_SCHEDULE_CONFIG_H_
 
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/schedule_settings.h"
 #include "intercept/tracer.h"
 #include "replay/departures.h"
 #include "replay/schedule.h"
@@ -33,11 +36,7 @@ class Server;
 
 struct ScheduleConfig {
   std::vector<std::string> command;
-  std::string strategy = "pct";
-  uint64_t seed = 1;
-  int pct_depth = 3;
-  uint64_t pct_steps = 0;           // 0: the strategy's default
-  double timeout_seconds = 0;       // real time; 0: none
+  ScheduleSettings settings;
   bool verbose = false;
   // Follow this recording instead of a strategy: its decisions, its seed (for the guest's
   // random data), and its steps, checked one by one.
@@ -47,19 +46,9 @@ struct ScheduleConfig {
   // Run a copy of this (MakeSchedulePrototype of `command`, with these stdio) instead of
   // spawning the command: the same run, without the fork, exec and exec-time setup.
   GuestPrototype* prototype = nullptr;
-  // --preempt's canonical list (engine/preempt.h) when it names more than syscall points:
-  // recorded as "option preempt" (the caller has prepared the guests for it).
-  std::string preempt;
-  // --preempt-modules: shared libraries whose atomic instructions are points too
-  // (comma-separated; recorded as "option preempt-modules").
-  std::string preempt_modules;
   // A replay's recorded CPU model ("option cpuid", scheduler/cpu_model.h), checked against
   // this host: CPUID answers come from it. Empty: this host's model.
   std::string cpu_model;
-  // --virtual-cpu: CPUID answered from the CPU model (where CPUID faults); a replay whose
-  // schedule has a model sets it.
-  bool virtual_cpu = false;
-  bool fast_path = true;  // sync points under a lease (scheduler/lease.h); --no-fast-path
   // The CPUs the guest sees as its affinity (SchedulerOptions::cpus); unset: ravel's own.
   std::optional<cpu_set_t> cpus;
   // Instead of a strategy: the default schedule with these departures (replay/departures.h;

@@ -9,18 +9,18 @@ TEST(ScheduleConfig, TheDefaultsAreValid) { EXPECT_TRUE(ScheduleConfig().Validat
 
 TEST(ScheduleConfig, AnUnknownPointIsAUsageErrorNamingIt) {
   ScheduleConfig config;
-  config.preempt = "syscall,bogus";
+  config.settings.preempt = "syscall,bogus";
   EXPECT_EQ(config.Validate().message(),
             "unknown --preempt item 'bogus'; valid items: syscall, sync, time, atomic, spin (e.g. --preempt sync,time)");
 }
 
 TEST(ScheduleConfig, AnUnknownStrategyIsAnErrorUnlessARecordingOrAGuideReplacesIt) {
   ScheduleConfig config;
-  config.strategy = "fifo";
+  config.settings.strategy = "fifo";
   EXPECT_EQ(config.Validate().message(), "unknown strategy 'fifo'; valid strategies: pct, pos, random, rr, surw");
-  config.strategy = "RR";  // names in any case, as MakeStrategy takes them
+  config.settings.strategy = "RR";  // names in any case, as MakeStrategy takes them
   EXPECT_TRUE(config.Validate().ok());
-  config.strategy = "fifo";
+  config.settings.strategy = "fifo";
   const Schedule recorded;
   config.replay = &recorded;
   EXPECT_TRUE(config.Validate().ok());

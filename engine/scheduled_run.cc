@@ -99,10 +99,10 @@ absl::StatusOr<uint64_t> CachedHashFile(const std::string& path) {
 SchedulerOptions PointOptions(const ScheduleConfig& config, const Preempt& points) {
   SchedulerOptions options;
   options.virtual_tsc = Guest::HasRdtscInterception();
-  options.virtual_cpuid = config.virtual_cpu && Guest::HasCpuidInterception();
+  options.virtual_cpuid = config.settings.virtual_cpu && Guest::HasCpuidInterception();
   options.atomic_points = points.atomic;
   options.spin_points = points.spin;
-  if (!config.preempt_modules.empty()) options.atomic_modules = absl::StrSplit(config.preempt_modules, ',');
+  if (!config.settings.preempt_modules.empty()) options.atomic_modules = absl::StrSplit(config.settings.preempt_modules, ',');
   return options;
 }
 
@@ -110,12 +110,9 @@ SchedulerOptions PointOptions(const ScheduleConfig& config, const Preempt& point
 ScheduleResult CalibrationRun(const ScheduleConfig& like, EventProfile* profile) {
   ScheduleConfig calibrate;
   calibrate.command = like.command;
-  calibrate.strategy = "rr";
-  calibrate.seed = 0;
-  calibrate.timeout_seconds = like.timeout_seconds;
-  calibrate.preempt = like.preempt;
-  calibrate.preempt_modules = like.preempt_modules;
-  calibrate.virtual_cpu = like.virtual_cpu;
+  calibrate.settings = like.settings;
+  calibrate.settings.strategy = "rr";
+  calibrate.settings.seed = 0;
   calibrate.cpus = like.cpus;
   calibrate.profile_out = profile;
   const int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -190,11 +187,11 @@ bool ScheduledRun::BuildStrategies(StrategyOptions options) {
     strategy_name_ = replay_->strategy;
     checker_.emplace(*replay_, *replayer_);
   } else if (config_.guide != nullptr) {
-    guided_ = std::make_unique<GuidedStrategy>(*config_.guide, config_.strategy);
+    guided_ = std::make_unique<GuidedStrategy>(*config_.guide, config_.settings.strategy);
     strategy_ = guided_.get();
-    strategy_name_ = config_.strategy;
+    strategy_name_ = config_.settings.strategy;
   } else {
-    absl::StatusOr<std::unique_ptr<Strategy>> made = MakeStrategy(config_.strategy, options);
+    absl::StatusOr<std::unique_ptr<Strategy>> made = MakeStrategy(config_.settings.strategy, options);
     if (!made.ok()) {
       SetUsageError(made.status());
       return false;
@@ -217,19 +214,19 @@ bool ScheduledRun::BuildStrategies(StrategyOptions options) {
     strategy_ = tracker_.get();
   }
   if (strategy_name_ == "pct" && config_.guide == nullptr) {
-    result_.pct_steps = config_.pct_steps != 0 ? config_.pct_steps : PctStrategy::kDefaultSteps;
+    result_.pct_steps = config_.settings.pct_steps != 0 ? config_.settings.pct_steps : PctStrategy::kDefaultSteps;
   }
   return true;
 }
 
 SchedulerOptions ScheduledRun::MakeSchedulerOptions(const Preempt& points) {
   SchedulerOptions options = PointOptions(config_, points);
-  options.seed = replay_ != nullptr ? replay_->seed : config_.seed;
-  options.timeout_seconds = config_.timeout_seconds;
+  options.seed = replay_ != nullptr ? replay_->seed : config_.settings.seed;
+  options.timeout_seconds = config_.settings.timeout_seconds;
   options.log_decisions = config_.verbose;
   options.cpus = config_.cpus;
   options.time_chaos = points.time;
-  options.fast_path = config_.fast_path;
+  options.fast_path = config_.settings.fast_path;
   if (!config_.cpu_model.empty()) {
     absl::StatusOr<CpuModel> model = CpuModel::Parse(config_.cpu_model);
     if (model.ok()) options.cpu_model = *model;  // (checked by the replay's setup)
@@ -333,21 +330,21 @@ Schedule ScheduledRun::Recording(const Scheduler& scheduler) {
   absl::StatusOr<uint64_t> hash = CachedHashFile(header.command);
   header.exe_hash = hash.ok() ? *hash : 0;
   header.strategy = strategy_name_;
-  header.seed = config_.seed;
+  header.seed = config_.settings.seed;
   header.guided = config_.guide != nullptr;
-  header.pct_depth = config_.pct_depth;
+  header.pct_depth = config_.settings.pct_depth;
   header.pct_steps = result_.pct_steps;
   header.model = kSchedulerModel;
   // Whether the guest read a virtual TSC (this machine traps RDTSC) or the host's.
   header.virtual_tsc = Guest::HasRdtscInterception();
   // The CPU model the guest's CPUID read (a replay's, or this host's), or "host": no
   // --virtual-cpu, or CPUID does not fault here.
-  header.cpuid = !(config_.virtual_cpu && Guest::HasCpuidInterception()) ? "host"
+  header.cpuid = !(config_.settings.virtual_cpu && Guest::HasCpuidInterception()) ? "host"
                  : !config_.cpu_model.empty()                           ? config_.cpu_model
                                                                         : CpuModel::OfThisHost().Serialize();
-  header.timeout_seconds = config_.timeout_seconds;
-  header.preempt = config_.preempt;
-  header.preempt_modules = config_.preempt_modules;
+  header.timeout_seconds = config_.settings.timeout_seconds;
+  header.preempt = config_.settings.preempt;
+  header.preempt_modules = config_.settings.preempt_modules;
   for (int fd = 0; fd < 3; ++fd) header.stdio_kinds.push_back(FdKind(config_.stdio[fd] >= 0 ? config_.stdio[fd] : fd));
   std::vector<ExternalEvent> external;
   for (const Scheduler::ExternalNote& e : scheduler.external_events()) {
@@ -365,16 +362,16 @@ ScheduleResult ScheduledRun::Run() {
   }
   StrategyOptions strategy_options;
   strategy_options.event_profile = config_.event_profile;
-  if (config_.strategy == "surw" && replay_ == nullptr && config_.guide == nullptr &&
+  if (config_.settings.strategy == "surw" && replay_ == nullptr && config_.guide == nullptr &&
       config_.event_profile == nullptr) {
     auto profile = std::make_shared<EventProfile>();
     ScheduleResult calibration = CalibrationRun(config_, profile.get());
     if (!calibration.error.ok()) return calibration;
     strategy_options.event_profile = std::move(profile);
   }
-  strategy_options.pct_depth = config_.pct_depth;
-  strategy_options.pct_steps_hint = config_.pct_steps;
-  const Preempt points = config_.preempt.empty() ? Preempt{} : *ParsePreempt(config_.preempt);
+  strategy_options.pct_depth = config_.settings.pct_depth;
+  strategy_options.pct_steps_hint = config_.settings.pct_steps;
+  const Preempt points = config_.settings.preempt.empty() ? Preempt{} : *ParsePreempt(config_.settings.preempt);
   if (points.time) strategy_options.time_jump_percent = kTimeChaosPercent;
   if (!BuildStrategies(strategy_options)) return std::move(result_);
   const SchedulerOptions scheduler_options = MakeSchedulerOptions(points);
@@ -411,8 +408,8 @@ absl::StatusOr<std::unique_ptr<GuestPrototype>> MakeSchedulePrototype(const std:
   // The subscription of `like`'s runs: it depends on their atomic points and on whether
   // RDTSC traps (as RunSchedule sets them).
   Preempt points;
-  if (!like.preempt.empty()) {
-    absl::StatusOr<Preempt> preempt = ParsePreempt(like.preempt);
+  if (!like.settings.preempt.empty()) {
+    absl::StatusOr<Preempt> preempt = ParsePreempt(like.settings.preempt);
     if (preempt.ok()) points = *preempt;
   }
   Scheduler scheduler(**strategy, PointOptions(like, points));

@@ -9,9 +9,9 @@
 // Usage:
 //   ScheduleConfig config;
 //   config.command = {"./my_test"};
-//   config.seed = 42;
+//   config.settings.seed = 42;
 //   ScheduleResult result = RunSchedule(config);
-//   if (result.error.ok()) puts(SummaryLine(result, config.seed, config.strategy).c_str());
+//   if (result.error.ok()) puts(SummaryLine(result, config.settings.seed, config.settings.strategy).c_str());
 #ifndef RAVEL_ENGINE_SCHEDULED_RUN_H_
 #define RAVEL_ENGINE_SCHEDULED_RUN_H_
 

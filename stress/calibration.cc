@@ -17,12 +17,9 @@ namespace {
 ScheduleConfig CalibrationConfig(const Job& job, const char* strategy, uint64_t seed) {
   ScheduleConfig config;
   config.command = job.command;
-  config.strategy = strategy;
-  config.seed = seed;
-  config.timeout_seconds = job.timeout_seconds;
-  config.preempt = job.preempt;
-  config.preempt_modules = job.preempt_modules;
-  config.virtual_cpu = job.virtual_cpu;
+  config.settings = job.settings;
+  config.settings.strategy = strategy;
+  config.settings.seed = seed;
   return config;
 }
 
@@ -32,8 +29,9 @@ void SayCannotRun(const absl::Status& error) {
   }
 }
 
-bool CalibratePct(Job& job, uint64_t seed_base) {
+bool CalibratePct(Job& job) {
   uint64_t most = 0;
+  const uint64_t seed_base = job.settings.seed;
   const std::pair<const char*, uint64_t> calibrations[] = {
       {"rr", seed_base}, {"random", seed_base}, {"random", seed_base + 1}};
   for (const auto& [strategy, seed] : calibrations) {
@@ -49,10 +47,10 @@ bool CalibratePct(Job& job, uint64_t seed_base) {
     }
     most = std::max(most, r.choices);
   }
-  job.pct_steps = std::max<uint64_t>(2 * most, 1);
+  job.settings.pct_steps = std::max<uint64_t>(2 * most, 1);
   if (job.verbose) {
     fprintf(stderr, "ravel: pct: k = %llu (twice the most choice points of 3 calibration runs)\n",
-            static_cast<unsigned long long>(job.pct_steps));
+            static_cast<unsigned long long>(job.settings.pct_steps));
   }
   return true;
 }
@@ -71,9 +69,9 @@ bool CalibrateSurw(Job& job) {
 
 }  // namespace
 
-bool Calibrate(Job& job, uint64_t seed_base) {
-  if (job.strategy == "pct" && job.pct_steps == 0 && !CalibratePct(job, seed_base)) return false;
-  if (job.strategy == "surw") return CalibrateSurw(job);
+bool Calibrate(Job& job) {
+  if (job.settings.strategy == "pct" && job.settings.pct_steps == 0 && !CalibratePct(job)) return false;
+  if (job.settings.strategy == "surw") return CalibrateSurw(job);
   return true;
 }
 

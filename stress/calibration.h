@@ -13,10 +13,10 @@
 
 namespace ravel {
 
-// Fills in what `job`'s strategy needs measured (job.pct_steps for pct when 0, the event
-// profile for surw). False when the command cannot run (said on stderr, unless ravel was
+// Fills in what `job`'s strategy needs measured (settings.pct_steps for pct when 0, the
+// event profile for surw), from its first seed (settings.seed). False when the command cannot run (said on stderr, unless ravel was
 // interrupted meanwhile: then StressInterrupt() says so).
-bool Calibrate(Job& job, uint64_t seed_base);
+bool Calibrate(Job& job);
 
 }  // namespace ravel
 

@@ -109,7 +109,7 @@ Pool::Pool(const Job& job, const StressOptions& options, const Shard& shard, con
       options_(options),
       scratch_(scratch),
       report_(report),
-      seeds_(options.seed_base, RunsOf(options), started_ + options.time_seconds, shard),
+      seeds_(options.settings.seed, RunsOf(options), started_ + options.time_seconds, shard),
       planned_(seeds_.Planned()) {
   report.runs_planned = RunsOf(options);
   int jobs = options.jobs > 0 ? options.jobs : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
@@ -322,13 +322,7 @@ bool StressJob(const Job& job, const StressOptions& options, const Shard& shard,
   report.name = job.name;
   report.test = job.test;
   report.command = job.command;
-  report.strategy = job.strategy;
-  report.pct_depth = job.pct_depth;
-  report.pct_steps = job.pct_steps;
-  report.preempt = job.preempt;
-  report.preempt_modules = job.preempt_modules;
-  report.virtual_cpu = job.virtual_cpu;
-  report.seed_base = options.seed_base;
+  report.settings = job.settings;  // (its seed is the first)
   report.shard_index = shard.index;
   report.shard_count = shard.count;
   return Pool(job, options, shard, scratch, report).Run();

@@ -32,7 +32,7 @@ absl::Status CheckOptions(const StressOptions& options) {
   if (options.command.empty()) {
     return absl::InvalidArgumentError("no command given (e.g. ravel stress --runs 100 -- ./my_test)");
   }
-  if (!IsStrategyName(options.strategy)) return UnknownStrategyError(options.strategy);
+  if (!IsStrategyName(options.settings.strategy)) return UnknownStrategyError(options.settings.strategy);
   if (options.runs > 0 && options.time_seconds > 0) {
     return absl::InvalidArgumentError("--runs and --time exclude each other");
   }
@@ -49,8 +49,8 @@ absl::Status CheckOutputs(const StressOptions& options) {
   }
   // Seeds are the whole uint64 range; --runs N from --seed BASE must not pass its end.
   // (With --time, the sequence just stops at 2^64-1.)
-  if (options.runs > 0 && options.runs - 1 > std::numeric_limits<uint64_t>::max() - options.seed_base) {
-    return absl::InvalidArgumentError(absl::StrCat("--seed ", options.seed_base, " --runs ", options.runs,
+  if (options.runs > 0 && options.runs - 1 > std::numeric_limits<uint64_t>::max() - options.settings.seed) {
+    return absl::InvalidArgumentError(absl::StrCat("--seed ", options.settings.seed, " --runs ", options.runs,
                                                    ": the last seed would be past ",
                                                    std::numeric_limits<uint64_t>::max(),
                                                    ", the largest; lower --seed or --runs"));
@@ -85,17 +85,11 @@ absl::StatusOr<std::vector<Job>> MakeJobs(const StressOptions& options, const Pr
   }
   for (Job& job : jobs) {
     job.name = ProgramName(job.command);
-    job.strategy = options.strategy;
-    job.pct_depth = options.pct_depth;
-    job.pct_steps = options.pct_steps;
-    job.timeout_seconds = options.timeout_seconds;
+    job.settings = options.settings;
+    job.settings.preempt = preempt.ToString();
     job.verbose = options.verbose;
     job.no_prototype = options.spawn_each;
     job.verify = options.verify;
-    job.preempt = preempt.ToString();
-    job.preempt_modules = options.preempt_modules;
-    job.virtual_cpu = options.virtual_cpu;
-    job.fast_path = options.fast_path;
   }
   return jobs;
 }
@@ -119,12 +113,12 @@ std::vector<StressReport> StressJobs(std::vector<Job>& jobs, const StressOptions
                                      const std::string& scratch) {
   std::vector<StressReport> reports;
   for (Job& job : jobs) {
-    WarnIfNoVirtualCpu(options.virtual_cpu);
+    WarnIfNoVirtualCpu(options.settings.virtual_cpu);
     if (sched_getaffinity(0, sizeof(job.cpus), &job.cpus) != 0) {
       CPU_ZERO(&job.cpus);
       CPU_SET(0, &job.cpus);
     }
-    if (!Calibrate(job, options.seed_base)) return {};
+    if (!Calibrate(job)) return {};
     StressReport report;
     bool finished = StressJob(job, options, shard, scratch, report);
     reports.push_back(std::move(report));
@@ -141,7 +135,7 @@ absl::StatusOr<StressRun> RunStress(const StressOptions& options) {
   if (!shard.ok()) return shard.status();
   TakeOverSharding();
   if (absl::StatusOr<std::string> path = ResolveCommand(options.command[0]); !path.ok()) return path.status();
-  absl::StatusOr<Preempt> preempt = ParsePreemptFlags(options.preempt, options.preempt_modules);
+  absl::StatusOr<Preempt> preempt = ParsePreemptFlags(options.settings.preempt, options.settings.preempt_modules);
   if (!preempt.ok()) return Usage(preempt.status());
   // Before any worker or calibration run starts: they all inherit it.
   if (absl::Status s = PrepareGuests(*preempt, options.command); !s.ok()) return Usage(s);

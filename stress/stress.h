@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/preempt.h"
+#include "engine/schedule_config.h"
 #include "stress/stress_report.h"
 
 namespace ravel {
@@ -29,10 +30,20 @@ inline constexpr char kStressDefaultStrategy[] = "surw";
 
 inline constexpr uint64_t kDefaultRuns = 100;
 
+// stress's settings without flags: surw, the default points, and 60 s of real time for
+// each schedule.
+inline ScheduleSettings StressDefaults() {
+  ScheduleSettings s;
+  s.strategy = kStressDefaultStrategy;
+  s.timeout_seconds = 60;
+  s.preempt = kDefaultPreempt;
+  return s;
+}
+
 struct StressOptions {
   std::vector<std::string> command;
-  std::string strategy = kStressDefaultStrategy;
-  uint64_t seed_base = 1;
+  // Every schedule's settings; settings.seed is the first seed (--seed BASE).
+  ScheduleSettings settings = StressDefaults();
   uint64_t runs = 0;               // 0: kDefaultRuns unless time_seconds is set
   double time_seconds = 0;         // --time: run seeds until this much time has passed
   int jobs = 0;                    // 0: one per CPU
@@ -43,17 +54,10 @@ struct StressOptions {
   std::string json_path;
   bool keep_going = false;
   bool per_test = false;
-  int pct_depth = 3;
-  uint64_t pct_steps = 0;          // 0: measured
-  double timeout_seconds = 60;     // per schedule, real time
   bool verbose = false;
   // Spawn and exec the command for every schedule instead of forking each worker's copy
   // of it exec'd once (GuestPrototype). Same schedules, slower.
   bool spawn_each = false;
-  std::string preempt = kDefaultPreempt;  // --preempt LIST (engine/preempt.h)
-  std::string preempt_modules;      // --preempt-modules LIST
-  bool virtual_cpu = false;         // --virtual-cpu
-  bool fast_path = true;            // off: --no-fast-path
   // --verify: each failing seed is run again and compared step by step
   // (engine/verify_seed.h) before it is reported; one that does not reproduce is reported
   // as not deterministic.

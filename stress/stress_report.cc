@@ -41,11 +41,11 @@ std::string XmlEscape(const std::string& text) {
 }
 
 std::string ReproduceBySeed(const StressReport& r, uint64_t seed) {
-  std::string options = absl::StrCat("--strategy ", r.strategy, " --seed ", seed);
-  if (r.strategy == "pct") absl::StrAppend(&options, " --pct-depth ", r.pct_depth, " --pct-steps ", r.pct_steps);
-  if (r.preempt != kDefaultPreempt) absl::StrAppend(&options, " --preempt ", r.preempt);
-  if (!r.preempt_modules.empty()) absl::StrAppend(&options, " --preempt-modules ", ShellQuote(r.preempt_modules));
-  if (r.virtual_cpu) absl::StrAppend(&options, " --virtual-cpu");
+  std::string options = absl::StrCat("--strategy ", r.settings.strategy, " --seed ", seed);
+  if (r.settings.strategy == "pct") absl::StrAppend(&options, " --pct-depth ", r.settings.pct_depth, " --pct-steps ", r.settings.pct_steps);
+  if (r.settings.preempt != kDefaultPreempt) absl::StrAppend(&options, " --preempt ", r.settings.preempt);
+  if (!r.settings.preempt_modules.empty()) absl::StrAppend(&options, " --preempt-modules ", ShellQuote(r.settings.preempt_modules));
+  if (r.settings.virtual_cpu) absl::StrAppend(&options, " --virtual-cpu");
   std::vector<std::string> words;
   for (const std::string& w : r.command) words.push_back(ShellQuote(w));
   return absl::StrCat("ravel run ", options, " -- ", absl::StrJoin(words, " "));
@@ -105,13 +105,13 @@ std::string ReportsToJson(const std::vector<StressReport>& reports) {
     j["name"] = r.name;
     j["test"] = r.test;
     j["command"] = r.command;
-    j["strategy"] = r.strategy;
-    j["pct_depth"] = r.pct_depth;
-    j["pct_steps"] = r.pct_steps;
-    j["preempt"] = r.preempt;
-    j["preempt_modules"] = r.preempt_modules;
-    j["virtual_cpu"] = r.virtual_cpu;
-    j["seed_base"] = r.seed_base;
+    j["strategy"] = r.settings.strategy;
+    j["pct_depth"] = r.settings.pct_depth;
+    j["pct_steps"] = r.settings.pct_steps;
+    j["preempt"] = r.settings.preempt;
+    j["preempt_modules"] = r.settings.preempt_modules;
+    j["virtual_cpu"] = r.settings.virtual_cpu;
+    j["seed_base"] = r.settings.seed;
     j["runs_planned"] = r.runs_planned;
     j["shard"] = {{"index", r.shard_index}, {"count", r.shard_count}};
     j["seeds_run"] = r.seeds_run;
@@ -161,13 +161,13 @@ absl::StatusOr<std::vector<StressReport>> ReportsFromJson(const std::string& tex
       r.name = j.at("name").get<std::string>();
       r.test = j.at("test").get<std::string>();
       r.command = j.at("command").get<std::vector<std::string>>();
-      r.strategy = j.at("strategy").get<std::string>();
-      r.pct_depth = j.at("pct_depth").get<int>();
-      r.pct_steps = j.at("pct_steps").get<uint64_t>();
-      r.preempt = j.value("preempt", std::string("syscall"));  // absent before --preempt existed
-      r.preempt_modules = j.value("preempt_modules", std::string());
-      r.virtual_cpu = j.value("virtual_cpu", false);
-      r.seed_base = j.at("seed_base").get<uint64_t>();
+      r.settings.strategy = j.at("strategy").get<std::string>();
+      r.settings.pct_depth = j.at("pct_depth").get<int>();
+      r.settings.pct_steps = j.at("pct_steps").get<uint64_t>();
+      r.settings.preempt = j.value("preempt", std::string("syscall"));  // absent before --preempt existed
+      r.settings.preempt_modules = j.value("preempt_modules", std::string());
+      r.settings.virtual_cpu = j.value("virtual_cpu", false);
+      r.settings.seed = j.at("seed_base").get<uint64_t>();
       r.runs_planned = j.at("runs_planned").get<uint64_t>();
       r.shard_index = j.at("shard").at("index").get<int>();
       r.shard_count = j.at("shard").at("count").get<int>();
@@ -221,8 +221,8 @@ std::string ReportsToJUnit(const std::vector<StressReport>& reports) {
     absl::StrAppend(&xml, "    <properties>\n");
     const std::vector<std::pair<std::string, std::string>> properties = {
         {"command", absl::StrJoin(r.command, " ")},
-        {"strategy", r.strategy},
-        {"seed_base", absl::StrCat(r.seed_base)},
+        {"strategy", r.settings.strategy},
+        {"seed_base", absl::StrCat(r.settings.seed)},
         {"schedules", absl::StrCat(r.seeds_run.size())},
         {"shard", absl::StrCat(r.shard_index, "/", r.shard_count)},
     };
@@ -234,7 +234,7 @@ std::string ReportsToJUnit(const std::vector<StressReport>& reports) {
                                           XmlEscape(classname), r.elapsed_seconds));
     absl::StrAppend(&xml, "      <system-out>",
                     XmlEscape(absl::StrCat(r.passed, " of ", r.seeds_run.size(), " schedules passed (", SeedRange(r),
-                                           ", strategy ", r.strategy, ")", r.interrupted ? "; interrupted" : "")),
+                                           ", strategy ", r.settings.strategy, ")", r.interrupted ? "; interrupted" : "")),
                     "</system-out>\n    </testcase>\n");
     for (const auto& [signature, b] : r.buckets) {
       std::string body = absl::StrCat(b.count, " of ", r.seeds_run.size(), " schedules failed this way; first seed ",
@@ -269,13 +269,13 @@ absl::StatusOr<std::vector<StressReport>> MergeReports(const std::vector<std::ve
     for (size_t i = 0; i < merged.size(); ++i) {
       StressReport& into = merged[i];
       const StressReport& from = shards[s][i];
-      if (from.command != into.command || from.strategy != into.strategy || from.seed_base != into.seed_base ||
-          from.pct_depth != into.pct_depth || from.pct_steps != into.pct_steps || from.test != into.test ||
-          from.preempt != into.preempt || from.preempt_modules != into.preempt_modules ||
-          from.virtual_cpu != into.virtual_cpu) {
+      if (from.command != into.command || from.settings.strategy != into.settings.strategy || from.settings.seed != into.settings.seed ||
+          from.settings.pct_depth != into.settings.pct_depth || from.settings.pct_steps != into.settings.pct_steps || from.test != into.test ||
+          from.settings.preempt != into.settings.preempt || from.settings.preempt_modules != into.settings.preempt_modules ||
+          from.settings.virtual_cpu != into.settings.virtual_cpu) {
         return absl::InvalidArgumentError(absl::StrCat("summary ", s + 1, " is not a shard of the same stress job (",
-                                                       DisplayName(from), ", strategy ", from.strategy, ", seed base ",
-                                                       from.seed_base, ")"));
+                                                       DisplayName(from), ", strategy ", from.settings.strategy, ", seed base ",
+                                                       from.settings.seed, ")"));
       }
       std::vector<uint64_t> overlap;
       std::set_intersection(into.seeds_run.begin(), into.seeds_run.end(), from.seeds_run.begin(),
@@ -332,7 +332,7 @@ std::string FailureBucket::verification() const {
 std::string ReportSummary(const StressReport& r) {
   std::string out = absl::StrFormat(
       "ravel: stress %s: %d schedules (%s, strategy %s%s), %d passed, %d failed%s; %.1f s, %.1f schedules/s\n",
-      DisplayName(r), r.seeds_run.size(), SeedRange(r), r.strategy,
+      DisplayName(r), r.seeds_run.size(), SeedRange(r), r.settings.strategy,
       r.shard_count > 1 ? absl::StrCat(", shard ", r.shard_index, "/", r.shard_count) : "", r.passed, r.failed,
       r.interrupted ? " (interrupted)" : "", r.elapsed_seconds, r.SchedulesPerSecond());
   for (const auto& [signature, b] : r.buckets) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/schedule_settings.h"
 
 namespace ravel {
 
@@ -51,13 +52,9 @@ struct StressReport {
   std::string name;                  // file-name-safe program name (ProgramName)
   std::string test;                  // GoogleTest Suite.Test with --per-test, else empty
   std::vector<std::string> command;
-  std::string strategy;
-  int pct_depth = 0;
-  uint64_t pct_steps = 0;
-  std::string preempt = "syscall";   // --preempt's canonical list
-  std::string preempt_modules;       // --preempt-modules
-  bool virtual_cpu = false;          // --virtual-cpu
-  uint64_t seed_base = 0;
+  // What every schedule ran with; settings.seed is the first seed (--seed BASE). The
+  // reports keep the strategy, PCT's d and k, the points and the virtual CPU.
+  ScheduleSettings settings;
   uint64_t runs_planned = 0;         // 0 with --time
   int shard_index = 0;
   int shard_count = 1;

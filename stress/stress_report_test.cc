@@ -41,7 +41,7 @@ TEST(SeedRange, TheTopOfTheSeedRangeDoesNotWrap) {
 TEST(StressSummary, ALostScheduleIsSaidAndTheFailureStays) {
   StressReport r = WithSeeds({1, 2});
   r.name = "prog";
-  r.strategy = "rr";
+  r.settings.strategy = "rr";
   r.command = {"/bin/prog"};
   ASSERT_TRUE(r.AddFailure(2, "deadlock", "deadlock"));
   r.buckets["deadlock"].artifact_error = "schedule could not be written: cannot write a/prog-seed2.sched: No space left on device";

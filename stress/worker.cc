@@ -79,9 +79,7 @@ void Worker::EnsurePrototype() {
   if (!use_prototype_ || (prototype_ != nullptr && prototype_->alive())) return;
   prototype_.reset();
   ScheduleConfig like;
-  like.preempt = job_.preempt;
-  like.preempt_modules = job_.preempt_modules;
-  like.virtual_cpu = job_.virtual_cpu;
+  like.settings = job_.settings;
   absl::StatusOr<std::unique_ptr<GuestPrototype>> made = MakeSchedulePrototype(job_.command, stdio_, like);
   if (made.ok()) {
     prototype_ = std::move(*made);
@@ -162,19 +160,12 @@ void Worker::Verify(const RecordedRun& first, ScheduleConfig& config, RunMessage
 ScheduleConfig Job::ConfigFor(uint64_t seed, const int stdio[3]) const {
   ScheduleConfig config;
   config.command = command;
-  config.strategy = strategy;
-  config.seed = seed;
-  config.pct_depth = pct_depth;
-  config.pct_steps = pct_steps;
-  config.timeout_seconds = timeout_seconds;
+  config.settings = settings;
+  config.settings.seed = seed;
   config.verbose = verbose;
   config.record = true;
   for (int fd = 0; fd < 3; ++fd) config.stdio[fd] = stdio[fd];
   config.cpus = cpus;
-  config.preempt = preempt;
-  config.preempt_modules = preempt_modules;
-  config.virtual_cpu = virtual_cpu;
-  config.fast_path = fast_path;
   config.event_profile = event_profile;
   return config;
 }

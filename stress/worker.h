@@ -26,16 +26,11 @@ struct Job {
   std::vector<std::string> command;
   std::string name;  // ProgramName: for artifact files and reports
   std::string test;  // GoogleTest Suite.Test with --per-test, else empty
-  std::string strategy;
-  int pct_depth = 3;
-  uint64_t pct_steps = 0;
-  double timeout_seconds = 0;
+  // Every schedule's settings but the seed (settings.seed is the first seed); its
+  // --preempt list is canonical (recorded in failure schedules).
+  ScheduleSettings settings;
   bool verbose = false;
   bool no_prototype = false;
-  std::string preempt;  // recorded in failure schedules
-  std::string preempt_modules;
-  bool virtual_cpu = false;
-  bool fast_path = true;
   cpu_set_t cpus;       // ravel's affinity: what every guest sees as its own
   bool verify = false;  // --verify: a failing seed runs again before it is reported
   std::shared_ptr<const EventProfile> event_profile;  // surw's calibration (ProfileEvents)

@@ -312,6 +312,19 @@ TEST(Run, TimeoutEndsASpinningGuest) {
   EXPECT_EQ(Parse(out.err).outcome, "timeout") << out.err;
 }
 
+TEST(Replay, TimeoutLimitsAReplayWhoseScheduleRecordsNone) {
+  // 60,000 steps: far longer than the limit on any machine, short to record.
+  const std::string sched = TempPath("loop.sched");
+  RunOutput recorded = RavelRun({"--record", sched}, {GuestPath("syscall_loop"), "20000", "1", "q", "thread"});
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  RunOutput replayed = RunCommand({RavelBinary(), "replay", "--timeout", "0.05", sched});
+  EXPECT_EQ(replayed.exit_code, 5) << replayed.err;
+  EXPECT_TRUE(absl::StrContains(replayed.err, "now the run ended (timeout)")) << replayed.err;
+  RunOutput refused = RunCommand({RavelBinary(), "replay", "--timeout", "-1", sched});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "--timeout: expected seconds >= 0")) << refused.err;
+}
+
 TEST(Run, ExitStatusAndSignalsPassThrough) {
   RunOutput out = RavelRun({}, {"sh", "-c", "exit 7"});
   EXPECT_EQ(out.exit_code, 7);
