@@ -19,6 +19,7 @@
 #include "base/proc.h"
 #include "preempt/sync_marker.h"
 #include "scheduler/fd_probe.h"
+#include "scheduler/guest_access.h"
 #include "scheduler/resource.h"
 
 namespace ravel {
@@ -32,16 +33,6 @@ constexpr int kDeadlockConfirmTicks = 5;
 // The baton holder asleep in one syscall for this long (real time) is taken for blocked:
 // the watchdog moves the baton on rather than let the whole guest hang on it.
 constexpr double kWatchdogSeconds = 0.25;
-// Liveness preemption: the baton holder running in user space for this much CPU time
-// without a point is interrupted. Long enough that a thread which computes rarely loses
-// the baton this way (each such preemption depends on timing), short enough that a spin on
-// a flag costs little real time. CPU time, not real time: on a loaded machine a thread
-// waits for a CPU, and that wait must not turn a computation into a "spin".
-constexpr double kLivenessSliceSeconds = 0.2;
-// Replay: passes over a forced preemption's int3 before it counts as not found (each pass
-// costs a few ptrace stops; a spin whose registers change at every turn is not replayable
-// this way beyond that).
-constexpr int kMaxForcedPasses = 20000;
 
 // The thread's state letter (R, S, D, ...), or 0 when it is gone.
 char ThreadStateLetter(pid_t pid, pid_t tid) {
@@ -85,7 +76,10 @@ bool MayReadyAnFd(int64_t nr) {
 }  // namespace
 
 Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
-    : strategy_(strategy), options_(std::move(options)), clock_(MonotonicStart(options_.seed), RealNowNs()) {
+    : strategy_(strategy),
+      options_(std::move(options)),
+      liveness_(cpu_probe_, options_.preemptions),
+      clock_(MonotonicStart(options_.seed), RealNowNs()) {
   fingerprint_state_ = XXH3_createState();
   XXH3_64bits_reset(fingerprint_state_);
   strategy_.Begin(options_.seed, options_.history);
@@ -141,10 +135,7 @@ void Scheduler::MarkExited(Thread& t) {
   if (t.state == State::kExited) return;
   futex_table_.Remove(t.id);
   SetState(t, State::kExited);
-  if (t.spinning) {
-    t.spinning = false;
-    --spinning_;
-  }
+  liveness_.NotSpinning(t.id);
 }
 
 std::vector<ThreadId> Scheduler::Runnable() const { return table_.runnable(); }
@@ -159,10 +150,7 @@ void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
 
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
   SettleAcquisition(t, call);
-  if (kind != PointKind::kPreempt && t.spinning) {
-    t.spinning = false;
-    --spinning_;
-  }
+  if (kind != PointKind::kPreempt) liveness_.NotSpinning(t.id);
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
   clock_.Advance(options_.step_quantum_ns);
@@ -286,17 +274,9 @@ ThreadId Scheduler::Decide(Thread& t, const SchedulingPoint& given) {
   if (point.yield_hint) fairness_.OnYield(t.id, steps_, runnable);
   runnable = FairChoices(runnable);
   // A thread last seen spinning (a liveness preemption, no point since) is no target for
-  // a preemption while a thread that makes points can run: switching to it costs a whole
-  // slice of spinning at every point of the thread it waits for (GLib's
-  // threaded-toggle-notify: an atomic point per turn of the worker, a 0.2 s spin each).
-  // It runs when the others block or yield, or once it has a point of its own again.
-  if (runnable.size() > 1 && spinning_ > 0) {
-    std::vector<ThreadId> working;
-    for (ThreadId id : runnable) {
-      if (!At(id).spinning) working.push_back(id);
-    }
-    if (!working.empty() && working.size() < runnable.size()) runnable = std::move(working);
-  }
+  // a preemption while a thread that makes points can run. It runs when the others block
+  // or yield, or once it has a point of its own again.
+  liveness_.DropSpinners(runnable);
   point.step = ChoiceStep(runnable.size());
   if (!std::binary_search(runnable.begin(), runnable.end(), t.id)) point.current_runnable = false;
   ThreadId chosen = strategy_.Pick(point, runnable);
@@ -733,34 +713,13 @@ void Scheduler::PreemptSpinner() {
   if (running_ == kNoThread || stopped_) return;
   Thread& t = At(running_);
   if (t.state != State::kRunning) return;
-  // The process's CPU time since the first tick after the thread's latest step (one thread
-  // of it runs at a time; its parked threads use none).
-  clockid_t clock;
-  timespec cpu;
-  if (clock_getcpuclockid(t.pid, &clock) != 0 || clock_gettime(clock, &cpu) != 0) return;
-  const double cpu_now = static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) * 1e-9;
-  if (slice_step_ != steps_ || slice_thread_ != t.id) {
-    slice_step_ = steps_;
-    slice_thread_ = t.id;
-    slice_cpu_start_ = cpu_now;
-    return;
-  }
-  if (cpu_now - slice_cpu_start_ < kLivenessSliceSeconds) return;
-  if (interrupt_thread_ == t.id && interrupt_step_ == steps_) return;  // asked already
   // Only when it keeps someone waiting: another thread that could run, or a deadline.
-  bool others = NextDeadline().has_value();
-  for (auto&& [id, other] : Live()) others |= id != t.id && other.state == State::kRunnable;
-  if (!others || ThreadStateLetter(t.pid, t.tid) != 'R') return;
-  interrupt_thread_ = t.id;
-  interrupt_step_ = steps_;
-  control_->Interrupt(t.tid);
-}
-
-static uint64_t RegisterHash(const Registers& regs) {
-  user_regs_struct r = regs.raw();
-  r.orig_rax = 0;
-  r.eflags = 0;  // its trap and resume bits depend on how the thread was stopped
-  return XXH3_64bits(&r, sizeof(r));
+  const auto keeps_others_waiting = [&] {
+    bool others = NextDeadline().has_value();
+    for (auto&& [id, other] : Live()) others |= id != t.id && other.state == State::kRunnable;
+    return others;
+  };
+  liveness_.Tick(*control_, Liveness::Holder{t.id, t.tid, t.pid}, steps_, keeps_others_waiting);
 }
 
 void Scheduler::OnInterrupt(Guest& guest) {
@@ -769,51 +728,21 @@ void Scheduler::OnInterrupt(Guest& guest) {
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
-  // Stale: it reached a point of its own since the request, or lost the baton.
-  if (interrupt_thread_ != t.id || interrupt_step_ != steps_ || running_ != t.id) return;
-  interrupt_thread_ = kNoThread;
+  if (!liveness_.TakeInterrupt(t.id, steps_, running_)) return;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return;
-  AtLoopHead(guest, *regs);
+  GuestThread thread(guest);
+  Liveness::WalkToLoopHead(thread, *regs);
   PreemptAt(guest, t, *regs);
 }
 
-void Scheduler::AtLoopHead(Guest& guest, Registers& regs) {
-  // Where PTRACE_INTERRUPT lands in a loop depends on real time, and the point records
-  // the instruction and a hash of the registers. In a spin loop the registers are the same
-  // at its head on every pass: single-stepping to just after the next backward jump makes
-  // the point the same in every run. Not over an instruction that would stop the thread
-  // for something else (a syscall, an int3, a trapped RDTSC or CPUID), and at most
-  // kLoopHeadSteps instructions: straight-line code keeps the landing place.
-  for (int i = 0; i < kLoopHeadSteps; ++i) {
-    uint8_t code[2] = {};
-    if (guest.memory().Read(regs.ip(), code, sizeof(code)) < 2) return;
-    const bool stops = code[0] == 0xcc || code[0] == 0xcd ||
-                       (code[0] == 0x0f && (code[1] == 0x05 || code[1] == 0x34 || code[1] == 0x31 || code[1] == 0x01 ||
-                                            code[1] == 0xa2 || code[1] == 0x0b));
-    if (stops) return;
-    const uint64_t before = regs.ip();
-    if (!guest.SingleStep().ok()) return;
-    absl::StatusOr<Registers> after = guest.GetRegisters();
-    if (!after.ok()) return;
-    regs = *after;
-    if (regs.ip() < before) return;  // a backward jump taken: at the loop's head
-  }
-}
-
 void Scheduler::PlantForcedPreemption() {
-  if (planted_.has_value() || next_forced_ >= options_.preemptions.size()) return;
-  const ForcedPreemption& want = options_.preemptions[next_forced_];
-  if (want.step != steps_) return;
-  if (!table_.Has(want.thread)) return;
-  const Thread& wanted = At(want.thread);
+  const ForcedPreemption* due = liveness_.DueAt(steps_);
+  if (due == nullptr || !table_.Has(due->thread)) return;
+  const Thread& wanted = At(due->thread);
   GuestMemory mem(wanted.tid);
-  Planted p;
-  p.pid = wanted.pid;
-  p.addr = want.rip;
-  static constexpr uint8_t kInt3 = 0xcc;
-  if (!mem.Read(RemotePtr<uint8_t>(p.addr), p.saved).ok() || !mem.Poke(RemotePtr<uint8_t>(p.addr), kInt3).ok()) return;
-  planted_ = p;
+  GuestCode code(mem);
+  liveness_.Plant(code, wanted.pid);
 }
 
 int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
@@ -822,54 +751,28 @@ int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   if (info.si_signo != SIGTRAP || info.si_code != SI_KERNEL) return info.si_signo;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return info.si_signo;
-  if (!planted_.has_value() || guest.pid() != planted_->pid || regs->ip() != planted_->addr + 1) {
-    return AtomicTrap(guest, *regs) ? 0 : info.si_signo;
-  }
-  GuestMemory& mem = guest.memory();
-  (void)mem.Poke(RemotePtr<uint8_t>(planted_->addr), planted_->saved);
-  Registers at = *regs;
-  at.set_ip(planted_->addr);
-  (void)guest.SetRegisters(at);
-  const ForcedPreemption& want = options_.preemptions[next_forced_];
   auto it = by_tid_.find(guest.tid());
-  if (it != by_tid_.end() && it->second == want.thread && steps_ == want.step && running_ == want.thread &&
-      RegisterHash(at) == want.reg_hash) {
-    planted_.reset();
-    ++next_forced_;
-    PreemptAt(guest, At(it->second), at);
-    return 0;
+  const ThreadId id = it != by_tid_.end() ? it->second : kNoThread;
+  GuestThread thread(guest);
+  Registers at;
+  switch (liveness_.OnTrap(thread, guest.pid(), id, *regs, steps_, running_, &at)) {
+    case Liveness::Trap::kNotPlanted:
+      return AtomicTrap(guest, *regs) ? 0 : info.si_signo;
+    case Liveness::Trap::kPreempt:
+      PreemptAt(guest, At(id), at);
+      return 0;
+    case Liveness::Trap::kPassed:
+      return 0;
   }
-  // Another pass (another iteration, or another thread): run the instruction, plant again.
-  if (++planted_->passes > kMaxForcedPasses) {
-    // Not found: the replay goes on without it, and diverges at this step.
-    LOG(WARNING) << "the recorded preemption of step " << want.step << " (rip 0x" << std::hex << want.rip
-                 << ") was not found in " << std::dec << kMaxForcedPasses << " passes";
-    planted_.reset();
-    ++next_forced_;
-    return 0;
-  }
-  if (!guest.SingleStep().ok()) return 0;
-  static constexpr uint8_t kInt3 = 0xcc;
-  (void)mem.Poke(RemotePtr<uint8_t>(planted_->addr), kInt3);
   return 0;
 }
 
 void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   // Where it was: the instruction and a hash of the registers, so that the point can be
   // found again (and is checked by the fingerprint).
-  const uint64_t reg_hash = RegisterHash(regs);
-  ++liveness_preemptions_;
-  if (warned_.insert("liveness").second) {
-    LOG(WARNING) << "T" << t.id << " ran for " << kLivenessSliceSeconds
-                 << " s of CPU time without a scheduling point (a spin?); it was preempted so that other threads can run "
-                    "(the run may no longer be deterministic)";
-  }
+  const uint64_t reg_hash = liveness_.Preempted(t.id, regs);  // spinning until its next point of another kind
   external_.push_back(ExternalNote{steps_, t.id, "preempt", "", regs.ip(), reg_hash});
   Step(guest, t, kWhatPreempt, PointKind::kPreempt);
-  if (!t.spinning) {  // until its next point of another kind (Step)
-    t.spinning = true;
-    ++spinning_;
-  }
   Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.

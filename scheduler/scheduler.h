@@ -95,6 +95,7 @@
 #include "scheduler/deadlock_report.h"
 #include "scheduler/fairness.h"
 #include "scheduler/futex_table.h"
+#include "scheduler/liveness.h"
 #include "scheduler/timer_table.h"
 #include "scheduler/virtual_clock.h"
 #include "strategies/strategy.h"
@@ -128,16 +129,6 @@ inline constexpr int kChaosDelaysPerStretch = 1;
 inline constexpr uint64_t kClockPollReads = 64;
 inline constexpr uint64_t kClockPollMaxNs = 1000000;
 
-
-// A liveness preemption of a recorded run, for its replay to make again: at step `step`,
-// thread `thread` is stopped at the first execution of `rip` whose registers hash to
-// `reg_hash` (an int3 planted there finds it; other passes step over it).
-struct ForcedPreemption {
-  uint64_t step = 0;
-  ThreadId thread = kNoThread;
-  uint64_t rip = 0;
-  uint64_t reg_hash = 0;
-};
 
 // Watches a run from inside (ravel explain, --trace): called on the tracer thread, in the
 // run's order. The Guest of a call is its thread, stopped at its point; the other threads
@@ -268,7 +259,7 @@ class Scheduler : public Tool {
   const std::vector<ExternalNote>& external_events() const { return external_; }
   // Liveness preemptions of the run: a thread that ran for a time slice without reaching
   // a scheduling point (a spin on a plain flag) was interrupted so that others could run.
-  int liveness_preemptions() const { return liveness_preemptions_; }
+  int liveness_preemptions() const { return liveness_.preemptions(); }
   // Sync points made under a lease, without a stop (the fast path).
   uint64_t leased_points() const { return leased_points_; }
   // One line per thread: what it waits on, and its last syscall.
@@ -321,8 +312,6 @@ class Scheduler : public Tool {
     // its next step, unless that step is a futex wait on the mutex (contended). The shim
     // sends no "acquired" report for it (a stop saved per lock).
     bool acquire_on_next_step = false;
-    // Its latest point was a liveness preemption (it ran a slice without a point: a spin).
-    bool spinning = false;
     uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;
@@ -448,10 +437,6 @@ class Scheduler : public Tool {
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult GetCpu(Guest& guest, Thread& t, const Syscall& call);
-  // Moves an interrupted thread on to the head of the loop it runs, if it is in one (see
-  // scheduler.cc); `regs` are its registers, before and after.
-  void AtLoopHead(Guest& guest, Registers& regs);
-  static constexpr int kLoopHeadSteps = 64;
   // Whether only the guest itself can make fd `fd` of process `pid` ready: a pipe or an
   // eventfd that no process outside the guest holds, or an epoll set of such fds.
   bool OnlyGuestFeeds(pid_t pid, int fd, int depth = 0) const;
@@ -533,6 +518,9 @@ class Scheduler : public Tool {
   Strategy& strategy_;
   SchedulerOptions options_;
   Control* control_ = nullptr;
+  // Spinning threads, the liveness preemptions and a replay's plan of them (liveness.h).
+  HostCpuProbe cpu_probe_;
+  Liveness liveness_;
 
   // Every thread ever started, by logical id, with the indexes a step reads (the live,
   // runnable and blocked ones).
@@ -567,7 +555,6 @@ class Scheduler : public Tool {
   // Marks `t` exited (off the live list). The caller tells the strategy.
   void MarkExited(Thread& t);
   void SetState(Thread& t, State state) { table_.SetState(t, state); }
-  int spinning_ = 0;  // live threads with `spinning` set
   // The latest decision's point and the threads it chose among (for a lease).
   SchedulingPoint decided_;
   ThreadId decided_chosen_ = kNoThread;
@@ -579,19 +566,6 @@ class Scheduler : public Tool {
   ThreadId running_ = kNoThread;
   ThreadId next_id_ = 0;
   uint64_t steps_ = 0;
-  // The liveness preemption asked for: of which thread, at which step (a thread that made
-  // a step since then no longer needs it).
-  ThreadId interrupt_thread_ = kNoThread;
-  uint64_t interrupt_step_ = 0;
-  int liveness_preemptions_ = 0;
-  struct Planted {
-    pid_t pid = 0;
-    uint64_t addr = 0;
-    uint8_t saved = 0;
-    int passes = 0;
-  };
-  std::optional<Planted> planted_;  // the int3 of options_.preemptions[next_forced_]
-  size_t next_forced_ = 0;
   // Atomic points: per process, the planted addresses and their original bytes.
   struct PlantedSite {
     uint8_t saved = 0;  // the original byte under the int3
@@ -638,11 +612,6 @@ class Scheduler : public Tool {
   std::string deadlock_report_;
   double started_at_ = 0;
   double last_step_at_ = 0;                       // real time of the latest step
-  // Liveness: the step and thread whose slice is being measured, and the CPU time of its
-  // process when the measure began.
-  uint64_t slice_step_ = ~0ull;
-  ThreadId slice_thread_ = kNoThread;
-  double slice_cpu_start_ = 0;
   std::vector<ExternalNote> external_;
   absl::flat_hash_set<std::string> warned_;
   // Per process: its ITIMER_REAL timer (alarm, setitimer), on the virtual clock.
