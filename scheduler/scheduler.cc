@@ -459,11 +459,8 @@ void Scheduler::OnThreadStart(Guest& guest) {
     // A new process starts with a copy of its parent's fds, and of its memory (with the
     // int3s of atomic points in it).
     const pid_t parent_pid = At(parent).pid;
+    random_devices_.Forked(parent_pid, t.pid);
     // (Copied before inserting: an insertion may move the map's elements.)
-    if (auto it = random_fds_.find(parent_pid); parent_pid != t.pid && it != random_fds_.end()) {
-      auto fds = it->second;
-      random_fds_[t.pid] = std::move(fds);
-    }
     if (auto it = atomic_sites_.find(parent_pid); parent_pid != t.pid && it != atomic_sites_.end()) {
       auto sites = it->second;
       atomic_sites_[t.pid] = std::move(sites);
@@ -644,7 +641,7 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   real_timers_.erase(pid);
   timer_table_.ForgetProcess(pid);
   if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
-  random_fds_.erase(pid);
+  random_devices_.Gone(pid);
   atomic_sites_.erase(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
   // picked); the one whose child this was will find it.

@@ -96,6 +96,7 @@
 #include "scheduler/fairness.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/liveness.h"
+#include "scheduler/random_devices.h"
 #include "scheduler/timer_table.h"
 #include "scheduler/virtual_clock.h"
 #include "strategies/strategy.h"
@@ -513,7 +514,6 @@ class Scheduler : public Tool {
   SyscallResult Open(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult ReadRandom(Guest& guest, const Syscall& call, uint64_t buf, uint64_t len);
   void FillRandom(uint8_t* out, size_t len);
-  bool IsRandomFd(pid_t pid, int fd) const;
 
   Strategy& strategy_;
   SchedulerOptions options_;
@@ -622,8 +622,7 @@ class Scheduler : public Tool {
   absl::flat_hash_map<pid_t, RealTimer> real_timers_;
   TimerTable timer_table_;  // POSIX timers on the virtual clocks
   uint64_t rdtsc_points_ = 0;
-  // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
-  absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
+  RandomDevices random_devices_;  // fds on /dev/urandom and /dev/random (random_devices.h)
 };
 
 }  // namespace ravel
