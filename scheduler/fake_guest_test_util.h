@@ -1,21 +1,26 @@
 // Fakes of what the scheduler's parts ask of the guest and of the tracer, for their unit
 // tests (as gdb/fake_target_test_util.h is for the gdb server): a Control that records its
 // calls, a process's code as a map of bytes, a stopped thread that runs a made-up program
-// one instruction at a time, and a CPU clock a test sets. No ptrace, no guest.
+// one instruction at a time, a CPU clock a test sets, and fds as a test describes them.
+// No ptrace, no guest.
 #ifndef RAVEL_SCHEDULER_FAKE_GUEST_TEST_UTIL_H_
 #define RAVEL_SCHEDULER_FAKE_GUEST_TEST_UTIL_H_
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "intercept/tool.h"
+#include "scheduler/fd_waits.h"
 #include "scheduler/guest_access.h"
 #include "scheduler/liveness.h"
 
@@ -109,6 +114,47 @@ class FakeCpuProbe : public CpuProbe {
 
   std::map<pid_t, double> seconds;
   bool running = true;
+};
+
+// The fds of every process, guest or not, as a test describes them: what each is, its
+// fdinfo, and whether it is ready. An fd not described is a bad one: it polls ready, as
+// the kernel reports POLLNVAL at once.
+class FakeFdWaitProbe : public FdWaitProbe {
+ public:
+  struct Fd {
+    std::string target;                                     // as /proc/PID/fd/FD links it
+    std::map<std::string, std::vector<std::string>> info;  // fdinfo key -> values
+    bool ready = false;
+  };
+
+  bool Ready(pid_t pid, const std::vector<pollfd>& wanted) override {
+    probed.push_back(pid);
+    for (const pollfd& p : wanted) {
+      auto it = fds.find({pid, p.fd});
+      if (it == fds.end() || it->second.ready) return true;
+    }
+    return false;
+  }
+  std::string Target(pid_t pid, int fd) override {
+    auto it = fds.find({pid, fd});
+    return it != fds.end() ? it->second.target : "";
+  }
+  std::vector<std::string> InfoValues(pid_t pid, int fd, absl::string_view key) override {
+    auto it = fds.find({pid, fd});
+    if (it == fds.end()) return {};
+    auto values = it->second.info.find(std::string(key));
+    return values != it->second.info.end() ? values->second : std::vector<std::string>();
+  }
+  bool HeldOutside(const absl::flat_hash_set<pid_t>& guests,
+                   const std::function<bool(pid_t pid, int fd, const std::string& target)>& same) override {
+    for (const auto& [key, fd] : fds) {
+      if (!guests.contains(key.first) && same(key.first, key.second, fd.target)) return true;
+    }
+    return false;
+  }
+
+  std::map<std::pair<pid_t, int>, Fd> fds;  // (pid, fd) -> what it is
+  std::vector<pid_t> probed;                // the process of each Ready call, in order
 };
 
 }  // namespace ravel

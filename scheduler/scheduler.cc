@@ -134,6 +134,7 @@ Scheduler::Thread& Scheduler::Lookup(Guest& guest) {
 void Scheduler::MarkExited(Thread& t) {
   if (t.state == State::kExited) return;
   futex_table_.Remove(t.id);
+  fd_waits_.Remove(t.id);
   SetState(t, State::kExited);
   liveness_.NotSpinning(t.id);
 }
@@ -205,6 +206,7 @@ std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnab
 
 void Scheduler::Wake(Thread& t, Woke why) {
   if (t.block == Block::kFutex) futex_table_.Remove(t.id);
+  if (t.block == Block::kFd) fd_waits_.Remove(t.id);
   SetState(t, State::kRunnable);
   t.block = Block::kNone;
   t.deadline_ns.reset();
@@ -357,14 +359,9 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       WakeExpired();
       continue;
     }
-    bool in_kernel = false, fd_waiter = false, alive = false;
-    ThreadId first_fd_waiter = kNoThread;
+    bool in_kernel = false, alive = false;
     for (auto&& [id, t] : Live()) {
       in_kernel |= t.state == State::kInKernel;
-      if (t.state == State::kBlocked && t.block == Block::kFd && first_fd_waiter == kNoThread) {
-        fd_waiter = true;
-        first_fd_waiter = id;
-      }
       alive |= t.state != State::kExited;
     }
     // A call in the kernel, or a process whose end is still to be reported (its parent
@@ -372,11 +369,10 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     if (in_kernel || !alive || !exiting_.empty()) return;
     // Fds only the guest itself could make ready (a pipe or eventfd held by nobody outside,
     // as GMainContext's wake-up fd): waiting for them is waiting for another guest thread.
-    if (fd_waiter && !FdWaitersFedFromOutside()) fd_waiter = false;
-    if (fd_waiter) {
+    if (fd_waits_.First() != kNoThread && FdWaitersFedFromOutside()) {
       // Only the outside world can make progress: let the lowest-id fd waiter make its
       // call for real (it blocks in the kernel until input arrives).
-      Thread& w = At(first_fd_waiter);
+      Thread& w = At(fd_waits_.First());
       Wake(w, Woke::kExternal);  // "go into the kernel"
       external_.push_back(ExternalNote{steps_, w.id, "external-input", std::string(Syscall(w.last_syscall).name())});
       GiveBaton(w.id, "external input");
@@ -415,7 +411,7 @@ void Scheduler::ReportDeadlock() {
       case Block::kSleep: w.on = ThreadWait::On::kSleep; break;
       case Block::kFd:
         w.on = ThreadWait::On::kFds;
-        for (const pollfd& p : t.wait_fds) {
+        for (const pollfd& p : fd_waits_.FdsOf(id)) {
           const std::string target = FdTarget(t.pid, p.fd);
           w.fds.push_back(target.empty() ? absl::StrCat(p.fd) : absl::StrCat(p.fd, " (", target, ")"));
         }

@@ -94,6 +94,7 @@
 #include "scheduler/cpu_model.h"
 #include "scheduler/deadlock_report.h"
 #include "scheduler/fairness.h"
+#include "scheduler/fd_waits.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/liveness.h"
 #include "scheduler/random_devices.h"
@@ -287,8 +288,6 @@ class Scheduler : public Tool {
     // Futex wait (the queues are futex_table_'s): the first futex, as the guest named it
     // (for reports).
     uint64_t futex_addr = 0;
-    // Fd wait: any of these (guest fd numbers) ready wakes the thread.
-    std::vector<struct pollfd> wait_fds;
     std::optional<uint64_t> deadline_ns;   // virtual monotonic time
     // Signals the call itself leaves unblocked while it waits (ppoll, pselect6,
     // epoll_pwait); otherwise the thread's mask applies.
@@ -438,11 +437,8 @@ class Scheduler : public Tool {
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult GetCpu(Guest& guest, Thread& t, const Syscall& call);
-  // Whether only the guest itself can make fd `fd` of process `pid` ready: a pipe or an
-  // eventfd that no process outside the guest holds, or an epoll set of such fds.
-  bool OnlyGuestFeeds(pid_t pid, int fd, int depth = 0) const;
-  // Whether some thread waiting on fds might be woken by the outside world.
-  bool FdWaitersFedFromOutside() const;
+  // Whether some thread waiting on fds might be woken by the outside world (FdWaits).
+  bool FdWaitersFedFromOutside();
   static int VirtualCpu(const Thread& t);
   // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
@@ -583,6 +579,8 @@ class Scheduler : public Tool {
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
   FutexTable futex_table_;  // who waits on which futex (futex.cc)
+  FdWaits fd_waits_;        // who waits on which fds (blocking.cc)
+  HostFdWaitProbe host_fds_;  // the host's view of guest fds, for fd_waits_
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   // A vfork parent whose child's start event is still to come: no pick until it has come,
   // so that the child joins the runnable set at the parent's step.
