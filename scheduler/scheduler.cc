@@ -141,16 +141,8 @@ void Scheduler::MarkExited(Thread& t) {
 
 std::vector<ThreadId> Scheduler::Runnable() const { return table_.runnable(); }
 
-void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
-  if (!t.acquire_on_next_step) return;
-  if (call != nullptr && call->nr == SYS_futex && call->args[0] == t.acquiring) return;  // still waiting
-  t.held.push_back(HeldLock{t.acquiring, RAVEL_SYNC_MUTEX_ACQUIRED, t.last_sync_step});
-  t.acquiring = 0;
-  t.acquire_on_next_step = false;
-}
-
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
-  SettleAcquisition(t, call);
+  locks_.Settle(t.id, call);
   if (kind != PointKind::kPreempt) liveness_.NotSpinning(t.id);
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
@@ -425,7 +417,7 @@ void Scheduler::ReportDeadlock() {
     // A guest that never had a second thread stops at few of its calls (most of them the
     // loader's): its "last syscall" would name one of those, so none is named.
     if (next_id_ > 1) w.last_syscall = Syscall(t.last_syscall).name();
-    DescribeLocks(t, w);
+    locks_.Describe(id, w);
     threads.push_back(std::move(w));
   }
   deadlock_report_ = DeadlockReport(threads);

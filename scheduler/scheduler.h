@@ -97,6 +97,7 @@
 #include "scheduler/fd_waits.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/liveness.h"
+#include "scheduler/lock_holdings.h"
 #include "scheduler/random_devices.h"
 #include "scheduler/timer_table.h"
 #include "scheduler/virtual_clock.h"
@@ -274,11 +275,6 @@ class Scheduler : public Tool {
   enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
 
 
-  struct HeldLock {
-    uint64_t object = 0;  // its address in the thread's process
-    int kind = 0;         // RAVEL_SYNC_*_ACQUIRED
-    uint64_t step = 0;    // the step of the acquiring call's point
-  };
   struct Thread {
     ThreadId id = kNoThread;
     pid_t tid = 0;
@@ -303,16 +299,6 @@ class Scheduler : public Tool {
     int exit_pending_ticks = 0;
     int64_t last_syscall = -1;
     cpu_set_t cpus;                        // its virtual affinity
-    // Sync points (preempt/sync_marker.h): the locks it holds, in acquisition order, and
-    // the one it is acquiring (0: none), for deadlock reports.
-    std::vector<HeldLock> held;
-    uint64_t acquiring = 0;
-    int acquiring_kind = 0;
-    // A pthread_mutex_lock's point was the thread's last: it holds the mutex once it makes
-    // its next step, unless that step is a futex wait on the mutex (contended). The shim
-    // sends no "acquired" report for it (a stop saved per lock).
-    bool acquire_on_next_step = false;
-    uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;
     int chaos_delays = 0;  // ... and how many jumps that took
@@ -337,10 +323,6 @@ class Scheduler : public Tool {
   // (the strategy's pick among the runnable threads fairness allows). Keeps the point and
   // the choices in decided_ and decided_runnable_.
   ThreadId Decide(Thread& t, const SchedulingPoint& point);
-  // The point of the step `t` (running) just made.
-  // Thread::acquire_on_next_step: `t` makes a step (`call`, or none for a point that is no
-  // syscall): the mutex it was locking is its now, unless the call waits for it.
-  void SettleAcquisition(Thread& t, const Syscall* call);
   // A process's number that is the same in every run: its first thread's logical id.
   int ProcessNumber(const Thread& t) const;
   SchedulingPoint StepPoint(const Thread& t, PointKind kind, int64_t nr = -1, bool yield_hint = false,
@@ -451,8 +433,6 @@ class Scheduler : public Tool {
   void GrantLease(Guest& guest, Thread& t);
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
-  // The locks `t` holds and the one it is about to take, for a deadlock report.
-  void DescribeLocks(const Thread& t, ThreadWait& w) const;
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();
@@ -580,6 +560,7 @@ class Scheduler : public Tool {
   uint64_t wait_seq_ = 0;
   FutexTable futex_table_;  // who waits on which futex (futex.cc)
   FdWaits fd_waits_;        // who waits on which fds (blocking.cc)
+  LockHoldings locks_;      // who holds which lock, by the sync shim's markers (sync.cc)
   HostFdWaitProbe host_fds_;  // the host's view of guest fds, for fd_waits_
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   // A vfork parent whose child's start event is still to come: no pick until it has come,
