@@ -243,7 +243,7 @@ void Scheduler::OnPostExec(Guest& guest) {
   // Close-on-exec fds on the random devices are gone now.
   random_devices_.Execed(guest.pid());
   HideVdsoAndSeedRandom(guest);
-  atomic_sites_.erase(guest.pid());  // the old image is gone
+  planted_sites_.Forget(guest.pid());  // the old image is gone
   if (options_.atomic_points || options_.spin_points) PlantAtomics(guest);
 }
 

@@ -448,11 +448,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
     // int3s of atomic points in it).
     const pid_t parent_pid = At(parent).pid;
     random_devices_.Forked(parent_pid, t.pid);
-    // (Copied before inserting: an insertion may move the map's elements.)
-    if (auto it = atomic_sites_.find(parent_pid); parent_pid != t.pid && it != atomic_sites_.end()) {
-      auto sites = it->second;
-      atomic_sites_[t.pid] = std::move(sites);
-    }
+    planted_sites_.Forked(parent_pid, t.pid);
   }
   if (id == 0) {
     TakeBaton(t);
@@ -630,7 +626,7 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   timer_table_.ForgetProcess(pid);
   if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
   random_devices_.Gone(pid);
-  atomic_sites_.erase(pid);
+  planted_sites_.Forget(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
   // picked); the one whose child this was will find it.
   for (auto&& [id, t] : Live()) {

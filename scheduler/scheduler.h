@@ -79,7 +79,6 @@
 #include <array>
 #include <functional>
 #include <initializer_list>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +97,7 @@
 #include "scheduler/futex_table.h"
 #include "scheduler/liveness.h"
 #include "scheduler/lock_holdings.h"
+#include "scheduler/planted_sites.h"
 #include "scheduler/random_devices.h"
 #include "scheduler/timer_table.h"
 #include "scheduler/virtual_clock.h"
@@ -542,17 +542,7 @@ class Scheduler : public Tool {
   ThreadId running_ = kNoThread;
   ThreadId next_id_ = 0;
   uint64_t steps_ = 0;
-  // Atomic points: per process, the planted addresses and their original bytes.
-  struct PlantedSite {
-    uint8_t saved = 0;  // the original byte under the int3
-    bool spin = false;  // a spin loop's head (else an atomic instruction)
-    uint32_t hits = 0;  // times it was a point in this process (an atomic instruction's)
-  };
-  // An atomic instruction is a point for its first this many executions in a process, then
-  // runs natively: a test's hot atomic loop would otherwise cost ~100 us a turn for ever
-  // (GLib's threadtests: over 300 s), and a race on an atomic shows in its first turns.
-  static constexpr uint32_t kAtomicSiteBudget = 1000;
-  absl::flat_hash_map<pid_t, std::map<uint64_t, PlantedSite>> atomic_sites_;
+  PlantedSites planted_sites_;  // the int3s of atomic and spin points (atomic_points.cc)
   uint64_t choices_ = 0;
   Fairness fairness_;
   ThreadId last_picked_ = kNoThread;
