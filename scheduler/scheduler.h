@@ -356,12 +356,13 @@ class Scheduler : public Tool {
   bool KernelBusy() const;
   // The baton holder has been asleep in a syscall for too long: the baton moves on.
   void Watchdog();
-  // The baton holder has run for a slice of real time without a point, in user space:
-  // interrupt it (OnInterrupt makes the point).
+  // At a tick: liveness_ decides whether the baton holder, spinning in user space for a
+  // slice of CPU time without a point, is interrupted (OnInterrupt then makes the point).
   void PreemptSpinner();
   // The liveness preemption point of `t` at `regs` (a step "preempt").
   void PreemptAt(Guest& guest, Thread& t, const Registers& regs);
-  // Replay: plants the int3 of the next forced preemption when its step is next.
+  // Replay: plants the int3 of the next forced preemption (liveness_'s plan) when its step
+  // is next.
   void PlantForcedPreemption();
   // atomics.cc (with FindAtomicInstructions): plants the int3s of the exec'd image of
   // `guest`'s process; and the point at one, with the step over it.
