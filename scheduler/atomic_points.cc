@@ -20,13 +20,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "scheduler/atomics.h"
+#include "scheduler/guest_access.h"
 #include "scheduler/resource.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
 namespace {
-
-constexpr uint8_t kInt3 = 0xcc;
 
 uint64_t AuxvEntry(pid_t pid) {
   char path[64];
@@ -54,14 +53,9 @@ void Scheduler::PlantAtomics(Guest& guest) {
   if (sites == nullptr || entry == 0) return;
   PlantSites(guest, *sites, entry - sites->entry, 0, UINT64_MAX);  // bias 0 for a non-PIE executable
   if (options_.spin_points) {
-    std::map<uint64_t, PlantedSite>& planted = atomic_sites_[guest.pid()];
-    GuestMemory& mem = guest.memory();
+    GuestCode code(guest.memory());
     for (uint64_t link_addr : sites->spin_heads) {
-      const uint64_t addr = link_addr + entry - sites->entry;
-      uint8_t saved = 0;
-      const RemotePtr<uint8_t> at(addr);
-      if (planted.contains(addr) || !mem.Read(at, saved).ok() || !mem.Poke(at, kInt3).ok()) continue;
-      planted[addr] = PlantedSite{saved, /*spin=*/true};
+      planted_sites_.Plant(code, guest.pid(), link_addr + entry - sites->entry, /*spin=*/true);
     }
   }
 }
@@ -76,15 +70,11 @@ const AtomicSites* Scheduler::Scan(const std::string& path) {
 }
 
 void Scheduler::PlantSites(Guest& guest, const AtomicSites& sites, uint64_t bias, uint64_t lo, uint64_t hi) {
-  std::map<uint64_t, PlantedSite>& planted = atomic_sites_[guest.pid()];
   if (!options_.atomic_points) return;
-  GuestMemory& mem = guest.memory();
+  GuestCode code(guest.memory());
   for (uint64_t link_addr : sites.addresses) {
     if (link_addr < lo || link_addr >= hi) continue;
-    const uint64_t addr = link_addr + bias;
-    uint8_t saved = 0;
-    if (!mem.Read(RemotePtr<uint8_t>(addr), saved).ok() || !mem.Poke(RemotePtr<uint8_t>(addr), kInt3).ok()) continue;
-    planted[addr] = PlantedSite{saved, /*spin=*/false};
+    planted_sites_.Plant(code, guest.pid(), link_addr + bias, /*spin=*/false);
   }
 }
 
@@ -124,13 +114,11 @@ SyscallResult Scheduler::MapModule(Guest& guest, const Syscall& call) {
 }
 
 bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
-  auto sites = atomic_sites_.find(guest.pid());
-  if (sites == atomic_sites_.end()) return false;
   const uint64_t addr = regs.ip() - 1;
-  auto site = sites->second.find(addr);
-  if (site == sites->second.end()) return false;
-  const uint8_t saved = site->second.saved;
-  const bool spin = site->second.spin;
+  const PlantedSites::Site* site = planted_sites_.Find(guest.pid(), addr);
+  if (site == nullptr) return false;
+  const uint8_t saved = site->saved;
+  const bool spin = site->spin;
   Registers at = regs;
   at.set_ip(addr);
   (void)guest.SetRegisters(at);
@@ -166,21 +154,10 @@ bool Scheduler::AtomicTrap(Guest& guest, const Registers& regs) {
       return true;
     }
   }
-  // Run the instruction itself, then plant the int3 again, unless the site has been a point
-  // kAtomicSiteBudget times in this process: from then on it runs natively. (Looked up
-  // again: while this thread was parked, others may have used up the budget, or the map
-  // may have grown.)
-  GuestMemory& mem = guest.memory();
-  (void)mem.Poke(RemotePtr<uint8_t>(addr), saved);
-  const bool stepped = guest.SingleStep().ok();
-  bool replant = false;
-  if (auto again = atomic_sites_.find(guest.pid()); again != atomic_sites_.end()) {
-    if (auto s = again->second.find(addr); s != again->second.end()) {
-      replant = spin || ++s->second.hits < kAtomicSiteBudget;
-      if (!replant) again->second.erase(s);
-    }
-  }
-  if (replant) (void)mem.Poke(RemotePtr<uint8_t>(addr), kInt3);
+  // Run the instruction itself, then plant the int3 again, unless the site's budget is
+  // spent: from then on it runs natively.
+  GuestThread thread(guest);
+  const bool stepped = planted_sites_.StepOver(thread, guest.pid(), addr, saved, spin);
   id = by_tid_.find(guest.tid());
   if (!spin && stepped && id != by_tid_.end() && running_ == id->second) {
     Thread& t = At(id->second);

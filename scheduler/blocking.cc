@@ -27,8 +27,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/proc.h"
@@ -195,52 +193,12 @@ bool DecodeWaitCall(GuestMemory& mem, const Syscall& call, WaitCall* w, bool* in
 
 }  // namespace
 
-bool Scheduler::OnlyGuestFeeds(pid_t pid, int fd, int depth) const {
-  const std::string link = FdTarget(pid, fd);
+bool Scheduler::FdWaitersFedFromOutside() {
   absl::flat_hash_set<pid_t> guests;
   for (auto&& [id, t] : Live()) {
     if (t.state != State::kExited) guests.insert(t.pid);
   }
-  if (absl::StartsWith(link, "pipe:[")) {
-    // Its other end is the guest's unless a process outside holds the pipe.
-    return !HeldOutside(guests, [&](pid_t, int, const std::string& other) { return other == link; });
-  }
-  if (link == "anon_inode:[eventfd]") {
-    // Only a holder writes to it; eventfds are told apart by their id (Linux 6.4 and
-    // later). Without one, nothing is proven.
-    const std::vector<std::string> id = FdInfoValues(pid, fd, "eventfd-id:");
-    if (id.size() != 1) return false;
-    return !HeldOutside(guests, [&](pid_t other_pid, int other_fd, const std::string& other) {
-      return other == link && FdInfoValues(other_pid, other_fd, "eventfd-id:") == id;
-    });
-  }
-  if (link == "anon_inode:[eventpoll]" && depth == 0) {
-    // Ready when one of the fds it watches is.
-    const std::vector<std::string> targets = FdInfoValues(pid, fd, "tfd:");
-    if (targets.empty()) return false;
-    for (const std::string& target : targets) {
-      int target_fd = -1;
-      if (!absl::SimpleAtoi(absl::string_view(target).substr(0, target.find(' ')), &target_fd) ||
-          !OnlyGuestFeeds(pid, target_fd, depth + 1)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  // A socket, a tty, a file, a timerfd (real time), a signalfd (signals from anyone),
-  // inotify, ...: the outside world may make it ready.
-  return false;
-}
-
-bool Scheduler::FdWaitersFedFromOutside() const {
-  for (auto&& [id, t] : Live()) {
-    if (t.state != State::kBlocked || t.block != Block::kFd) continue;
-    if (t.wait_fds.empty()) return true;
-    for (const pollfd& p : t.wait_fds) {
-      if (!OnlyGuestFeeds(t.pid, p.fd)) return true;
-    }
-  }
-  return false;
+  return fd_waits_.FedFromOutside(host_fds_, guests);
 }
 
 SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall& call, int fd, short events) {
@@ -257,7 +215,7 @@ SyscallResult Scheduler::MaybeBlockingFd(Guest& guest, Thread& t, const Syscall&
     if (FdsReady(t.pid, fds)) break;
     // A non-blocking call does not wait natively: it fails with EAGAIN, at once.
     if (dont_wait || FdNonBlocking(t.pid, fd)) break;
-    t.wait_fds = std::move(fds);
+    fd_waits_.Wait(t.id, t.pid, std::move(fds));
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     // Nothing else can run and only the outside world can feed the fd: the call waits
     // for it in the kernel (the summary says real time decided it, no warning). A
@@ -285,7 +243,7 @@ SyscallResult Scheduler::MessageQueue(Guest& guest, Thread& t, const Syscall& ca
     // Room (a message) now, a bad descriptor, or O_NONBLOCK: the kernel answers at once.
     if (FdsReady(t.pid, fds) || FdNonBlocking(t.pid, mqd)) break;
     if (deadline.has_value() && *deadline <= clock_.now()) return -ETIMEDOUT;
-    t.wait_fds = std::move(fds);
+    fd_waits_.Wait(t.id, t.pid, std::move(fds));
     t.deadline_ns = deadline;
     if (!BlockAndWait(guest, t, Block::kFd, call.nr)) return 0;
     if (t.woke == Woke::kTimeout) return -ETIMEDOUT;
@@ -338,7 +296,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
       Mix(static_cast<uint64_t>(*r));
       return *r;
     }
-    t.wait_fds = w.fds;
+    fd_waits_.Wait(t.id, t.pid, w.fds);
     t.wait_sigmask = w.sigmask;
     t.deadline_ns = deadline;
     bool ok = BlockAndWait(guest, t, Block::kFd, call.nr);
@@ -358,11 +316,7 @@ SyscallResult Scheduler::WaitReady(Guest& guest, Thread& t, const Syscall& call)
 }
 
 bool Scheduler::ProbeFdWaiters() {
-  std::vector<ThreadId> ready;  // (a wake changes the blocked list)
-  for (ThreadId id : table_.blocked()) {
-    const Thread& t = At(id);
-    if (t.block == Block::kFd && FdsReady(t.pid, t.wait_fds)) ready.push_back(id);
-  }
+  const std::vector<ThreadId> ready = fd_waits_.Ready(host_fds_);
   for (ThreadId id : ready) {
     Wake(At(id), Woke::kEvent);
     Mix(0x72656164790000ull | static_cast<uint64_t>(id));

@@ -241,11 +241,9 @@ void Scheduler::OnPostExec(Guest& guest) {
   // A vfork child's exec (the baton holder's) lets its parent go on, as the kernel does.
   if (running_ != kNoThread) ReleaseVforkParent(At(running_));
   // Close-on-exec fds on the random devices are gone now.
-  if (auto it = random_fds_.find(guest.pid()); it != random_fds_.end()) {
-    std::erase_if(it->second, [](const auto& entry) { return entry.second; });
-  }
+  random_devices_.Execed(guest.pid());
   HideVdsoAndSeedRandom(guest);
-  atomic_sites_.erase(guest.pid());  // the old image is gone
+  planted_sites_.Forget(guest.pid());  // the old image is gone
   if (options_.atomic_points || options_.spin_points) PlantAtomics(guest);
 }
 

@@ -32,8 +32,8 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
   // The decision just made at t's own point, and nothing since.
   if (decided_chosen_ != t.id || decided_.current != t.id || decided_steps_ != steps_ || running_ != t.id) return;
   // Only t runs meanwhile: every other thread is parked here, nothing is on its way.
-  if (!exiting_.empty() || !awaiting_start_.empty() || vfork_starting_ != kNoThread || planted_.has_value() ||
-      next_forced_ < options_.preemptions.size() || fd_probe_due_) {
+  if (!exiting_.empty() || !awaiting_start_.empty() || vfork_starting_ != kNoThread || liveness_.ReplayPending() ||
+      fd_probe_due_) {
     return;
   }
   for (const Thread* other : table_.live()) {

@@ -1,32 +1,18 @@
 // Deterministic randomness: getrandom, and reads of /dev/urandom and /dev/random, come
-// from the run's seeded generator (the strategy's data stream), so the same seed gives the
-// guest the same bytes. Opens of the two devices are tracked per process (fds inherited by
-// fork, close-on-exec ones dropped at exec); reads of other files run as usual.
+// from the run's seeded generator (the strategy's data stream); which fds are on the
+// devices, and how a stream of words becomes bytes, is scheduler/random_devices.h.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "scheduler/scheduler.h"
 
 namespace ravel {
-namespace {
-
-// Bytes of one read answered from the generator (the kernel also returns short reads of
-// the random devices for huge requests).
-constexpr uint64_t kMaxRandomRead = 1 << 20;
-
-bool IsRandomDevice(const std::string& path) { return path == "/dev/urandom" || path == "/dev/random"; }
-
-}  // namespace
 
 void Scheduler::FillRandom(uint8_t* out, size_t len) {
-  for (size_t i = 0; i < len; i += 8) {
-    uint64_t r = strategy_.NextU64();
-    memcpy(out + i, &r, std::min<size_t>(8, len - i));
-  }
+  FillFromStream([this] { return strategy_.NextU64(); }, out, len);
 }
 
 SyscallResult Scheduler::Getrandom(Guest& guest, const Syscall& call) {
@@ -35,11 +21,6 @@ SyscallResult Scheduler::Getrandom(Guest& guest, const Syscall& call) {
   FillRandom(bytes.data(), len);
   if (len > 0 && !guest.memory().WriteArray(RemotePtr<uint8_t>(call.args[0]), bytes.data(), len).ok()) return -EFAULT;
   return static_cast<int64_t>(len);
-}
-
-bool Scheduler::IsRandomFd(pid_t pid, int fd) const {
-  auto it = random_fds_.find(pid);
-  return it != random_fds_.end() && it->second.contains(fd);
 }
 
 SyscallResult Scheduler::Open(Guest& guest, Thread& t, const Syscall& call) {
@@ -51,7 +32,7 @@ SyscallResult Scheduler::Open(Guest& guest, Thread& t, const Syscall& call) {
   if (absl::Status s = guest.StopAllSubscribed(); !s.ok()) return 0;
   absl::StatusOr<int64_t> fd = guest.Inject(call);
   if (!fd.ok()) return 0;
-  if (*fd >= 0) random_fds_[t.pid][static_cast<int>(*fd)] = (flags & O_CLOEXEC) != 0;
+  if (*fd >= 0) random_devices_.Opened(t.pid, static_cast<int>(*fd), (flags & O_CLOEXEC) != 0);
   return *fd;
 }
 

@@ -19,6 +19,7 @@
 #include "base/proc.h"
 #include "preempt/sync_marker.h"
 #include "scheduler/fd_probe.h"
+#include "scheduler/guest_access.h"
 #include "scheduler/resource.h"
 
 namespace ravel {
@@ -32,16 +33,6 @@ constexpr int kDeadlockConfirmTicks = 5;
 // The baton holder asleep in one syscall for this long (real time) is taken for blocked:
 // the watchdog moves the baton on rather than let the whole guest hang on it.
 constexpr double kWatchdogSeconds = 0.25;
-// Liveness preemption: the baton holder running in user space for this much CPU time
-// without a point is interrupted. Long enough that a thread which computes rarely loses
-// the baton this way (each such preemption depends on timing), short enough that a spin on
-// a flag costs little real time. CPU time, not real time: on a loaded machine a thread
-// waits for a CPU, and that wait must not turn a computation into a "spin".
-constexpr double kLivenessSliceSeconds = 0.2;
-// Replay: passes over a forced preemption's int3 before it counts as not found (each pass
-// costs a few ptrace stops; a spin whose registers change at every turn is not replayable
-// this way beyond that).
-constexpr int kMaxForcedPasses = 20000;
 
 // The thread's state letter (R, S, D, ...), or 0 when it is gone.
 char ThreadStateLetter(pid_t pid, pid_t tid) {
@@ -85,7 +76,10 @@ bool MayReadyAnFd(int64_t nr) {
 }  // namespace
 
 Scheduler::Scheduler(Strategy& strategy, SchedulerOptions options)
-    : strategy_(strategy), options_(std::move(options)), clock_(MonotonicStart(options_.seed), RealNowNs()) {
+    : strategy_(strategy),
+      options_(std::move(options)),
+      liveness_(cpu_probe_, options_.preemptions),
+      clock_(MonotonicStart(options_.seed), RealNowNs()) {
   fingerprint_state_ = XXH3_createState();
   XXH3_64bits_reset(fingerprint_state_);
   strategy_.Begin(options_.seed, options_.history);
@@ -140,29 +134,16 @@ Scheduler::Thread& Scheduler::Lookup(Guest& guest) {
 void Scheduler::MarkExited(Thread& t) {
   if (t.state == State::kExited) return;
   futex_table_.Remove(t.id);
+  fd_waits_.Remove(t.id);
   SetState(t, State::kExited);
-  if (t.spinning) {
-    t.spinning = false;
-    --spinning_;
-  }
+  liveness_.NotSpinning(t.id);
 }
 
 std::vector<ThreadId> Scheduler::Runnable() const { return table_.runnable(); }
 
-void Scheduler::SettleAcquisition(Thread& t, const Syscall* call) {
-  if (!t.acquire_on_next_step) return;
-  if (call != nullptr && call->nr == SYS_futex && call->args[0] == t.acquiring) return;  // still waiting
-  t.held.push_back(HeldLock{t.acquiring, RAVEL_SYNC_MUTEX_ACQUIRED, t.last_sync_step});
-  t.acquiring = 0;
-  t.acquire_on_next_step = false;
-}
-
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
-  SettleAcquisition(t, call);
-  if (kind != PointKind::kPreempt && t.spinning) {
-    t.spinning = false;
-    --spinning_;
-  }
+  locks_.Settle(t.id, call);
+  if (kind != PointKind::kPreempt) liveness_.NotSpinning(t.id);
   ++steps_;
   if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
   clock_.Advance(options_.step_quantum_ns);
@@ -217,6 +198,7 @@ std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnab
 
 void Scheduler::Wake(Thread& t, Woke why) {
   if (t.block == Block::kFutex) futex_table_.Remove(t.id);
+  if (t.block == Block::kFd) fd_waits_.Remove(t.id);
   SetState(t, State::kRunnable);
   t.block = Block::kNone;
   t.deadline_ns.reset();
@@ -286,17 +268,9 @@ ThreadId Scheduler::Decide(Thread& t, const SchedulingPoint& given) {
   if (point.yield_hint) fairness_.OnYield(t.id, steps_, runnable);
   runnable = FairChoices(runnable);
   // A thread last seen spinning (a liveness preemption, no point since) is no target for
-  // a preemption while a thread that makes points can run: switching to it costs a whole
-  // slice of spinning at every point of the thread it waits for (GLib's
-  // threaded-toggle-notify: an atomic point per turn of the worker, a 0.2 s spin each).
-  // It runs when the others block or yield, or once it has a point of its own again.
-  if (runnable.size() > 1 && spinning_ > 0) {
-    std::vector<ThreadId> working;
-    for (ThreadId id : runnable) {
-      if (!At(id).spinning) working.push_back(id);
-    }
-    if (!working.empty() && working.size() < runnable.size()) runnable = std::move(working);
-  }
+  // a preemption while a thread that makes points can run. It runs when the others block
+  // or yield, or once it has a point of its own again.
+  liveness_.DropSpinners(runnable);
   point.step = ChoiceStep(runnable.size());
   if (!std::binary_search(runnable.begin(), runnable.end(), t.id)) point.current_runnable = false;
   ThreadId chosen = strategy_.Pick(point, runnable);
@@ -377,14 +351,9 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
       WakeExpired();
       continue;
     }
-    bool in_kernel = false, fd_waiter = false, alive = false;
-    ThreadId first_fd_waiter = kNoThread;
+    bool in_kernel = false, alive = false;
     for (auto&& [id, t] : Live()) {
       in_kernel |= t.state == State::kInKernel;
-      if (t.state == State::kBlocked && t.block == Block::kFd && first_fd_waiter == kNoThread) {
-        fd_waiter = true;
-        first_fd_waiter = id;
-      }
       alive |= t.state != State::kExited;
     }
     // A call in the kernel, or a process whose end is still to be reported (its parent
@@ -392,11 +361,10 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     if (in_kernel || !alive || !exiting_.empty()) return;
     // Fds only the guest itself could make ready (a pipe or eventfd held by nobody outside,
     // as GMainContext's wake-up fd): waiting for them is waiting for another guest thread.
-    if (fd_waiter && !FdWaitersFedFromOutside()) fd_waiter = false;
-    if (fd_waiter) {
+    if (fd_waits_.First() != kNoThread && FdWaitersFedFromOutside()) {
       // Only the outside world can make progress: let the lowest-id fd waiter make its
       // call for real (it blocks in the kernel until input arrives).
-      Thread& w = At(first_fd_waiter);
+      Thread& w = At(fd_waits_.First());
       Wake(w, Woke::kExternal);  // "go into the kernel"
       external_.push_back(ExternalNote{steps_, w.id, "external-input", std::string(Syscall(w.last_syscall).name())});
       GiveBaton(w.id, "external input");
@@ -435,7 +403,7 @@ void Scheduler::ReportDeadlock() {
       case Block::kSleep: w.on = ThreadWait::On::kSleep; break;
       case Block::kFd:
         w.on = ThreadWait::On::kFds;
-        for (const pollfd& p : t.wait_fds) {
+        for (const pollfd& p : fd_waits_.FdsOf(id)) {
           const std::string target = FdTarget(t.pid, p.fd);
           w.fds.push_back(target.empty() ? absl::StrCat(p.fd) : absl::StrCat(p.fd, " (", target, ")"));
         }
@@ -449,7 +417,7 @@ void Scheduler::ReportDeadlock() {
     // A guest that never had a second thread stops at few of its calls (most of them the
     // loader's): its "last syscall" would name one of those, so none is named.
     if (next_id_ > 1) w.last_syscall = Syscall(t.last_syscall).name();
-    DescribeLocks(t, w);
+    locks_.Describe(id, w);
     threads.push_back(std::move(w));
   }
   deadlock_report_ = DeadlockReport(threads);
@@ -479,15 +447,8 @@ void Scheduler::OnThreadStart(Guest& guest) {
     // A new process starts with a copy of its parent's fds, and of its memory (with the
     // int3s of atomic points in it).
     const pid_t parent_pid = At(parent).pid;
-    // (Copied before inserting: an insertion may move the map's elements.)
-    if (auto it = random_fds_.find(parent_pid); parent_pid != t.pid && it != random_fds_.end()) {
-      auto fds = it->second;
-      random_fds_[t.pid] = std::move(fds);
-    }
-    if (auto it = atomic_sites_.find(parent_pid); parent_pid != t.pid && it != atomic_sites_.end()) {
-      auto sites = it->second;
-      atomic_sites_[t.pid] = std::move(sites);
-    }
+    random_devices_.Forked(parent_pid, t.pid);
+    planted_sites_.Forked(parent_pid, t.pid);
   }
   if (id == 0) {
     TakeBaton(t);
@@ -664,8 +625,8 @@ void Scheduler::OnProcessExit(pid_t pid, int status) {
   real_timers_.erase(pid);
   timer_table_.ForgetProcess(pid);
   if (awaiting_exit_ != 0 && exiting_.empty() && control_ != nullptr) control_->Unpark(awaiting_exit_);
-  random_fds_.erase(pid);
-  atomic_sites_.erase(pid);
+  random_devices_.Gone(pid);
+  planted_sites_.Forget(pid);
   // Every thread waiting for a child probes again (deterministically, in id order when
   // picked); the one whose child this was will find it.
   for (auto&& [id, t] : Live()) {
@@ -733,34 +694,13 @@ void Scheduler::PreemptSpinner() {
   if (running_ == kNoThread || stopped_) return;
   Thread& t = At(running_);
   if (t.state != State::kRunning) return;
-  // The process's CPU time since the first tick after the thread's latest step (one thread
-  // of it runs at a time; its parked threads use none).
-  clockid_t clock;
-  timespec cpu;
-  if (clock_getcpuclockid(t.pid, &clock) != 0 || clock_gettime(clock, &cpu) != 0) return;
-  const double cpu_now = static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) * 1e-9;
-  if (slice_step_ != steps_ || slice_thread_ != t.id) {
-    slice_step_ = steps_;
-    slice_thread_ = t.id;
-    slice_cpu_start_ = cpu_now;
-    return;
-  }
-  if (cpu_now - slice_cpu_start_ < kLivenessSliceSeconds) return;
-  if (interrupt_thread_ == t.id && interrupt_step_ == steps_) return;  // asked already
   // Only when it keeps someone waiting: another thread that could run, or a deadline.
-  bool others = NextDeadline().has_value();
-  for (auto&& [id, other] : Live()) others |= id != t.id && other.state == State::kRunnable;
-  if (!others || ThreadStateLetter(t.pid, t.tid) != 'R') return;
-  interrupt_thread_ = t.id;
-  interrupt_step_ = steps_;
-  control_->Interrupt(t.tid);
-}
-
-static uint64_t RegisterHash(const Registers& regs) {
-  user_regs_struct r = regs.raw();
-  r.orig_rax = 0;
-  r.eflags = 0;  // its trap and resume bits depend on how the thread was stopped
-  return XXH3_64bits(&r, sizeof(r));
+  const auto keeps_others_waiting = [&] {
+    bool others = NextDeadline().has_value();
+    for (auto&& [id, other] : Live()) others |= id != t.id && other.state == State::kRunnable;
+    return others;
+  };
+  liveness_.Tick(*control_, Liveness::Holder{t.id, t.tid, t.pid}, steps_, keeps_others_waiting);
 }
 
 void Scheduler::OnInterrupt(Guest& guest) {
@@ -769,51 +709,21 @@ void Scheduler::OnInterrupt(Guest& guest) {
   auto it = by_tid_.find(guest.tid());
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
-  // Stale: it reached a point of its own since the request, or lost the baton.
-  if (interrupt_thread_ != t.id || interrupt_step_ != steps_ || running_ != t.id) return;
-  interrupt_thread_ = kNoThread;
+  if (!liveness_.TakeInterrupt(t.id, steps_, running_)) return;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return;
-  AtLoopHead(guest, *regs);
+  GuestThread thread(guest);
+  Liveness::WalkToLoopHead(thread, *regs);
   PreemptAt(guest, t, *regs);
 }
 
-void Scheduler::AtLoopHead(Guest& guest, Registers& regs) {
-  // Where PTRACE_INTERRUPT lands in a loop depends on real time, and the point records
-  // the instruction and a hash of the registers. In a spin loop the registers are the same
-  // at its head on every pass: single-stepping to just after the next backward jump makes
-  // the point the same in every run. Not over an instruction that would stop the thread
-  // for something else (a syscall, an int3, a trapped RDTSC or CPUID), and at most
-  // kLoopHeadSteps instructions: straight-line code keeps the landing place.
-  for (int i = 0; i < kLoopHeadSteps; ++i) {
-    uint8_t code[2] = {};
-    if (guest.memory().Read(regs.ip(), code, sizeof(code)) < 2) return;
-    const bool stops = code[0] == 0xcc || code[0] == 0xcd ||
-                       (code[0] == 0x0f && (code[1] == 0x05 || code[1] == 0x34 || code[1] == 0x31 || code[1] == 0x01 ||
-                                            code[1] == 0xa2 || code[1] == 0x0b));
-    if (stops) return;
-    const uint64_t before = regs.ip();
-    if (!guest.SingleStep().ok()) return;
-    absl::StatusOr<Registers> after = guest.GetRegisters();
-    if (!after.ok()) return;
-    regs = *after;
-    if (regs.ip() < before) return;  // a backward jump taken: at the loop's head
-  }
-}
-
 void Scheduler::PlantForcedPreemption() {
-  if (planted_.has_value() || next_forced_ >= options_.preemptions.size()) return;
-  const ForcedPreemption& want = options_.preemptions[next_forced_];
-  if (want.step != steps_) return;
-  if (!table_.Has(want.thread)) return;
-  const Thread& wanted = At(want.thread);
+  const ForcedPreemption* due = liveness_.DueAt(steps_);
+  if (due == nullptr || !table_.Has(due->thread)) return;
+  const Thread& wanted = At(due->thread);
   GuestMemory mem(wanted.tid);
-  Planted p;
-  p.pid = wanted.pid;
-  p.addr = want.rip;
-  static constexpr uint8_t kInt3 = 0xcc;
-  if (!mem.Read(RemotePtr<uint8_t>(p.addr), p.saved).ok() || !mem.Poke(RemotePtr<uint8_t>(p.addr), kInt3).ok()) return;
-  planted_ = p;
+  GuestCode code(mem);
+  liveness_.Plant(code, wanted.pid);
 }
 
 int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
@@ -822,54 +732,28 @@ int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   if (info.si_signo != SIGTRAP || info.si_code != SI_KERNEL) return info.si_signo;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return info.si_signo;
-  if (!planted_.has_value() || guest.pid() != planted_->pid || regs->ip() != planted_->addr + 1) {
-    return AtomicTrap(guest, *regs) ? 0 : info.si_signo;
-  }
-  GuestMemory& mem = guest.memory();
-  (void)mem.Poke(RemotePtr<uint8_t>(planted_->addr), planted_->saved);
-  Registers at = *regs;
-  at.set_ip(planted_->addr);
-  (void)guest.SetRegisters(at);
-  const ForcedPreemption& want = options_.preemptions[next_forced_];
   auto it = by_tid_.find(guest.tid());
-  if (it != by_tid_.end() && it->second == want.thread && steps_ == want.step && running_ == want.thread &&
-      RegisterHash(at) == want.reg_hash) {
-    planted_.reset();
-    ++next_forced_;
-    PreemptAt(guest, At(it->second), at);
-    return 0;
+  const ThreadId id = it != by_tid_.end() ? it->second : kNoThread;
+  GuestThread thread(guest);
+  Registers at;
+  switch (liveness_.OnTrap(thread, guest.pid(), id, *regs, steps_, running_, &at)) {
+    case Liveness::Trap::kNotPlanted:
+      return AtomicTrap(guest, *regs) ? 0 : info.si_signo;
+    case Liveness::Trap::kPreempt:
+      PreemptAt(guest, At(id), at);
+      return 0;
+    case Liveness::Trap::kPassed:
+      return 0;
   }
-  // Another pass (another iteration, or another thread): run the instruction, plant again.
-  if (++planted_->passes > kMaxForcedPasses) {
-    // Not found: the replay goes on without it, and diverges at this step.
-    LOG(WARNING) << "the recorded preemption of step " << want.step << " (rip 0x" << std::hex << want.rip
-                 << ") was not found in " << std::dec << kMaxForcedPasses << " passes";
-    planted_.reset();
-    ++next_forced_;
-    return 0;
-  }
-  if (!guest.SingleStep().ok()) return 0;
-  static constexpr uint8_t kInt3 = 0xcc;
-  (void)mem.Poke(RemotePtr<uint8_t>(planted_->addr), kInt3);
   return 0;
 }
 
 void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
   // Where it was: the instruction and a hash of the registers, so that the point can be
   // found again (and is checked by the fingerprint).
-  const uint64_t reg_hash = RegisterHash(regs);
-  ++liveness_preemptions_;
-  if (warned_.insert("liveness").second) {
-    LOG(WARNING) << "T" << t.id << " ran for " << kLivenessSliceSeconds
-                 << " s of CPU time without a scheduling point (a spin?); it was preempted so that other threads can run "
-                    "(the run may no longer be deterministic)";
-  }
+  const uint64_t reg_hash = liveness_.Preempted(t.id, regs);  // spinning until its next point of another kind
   external_.push_back(ExternalNote{steps_, t.id, "preempt", "", regs.ip(), reg_hash});
   Step(guest, t, kWhatPreempt, PointKind::kPreempt);
-  if (!t.spinning) {  // until its next point of another kind (Step)
-    t.spinning = true;
-    ++spinning_;
-  }
   Mix(regs.ip());
   Mix(reg_hash);
   // A spinner alone waits for something in the future: let time pass.

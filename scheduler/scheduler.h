@@ -79,7 +79,6 @@
 #include <array>
 #include <functional>
 #include <initializer_list>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,7 +93,12 @@
 #include "scheduler/cpu_model.h"
 #include "scheduler/deadlock_report.h"
 #include "scheduler/fairness.h"
+#include "scheduler/fd_waits.h"
 #include "scheduler/futex_table.h"
+#include "scheduler/liveness.h"
+#include "scheduler/lock_holdings.h"
+#include "scheduler/planted_sites.h"
+#include "scheduler/random_devices.h"
 #include "scheduler/timer_table.h"
 #include "scheduler/virtual_clock.h"
 #include "strategies/strategy.h"
@@ -128,16 +132,6 @@ inline constexpr int kChaosDelaysPerStretch = 1;
 inline constexpr uint64_t kClockPollReads = 64;
 inline constexpr uint64_t kClockPollMaxNs = 1000000;
 
-
-// A liveness preemption of a recorded run, for its replay to make again: at step `step`,
-// thread `thread` is stopped at the first execution of `rip` whose registers hash to
-// `reg_hash` (an int3 planted there finds it; other passes step over it).
-struct ForcedPreemption {
-  uint64_t step = 0;
-  ThreadId thread = kNoThread;
-  uint64_t rip = 0;
-  uint64_t reg_hash = 0;
-};
 
 // Watches a run from inside (ravel explain, --trace): called on the tracer thread, in the
 // run's order. The Guest of a call is its thread, stopped at its point; the other threads
@@ -268,7 +262,7 @@ class Scheduler : public Tool {
   const std::vector<ExternalNote>& external_events() const { return external_; }
   // Liveness preemptions of the run: a thread that ran for a time slice without reaching
   // a scheduling point (a spin on a plain flag) was interrupted so that others could run.
-  int liveness_preemptions() const { return liveness_preemptions_; }
+  int liveness_preemptions() const { return liveness_.preemptions(); }
   // Sync points made under a lease, without a stop (the fast path).
   uint64_t leased_points() const { return leased_points_; }
   // One line per thread: what it waits on, and its last syscall.
@@ -281,11 +275,6 @@ class Scheduler : public Tool {
   enum class Woke { kNone, kEvent, kTimeout, kSignal, kExternal };
 
 
-  struct HeldLock {
-    uint64_t object = 0;  // its address in the thread's process
-    int kind = 0;         // RAVEL_SYNC_*_ACQUIRED
-    uint64_t step = 0;    // the step of the acquiring call's point
-  };
   struct Thread {
     ThreadId id = kNoThread;
     pid_t tid = 0;
@@ -295,8 +284,6 @@ class Scheduler : public Tool {
     // Futex wait (the queues are futex_table_'s): the first futex, as the guest named it
     // (for reports).
     uint64_t futex_addr = 0;
-    // Fd wait: any of these (guest fd numbers) ready wakes the thread.
-    std::vector<struct pollfd> wait_fds;
     std::optional<uint64_t> deadline_ns;   // virtual monotonic time
     // Signals the call itself leaves unblocked while it waits (ppoll, pselect6,
     // epoll_pwait); otherwise the thread's mask applies.
@@ -312,18 +299,6 @@ class Scheduler : public Tool {
     int exit_pending_ticks = 0;
     int64_t last_syscall = -1;
     cpu_set_t cpus;                        // its virtual affinity
-    // Sync points (preempt/sync_marker.h): the locks it holds, in acquisition order, and
-    // the one it is acquiring (0: none), for deadlock reports.
-    std::vector<HeldLock> held;
-    uint64_t acquiring = 0;
-    int acquiring_kind = 0;
-    // A pthread_mutex_lock's point was the thread's last: it holds the mutex once it makes
-    // its next step, unless that step is a futex wait on the mutex (contended). The shim
-    // sends no "acquired" report for it (a stop saved per lock).
-    bool acquire_on_next_step = false;
-    // Its latest point was a liveness preemption (it ran a slice without a point: a spin).
-    bool spinning = false;
-    uint64_t last_sync_step = 0;           // the step of its latest sync point
     // Time chaos: virtual time skipped by jumps while it could run, since it last blocked.
     uint64_t chaos_lag_ns = 0;
     int chaos_delays = 0;  // ... and how many jumps that took
@@ -348,10 +323,6 @@ class Scheduler : public Tool {
   // (the strategy's pick among the runnable threads fairness allows). Keeps the point and
   // the choices in decided_ and decided_runnable_.
   ThreadId Decide(Thread& t, const SchedulingPoint& point);
-  // The point of the step `t` (running) just made.
-  // Thread::acquire_on_next_step: `t` makes a step (`call`, or none for a point that is no
-  // syscall): the mutex it was locking is its now, unless the call waits for it.
-  void SettleAcquisition(Thread& t, const Syscall* call);
   // A process's number that is the same in every run: its first thread's logical id.
   int ProcessNumber(const Thread& t) const;
   SchedulingPoint StepPoint(const Thread& t, PointKind kind, int64_t nr = -1, bool yield_hint = false,
@@ -385,12 +356,13 @@ class Scheduler : public Tool {
   bool KernelBusy() const;
   // The baton holder has been asleep in a syscall for too long: the baton moves on.
   void Watchdog();
-  // The baton holder has run for a slice of real time without a point, in user space:
-  // interrupt it (OnInterrupt makes the point).
+  // At a tick: liveness_ decides whether the baton holder, spinning in user space for a
+  // slice of CPU time without a point, is interrupted (OnInterrupt then makes the point).
   void PreemptSpinner();
   // The liveness preemption point of `t` at `regs` (a step "preempt").
   void PreemptAt(Guest& guest, Thread& t, const Registers& regs);
-  // Replay: plants the int3 of the next forced preemption when its step is next.
+  // Replay: plants the int3 of the next forced preemption (liveness_'s plan) when its step
+  // is next.
   void PlantForcedPreemption();
   // atomics.cc (with FindAtomicInstructions): plants the int3s of the exec'd image of
   // `guest`'s process; and the point at one, with the step over it.
@@ -448,15 +420,8 @@ class Scheduler : public Tool {
   SyscallResult Getrandom(Guest& guest, const Syscall& call);
   SyscallResult Affinity(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult GetCpu(Guest& guest, Thread& t, const Syscall& call);
-  // Moves an interrupted thread on to the head of the loop it runs, if it is in one (see
-  // scheduler.cc); `regs` are its registers, before and after.
-  void AtLoopHead(Guest& guest, Registers& regs);
-  static constexpr int kLoopHeadSteps = 64;
-  // Whether only the guest itself can make fd `fd` of process `pid` ready: a pipe or an
-  // eventfd that no process outside the guest holds, or an epoll set of such fds.
-  bool OnlyGuestFeeds(pid_t pid, int fd, int depth = 0) const;
-  // Whether some thread waiting on fds might be woken by the outside world.
-  bool FdWaitersFedFromOutside() const;
+  // Whether some thread waiting on fds might be woken by the outside world (FdWaits).
+  bool FdWaitersFedFromOutside();
   static int VirtualCpu(const Thread& t);
   // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
@@ -469,8 +434,6 @@ class Scheduler : public Tool {
   void GrantLease(Guest& guest, Thread& t);
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
-  // The locks `t` holds and the one it is about to take, for a deadlock report.
-  void DescribeLocks(const Thread& t, ThreadWait& w) const;
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();
@@ -528,11 +491,13 @@ class Scheduler : public Tool {
   SyscallResult Open(Guest& guest, Thread& t, const Syscall& call);
   SyscallResult ReadRandom(Guest& guest, const Syscall& call, uint64_t buf, uint64_t len);
   void FillRandom(uint8_t* out, size_t len);
-  bool IsRandomFd(pid_t pid, int fd) const;
 
   Strategy& strategy_;
   SchedulerOptions options_;
   Control* control_ = nullptr;
+  // Spinning threads, the liveness preemptions and a replay's plan of them (liveness.h).
+  HostCpuProbe cpu_probe_;
+  Liveness liveness_;
 
   // Every thread ever started, by logical id, with the indexes a step reads (the live,
   // runnable and blocked ones).
@@ -567,7 +532,6 @@ class Scheduler : public Tool {
   // Marks `t` exited (off the live list). The caller tells the strategy.
   void MarkExited(Thread& t);
   void SetState(Thread& t, State state) { table_.SetState(t, state); }
-  int spinning_ = 0;  // live threads with `spinning` set
   // The latest decision's point and the threads it chose among (for a lease).
   SchedulingPoint decided_;
   ThreadId decided_chosen_ = kNoThread;
@@ -579,36 +543,16 @@ class Scheduler : public Tool {
   ThreadId running_ = kNoThread;
   ThreadId next_id_ = 0;
   uint64_t steps_ = 0;
-  // The liveness preemption asked for: of which thread, at which step (a thread that made
-  // a step since then no longer needs it).
-  ThreadId interrupt_thread_ = kNoThread;
-  uint64_t interrupt_step_ = 0;
-  int liveness_preemptions_ = 0;
-  struct Planted {
-    pid_t pid = 0;
-    uint64_t addr = 0;
-    uint8_t saved = 0;
-    int passes = 0;
-  };
-  std::optional<Planted> planted_;  // the int3 of options_.preemptions[next_forced_]
-  size_t next_forced_ = 0;
-  // Atomic points: per process, the planted addresses and their original bytes.
-  struct PlantedSite {
-    uint8_t saved = 0;  // the original byte under the int3
-    bool spin = false;  // a spin loop's head (else an atomic instruction)
-    uint32_t hits = 0;  // times it was a point in this process (an atomic instruction's)
-  };
-  // An atomic instruction is a point for its first this many executions in a process, then
-  // runs natively: a test's hot atomic loop would otherwise cost ~100 us a turn for ever
-  // (GLib's threadtests: over 300 s), and a race on an atomic shows in its first turns.
-  static constexpr uint32_t kAtomicSiteBudget = 1000;
-  absl::flat_hash_map<pid_t, std::map<uint64_t, PlantedSite>> atomic_sites_;
+  PlantedSites planted_sites_;  // the int3s of atomic and spin points (atomic_points.cc)
   uint64_t choices_ = 0;
   Fairness fairness_;
   ThreadId last_picked_ = kNoThread;
   uint64_t streak_ = 0;                           // consecutive picks of last_picked_
   uint64_t wait_seq_ = 0;
   FutexTable futex_table_;  // who waits on which futex (futex.cc)
+  FdWaits fd_waits_;        // who waits on which fds (blocking.cc)
+  LockHoldings locks_;      // who holds which lock, by the sync shim's markers (sync.cc)
+  HostFdWaitProbe host_fds_;  // the host's view of guest fds, for fd_waits_
   absl::flat_hash_map<pid_t, pid_t> awaiting_start_;         // child tid -> parent tid waiting for it
   // A vfork parent whose child's start event is still to come: no pick until it has come,
   // so that the child joins the runnable set at the parent's step.
@@ -638,11 +582,6 @@ class Scheduler : public Tool {
   std::string deadlock_report_;
   double started_at_ = 0;
   double last_step_at_ = 0;                       // real time of the latest step
-  // Liveness: the step and thread whose slice is being measured, and the CPU time of its
-  // process when the measure began.
-  uint64_t slice_step_ = ~0ull;
-  ThreadId slice_thread_ = kNoThread;
-  double slice_cpu_start_ = 0;
   std::vector<ExternalNote> external_;
   absl::flat_hash_set<std::string> warned_;
   // Per process: its ITIMER_REAL timer (alarm, setitimer), on the virtual clock.
@@ -653,8 +592,7 @@ class Scheduler : public Tool {
   absl::flat_hash_map<pid_t, RealTimer> real_timers_;
   TimerTable timer_table_;  // POSIX timers on the virtual clocks
   uint64_t rdtsc_points_ = 0;
-  // Per process: fds open on /dev/urandom or /dev/random, and whether each is close-on-exec.
-  absl::flat_hash_map<pid_t, std::map<int, bool>> random_fds_;
+  RandomDevices random_devices_;  // fds on /dev/urandom and /dev/random (random_devices.h)
 };
 
 }  // namespace ravel

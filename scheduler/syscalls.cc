@@ -114,14 +114,15 @@ SyscallResult Scheduler::Clone(Guest& guest, Thread& t, const Syscall& call) {
 }
 
 SyscallResult Scheduler::Close(Guest& guest, Thread& t, const Syscall& call) {
-  if (auto it = random_fds_.find(t.pid); it != random_fds_.end()) it->second.erase(static_cast<int>(call.args[0]));
+  random_devices_.Closed(t.pid, static_cast<int>(call.args[0]));
   return guest.TailInject(call);
 }
 
 SyscallResult Scheduler::Read(Guest& guest, Thread& t, const Syscall& call) {
-  if (IsRandomFd(t.pid, static_cast<int>(call.args[0]))) return ReadRandom(guest, call, call.args[1], call.args[2]);
+  const int fd = static_cast<int>(call.args[0]);
+  if (random_devices_.IsRandomFd(t.pid, fd)) return ReadRandom(guest, call, call.args[1], call.args[2]);
   if (call.nr == SYS_pread64) return guest.TailInject(call);
-  return MaybeBlockingFd(guest, t, call, static_cast<int>(call.args[0]), POLLIN);
+  return MaybeBlockingFd(guest, t, call, fd, POLLIN);
 }
 
 SyscallResult Scheduler::Receive(Guest& guest, Thread& t, const Syscall& call) {
