@@ -4,8 +4,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <string>
+
+#include "absl/strings/str_cat.h"
 
 namespace ravel {
 
@@ -37,6 +42,70 @@ std::optional<ProcStat> ReadProcStat(pid_t pid, pid_t tid) {
   close(fd);
   if (n <= 0) return std::nullopt;
   return ParseProcStat(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+namespace {
+
+// The whole of a /proc file (they report a size of 0), or nullopt when it cannot be opened.
+std::optional<std::string> ReadWhole(const char* path) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+}  // namespace
+
+std::optional<ProcSignals> ParseProcSignals(std::string_view text) {
+  ProcSignals out;
+  const std::pair<const char*, uint64_t*> fields[] = {{"SigPnd:", &out.pending},
+                                                      {"ShdPnd:", &out.shared_pending},
+                                                      {"SigBlk:", &out.blocked},
+                                                      {"SigIgn:", &out.ignored},
+                                                      {"SigCgt:", &out.caught}};
+  int seen = 0;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    for (const auto& [name, value] : fields) {
+      if (line.substr(0, strlen(name)) != name) continue;
+      const std::string rest(line.substr(strlen(name)));
+      if (sscanf(rest.c_str(), " %" SCNx64, value) == 1) ++seen;
+    }
+  }
+  if (seen != 5) return std::nullopt;
+  return out;
+}
+
+std::optional<ProcSignals> ReadProcSignals(pid_t pid, pid_t tid) {
+  char path[96];
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+  std::optional<std::string> text = ReadWhole(path);
+  if (!text.has_value()) return std::nullopt;
+  return ParseProcSignals(*text);
+}
+
+absl::StatusOr<std::string> ReadProcAuxv(pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/auxv");
+  errno = 0;
+  std::optional<std::string> bytes = ReadWhole(path.c_str());
+  if (!bytes.has_value()) return absl::UnavailableError(absl::StrCat("open ", path, ": ", strerror(errno)));
+  return *bytes;
+}
+
+std::optional<uint64_t> AuxvValue(std::string_view auxv, uint64_t type) {
+  for (size_t at = 0; at + 2 * sizeof(uint64_t) <= auxv.size(); at += 2 * sizeof(uint64_t)) {
+    uint64_t pair[2];
+    memcpy(pair, auxv.data() + at, sizeof(pair));
+    if (pair[0] == 0) break;  // AT_NULL
+    if (pair[0] == type) return pair[1];
+  }
+  return std::nullopt;
 }
 
 double MonotonicSeconds() {

@@ -4,8 +4,12 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "absl/status/statusor.h"
 
 namespace ravel {
 
@@ -23,6 +27,28 @@ std::optional<ProcStat> ParseProcStat(std::string_view text);
 // Reads /proc/PID/stat, or /proc/PID/task/TID/stat when tid > 0. nullopt when the process
 // or thread is gone (or the file cannot be parsed).
 std::optional<ProcStat> ReadProcStat(pid_t pid, pid_t tid = 0);
+
+// A thread's signal masks from /proc/PID/task/TID/status (bit N-1 is signal N).
+struct ProcSignals {
+  uint64_t pending = 0;         // SigPnd: sent to this thread
+  uint64_t shared_pending = 0;  // ShdPnd: sent to its process
+  uint64_t blocked = 0;         // SigBlk
+  uint64_t ignored = 0;         // SigIgn
+  uint64_t caught = 0;          // SigCgt
+};
+
+// Parses the text of a status file; nullopt unless all five lines are there.
+std::optional<ProcSignals> ParseProcSignals(std::string_view text);
+
+// Reads /proc/PID/task/TID/status. nullopt when the thread is gone.
+std::optional<ProcSignals> ReadProcSignals(pid_t pid, pid_t tid);
+
+// The bytes of /proc/PID/auxv: (type, value) pairs of uint64, up to AT_NULL. An error
+// naming the file when it cannot be read.
+absl::StatusOr<std::string> ReadProcAuxv(pid_t pid);
+
+// The value of entry `type` in auxv bytes, or nullopt when there is none.
+std::optional<uint64_t> AuxvValue(std::string_view auxv, uint64_t type);
 
 // CLOCK_MONOTONIC in seconds: real time for timeouts, watchdogs and rates.
 double MonotonicSeconds();

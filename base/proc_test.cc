@@ -1,7 +1,13 @@
 #include "base/proc.h"
 
+#include <elf.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "gtest/gtest.h"
 
@@ -52,6 +58,48 @@ TEST(ReadProcStat, AGoneProcessHasNone) {
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   EXPECT_FALSE(ReadProcStat(child).has_value());
+}
+
+TEST(ParseProcSignals, ReadsTheFiveMasks) {
+  const char text[] =
+      "Name:\tcat\nSigQ:\t0/94\nSigPnd:\t0000000000000100\nShdPnd:\t0000000000004000\n"
+      "SigBlk:\tfffffffe7ffbfeff\nSigIgn:\t0000000000001000\nSigCgt:\t0000000180000000\nCapInh:\t0\n";
+  std::optional<ProcSignals> s = ParseProcSignals(text);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->pending, 0x100u);
+  EXPECT_EQ(s->shared_pending, 0x4000u);
+  EXPECT_EQ(s->blocked, 0xfffffffe7ffbfeffu);
+  EXPECT_EQ(s->ignored, 0x1000u);
+  EXPECT_EQ(s->caught, 0x180000000u);
+  EXPECT_FALSE(ParseProcSignals("SigPnd:\t0\nShdPnd:\t0\n").has_value());
+}
+
+TEST(ReadProcSignals, SeesABlockedSignalPendingOnThisThread) {
+  sigset_t usr1, old;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &usr1, &old), 0);
+  ASSERT_EQ(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1), 0);
+  std::optional<ProcSignals> s = ReadProcSignals(getpid(), gettid());
+  // Take it back before any assertion can return.
+  int taken = 0;
+  sigwait(&usr1, &taken);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ASSERT_TRUE(s.has_value());
+  const uint64_t bit = 1ull << (SIGUSR1 - 1);
+  EXPECT_EQ(s->pending & bit, bit);
+  EXPECT_EQ(s->blocked & bit, bit);
+  EXPECT_EQ(taken, SIGUSR1);
+}
+
+TEST(ReadProcAuxv, AgreesWithGetauxval) {
+  absl::StatusOr<std::string> auxv = ReadProcAuxv(getpid());
+  ASSERT_TRUE(auxv.ok()) << auxv.status();
+  EXPECT_EQ(AuxvValue(*auxv, AT_ENTRY), getauxval(AT_ENTRY));
+  EXPECT_EQ(AuxvValue(*auxv, AT_PAGESZ), getauxval(AT_PAGESZ));
+  EXPECT_EQ(AuxvValue(*auxv, 9999), std::nullopt);
+  EXPECT_EQ(AuxvValue(std::string(3, '\0'), AT_ENTRY), std::nullopt);  // shorter than a pair
+  EXPECT_FALSE(ReadProcAuxv(-5).ok());
 }
 
 TEST(MonotonicSeconds, NeverGoesBack) {

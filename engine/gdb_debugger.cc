@@ -106,17 +106,7 @@ class GdbDebugger::Target : public gdb::Target {
     }
     return mem.Poke(RemotePtr<uint8_t>(addr), saved);
   }
-  absl::StatusOr<std::string> Auxv() override {
-    const std::string path = absl::StrCat("/proc/", d_.pid_, "/auxv");
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return absl::UnavailableError(absl::StrCat("open ", path, ": ", strerror(errno)));
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
-    close(fd);
-    return out;
-  }
+  absl::StatusOr<std::string> Auxv() override { return ReadProcAuxv(d_.pid_); }
   std::string ExecFile() override { return d_.executable_; }
 
  private:

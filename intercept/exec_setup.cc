@@ -20,6 +20,7 @@
 #include <cstdio>
 
 #include "base/logging.h"
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "intercept/owned_kill.h"
@@ -33,23 +34,6 @@ namespace {
 // Where the memfd's name is written: below the initial stack pointer, inside the stack
 // mapping the kernel sets up at exec (it spans well over a page below rsp).
 constexpr uint64_t kScratchBelowSp = 512;
-
-uint64_t ReadAuxv(pid_t pid, uint64_t type) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  uint64_t pair[2];
-  uint64_t value = 0;
-  while (read(fd, pair, sizeof(pair)) == sizeof(pair) && pair[0] != AT_NULL) {
-    if (pair[0] == type) {
-      value = pair[1];
-      break;
-    }
-  }
-  close(fd);
-  return value;
-}
 
 }  // namespace
 
@@ -195,7 +179,8 @@ void TracerCore::StartImage(ThreadRecord& t) {
   ProcessRecord& process = *t.process;
   GuestMemory mem(t.tid);
   if (subscription_.program_entry) {
-    uint64_t entry = ReadAuxv(process.pid, AT_ENTRY);
+    absl::StatusOr<std::string> auxv = ReadProcAuxv(process.pid);
+    const uint64_t entry = auxv.ok() ? AuxvValue(*auxv, AT_ENTRY).value_or(0) : 0;
     uint8_t byte = 0;
     static constexpr uint8_t kInt3 = 0xcc;
     const RemotePtr<uint8_t> at(entry);

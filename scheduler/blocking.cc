@@ -41,37 +41,9 @@ constexpr uint64_t kNsPerSec = 1000000000ull;
 // More fds than this in one poll/select: the call runs in the kernel unmodelled.
 constexpr uint64_t kMaxWaitFds = 4096;
 
-struct SignalState {
-  uint64_t pending = 0;         // to this thread
-  uint64_t shared_pending = 0;  // to its process
-  uint64_t blocked = 0;
-  uint64_t ignored = 0;
-  uint64_t caught = 0;
-};
-
 constexpr uint64_t Bit(int sig) { return 1ull << (sig - 1); }
 // Signals whose default action is to do nothing: unless caught, they interrupt no call.
 constexpr uint64_t kIgnoredByDefault = Bit(SIGCHLD) | Bit(SIGURG) | Bit(SIGWINCH) | Bit(SIGCONT);
-
-bool ReadSignalState(pid_t pid, pid_t tid, SignalState* out) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) return false;
-  char line[256];
-  int seen = 0;
-  while (fgets(line, sizeof(line), f) != nullptr && seen < 5) {
-    if (sscanf(line, "SigPnd: %" SCNx64, &out->pending) == 1 ||
-        sscanf(line, "ShdPnd: %" SCNx64, &out->shared_pending) == 1 ||
-        sscanf(line, "SigBlk: %" SCNx64, &out->blocked) == 1 ||
-        sscanf(line, "SigIgn: %" SCNx64, &out->ignored) == 1 ||
-        sscanf(line, "SigCgt: %" SCNx64, &out->caught) == 1) {
-      ++seen;
-    }
-  }
-  fclose(f);
-  return seen == 5;
-}
 
 // SIGKILL and SIGSTOP cannot be blocked.
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
@@ -325,9 +297,9 @@ bool Scheduler::ProbeFdWaiters() {
 }
 
 bool Scheduler::SignalPending(pid_t pid, pid_t tid, int sig) const {
-  SignalState s;
-  if (sig < 1 || sig > 64 || !ReadSignalState(pid, tid > 0 ? tid : pid, &s)) return false;
-  return ((tid > 0 ? s.pending : s.shared_pending) & Bit(sig)) != 0;
+  if (sig < 1 || sig > 64) return false;
+  std::optional<ProcSignals> s = ReadProcSignals(pid, tid > 0 ? tid : pid);
+  return s.has_value() && ((tid > 0 ? s->pending : s->shared_pending) & Bit(sig)) != 0;
 }
 
 bool Scheduler::WakeSignalled() {
@@ -338,8 +310,9 @@ bool Scheduler::WakeSignalled() {
   }
   for (auto&& [id, t] : Live()) {
     if (t.state != State::kBlocked) continue;
-    SignalState s;
-    if (!ReadSignalState(t.pid, t.tid, &s)) continue;
+    std::optional<ProcSignals> read = ReadProcSignals(t.pid, t.tid);
+    if (!read.has_value()) continue;
+    const ProcSignals& s = *read;
     if (t.block == Block::kSignal && t.wait_sigset.has_value()) {
       // sigtimedwait: a signal of its set ends the wait, blocked or not (it usually is).
       if (((s.pending | s.shared_pending) & *t.wait_sigset) == 0) continue;
@@ -481,9 +454,9 @@ SyscallResult Scheduler::WaitSignal(Guest& guest, Thread& t, const Syscall& call
     std::optional<uint64_t> timeout;
     bool invalid = false;
     if (!ReadTimespec(mem, call.args[2], /*timeval=*/false, &timeout, &invalid) || invalid) return guest.TailInject(call);
-    SignalState st;
+    std::optional<ProcSignals> st = ReadProcSignals(t.pid, t.tid);
     // One of the set already pending, or a zero timeout: the kernel answers at once.
-    if ((ReadSignalState(t.pid, t.tid, &st) && ((st.pending | st.shared_pending) & set) != 0) ||
+    if ((st.has_value() && ((st->pending | st->shared_pending) & set) != 0) ||
         (timeout.has_value() && *timeout == 0)) {
       return TakeSignal(guest, call);
     }
