@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -27,6 +28,9 @@ std::optional<ProcStat> ParseProcStat(std::string_view text);
 // Reads /proc/PID/stat, or /proc/PID/task/TID/stat when tid > 0. nullopt when the process
 // or thread is gone (or the file cannot be parsed).
 std::optional<ProcStat> ReadProcStat(pid_t pid, pid_t tid = 0);
+
+// The processes whose parent is `parent` (a scan of /proc), in no particular order.
+std::vector<pid_t> ChildrenOf(pid_t parent);
 
 // A thread's signal masks from /proc/PID/task/TID/status (bit N-1 is signal N).
 struct ProcSignals {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "gtest/gtest.h"
@@ -58,6 +59,22 @@ TEST(ReadProcStat, AGoneProcessHasNone) {
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   EXPECT_FALSE(ReadProcStat(child).has_value());
+}
+
+TEST(ChildrenOf, FindsAChildUntilItIsReaped) {
+  const pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  ASSERT_GT(child, 0);
+  std::vector<pid_t> children = ChildrenOf(getpid());
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_NE(std::find(children.begin(), children.end(), child), children.end());
+  const std::vector<pid_t> after = ChildrenOf(getpid());
+  EXPECT_EQ(std::find(after.begin(), after.end(), child), after.end());
 }
 
 TEST(ParseProcSignals, ReadsTheFiveMasks) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,9 +14,26 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/proc.h"
 #include "intercept/owned_kill.h"
 
 namespace ravel {
+namespace {
+
+// Ends whatever the listing left running: its descendants come back to this process (a
+// child subreaper) as their parents end, and each is killed and reaped, until none is
+// left. Every child of this process is the listing's: stress lists before it starts
+// anything else.
+void EndLeftovers() {
+  for (std::vector<pid_t> left = ChildrenOf(getpid()); !left.empty(); left = ChildrenOf(getpid())) {
+    for (pid_t pid : left) SignalOwned(pid, SIGKILL);
+    for (pid_t pid : left) {
+      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+    }
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> ParseGtestList(const std::string& text) {
   std::vector<std::string> tests;
@@ -37,6 +55,8 @@ std::vector<std::string> ParseGtestList(const std::string& text) {
 
 absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::string>& command,
                                                         absl::Duration limit) {
+  // What the listing starts and leaves behind comes back here when its parent ends.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
   pid_t pid = fork();
@@ -91,6 +111,9 @@ absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::s
   if (timed_out) {
     SignalOwned(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  }
+  EndLeftovers();
+  if (timed_out) {
     return absl::DeadlineExceededError(absl::StrCat(command[0], " --gtest_list_tests did not finish within ",
                                                     absl::FormatDuration(limit),
                                                     ": --per-test needs a GoogleTest binary"));

@@ -16,7 +16,9 @@ inline constexpr absl::Duration kGtestListLimit = absl::Seconds(30);
 
 // The tests of `command --gtest_list_tests`, as Suite.Test names (disabled ones left out).
 // InvalidArgument when the command fails or lists no tests; DeadlineExceeded when it has
-// not finished within `limit` (it is killed and reaped).
+// not finished within `limit` (it is killed and reaped). Nothing it started is left
+// running: this process becomes a child subreaper, and the listing's descendants are
+// killed and reaped once it has ended. Call it before this process has other children.
 absl::StatusOr<std::vector<std::string>> ListGtestTests(const std::vector<std::string>& command,
                                                         absl::Duration limit = kGtestListLimit);
 
