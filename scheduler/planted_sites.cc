@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "scheduler/per_process.h"
+
 namespace ravel {
 namespace {
 
@@ -42,13 +44,6 @@ bool PlantedSites::StepOver(SteppableThread& thread, pid_t pid, uint64_t addr, u
   return stepped;
 }
 
-void PlantedSites::Forked(pid_t parent, pid_t child) {
-  if (parent == child) return;
-  auto it = sites_.find(parent);
-  if (it == sites_.end()) return;
-  // (Copied before inserting: an insertion may move the map's elements.)
-  std::map<uint64_t, Site> copy = it->second;
-  sites_[child] = std::move(copy);
-}
+void PlantedSites::Forked(pid_t parent, pid_t child) { CopyToForkedChild(sites_, parent, child); }
 
 }  // namespace ravel

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "scheduler/per_process.h"
+
 namespace ravel {
 
 bool IsRandomDevice(absl::string_view path) { return path == "/dev/urandom" || path == "/dev/random"; }
@@ -18,14 +20,7 @@ void RandomDevices::Closed(pid_t pid, int fd) {
   if (auto it = fds_.find(pid); it != fds_.end()) it->second.erase(fd);
 }
 
-void RandomDevices::Forked(pid_t parent, pid_t child) {
-  if (parent == child) return;
-  auto it = fds_.find(parent);
-  if (it == fds_.end()) return;
-  // (Copied before inserting: an insertion may move the map's elements.)
-  std::map<int, bool> copy = it->second;
-  fds_[child] = std::move(copy);
-}
+void RandomDevices::Forked(pid_t parent, pid_t child) { CopyToForkedChild(fds_, parent, child); }
 
 void RandomDevices::Execed(pid_t pid) {
   if (auto it = fds_.find(pid); it != fds_.end()) {
