@@ -35,9 +35,10 @@ void Progress(const StressReport& r, uint64_t planned, double started, double de
   } else if (planned == 0) {
     eta = absl::StrFormat(", %.0f s left", std::max(0.0, deadline - MonotonicSeconds()));
   }
-  std::string line = absl::StrFormat("ravel: stress %s: %d%s schedules, %d failed, %.1f/s%s",
+  std::string line = absl::StrFormat("ravel: stress %s: %d%s schedules, %d failed, %s%s",
                                      r.test.empty() ? r.name : r.test, done,
-                                     planned > 0 ? absl::StrCat("/", planned) : "", r.failed, rate, final ? "" : eta);
+                                     planned > 0 ? absl::StrCat("/", planned) : "", r.failed,
+                                     RateText(done, elapsed), final ? "" : eta);
   if (tty) {
     fprintf(stderr, "\r%s\033[K%s", line.c_str(), final ? "\n" : "");
   } else {

@@ -329,12 +329,19 @@ std::string FailureBucket::verification() const {
   return absl::StrCat("verified: seed ", first_seed, " failed the same way on a second run, step for step");
 }
 
+std::string RateText(uint64_t schedules, double seconds) {
+  if (schedules > 0 && seconds > static_cast<double>(schedules)) {
+    return absl::StrFormat("%.1f s a schedule", seconds / static_cast<double>(schedules));
+  }
+  return absl::StrFormat("%.1f schedules/s", seconds > 0 ? static_cast<double>(schedules) / seconds : 0.0);
+}
+
 std::string ReportSummary(const StressReport& r) {
   std::string out = absl::StrFormat(
-      "ravel: stress %s: %d schedules (%s, strategy %s%s), %d passed, %d failed%s; %.1f s, %.1f schedules/s\n",
+      "ravel: stress %s: %d schedules (%s, strategy %s%s), %d passed, %d failed%s; %.1f s, %s\n",
       DisplayName(r), r.seeds_run.size(), SeedRange(r), r.settings.strategy,
       r.shard_count > 1 ? absl::StrCat(", shard ", r.shard_index, "/", r.shard_count) : "", r.passed, r.failed,
-      r.interrupted ? " (interrupted)" : "", r.elapsed_seconds, r.SchedulesPerSecond());
+      r.interrupted ? " (interrupted)" : "", r.elapsed_seconds, RateText(r.seeds_run.size(), r.elapsed_seconds));
   for (const auto& [signature, b] : r.buckets) {
     absl::StrAppend(&out, absl::StrFormat("ravel: FAILURE %s: %d schedule%s, first seed %d\n", signature, b.count,
                                           b.count == 1 ? "" : "s", b.first_seed));

@@ -80,6 +80,10 @@ absl::StatusOr<std::vector<StressReport>> ReportsFromJson(const std::string& tex
 // passing schedules.
 std::string ReportsToJUnit(const std::vector<StressReport>& reports);
 
+// A rate of schedules as people read it: "97.0 schedules/s", or for schedules that take
+// over a second each "28.7 s a schedule" (0.0/s would say nothing).
+std::string RateText(uint64_t schedules, double seconds);
+
 // Combines shard reports of the same commands: seeds, counts and buckets add up, each
 // bucket keeping its lowest seed's artifacts. Errors when the reports are not shards of
 // one stress job (different commands, strategies or seed ranges) or overlap.

@@ -57,5 +57,13 @@ TEST(StressSummary, ALostScheduleIsSaidAndTheFailureStays) {
   EXPECT_EQ(back->at(0).buckets.at("deadlock").artifact_error, r.buckets["deadlock"].artifact_error);
 }
 
+TEST(RateText, SlowSchedulesAreSecondsEachNotZeroPerSecond) {
+  EXPECT_EQ(RateText(97, 1.0), "97.0 schedules/s");
+  EXPECT_EQ(RateText(13, 373.7), "28.7 s a schedule");
+  EXPECT_EQ(RateText(2, 2.0), "1.0 schedules/s");
+  EXPECT_EQ(RateText(0, 5.0), "0.0 schedules/s");
+  EXPECT_EQ(RateText(0, 0.0), "0.0 schedules/s");
+}
+
 }  // namespace
 }  // namespace ravel
