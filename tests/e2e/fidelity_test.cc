@@ -2,10 +2,12 @@
 // endless threads, one outcome per seed when a thread dies holding a lock, and no signal
 // ever reaching a process ravel did not start.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "base/proc.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
@@ -529,6 +532,27 @@ TEST(Fidelity, ASeedGivesOneFingerprintOnALoadedMachine) {
   burner.join();
 }
 
+// The processes of group `pgid`, a line each: pid, parent, state, where the kernel has it
+// waiting, and the command line.
+std::string DescribeGroup(pid_t pgid) {
+  std::string out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    const pid_t pid = static_cast<pid_t>(atoi(name.c_str()));
+    if (pid <= 0) continue;
+    std::optional<ProcStat> stat = ReadProcStat(pid);
+    if (!stat.has_value() || stat->pgrp != pgid) continue;
+    std::string cmdline = ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    absl::StrAppend(&out, pid, " ppid ", stat->ppid, " ", std::string(1, stat->state), " ",
+                    ReadFile(absl::StrCat("/proc/", pid, "/wchan")), " ", cmdline, "\n");
+  }
+  return out;
+}
+
+// Longer than any one command of the sentinel test takes on a loaded machine.
+constexpr int kSentinelCaseLimitMs = 120000;
+
 // A process group led by a sentinel, as when make, ctest or a shell leads the group ravel
 // runs in: whatever ravel does to end its guests, the sentinel and a bystander in the
 // group survive. Returns "" or what went wrong.
@@ -573,6 +597,19 @@ std::string RunInSentinelGroup(const std::vector<std::string>& argv, bool interr
     _exit(0);
   }
   close(report[1]);
+  // One command takes seconds; a hang is reported with the group's processes, and ended,
+  // rather than left to the test's own time limit with nothing said.
+  pollfd wait_for{report[0], POLLIN, 0};
+  int ready = 0;
+  while ((ready = poll(&wait_for, 1, kSentinelCaseLimitMs)) < 0 && errno == EINTR) {}
+  if (ready == 0) {
+    const std::string group = DescribeGroup(sentinel);
+    kill(-sentinel, SIGKILL);  // the test's own group, led by its sentinel
+    while (waitpid(sentinel, nullptr, 0) < 0 && errno == EINTR) {}
+    close(report[0]);
+    return absl::StrCat(absl::StrJoin(argv, " "), " did not end within ", kSentinelCaseLimitMs / 1000,
+                        " s; the group's processes were:\n", group);
+  }
   char verdict = 0;
   ssize_t got = read(report[0], &verdict, 1);
   close(report[0]);
