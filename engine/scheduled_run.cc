@@ -295,6 +295,8 @@ void ScheduledRun::Collect(const Scheduler& scheduler, const SchedulerOptions& o
   result_.threads = scheduler.threads_created();
   result_.liveness_preemptions = scheduler.liveness_preemptions();
   result_.leased_points = scheduler.leased_points();
+  result_.planned_points = scheduler.planned_points();
+  result_.guest_waits = scheduler.guest_waits();
   result_.virtual_tsc = options.virtual_tsc;
   result_.rdtsc_points = scheduler.rdtsc_points();
   result_.virtual_cpu = options.virtual_cpuid;

@@ -49,6 +49,8 @@ struct ScheduleResult {
   uint64_t fingerprint = 0;
   int liveness_preemptions = 0;     // threads interrupted for running too long without a point
   uint64_t leased_points = 0;       // sync points made without a stop (the fast path)
+  uint64_t planned_points = 0;      // yields made without a stop (the in-guest hand-off)
+  uint64_t guest_waits = 0;         // yields after which the thread waited in the guest
   // RDTSC/RDTSCP: whether they read the virtual TSC (the machine traps them) and how many
   // such reads (each an "rdtsc" step) the run had. CPUID: whether a fixed model answered.
   bool virtual_tsc = false;

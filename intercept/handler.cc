@@ -293,7 +293,7 @@ absl::Status TracerCore::StopAllSubscribed(ThreadRecord& t) {
   if (!t.process->trampoline) {
     return absl::FailedPreconditionError(absl::StrCat("no trampoline in ", Describe(t), " for the filter program"));
   }
-  const std::vector<sock_filter> program = BuildSeccompFilter(FilterSyscalls(subscription_, /*widened=*/true));
+  const std::vector<sock_filter> program = BuildSeccompFilter(FilterSyscalls(subscription_, /*widened=*/true), subscription_.exempt);
   struct {
     uint16_t len;
     uint16_t pad[3];

@@ -27,7 +27,7 @@ constexpr uint32_t kIpHighOffset = offsetof(seccomp_data, instruction_pointer) +
 
 }  // namespace
 
-std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced) {
+std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced, const std::vector<SeccompExemption>& exempt) {
   using namespace trampoline;
   const uint32_t kErrnoNosys = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
   std::vector<sock_filter> p;
@@ -38,6 +38,18 @@ std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced) {
   p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
   p.push_back(Jump(BPF_JMP | BPF_JSET | BPF_K, kX32SyscallBit, 0, 1));
   p.push_back(Stmt(BPF_RET | BPF_K, kErrnoNosys));
+  // Exemptions, with nr in the accumulator: seven instructions each, which load it again.
+  for (const SeccompExemption& e : exempt) {
+    CHECK(e.nr >= 0 && e.arg >= 0 && e.arg < 6) << "bad seccomp exemption";
+    const uint32_t arg_low = static_cast<uint32_t>(offsetof(seccomp_data, args) + 8 * static_cast<uint32_t>(e.arg));
+    p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(e.nr), 0, 6));
+    p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, arg_low));
+    p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(e.value), 0, 3));
+    p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, arg_low + 4));
+    p.push_back(Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(e.value >> 32), 0, 1));
+    p.push_back(Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    p.push_back(Stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  }
   // 2. A subscribed call: traced, unless it is ravel's own (it returns to the trampoline's
   // syscall site). Six instructions, emitted after each subscribed range.
   auto subscribed = [&p] {

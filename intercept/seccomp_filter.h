@@ -4,7 +4,8 @@
 //   1. not x86-64 (an int 0x80 call), or the x32 bit set   -> ERRNO(ENOSYS): unsupported ABIs
 //   2. number not subscribed                               -> ALLOW: no stop at all
 //   3. returns to the trampoline's syscall site            -> ALLOW: ravel's own injections
-//   4. otherwise (subscribed)                              -> TRACE: one stop, handler runs
+//   4. an exemption's number and argument value            -> ALLOW: a runtime's own calls
+//   5. otherwise (subscribed)                              -> TRACE: one stop, handler runs
 // Step 2 looks at nothing but arch and nr, so the kernel's seccomp action cache answers it
 // without running the program: an unsubscribed syscall costs what it costs natively.
 // Subscribed numbers are emitted as sorted ranges, so the program stays short whatever the set.
@@ -24,7 +25,18 @@
 
 namespace ravel {
 
-std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced);
+// A subscribed call that never stops all the same: number `nr` with argument `arg` (0-5)
+// equal to `value`, all 64 bits. For calls a runtime in the guest makes on ravel's behalf
+// (the sync shim's futex waits carry a magic sixth argument). The other numbers' paths
+// still read only arch and nr.
+struct SeccompExemption {
+  int nr = -1;
+  int arg = 0;
+  uint64_t value = 0;
+};
+
+std::vector<sock_filter> BuildSeccompFilter(const SyscallSet& traced,
+                                            const std::vector<SeccompExemption>& exempt = {});
 
 // prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER). Async-signal-safe: meant for
 // the child between fork and exec.

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <random>
 
 #include "gtest/gtest.h"
@@ -111,6 +112,35 @@ TEST(SeccompFilter, UnsubscribedPathsReadOnlyArchAndNr) {
   }
 }
 
+// An exempt call passes only with all 64 bits of its argument; the exemption changes
+// nothing for other numbers, and other numbers' paths still read only arch and nr.
+TEST(SeccompFilter, AnExemptionLetsOnlyItsValueThrough) {
+  SyscallSet set;
+  set.set(SYS_futex);
+  set.set(SYS_read);
+  const uint64_t magic = 0x000000017261766cull;
+  std::vector<sock_filter> prog = BuildSeccompFilter(set, {SeccompExemption{SYS_futex, 5, magic}});
+  seccomp_data d = Data(SYS_futex);
+  d.args[5] = magic;
+  EXPECT_EQ(EvaluateSeccompFilter(prog, d), SECCOMP_RET_ALLOW);
+  d.args[5] = magic & 0xffffffffu;  // the low half only
+  EXPECT_EQ(EvaluateSeccompFilter(prog, d), SECCOMP_RET_TRACE);
+  d.args[5] = magic ^ (1ull << 40);
+  EXPECT_EQ(EvaluateSeccompFilter(prog, d), SECCOMP_RET_TRACE);
+  d.args[5] = 0;
+  EXPECT_EQ(EvaluateSeccompFilter(prog, d), SECCOMP_RET_TRACE);
+  seccomp_data r = Data(SYS_read);
+  r.args[5] = magic;  // the value on another number: nothing special
+  EXPECT_EQ(EvaluateSeccompFilter(prog, r), SECCOMP_RET_TRACE);
+  for (int nr : {SYS_write, SYS_getpid, SYS_openat}) {
+    std::vector<uint32_t> loads;
+    EXPECT_EQ(EvaluateSeccompFilter(prog, Data(nr), &loads), SECCOMP_RET_ALLOW);
+    for (uint32_t at : loads) {
+      EXPECT_TRUE(at == offsetof(seccomp_data, arch) || at == offsetof(seccomp_data, nr)) << nr << " read " << at;
+    }
+  }
+}
+
 TEST(SeccompFilter, KernelAcceptsTheProgram) {
   // Without a tracer, SECCOMP_RET_TRACE makes the call fail with ENOSYS: proof that the
   // kernel loaded the program and runs it as the interpreter does.
@@ -123,6 +153,26 @@ TEST(SeccompFilter, KernelAcceptsTheProgram) {
     long r = syscall(SYS_getppid);
     if (!(r == -1 && errno == ENOSYS)) _exit(11);
     if (syscall(SYS_getpid) <= 0) _exit(12);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// The kernel runs the exemption as the interpreter does: without a tracer, a traced call
+// fails with ENOSYS, the exempt one runs.
+TEST(SeccompFilter, KernelHonoursAnExemption) {
+  SyscallSet set;
+  set.set(SYS_getppid);
+  std::vector<sock_filter> prog = BuildSeccompFilter(set, {SeccompExemption{SYS_getppid, 5, 0x7261766cull}});
+  pid_t child = fork();
+  if (child == 0) {
+    if (InstallSeccompFilter(prog) != 0) _exit(10);
+    long r = syscall(SYS_getppid, 0, 0, 0, 0, 0, 0);
+    if (!(r == -1 && errno == ENOSYS)) _exit(11);
+    if (syscall(SYS_getppid, 0, 0, 0, 0, 0, 0x7261766cL) <= 0) _exit(12);
     _exit(0);
   }
   int status = 0;

@@ -33,9 +33,11 @@
 #include <optional>
 #include <initializer_list>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "intercept/seccomp_filter.h"
 #include "intercept/regs.h"
 #include "intercept/syscall_table.h"
 
@@ -93,6 +95,8 @@ struct Subscription {
   bool cpuid = false;          // CPUID traps to OnCpuid where the kernel offers faulting
   bool program_entry = false;  // OnProgramEntry when each exec'd image reaches its entry point
   int tick_ms = 0;             // OnTick about every tick_ms of real time (0: never)
+  // Subscribed calls that never stop all the same (seccomp_filter.h).
+  std::vector<SeccompExemption> exempt;
 
   static Subscription None() { return {}; }
   static Subscription AllSyscalls() {

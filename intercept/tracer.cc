@@ -149,7 +149,8 @@ TracerCore::TracerCore(Tool& tool, TracerOptions options)
 TracerCore::~TracerCore() = default;
 
 std::vector<sock_filter> TracerCore::InitialFilter() const {
-  return BuildSeccompFilter(FilterSyscalls(subscription_, !subscription_.until_first_clone.has_value()));
+  return BuildSeccompFilter(FilterSyscalls(subscription_, !subscription_.until_first_clone.has_value()),
+                            subscription_.exempt);
 }
 
 absl::StatusOr<Spawned> TracerCore::SpawnGuest(const std::string& path, const std::vector<std::string>& argv) {

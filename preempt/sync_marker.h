@@ -84,6 +84,56 @@ enum RavelSyncOp {
   RAVEL_SYNC_RWLOCK_READ_ACQUIRED = 101,
   RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED = 102,
   RAVEL_SYNC_SPIN_ACQUIRED = 103,
+  /* The in-guest hand-off (below). A point: sched_yield, made as a marker so that the
+   * answer can be RAVEL_HANDOFF_PARK; object = the calling thread's slot variable (TLS). It
+   * is the same step as a sched_yield syscall. */
+  RAVEL_SYNC_YIELD = 60,
+  /* Not a point: the process's hand-off page. object = the page (a MAP_SHARED mapping of
+   * a memfd), other = the memfd, args[4] = the shim's struct RavelHandoff. Answer 0: taken
+   * (the shim keeps it); anything else: not (the shim unmaps it and makes plain markers). */
+  RAVEL_SYNC_HANDOFF_REGISTER = 61,
+};
+
+/* ---- The in-guest hand-off (#17) ----
+ *
+ * A yield that hands the CPU to another thread costs two ptrace stops when the scheduler
+ * decides it at a stop. Here the threads of a process that wait for their turn at a yield
+ * wait in the guest instead, each on its own futex word in a page shared with the
+ * scheduler (it maps the same memfd), and the scheduler can plan the hand-offs of the
+ * process's next yields in advance: the yielding thread reads the plan, wakes the next
+ * thread's word and waits on its own, with no stop at all. The scheduler accounts for the
+ * yields made under a plan at its next stop of any kind, exactly as if each had stopped
+ * there (scheduler/handoff.h). A yield the plan does not cover is a marker syscall: the
+ * scheduler decides at the stop and answers 0 (go on) or RAVEL_HANDOFF_PARK (wait on your
+ * word until it is 1).
+ *
+ * The shim's own futex calls carry RAVEL_HANDOFF_FUTEX_MAGIC as their sixth argument
+ * (val3, which FUTEX_WAIT and FUTEX_WAKE ignore): the seccomp filter lets those through
+ * without a stop. They are FUTEX_WAIT and FUTEX_WAKE without FUTEX_PRIVATE_FLAG: the
+ * scheduler wakes a word through its own mapping. */
+#define RAVEL_HANDOFF_PARK 1
+#define RAVEL_HANDOFF_FUTEX_MAGIC 0x7261766cL /* "ravl" */
+/* Threads of one process that can wait in the guest; later ones wait at ptrace stops. */
+#define RAVEL_HANDOFF_SLOTS 1024
+/* Yields one plan can cover. */
+#define RAVEL_HANDOFF_PLAN 256
+
+struct RavelHandoffPage {
+  /* bit 63: closed (the scheduler took the plan back); bits 32-62: the plan's yields made;
+   * bits 0-31: the yields it covers. A yield is made with one compare-and-swap, which fails
+   * once the scheduler has closed the plan: the shim then makes the marker syscall. */
+  uint64_t plan_state;
+  /* order[i]: the slot of the thread that holds the CPU after the plan's i-th yield
+   * (order[0]: the holder when the plan was made). */
+  uint32_t order[RAVEL_HANDOFF_PLAN + 1];
+  /* Per slot: 1 when its thread may run, 0 while it waits. */
+  uint32_t word[RAVEL_HANDOFF_SLOTS];
+};
+
+/* The shim's per-process state (a fork's child gets it zeroed by the scheduler). */
+struct RavelHandoff {
+  struct RavelHandoffPage* page;
+  int64_t state; /* 0: not registered yet; 1: registered; 2: not available */
 };
 
 #endif /* RAVEL_PREEMPT_SYNC_MARKER_H_ */

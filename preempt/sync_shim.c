@@ -23,6 +23,8 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -267,6 +269,87 @@ EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
   REAL(pthread_once);
   if (!__libc_single_threaded) Mark(RAVEL_SYNC_ONCE, once, NULL);
   return real_pthread_once(once, init);
+}
+
+/* ---- yields: the in-guest hand-off (sync_marker.h) ---- */
+
+static struct RavelHandoff handoff;
+/* This thread's slot in the page, given by the scheduler at its first yield; -1: none. */
+static __thread int32_t handoff_slot __attribute__((tls_model("initial-exec"))) = -1;
+
+static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
+  return syscall(SYS_futex, word, op, value, NULL, NULL, RAVEL_HANDOFF_FUTEX_MAGIC);
+}
+
+/* Waits until the scheduler, or the thread before it in a plan, lets this slot run. */
+static void WaitTurn(struct RavelHandoffPage* page, int32_t slot) {
+  while (__atomic_load_n(&page->word[slot], __ATOMIC_ACQUIRE) == 0) {
+    HandoffFutex(&page->word[slot], FUTEX_WAIT, 0);
+  }
+}
+
+/* Once per process: a page shared with the scheduler. Under ravel without the fast path,
+ * or natively, it is refused (the marker answers otherwise, or ENOSYS). */
+static void RegisterHandoff(void) {
+  handoff.state = 2;
+  const int saved = errno;
+  const int fd = (int)syscall(SYS_memfd_create, "ravel-handoff", 1u /* MFD_CLOEXEC */);
+  if (fd >= 0) {
+    void* page = MAP_FAILED;
+    if (ftruncate(fd, sizeof(struct RavelHandoffPage)) == 0) {
+      page = mmap(NULL, sizeof(struct RavelHandoffPage), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    if (page != MAP_FAILED) {
+      /* A refused page stays mapped: the same calls either way, so that a run makes the
+       * same steps with the fast path on and off. */
+      if (syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_HANDOFF_REGISTER, page, fd, &handoff) == 0) {
+        handoff.page = (struct RavelHandoffPage*)page;
+        handoff.state = 1;
+      }
+    }
+    close(fd);
+  }
+  errno = saved;
+}
+
+/* The plan's next yield, if it is this thread's: hands the CPU to the thread the plan
+ * names and waits for the turn to come back. 0: no plan covers it (make the marker). */
+static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
+  uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
+  const uint32_t length = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
+  if ((state >> 63) != 0 || made >= length || length > RAVEL_HANDOFF_PLAN) return 0;
+  if (page->order[made] != (uint32_t)slot) return 0;
+  const uint32_t next = page->order[made + 1];
+  if (next >= RAVEL_HANDOFF_SLOTS) return 0;
+  /* Waiting from now on, before the yield is made: a turn given back at once is not lost. */
+  if (next != (uint32_t)slot) __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+  if (!__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE)) {
+    return 0; /* closed meanwhile: the scheduler decides this one at a stop */
+  }
+  if (next == (uint32_t)slot) return 1;
+  __atomic_store_n(&page->word[next], 1, __ATOMIC_RELEASE);
+  HandoffFutex(&page->word[next], FUTEX_WAKE, 1);
+  WaitTurn(page, slot);
+  return 1;
+}
+
+EXPORT int sched_yield(void) {
+  REAL(sched_yield);
+  if (handoff.state == 0) RegisterHandoff();
+  struct RavelHandoffPage* page = handoff.page;
+  if (page != NULL && handoff_slot >= 0 && handoff_slot < RAVEL_HANDOFF_SLOTS && YieldUnderPlan(page, handoff_slot)) {
+    return 0;
+  }
+  const int saved = errno;
+  const long r = syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_YIELD, &handoff_slot, NULL, &lease);
+  errno = saved;
+  if (r < 0) return real_sched_yield(); /* not under ravel */
+  page = handoff.page;
+  if (r == RAVEL_HANDOFF_PARK && page != NULL && handoff_slot >= 0 && handoff_slot < RAVEL_HANDOFF_SLOTS) {
+    WaitTurn(page, handoff_slot);
+  }
+  return 0;
 }
 
 /* ---- threads ---- */

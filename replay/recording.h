@@ -61,6 +61,9 @@ class RecordingStrategy : public Strategy {
   void End(uint64_t steps) override { inner_.End(steps); }
 
   const std::vector<Decision>& decisions() const { return decisions_; }
+  // The inner strategy's copy: what a plan asks it is not recorded (the points are, when
+  // they come).
+  std::unique_ptr<Strategy> Fork() const override { return inner_.Fork(); }
 
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override;

@@ -215,6 +215,13 @@ CpuidResult Scheduler::OnCpuid(Guest& guest, uint32_t leaf, uint32_t subleaf) {
 
 void Scheduler::OnPostExec(Guest& guest) {
   control_ = &guest.control();
+  DrainPlan();
+  // The old image's hand-off page is gone with it; the new one registers its own.
+  handoff_.Forget(guest.pid());
+  if (running_ != kNoThread) {
+    At(running_).slot = -1;
+    At(running_).slot_addr = 0;
+  }
   // A new image: the shim's lease of the exec'ing thread is no longer where it was (what
   // it had logged was accounted for at the execve's stop).
   if (running_ != kNoThread) {

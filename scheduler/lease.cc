@@ -66,6 +66,7 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
 }
 
 void Scheduler::DrainLease(Guest& guest) {
+  DrainPlan();  // another thread's yields may come first
   auto found = by_tid_.find(guest.tid());
   if (found == by_tid_.end()) return;
   Thread& t = At(found->second);

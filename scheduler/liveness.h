@@ -138,6 +138,8 @@ class Liveness {
   // Leaves in `runnable` (ascending) the threads that are not spinning, when there are
   // such and spinners too: a spinner runs when the others block or yield.
   void DropSpinners(std::vector<ThreadId>& runnable) const;
+  // Whether some thread is spinning now.
+  bool AnySpinning() const { return spinning_count_ > 0; }
   int preemptions() const { return preemptions_; }
 
   // Replay. The preemption whose int3 is due at step `steps`: none is planted and the

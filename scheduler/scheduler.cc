@@ -118,6 +118,9 @@ Subscription Scheduler::subscription() const {
   // Atomic points in shared libraries: the loader's mappings of them must stop too.
   if (options_.atomic_points && !options_.atomic_modules.empty()) first.set(SYS_mmap);
   s.until_first_clone = first;
+  // The sync shim's own futex calls (waiting for a turn in the guest, handing one on) do
+  // not stop: that is the point of them (preempt/sync_marker.h).
+  s.exempt.push_back(SeccompExemption{SYS_futex, 5, static_cast<uint64_t>(RAVEL_HANDOFF_FUTEX_MAGIC)});
   return s;
 }
 
@@ -137,15 +140,20 @@ void Scheduler::MarkExited(Thread& t) {
   fd_waits_.Remove(t.id);
   SetState(t, State::kExited);
   liveness_.NotSpinning(t.id);
+  t.waits_in_guest = false;
 }
 
 std::vector<ThreadId> Scheduler::Runnable() const { return table_.runnable(); }
 
 void Scheduler::Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
+  StepAt(&guest, t, nr, kind, call);
+}
+
+void Scheduler::StepAt(Guest* guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call) {
   locks_.Settle(t.id, call);
   if (kind != PointKind::kPreempt) liveness_.NotSpinning(t.id);
   ++steps_;
-  if (options_.observer != nullptr) options_.observer->OnStep(guest, steps_ - 1, t.id, nr, call);
+  if (options_.observer != nullptr && guest != nullptr) options_.observer->OnStep(*guest, steps_ - 1, t.id, nr, call);
   clock_.Advance(options_.step_quantum_ns);
   Mix(static_cast<uint64_t>(t.id));
   Mix(static_cast<uint64_t>(nr));
@@ -165,7 +173,7 @@ uint64_t Scheduler::ChoiceStep(size_t runnable) {
   return runnable > 1 ? choices_++ : choices_;
 }
 
-void Scheduler::GiveBaton(ThreadId id, const char* reason) {
+void Scheduler::GiveBaton(ThreadId id, const char* reason, bool plan) {
   if (options_.log_decisions) LOG(INFO) << "switch T" << running_ << " -> T" << id << " (" << reason << ")";
   if (options_.observer != nullptr && running_ != id) options_.observer->OnBaton(steps_, running_, id);
   running_ = id;
@@ -173,6 +181,14 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason) {
   Thread& next = At(id);
   SetState(next, State::kRunning);
   fairness_.OnRan(id, steps_);
+  if (next.waits_in_guest) {
+    // Its turn comes through its word; a plan first, if its next yields can have one.
+    if (plan) PlanYields(next);
+    next.waits_in_guest = false;
+    HandoffPages::Process* process = handoff_.Find(next.pid);
+    if (process != nullptr && process->page != nullptr) HandoffPages::Release(process->page, next.slot);
+    return;
+  }
   control_->Unpark(next.tid);
 }
 
@@ -426,6 +442,7 @@ void Scheduler::ReportDeadlock() {
 
 void Scheduler::OnThreadStart(Guest& guest) {
   control_ = &guest.control();
+  DrainPlan();
   ThreadId id = next_id_++;
   ThreadId parent = running_;
   const bool vfork_child = vfork_starting_ != kNoThread && running_ == kNoThread;
@@ -449,6 +466,7 @@ void Scheduler::OnThreadStart(Guest& guest) {
     const pid_t parent_pid = At(parent).pid;
     random_devices_.Forked(parent_pid, t.pid);
     planted_sites_.Forked(parent_pid, t.pid);
+    if (parent_pid != t.pid && !vfork_child) ForkedHandoff(guest, At(parent));
   }
   if (id == 0) {
     TakeBaton(t);
@@ -569,6 +587,7 @@ SyscallResult Scheduler::Vfork(Guest& guest, Thread& t, const Syscall& call) {
 }
 
 void Scheduler::OnThreadGone(pid_t tid) {
+  DrainPlan();
   auto it = by_tid_.find(tid);
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
@@ -616,6 +635,8 @@ void Scheduler::OnJobControl(Guest& guest, bool stopped) {
 }
 
 void Scheduler::OnProcessExit(pid_t pid, int status) {
+  DrainPlan();
+  handoff_.Forget(pid);
   // Reaped: its pid (its first thread's tid) may be a new thread's from now on.
   if (auto leader = by_tid_.find(pid); leader != by_tid_.end() && At(leader->second).pid == pid) {
     by_tid_.erase(leader);
@@ -729,6 +750,9 @@ void Scheduler::PlantForcedPreemption() {
 int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   control_ = &guest.control();
   DrainLease(guest);
+  if (auto waiting = by_tid_.find(guest.tid()); waiting != by_tid_.end() && At(waiting->second).waits_in_guest) {
+    return SignalWhileWaitingInGuest(guest, At(waiting->second), info);
+  }
   if (info.si_signo != SIGTRAP || info.si_code != SI_KERNEL) return info.si_signo;
   absl::StatusOr<Registers> regs = guest.GetRegisters();
   if (!regs.ok()) return info.si_signo;
@@ -769,6 +793,9 @@ void Scheduler::PreemptAt(Guest& guest, Thread& t, const Registers& regs) {
 
 void Scheduler::OnTick(Control& control) {
   control_ = &control;
+  // What the guest did under a plan since the last event: the real-time checks below look
+  // at the thread that holds the baton now.
+  DrainPlan();
   Watchdog();
   PreemptSpinner();
   // A thread whose end is never reported (it should be within microseconds) must not keep
@@ -828,6 +855,8 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
     }
   }
   if (call.nr == RAVEL_SYNC_MARKER_NR && static_cast<int64_t>(call.args[0]) == RAVEL_SYNC_MAGIC) {
+    if (call.args[1] == RAVEL_SYNC_YIELD) return YieldMarker(guest, t, call);
+    if (call.args[1] == RAVEL_SYNC_HANDOFF_REGISTER) return RegisterHandoff(guest, t, call);
     return SyncMarker(guest, t, call);
   }
   t.last_syscall = call.nr;

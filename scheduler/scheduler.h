@@ -94,6 +94,7 @@
 #include "scheduler/deadlock_report.h"
 #include "scheduler/fairness.h"
 #include "scheduler/fd_waits.h"
+#include "scheduler/handoff.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/liveness.h"
 #include "scheduler/lock_holdings.h"
@@ -265,6 +266,10 @@ class Scheduler : public Tool {
   int liveness_preemptions() const { return liveness_.preemptions(); }
   // Sync points made under a lease, without a stop (the fast path).
   uint64_t leased_points() const { return leased_points_; }
+  // Yields made under a plan, without a stop (the in-guest hand-off, handoff.h).
+  uint64_t planned_points() const { return planned_points_; }
+  // Yields after which the thread waited for its turn in the guest, not at a ptrace stop.
+  uint64_t guest_waits() const { return guest_waits_; }
   // One line per thread: what it waits on, and its last syscall.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
@@ -310,6 +315,12 @@ class Scheduler : public Tool {
     // whether a lease may be out there (granted, or entries to account for).
     uint64_t lease_addr = 0;
     bool lease_out = false;
+    // The in-guest hand-off (handoff.h): its slot in its process's page (-1: none), where
+    // the shim keeps it (its TLS), and whether it waits for its turn in the guest (then it
+    // is runnable and has no handler parked: its turn comes through its word).
+    int32_t slot = -1;
+    uint64_t slot_addr = 0;
+    bool waits_in_guest = false;
   };
 
   // scheduler.cc: the baton.
@@ -317,6 +328,8 @@ class Scheduler : public Tool {
   // `t` (running, `guest`) makes a step: `nr` is a syscall number (`call` is the call) or a
   // StepWhat code (a sync step's `call` is its marker).
   void Step(Guest& guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call = nullptr);
+  // The same, for a point accounted for later (the guest is not at it: no observer).
+  void StepAt(Guest* guest, Thread& t, int64_t nr, PointKind kind, const Syscall* call);
   // At a point of `t` (running): let the strategy pick; park `t` if another runs.
   bool Reschedule(Guest& guest, Thread& t, const SchedulingPoint& point);
   // Reschedule's decision, without handing the baton on: which thread runs after `point`
@@ -336,7 +349,9 @@ class Scheduler : public Tool {
   // `t` (running) stops at a call of `nr` for `why` (its wait details already set): hand
   // the baton on and wait for it back. False if the thread vanished meanwhile.
   bool BlockAndWait(Guest& guest, Thread& t, Block why, int64_t nr, PointKind kind = PointKind::kSyscall);
-  void GiveBaton(ThreadId id, const char* reason);
+  // `plan`: the holder-to-be waits in the guest, and this is a yield's decision, after
+  // which nothing else changes: plan its next yields (PlanYields) before it goes on.
+  void GiveBaton(ThreadId id, const char* reason, bool plan = false);
   std::vector<ThreadId> Runnable() const;
   // The threads of `runnable` that fairness lets the strategy pick from (never empty).
   std::vector<ThreadId> FairChoices(const std::vector<ThreadId>& runnable);
@@ -434,6 +449,26 @@ class Scheduler : public Tool {
   void GrantLease(Guest& guest, Thread& t);
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
+
+  // handoff.cc: the in-guest hand-off (handoff.h).
+  // The shim's page of `t`'s process (a marker RAVEL_SYNC_HANDOFF_REGISTER).
+  SyscallResult RegisterHandoff(Guest& guest, Thread& t, const Syscall& call);
+  // A sched_yield made as a marker (RAVEL_SYNC_YIELD): the step of a sched_yield syscall,
+  // answered RAVEL_HANDOFF_PARK when `t` is not picked and can wait in the guest.
+  SyscallResult YieldMarker(Guest& guest, Thread& t, const Syscall& call);
+  // Whether `t` can wait for its turn in the guest.
+  bool CanWaitInGuest(const Thread& t);
+  // Writes a plan for the next yields from `holder`, which is about to go on, where the
+  // picks can be known in advance.
+  void PlanYields(Thread& holder);
+  // At any event, first: takes the plan back and accounts for the yields made under it.
+  void DrainPlan();
+  // A signal stopped `t`, which waited in the guest: it waits for the baton at this stop
+  // instead, and takes the signal once it has it.
+  int SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info);
+  // A fork's child (`child`, of `parent`'s process) starts with its parent's shim state:
+  // it is given none, so that it registers a page of its own.
+  void ForkedHandoff(Guest& child, const Thread& parent);
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();
@@ -538,6 +573,12 @@ class Scheduler : public Tool {
   uint64_t decided_steps_ = 0;  // steps_ when it was made
   std::vector<ThreadId> decided_runnable_;
   uint64_t leased_points_ = 0;  // sync points made under a lease (no stop)
+  HandoffPages handoff_;        // the shim's pages, per process (handoff.h)
+  bool plan_out_ = false;       // a plan is out, in process plan_pid_'s page
+  pid_t plan_pid_ = 0;
+  std::vector<ThreadId> plan_;  // its order, by logical id
+  uint64_t planned_points_ = 0;
+  uint64_t guest_waits_ = 0;
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;

@@ -61,6 +61,7 @@ class PctStrategy : public Strategy {
   explicit PctStrategy(const StrategyOptions& options = {});
 
   absl::string_view name() const override { return "pct"; }
+  std::unique_ptr<Strategy> Fork() const override { return std::unique_ptr<Strategy>(new PctStrategy(*this)); }
 
   void OnThreadCreated(ThreadId id, ThreadId parent) override;
   void OnThreadExited(ThreadId id) override;

@@ -24,6 +24,7 @@ class RandomStrategy : public Strategy {
   explicit RandomStrategy(const StrategyOptions& options = {});
 
   absl::string_view name() const override { return "random"; }
+  std::unique_ptr<Strategy> Fork() const override { return std::unique_ptr<Strategy>(new RandomStrategy(*this)); }
 
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override {}

@@ -20,6 +20,7 @@ class RoundRobinStrategy : public Strategy {
   RoundRobinStrategy() = default;
 
   absl::string_view name() const override { return "rr"; }
+  std::unique_ptr<Strategy> Fork() const override { return std::unique_ptr<Strategy>(new RoundRobinStrategy(*this)); }
 
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override {}

@@ -131,7 +131,6 @@ struct StrategyOptions {
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  Strategy(const Strategy&) = delete;
   Strategy& operator=(const Strategy&) = delete;
 
   // The name MakeStrategy knows this strategy by ("pct", "random", "rr").
@@ -172,6 +171,12 @@ class Strategy {
     return Lease(decided, runnable);
   }
 
+  // The fast path's plans (scheduler/handoff.h): a copy of this strategy in its current
+  // state, which answers every later call exactly as this one would. The scheduler asks it
+  // about points still to come, to know their picks in advance; this one is asked again
+  // when they come. Null (the default): no copy, no plan.
+  virtual std::unique_ptr<Strategy> Fork() const { return nullptr; }
+
   // 64 random bits for values the guest sees (getrandom, AT_RANDOM, ...), from the
   // run's own stream (Stream::kData): reproducible with the seed, and independent of
   // the scheduling decisions.
@@ -182,6 +187,8 @@ class Strategy {
 
  protected:
   Strategy() = default;
+  // For Fork() only.
+  Strategy(const Strategy&) = default;
 
   // The run's generator, reseeded by Begin before BeginRun.
   Rng& rng() { return rng_; }

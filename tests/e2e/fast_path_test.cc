@@ -22,6 +22,8 @@ struct RecordedRun {
   RunOutput out;
   std::string schedule;  // the recording's text
   uint64_t leased = 0;   // sync points made under a lease
+  uint64_t planned = 0;  // yields made under a plan (the in-guest hand-off)
+  uint64_t waits = 0;    // yields after which the thread waited in the guest
 };
 
 RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<std::string>& command) {
@@ -37,6 +39,8 @@ RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<s
   run.schedule = ReadFile(sched);
   nlohmann::json doc = nlohmann::json::parse(ReadFile(json), nullptr, false);
   if (doc.is_object() && doc.contains("leased_points")) run.leased = doc["leased_points"].get<uint64_t>();
+  if (doc.is_object() && doc.contains("planned_points")) run.planned = doc["planned_points"].get<uint64_t>();
+  if (doc.is_object() && doc.contains("guest_waits")) run.waits = doc["guest_waits"].get<uint64_t>();
   return run;
 }
 
@@ -120,6 +124,90 @@ TEST(FastPath, OnlyWhereTheStrategyCanPromise) {
     RecordedRun on = RunWith({"--strategy", strategy, "--seed", "2"}, {GuestPath("lock_pairs"), "pairs", "2", "200"});
     EXPECT_EQ(on.out.exit_code, 0) << strategy << ": " << on.out.err;
     EXPECT_EQ(on.leased, 0u) << strategy;
+  }
+}
+
+// ---- The in-guest hand-off (scheduler/handoff.h) ----
+
+std::vector<std::string> Turns(const std::string& mode, int threads, int n) {
+  return {GuestPath("yield_turns"), mode, std::to_string(threads), std::to_string(n)};
+}
+
+// Yields hand the CPU on in the guest, most of them without a stop, and the run is the
+// one without the fast path: the same schedule file byte for byte, output (a hash of the
+// order in which the threads took their turns) and status. Also across a fork whose child
+// (no exec) starts threads of its own, an exec by another thread, a posix_spawn (a vfork),
+// an abort() while others wait in the guest, and a guest that blocks every signal and
+// handles SIGSYS.
+TEST(HandOff, TheSameRunWithAndWithoutIt) {
+  struct Case {
+    std::string mode;
+    int threads;
+    int exit_code;
+  };
+  const std::vector<Case> cases = {{"turns", 2, 0}, {"turns", 5, 0}, {"fork", 3, 0},  {"exec", 3, 0},
+                                   {"spawn", 3, 0}, {"abort", 3, 134}, {"sigsys", 3, 0}};
+  uint64_t planned = 0;
+  int64_t yields = 0;
+  for (const Case& c : cases) {
+    for (const std::string strategy : {"pct", "random", "rr"}) {
+      for (int seed = 1; seed <= 2; ++seed) {
+        std::vector<std::string> options = {"--strategy", strategy, "--seed", std::to_string(seed)};
+        RecordedRun on = RunWith(options, Turns(c.mode, c.threads, 60));
+        options.push_back("--no-fast-path");
+        RecordedRun off = RunWith(options, Turns(c.mode, c.threads, 60));
+        const std::string what = absl::StrCat(c.mode, " ", c.threads, " ", strategy, " seed ", seed);
+        EXPECT_EQ(on.out.exit_code, c.exit_code) << what << ": " << on.out.err;
+        EXPECT_EQ(on.out.exit_code, off.out.exit_code) << what << ": " << on.out.err << off.out.err;
+        EXPECT_EQ(on.out.out, off.out.out) << what;
+        EXPECT_EQ(on.schedule, off.schedule) << what;
+        EXPECT_EQ(off.planned, 0u) << what;
+        EXPECT_EQ(off.waits, 0u) << what;
+        EXPECT_GT(on.waits, 0u) << what;
+        EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
+        planned += on.planned;
+        yields += StepCount(on.schedule, "24");
+      }
+    }
+  }
+  // Most yields were made without a stop.
+  EXPECT_GT(planned * 2, static_cast<uint64_t>(yields)) << planned << " of " << yields;
+}
+
+// A recording made with the hand-off replays.
+TEST(HandOff, ARecordingMadeWithItReplays) {
+  RecordedRun on = RunWith({"--seed", "4"}, Turns("turns", 4, 300));
+  ASSERT_EQ(on.out.exit_code, 0) << on.out.err;
+  ASSERT_GT(on.planned, 0u);
+  const std::string sched = TempPath("turns.sched");
+  {
+    std::vector<std::string> argv = {RavelBinary(), "run", "--seed", "4", "--record", sched, "--"};
+    for (const std::string& arg : Turns("turns", 4, 300)) argv.push_back(arg);
+    ASSERT_EQ(RunCommand(argv).exit_code, 0);
+  }
+  RunOutput replay = RunCommand({RavelBinary(), "replay", sched});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_TRUE(absl::StrContains(replay.err, "reproduced")) << replay.err;
+  EXPECT_EQ(replay.out, on.out.out);
+}
+
+// SIGPROF (the kernel's CPU-time timer) lands on any thread, one waiting for its turn in
+// the guest too: it then waits for the baton at the signal's stop, takes the signal once
+// it has it, and goes on. Every yield the program made is a step of the recording (none
+// lost, none made twice), no two threads ever ran at once (the unlocked sums add up), and
+// no plan is broken.
+TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
+  for (int seed = 1; seed <= 3; ++seed) {
+    RecordedRun on = RunWith({"--seed", std::to_string(seed)}, Turns("prof", 3, 1000000));
+    const std::string what = absl::StrCat("seed ", seed);
+    EXPECT_EQ(on.out.exit_code, 0) << what << ": " << on.out.err;
+    EXPECT_TRUE(absl::StartsWith(on.out.out, "sum ok signals yes turns ")) << what << ": " << on.out.out;
+    int64_t turns = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(on.out.out.substr(on.out.out.rfind(' ') + 1)), &turns))
+        << on.out.out;
+    EXPECT_EQ(StepCount(on.schedule, "24"), turns) << what;
+    EXPECT_GT(on.planned, 0u) << what;
+    EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
   }
 }
 

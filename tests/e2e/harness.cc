@@ -176,7 +176,10 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-int64_t SyncSteps(const std::string& schedule, int thread) {
+int64_t SyncSteps(const std::string& schedule, int thread) { return StepCount(schedule, "sync", thread); }
+
+int64_t StepCount(const std::string& schedule, absl::string_view what, int thread) {
+  const std::string suffix = absl::StrCat(":", what);
   int64_t count = 0;
   bool in_steps = false;
   for (absl::string_view line : absl::StrSplit(schedule, '\n')) {
@@ -188,7 +191,7 @@ int64_t SyncSteps(const std::string& schedule, int thread) {
     if (!absl::StartsWith(line, " ")) break;
     for (absl::string_view token : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
       std::vector<absl::string_view> parts = absl::StrSplit(token, '*');
-      if (thread < 0 ? !absl::EndsWith(parts[0], ":sync") : parts[0] != absl::StrCat(thread, ":sync")) continue;
+      if (thread < 0 ? !absl::EndsWith(parts[0], suffix) : parts[0] != absl::StrCat(thread, suffix)) continue;
       int64_t n = 1;
       if (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &n)) return -1;
       count += n;

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace ravel::testing {
 
 struct RunOutput {
@@ -43,6 +45,8 @@ std::string ReadFile(const std::string& path);
 // The sync steps in a recorded schedule's step list ("T:sync", "T:sync*N"): of thread
 // `thread`, or of every thread (-1). -1 when a repeat count does not parse.
 int64_t SyncSteps(const std::string& schedule, int thread = -1);
+// The same for steps "T:what" (`what` a syscall number, or a code such as "sync").
+int64_t StepCount(const std::string& schedule, absl::string_view what, int thread = -1);
 
 // Lines of `expected` must appear in `trace` in this order (other lines may come between).
 // An expected line starting with "re:" is a regular expression for the whole line.

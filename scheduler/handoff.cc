@@ -1,0 +1,284 @@
+#include "scheduler/handoff.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "base/logging.h"
+#include "intercept/remote_ptr.h"
+#include "scheduler/lease.h"
+#include "scheduler/resource.h"
+#include "scheduler/scheduler.h"
+
+namespace ravel {
+
+HandoffPages::~HandoffPages() {
+  for (auto& [pid, process] : processes_) {
+    if (process.page != nullptr) munmap(process.page, sizeof(RavelHandoffPage));
+  }
+}
+
+absl::Status HandoffPages::Register(pid_t pid, int fd, uint64_t shim_state, bool map) {
+  Forget(pid);
+  if (!map) {
+    processes_[pid].shim_state = shim_state;
+    return absl::OkStatus();
+  }
+  const std::string path = absl::StrCat("/proc/", pid, "/fd/", fd);
+  const int own = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (own < 0) return absl::NotFoundError(absl::StrCat("open ", path, ": ", strerror(errno)));
+  struct stat st {};
+  if (fstat(own, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(sizeof(RavelHandoffPage))) {
+    close(own);
+    return absl::InvalidArgumentError(absl::StrCat(path, " is not a hand-off page"));
+  }
+  void* page = mmap(nullptr, sizeof(RavelHandoffPage), PROT_READ | PROT_WRITE, MAP_SHARED, own, 0);
+  close(own);
+  if (page == MAP_FAILED) return absl::InternalError(absl::StrCat("mmap ", path, ": ", strerror(errno)));
+  Process& process = processes_[pid];
+  process.page = static_cast<RavelHandoffPage*>(page);
+  process.shim_state = shim_state;
+  // No plan is out: a yield makes its marker.
+  __atomic_store_n(&process.page->plan_state, uint64_t{1} << 63, __ATOMIC_RELEASE);
+  return absl::OkStatus();
+}
+
+HandoffPages::Process* HandoffPages::Find(pid_t pid) {
+  auto it = processes_.find(pid);
+  return it == processes_.end() ? nullptr : &it->second;
+}
+
+void HandoffPages::Forget(pid_t pid) {
+  auto it = processes_.find(pid);
+  if (it == processes_.end()) return;
+  if (it->second.page != nullptr) munmap(it->second.page, sizeof(RavelHandoffPage));
+  processes_.erase(it);
+}
+
+int32_t HandoffPages::AssignSlot(Process& process, ThreadId id) {
+  if (process.next_slot >= RAVEL_HANDOFF_SLOTS) return -1;
+  const int32_t slot = process.next_slot++;
+  process.by_slot.push_back(id);
+  return slot;
+}
+
+void HandoffPages::Hold(RavelHandoffPage* page, int32_t slot) {
+  __atomic_store_n(&page->word[slot], 0u, __ATOMIC_RELEASE);
+}
+
+void HandoffPages::Release(RavelHandoffPage* page, int32_t slot) {
+  __atomic_store_n(&page->word[slot], 1u, __ATOMIC_RELEASE);
+  // A shared futex: the guest waits on its own mapping of the same memfd.
+  syscall(SYS_futex, &page->word[slot], FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+void HandoffPages::Publish(RavelHandoffPage* page, const std::vector<int32_t>& order) {
+  CHECK(order.size() >= 2 && order.size() <= RAVEL_HANDOFF_PLAN + 1) << "a plan of " << order.size();
+  for (size_t i = 0; i < order.size(); ++i) page->order[i] = static_cast<uint32_t>(order[i]);
+  __atomic_store_n(&page->plan_state, static_cast<uint64_t>(order.size() - 1), __ATOMIC_RELEASE);
+}
+
+uint32_t HandoffPages::Close(RavelHandoffPage* page) {
+  const uint64_t state = __atomic_fetch_or(&page->plan_state, uint64_t{1} << 63, __ATOMIC_ACQ_REL);
+  if ((state >> 63) != 0) return 0;
+  return static_cast<uint32_t>(state >> 32) & 0x7fffffffu;
+}
+
+// ---- The scheduler's side ----
+
+SyscallResult Scheduler::RegisterHandoff(Guest& guest, Thread& t, const Syscall& call) {
+  // Not a step: the shim registers in every run, with the fast path or without it.
+  const bool map = options_.fast_path && options_.observer == nullptr;
+  absl::Status status = handoff_.Register(t.pid, static_cast<int>(call.args[3]), call.args[4], map);
+  if (!status.ok()) {
+    LOG(WARNING) << "T" << t.id << ": no in-guest hand-off for process " << t.pid << ": " << status.message();
+    return 1;
+  }
+  return map ? 0 : 1;
+}
+
+bool Scheduler::CanWaitInGuest(const Thread& t) {
+  if (!options_.fast_path || options_.observer != nullptr || t.slot < 0) return false;
+  HandoffPages::Process* process = handoff_.Find(t.pid);
+  return process != nullptr && process->page != nullptr;
+}
+
+SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& marker) {
+  if (t.slot < 0 && marker.args[2] != 0) {
+    if (HandoffPages::Process* process = handoff_.Find(t.pid); process != nullptr && process->page != nullptr) {
+      const int32_t slot = HandoffPages::AssignSlot(*process, t.id);
+      if (slot >= 0 && guest.memory().Write(RemotePtr<int32_t>(marker.args[2]), slot).ok()) {
+        t.slot = slot;
+        t.slot_addr = marker.args[2];
+      }
+    }
+  }
+  // From here on exactly a sched_yield syscall's point (OnSyscall).
+  const Syscall call(SYS_sched_yield);
+  t.last_syscall = call.nr;
+  t.clock_streak = 0;
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sched_yield";
+  Step(guest, t, call.nr, PointKind::kSyscall, &call);
+  const SchedulingPoint point =
+      StepPoint(t, PointKind::kYield, call.nr, /*yield_hint=*/true, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+  if (!exiting_.empty() && !AwaitExits(guest)) return 0;
+  const ThreadId chosen = Decide(t, point);
+  if (chosen == t.id) {
+    PlanYields(t);
+    return 0;
+  }
+  SetState(t, State::kRunnable);
+  if (CanWaitInGuest(t)) {
+    HandoffPages::Hold(handoff_.Find(t.pid)->page, t.slot);
+    t.waits_in_guest = true;
+    ++guest_waits_;
+    GiveBaton(chosen, "yield", /*plan=*/true);
+    return RAVEL_HANDOFF_PARK;
+  }
+  GiveBaton(chosen, "yield", /*plan=*/true);
+  (void)WaitForBaton(guest, t);
+  return 0;
+}
+
+void Scheduler::PlanYields(Thread& holder) {
+  if (plan_out_ || !options_.fast_path || options_.observer != nullptr || stopped_ || deadlocked_) return;
+  if (running_ != holder.id || holder.slot < 0) return;
+  HandoffPages::Process* process = handoff_.Find(holder.pid);
+  if (process == nullptr || process->page == nullptr) return;
+  // Nothing but the plan's yields may change what a pick sees (as for a lease): every
+  // other thread is parked here, nothing is on its way, no fd is waited on, nobody spins.
+  if (!exiting_.empty() || !awaiting_start_.empty() || vfork_starting_ != kNoThread || liveness_.ReplayPending() ||
+      fd_probe_due_ || fd_waits_.First() != kNoThread || liveness_.AnySpinning()) {
+    return;
+  }
+  for (const Thread* other : table_.live()) {
+    if (other == &holder) continue;
+    if (other->state != State::kRunnable && other->state != State::kBlocked) return;
+    if (other->vfork_parent != kNoThread) return;  // shares its parent's memory
+  }
+  // How many steps may pass with no deadline reached and no time-chaos question asked.
+  LeaseLimits limits;
+  limits.strategy = RAVEL_HANDOFF_PLAN;
+  limits.now_ns = clock_.now();
+  limits.quantum_ns = options_.step_quantum_ns;
+  limits.deadline_ns = NextDeadline();
+  limits.time_chaos = options_.time_chaos;
+  limits.chaos_horizon_ns = kChaosHorizonNs;
+  for (ThreadId id : table_.runnable()) {
+    const Thread& r = At(id);
+    limits.chaos_exhausted |= r.chaos_delays >= kChaosDelaysPerStretch;
+    limits.chaos_max_lag_ns = std::max(limits.chaos_max_lag_ns, r.chaos_lag_ns);
+  }
+  limits.capacity = RAVEL_HANDOFF_PLAN;
+  const uint64_t bound = LeaseBound(limits);
+  if (bound == 0) return;
+  std::unique_ptr<Strategy> strategy = strategy_.Fork();
+  if (strategy == nullptr) return;
+  // The picks of the yields to come, as Decide and GiveBaton will make them when each is
+  // accounted for: the same runnable set throughout (a yield blocks nobody and wakes
+  // nobody), a yield's fairness, a choice step per pick among several.
+  Fairness fairness = fairness_;
+  const std::vector<ThreadId> runnable = table_.runnable();
+  uint64_t steps = steps_, choices = choices_;
+  std::vector<ThreadId> order = {holder.id};
+  std::vector<int32_t> slots = {holder.slot};
+  ThreadId current = holder.id;
+  while (order.size() <= bound) {
+    ++steps;
+    SchedulingPoint point;
+    point.step = steps - 1;
+    point.current = current;
+    point.kind = PointKind::kYield;
+    point.syscall_nr = SYS_sched_yield;
+    point.current_runnable = true;
+    point.yield_hint = true;
+    fairness.OnYield(current, steps, runnable);
+    fairness.Sync(runnable, steps);
+    const std::vector<ThreadId> fair = fairness.Filter(runnable);
+    point.step = fair.size() > 1 ? choices++ : choices;
+    if (!std::binary_search(fair.begin(), fair.end(), current)) point.current_runnable = false;
+    const ThreadId chosen = strategy->Pick(point, fair);
+    if (chosen != current) {
+      // Only to a thread of this process that waits in the guest.
+      const Thread& next = At(chosen);
+      if (!next.waits_in_guest || next.pid != holder.pid || next.slot < 0) break;
+      fairness.OnRan(chosen, steps);
+    }
+    order.push_back(chosen);
+    slots.push_back(At(chosen).slot);
+    current = chosen;
+  }
+  if (order.size() < 2) return;
+  HandoffPages::Publish(process->page, slots);
+  plan_ = std::move(order);
+  plan_pid_ = holder.pid;
+  plan_out_ = true;
+}
+
+void Scheduler::DrainPlan() {
+  if (!plan_out_) return;
+  plan_out_ = false;
+  HandoffPages::Process* process = handoff_.Find(plan_pid_);
+  if (process == nullptr || process->page == nullptr) return;
+  const uint32_t made = HandoffPages::Close(process->page);
+  const Syscall call(SYS_sched_yield);
+  for (uint32_t i = 0; i < made && i + 1 < plan_.size(); ++i) {
+    Thread& t = At(plan_[i]);
+    // The yield of plan_[i], as YieldMarker takes it at a stop.
+    t.last_syscall = call.nr;
+    t.clock_streak = 0;
+    if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sched_yield (planned)";
+    StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
+    const ThreadId chosen = Decide(t, StepPoint(t, PointKind::kYield, call.nr, /*yield_hint=*/true, 0));
+    const ThreadId next = plan_[i + 1];
+    if (chosen != next) {
+      // Not reached while the plan's conditions hold: the guest has already gone on.
+      LOG(ERROR) << "a plan handed T" << t.id << "'s yield at step " << steps_ - 1 << " to T" << next
+                 << " where the strategy picks T" << chosen << "; the run goes on as it went";
+      external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
+    }
+    if (next == t.id) continue;
+    // The baton went as the plan said: t waits in the guest, `next` runs.
+    SetState(t, State::kRunnable);
+    t.waits_in_guest = true;
+    ++guest_waits_;
+    if (options_.log_decisions) LOG(INFO) << "switch T" << t.id << " -> T" << next << " (yield, planned)";
+    running_ = next;
+    Thread& n = At(next);
+    n.waits_in_guest = false;
+    SetState(n, State::kRunning);
+    fairness_.OnRan(next, steps_);
+  }
+  planned_points_ += made;
+}
+
+int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info) {
+  t.waits_in_guest = false;
+  // Its wait ends once the signal is taken (and the call restarted): it has the baton then.
+  if (HandoffPages::Process* process = handoff_.Find(t.pid); process != nullptr && process->page != nullptr) {
+    __atomic_store_n(&process->page->word[t.slot], 1u, __ATOMIC_RELEASE);
+  }
+  if (!WaitForBaton(guest, t)) return 0;
+  return info.si_signo;
+}
+
+void Scheduler::ForkedHandoff(Guest& child, const Thread& parent) {
+  HandoffPages::Process* process = handoff_.Find(parent.pid);
+  if (process == nullptr) return;
+  const RavelHandoff none{};
+  if (!child.memory().Write(RemotePtr<RavelHandoff>(process->shim_state), none).ok()) {
+    LOG(WARNING) << "the shim's hand-off state of process " << child.pid() << " could not be reset";
+  }
+  const int32_t no_slot = -1;
+  if (parent.slot_addr != 0) (void)child.memory().Write(RemotePtr<int32_t>(parent.slot_addr), no_slot);
+}
+
+}  // namespace ravel

@@ -1,0 +1,77 @@
+// The in-guest hand-off (#17): the scheduler's side of the pages the sync shim shares with
+// it (preempt/sync_marker.h, "The in-guest hand-off").
+//
+// A thread that yields and is not picked waits in the guest, on its own word of its
+// process's page, instead of at a ptrace stop: the scheduler lets it run again by setting
+// the word to 1 and waking it through its own mapping of the same memfd. And where the
+// scheduler can tell the picks of the next yields in advance (every pick a yield's, each
+// by the thread the previous one picked, nothing else in between), it writes a plan into
+// the page: the yielding thread then wakes the next one itself, without a stop. The
+// scheduler accounts for the plan's yields made at its next stop of any kind, exactly as
+// at a stop, so decisions, steps, fingerprints and recordings are those of a run without
+// the fast path.
+//
+// Owns: per guest process, its page as the scheduler maps it, the slot of each of its
+// threads (by logical id) and where the shim keeps its process state.
+// Invariants: a process has an entry from its page's registration until its exec or end;
+// a slot is never given twice in one process; at most one plan is out in the whole run,
+// and only while no other thread of the guest can produce an event but by a signal.
+#ifndef RAVEL_SCHEDULER_HANDOFF_H_
+#define RAVEL_SCHEDULER_HANDOFF_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "preempt/sync_marker.h"
+#include "strategies/strategy.h"
+
+namespace ravel {
+
+class HandoffPages {
+ public:
+  struct Process {
+    RavelHandoffPage* page = nullptr;  // the scheduler's mapping of the process's page, or null
+    uint64_t shim_state = 0;           // the shim's struct RavelHandoff, in the guest
+    int32_t next_slot = 0;
+    std::vector<ThreadId> by_slot;
+  };
+
+  HandoffPages() = default;
+  HandoffPages(const HandoffPages&) = delete;
+  HandoffPages& operator=(const HandoffPages&) = delete;
+  ~HandoffPages();
+
+  // Process `pid` registers its page: `fd` is the memfd in the guest (the scheduler opens
+  // it through /proc), `shim_state` the shim's struct RavelHandoff. Without `map` (no fast
+  // path) only `shim_state` is kept, for the process's forks: its page stays null. An error
+  // leaves the process without an entry.
+  absl::Status Register(pid_t pid, int fd, uint64_t shim_state, bool map);
+  // Null when the process has not registered (its page may still be null).
+  Process* Find(pid_t pid);
+  // The process's image is gone (exec, end): its page too.
+  void Forget(pid_t pid);
+
+  // A slot for thread `id` of `process`; -1 when every slot is taken.
+  static int32_t AssignSlot(Process& process, ThreadId id);
+  // The thread in `slot` waits from now on (its word is 0).
+  static void Hold(RavelHandoffPage* page, int32_t slot);
+  // The thread in `slot` may run: its word is 1, and it is woken.
+  static void Release(RavelHandoffPage* page, int32_t slot);
+
+  // Puts a plan out: order[0] holds the CPU; the plan's i-th yield hands it to order[i+1]
+  // (slots). `order` has 2 to RAVEL_HANDOFF_PLAN + 1 entries.
+  static void Publish(RavelHandoffPage* page, const std::vector<int32_t>& order);
+  // Takes the plan back: from now on no yield is made under it. Returns how many were.
+  static uint32_t Close(RavelHandoffPage* page);
+
+ private:
+  absl::flat_hash_map<pid_t, Process> processes_;
+};
+
+}  // namespace ravel
+
+#endif  // RAVEL_SCHEDULER_HANDOFF_H_

@@ -1,0 +1,133 @@
+// Yields for the in-guest hand-off's tests (scheduler/handoff.h). THREADS threads each take
+// N turns: a turn adds the thread's number to a sum, mixes it into a hash of the order of
+// turns, and calls sched_yield. The hash depends on the schedule, so two runs print the
+// same line only if their threads took their turns in the same order.
+//   yield_turns turns THREADS N    prints "sum S order H turns T"
+//   yield_turns prof THREADS N     the same while ITIMER_PROF sends SIGPROF every 50 us of
+//                                  CPU time (the signals land on any thread, one waiting
+//                                  for its turn too), until 20 have come; prints
+//                                  "sum ok signals yes turns T" (T: the yields made)
+//   yield_turns fork THREADS N     thread 1 forks halfway; the child (no exec) takes turns
+//                                  with two threads of its own and prints "child sum ...",
+//                                  then the parent waits for it and prints its own line
+//   yield_turns exec THREADS N     thread 1 execs "yield_turns turns 2 N" halfway
+//   yield_turns spawn THREADS N    thread 1 runs /bin/true with posix_spawn (a vfork) halfway
+//   yield_turns abort THREADS N    thread 1 calls abort() halfway
+//   yield_turns sigsys THREADS N   with a SIGSYS handler installed and every signal blocked
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+static const char* mode;
+static const char* self;
+static long per_thread;
+static long sum, turns;
+static unsigned long long order = 1469598103934665603ull;
+static volatile sig_atomic_t signals;
+static pid_t child;
+static long taken[64];  // turns per thread (each written by its own thread only)
+
+static void OnProf(int sig) {
+  (void)sig;
+  ++signals;
+}
+
+static void OnSys(int sig) { (void)sig; }
+
+static void* Turns(void* arg);
+
+static void Halfway(long id) {
+  if (id != 1) return;
+  if (strcmp(mode, "fork") == 0) {
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+      // The forking thread alone, with its process's copy of everything: two new threads.
+      mode = "turns";
+      sum = turns = 0;
+      order = 1469598103934665603ull;
+      pthread_t t[2];
+      for (long i = 0; i < 2; ++i) pthread_create(&t[i], NULL, Turns, (void*)i);
+      for (long i = 0; i < 2; ++i) pthread_join(t[i], NULL);
+      printf("child sum %ld order %llx turns %ld\n", sum, order, turns);
+      fflush(stdout);
+      _exit(0);
+    }
+  } else if (strcmp(mode, "exec") == 0) {
+    char n[32];
+    snprintf(n, sizeof(n), "%ld", per_thread);
+    execl(self, self, "turns", "2", n, (char*)NULL);
+    _exit(127);
+  } else if (strcmp(mode, "spawn") == 0) {
+    char* argv[] = {"/bin/true", NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ) == 0) waitpid(pid, NULL, 0);
+  } else if (strcmp(mode, "abort") == 0) {
+    abort();
+  }
+}
+
+static void* Turns(void* arg) {
+  const long id = (long)arg;
+  for (long i = 0; i < per_thread; ++i) {
+    if (strcmp(mode, "prof") == 0 && signals >= 20) break;
+    sum += id;
+    order = (order ^ (unsigned long long)id) * 1099511628211ull;
+    ++turns;
+    ++taken[id];
+    if (i == per_thread / 2) Halfway(id);
+    sched_yield();
+  }
+  return NULL;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys THREADS N\n");
+    return 2;
+  }
+  self = argv[0];
+  mode = argv[1];
+  const int threads = atoi(argv[2]);
+  per_thread = atol(argv[3]);
+  if (strcmp(mode, "prof") == 0) {
+    signal(SIGPROF, OnProf);
+    struct itimerval every = {{0, 50}, {0, 50}};
+    setitimer(ITIMER_PROF, &every, NULL);
+  }
+  if (strcmp(mode, "sigsys") == 0) {
+    signal(SIGSYS, OnSys);
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);  // the threads inherit the mask
+  }
+  pthread_t t[64];
+  for (long i = 0; i < threads && i < 64; ++i) pthread_create(&t[i], NULL, Turns, (void*)i);
+  for (long i = 0; i < threads && i < 64; ++i) pthread_join(t[i], NULL);
+  if (strcmp(mode, "prof") == 0) {
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_PROF, &off, NULL);
+    // Two threads running at once would lose some of the unlocked updates of sum and turns.
+    long want_sum = 0, want_turns = 0;
+    for (long i = 0; i < threads && i < 64; ++i) {
+      want_sum += i * taken[i];
+      want_turns += taken[i];
+    }
+    printf("sum %s signals %s turns %ld\n", sum == want_sum && turns == want_turns ? "ok" : "lost",
+           signals >= 20 ? "yes" : "no", turns);
+    return 0;
+  }
+  if (child > 0) waitpid(child, NULL, 0);
+  printf("sum %ld order %llx turns %ld\n", sum, order, turns);
+  return 0;
+}
