@@ -133,6 +133,55 @@ TEST_P(EveryStrategyTest, LongRunPicksOnlyRunnableThreads) {
   }
 }
 
+// A fork (the in-guest hand-off's plans ask one about points to come) answers every
+// later call exactly as the strategy it was forked from, whatever came before; a strategy
+// that cannot fork says so with null.
+TEST_P(EveryStrategyTest, AForkAnswersAsTheOriginal) {
+  std::unique_ptr<Strategy> s = Make(GetParam());
+  s->Begin(42, RunHistory{});
+  CreateAll(*s, 6);
+  uint64_t x = 7;
+  auto next = [&x](uint64_t n) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (x >> 33) % n;
+  };
+  auto point_at = [&](uint64_t step) {
+    SchedulingPoint p;
+    p.step = step;
+    p.current = static_cast<ThreadId>(next(6));
+    p.kind = next(3) == 0 ? PointKind::kYield : PointKind::kSync;
+    p.yield_hint = p.kind == PointKind::kYield;
+    p.current_runnable = true;
+    p.resource = next(4);
+    return p;
+  };
+  auto runnable_with = [&](ThreadId current) {
+    std::vector<ThreadId> r;
+    for (ThreadId id = 0; id < 6; ++id) {
+      if (id == current || next(3) != 0) r.push_back(id);
+    }
+    return r;
+  };
+  for (uint64_t step = 0; step < 50; ++step) {
+    const SchedulingPoint p = point_at(step);
+    s->Pick(p, runnable_with(p.current));
+  }
+  std::unique_ptr<Strategy> fork = s->Fork();
+  const bool forks = GetParam() == "pct" || GetParam() == "random" || GetParam() == "rr";
+  ASSERT_EQ(fork != nullptr, forks) << GetParam();
+  if (fork == nullptr) return;
+  for (uint64_t step = 50; step < 400; ++step) {
+    const SchedulingPoint p = point_at(step);
+    const std::vector<ThreadId> runnable = runnable_with(p.current);
+    ASSERT_EQ(fork->Pick(p, runnable), s->Pick(p, runnable)) << GetParam() << " step " << step;
+    if (step % 7 == 0) {
+      const std::vector<ThreadId> waiters = {3, 1, 4};
+      ASSERT_EQ(fork->ChooseWakees(waiters, 2), s->ChooseWakees(waiters, 2)) << step;
+      ASSERT_EQ(fork->AdvanceTimeFirst(p, runnable), s->AdvanceTimeFirst(p, runnable)) << step;
+    }
+  }
+}
+
 TEST_P(EveryStrategyTest, SameSeedSameDecisions) {
   std::unique_ptr<Strategy> a = Make(GetParam());
   std::unique_ptr<Strategy> b = Make(GetParam());
