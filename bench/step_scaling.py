@@ -5,17 +5,21 @@ The guest is bench/guests/yields.c (built here with gcc -O2 -pthread into a scra
 directory). Side by side in one run, interleaved and repeated (the median is kept):
   floor        two threads pinned to one CPU hand a turn back and forth with a futex wake
                and wait (`yields pingpong N`): the cost of one hand-off, natively
-  N threads    `ravel run --preempt syscall -- yields yields N TOTAL`: N threads call
-               sched_yield TOTAL/N times each, every call a scheduling step
+  N threads    `ravel run [--preempt P] -- yields yields N TOTAL`: N threads call
+               sched_yield TOTAL/N times each, every call a scheduling step (by default
+               with ravel's default preempt, which preloads the sync shim: yields hand
+               the CPU on in the guest; `--preempt syscall` measures the ptrace path)
 Each ravel variant is timed with TOTAL and with 0 calls, so that start-up, thread creation
 and the joins cancel out: cost per step = (t(TOTAL) - t(0)) / (steps(TOTAL) - steps(0)),
 the steps taken from ravel's summary line.
 
 With --baseline RAVEL (another build's ravel binary), each variant runs with both, in
-alternation, and the table has a column for each.
+alternation, and the table has a column for each; --no-fast-path adds a column for this
+build with --no-fast-path.
 
 Usage: bench/step_scaling.py BUILD_DIR [--threads 2,8,32,128,512] [--total 64000]
-                                       [--repeat 3] [--baseline RAVEL] [--markdown]
+                                       [--repeat 3] [--baseline RAVEL] [--no-fast-path]
+                                       [--preempt P] [--markdown]
 """
 import argparse
 import atexit
@@ -49,11 +53,17 @@ def main():
     ap.add_argument("--handoffs", type=int, default=200000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--baseline", help="another ravel binary, measured beside this build's")
+    ap.add_argument("--no-fast-path", action="store_true", help="also this build with --no-fast-path")
+    ap.add_argument("--preempt", help="ravel's --preempt (default: ravel's default)")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
-    builds = {"this build": os.path.join(args.build_dir, "cli", "ravel")}
+    ravel = os.path.join(args.build_dir, "cli", "ravel")
+    options = ["--preempt", args.preempt] if args.preempt else []
+    builds = {"this build": [ravel, "run"] + options}
+    if args.no_fast_path:
+        builds["--no-fast-path"] = [ravel, "run", "--no-fast-path"] + options
     if args.baseline:
-        builds["baseline"] = args.baseline
+        builds["baseline"] = [args.baseline, "run"] + options
     scratch = tempfile.mkdtemp(prefix="ravel-step-scaling-")
     atexit.register(shutil.rmtree, scratch, True)
     guest = os.path.join(scratch, "yields")
@@ -66,8 +76,8 @@ def main():
         t, _ = timed([guest, "pingpong", str(args.handoffs)])
         floor.append(t / args.handoffs * 1e6)
         for n in (counts if r % 2 == 0 else list(reversed(counts))):
-            for b, ravel in (builds.items() if (r + n) % 2 == 0 else reversed(list(builds.items()))):
-                prefix = [ravel, "run", "--preempt", "syscall", "--"]
+            for b, command in (builds.items() if (r + n) % 2 == 0 else reversed(list(builds.items()))):
+                prefix = command + ["--"]
                 full, full_steps = timed(prefix + [guest, "yields", str(n), str(args.total)])
                 base, base_steps = timed(prefix + [guest, "yields", str(n), "0"])
                 per_step[(b, n)].append((full - base) / max(1, full_steps - base_steps) * 1e6)
@@ -82,9 +92,10 @@ def main():
                 break
     names = list(builds)
     if args.markdown:
+        flags = (f"{' --baseline B' if args.baseline else ''}{' --no-fast-path' if args.no_fast_path else ''}"
+                 f"{' --preempt ' + args.preempt if args.preempt else ''}")
         print(f"`python3 bench/step_scaling.py BUILD --threads {args.threads} --total {args.total} "
-              f"--repeat {args.repeat}{' --baseline B' if args.baseline else ''} --markdown`; {cpu}, "
-              f"{os.cpu_count()} CPUs\n")
+              f"--repeat {args.repeat}{flags} --markdown`; {cpu}, {os.cpu_count()} CPUs\n")
         print(f"Floor (futex ping-pong on one CPU): **{floor_us:.2f} us** per hand-off.\n")
         head = " | ".join(f"{b}: us per step | vs {counts[0]} threads | vs floor" for b in names)
         print(f"| threads | steps | {head} |")

@@ -151,10 +151,13 @@ ScheduleFlags::ScheduleFlags(CLI::App* sub, ScheduleSettings* settings, Schedule
   sub->add_option("--preempt-modules", settings->preempt_modules, kPreemptModulesHelp);
   sub->add_flag("--virtual-cpu", settings->virtual_cpu, kVirtualCpuHelp);
   sub->add_flag("--no-fast-path", no_fast_path_,
-                "Stop at every sync point. By default, where PCT is sure to let the thread at a\n"
-                "sync point go on at its next ones too (until its next change point), the shim\n"
-                "makes them without a stop and ravel accounts for them at the thread's next stop:\n"
-                "the same decisions, steps, fingerprint and recording either way");
+                "Stop at every sync point and yield. By default (with --preempt sync), where PCT\n"
+                "is sure to let the thread at a sync point go on at its next ones too, the shim\n"
+                "makes them without a stop; a thread that yields and is not picked waits for its\n"
+                "turn in the guest, and where the strategy's next picks at yields are known in\n"
+                "advance (pct, random, rr) the yielding thread hands the CPU to the next one\n"
+                "itself. ravel accounts for all of them at its next stop: the same decisions,\n"
+                "steps, fingerprint and recording either way");
 }
 
 absl::Status ScheduleFlags::Finish() {

@@ -195,6 +195,13 @@ class Tool {
   // Real time passed (subscription().tick_ms). No thread is stopped for it.
   virtual void OnTick(Control& control) {}
 
+  // The guest thread whose stop the tool expects next (0: no guess), asked while the
+  // tracer polls for the next stop: asking the kernel for one thread is cheaper than for
+  // any. Default: none, and the tracer asks for the thread it resumed last. A tool whose
+  // threads hand the CPU to each other without the tracer (the scheduler's in-guest
+  // hand-off) knows better. Must be cheap: it is asked at every poll.
+  virtual pid_t ExpectedStop() { return 0; }
+
   // Lifecycle. The Guest is stopped; Inject is not available in these.
   // The thread is about to exit with `status` (wait-status form); still inspectable.
   virtual void OnThreadExit(Guest& guest, int status) {}

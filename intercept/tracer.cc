@@ -378,13 +378,15 @@ std::vector<pid_t> TracerCore::UntracedChildren() const {
 
 pid_t TracerCore::PollForStop(int* status) {
   pid_t tid = 0;
-  if (++waits_ % kAnyTraceeEvery == 0 || last_resumed_ == 0) {
+  if (++waits_ % kAnyTraceeEvery == 0 || (last_resumed_ == 0 && tool_.ExpectedStop() == 0)) {
     tid = waitpid(-1, status, __WALL | WNOHANG);
     if (tid != 0) return tid;  // a stop, or an error the blocking wait reports again
   }
   for (int i = 0; i < spin_polls_ && tid == 0; ++i) {
     // (Its stop may have been taken by an earlier wait, or it may be gone: ECHILD.)
-    tid = waitpid(last_resumed_ != 0 ? last_resumed_ : -1, status, __WALL | WNOHANG);
+    const pid_t expected = tool_.ExpectedStop();
+    const pid_t want = expected != 0 ? expected : last_resumed_;
+    tid = waitpid(want != 0 ? want : -1, status, __WALL | WNOHANG);
     if (tid < 0) return 0;
     if (tid == 0 && i % 10 == 9) sched_yield();
   }

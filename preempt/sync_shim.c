@@ -3,7 +3,9 @@
  * operation, which reach these) first makes the sync marker syscall (sync_marker.h), which
  * the scheduler takes as a scheduling point; successful acquisitions are reported after
  * the call, for deadlock reports. Then the real function runs, found with
- * dlsym(RTLD_NEXT). errno is the real call's: the marker leaves it alone.
+ * dlsym(RTLD_NEXT). errno is the real call's: the marker leaves it alone. sched_yield is a
+ * marker too, and hands the CPU on in the guest where the scheduler lets it (the in-guest
+ * hand-off, sync_marker.h); run natively it is the real sched_yield.
  *
  * A program that calls glibc's internal locks (stdio, malloc) is not affected: those do
  * not go through these symbols.

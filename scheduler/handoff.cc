@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -166,7 +167,11 @@ void Scheduler::PlanYields(Thread& holder) {
   }
   // How many steps may pass with no deadline reached and no time-chaos question asked.
   LeaseLimits limits;
-  limits.strategy = RAVEL_HANDOFF_PLAN;
+  // As long as the last plan's yields were all made, twice as long (a yield loop runs
+  // for thousands); else twice what it made: a plan is simulated pick by pick, and a
+  // plan cut short by a lock's wait every few yields would cost more than the stops it
+  // saves.
+  limits.strategy = plan_length_;
   limits.now_ns = clock_.now();
   limits.quantum_ns = options_.step_quantum_ns;
   limits.deadline_ns = NextDeadline();
@@ -258,6 +263,9 @@ void Scheduler::DrainPlan() {
     fairness_.OnRan(next, steps_);
   }
   planned_points_ += made;
+  const uint64_t planned = plan_.size() - 1;
+  plan_length_ = made >= planned ? std::min<uint64_t>(2 * planned, RAVEL_HANDOFF_PLAN)
+                                 : std::clamp<uint64_t>(2 * made, kFirstPlanLength, RAVEL_HANDOFF_PLAN);
 }
 
 int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info) {
@@ -279,6 +287,20 @@ void Scheduler::ForkedHandoff(Guest& child, const Thread& parent) {
   }
   const int32_t no_slot = -1;
   if (parent.slot_addr != 0) (void)child.memory().Write(RemotePtr<int32_t>(parent.slot_addr), no_slot);
+}
+
+pid_t Scheduler::ExpectedStop() {
+  ThreadId holder = running_;
+  if (plan_out_) {
+    if (HandoffPages::Process* process = handoff_.Find(plan_pid_); process != nullptr && process->page != nullptr) {
+      const uint64_t state = __atomic_load_n(&process->page->plan_state, __ATOMIC_ACQUIRE);
+      const size_t made = static_cast<size_t>(state >> 32) & 0x7fffffffu;
+      if (made < plan_.size()) holder = plan_[made];
+    }
+  }
+  if (holder == kNoThread) return 0;
+  const Thread& t = At(holder);
+  return t.state == State::kExited ? 0 : t.tid;
 }
 
 }  // namespace ravel

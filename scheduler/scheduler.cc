@@ -488,6 +488,20 @@ void Scheduler::OnThreadExit(Guest& guest, int status) {
   if (it == by_tid_.end()) return;
   Thread& t = At(it->second);
   if (t.state == State::kExited) return;
+  if (running_ != kNoThread && running_ != t.id) {
+    // Ended by a sibling's exec (the kernel ends every other thread of the process before
+    // the new image runs): gone, and nothing more. The order in which the kernel reports
+    // their ends varies, and a joiner of theirs is of the same process and gone too, so a
+    // wake here would make the fingerprint depend on that order.
+    const Thread& holder = At(running_);
+    if (holder.pid == t.pid && (holder.last_syscall == SYS_execve || holder.last_syscall == SYS_execveat)) {
+      MarkExited(t);
+      t.block = Block::kNone;
+      strategy_.OnThreadExited(t.id);
+      if (options_.observer != nullptr) options_.observer->OnThreadExit(t.id);
+      return;
+    }
+  }
   if (WIFSIGNALED(status)) {
     // A fatal signal ends the whole process: none of its threads waits on anything any
     // more, though the others' exit events may still be on their way (a thread that

@@ -1,5 +1,6 @@
 // Scheduler: the serialising Tool. Exactly one guest thread holds the baton and runs; every
-// other thread is parked at a ptrace stop. At each scheduling point (every syscall entry)
+// other thread is parked at a ptrace stop, or (after a yield, with the sync shim) waits for
+// its turn on a futex word in its process's hand-off page (handoff.h). At each scheduling point (every syscall entry)
 // the strategy picks which runnable thread runs next, by logical id (0 = the first thread,
 // then creation order; never a tid).
 //
@@ -226,6 +227,8 @@ class Scheduler : public Tool {
   void OnInterrupt(Guest& guest) override;
   int OnSignal(Guest& guest, const siginfo_t& info) override;
   void OnTick(Control& control) override;
+  // The baton holder; under a plan, the thread the plan has given the CPU to by now.
+  pid_t ExpectedStop() override;
   // (options.virtual_tsc) The virtual TSC; see clock.cc.
   TscResult OnRdtsc(Guest& guest, bool rdtscp) override;
   // (options.virtual_cpuid) The virtual CPU; see cpu_model.h.
@@ -579,6 +582,10 @@ class Scheduler : public Tool {
   std::vector<ThreadId> plan_;  // its order, by logical id
   uint64_t planned_points_ = 0;
   uint64_t guest_waits_ = 0;
+  // How many yields the next plan covers at most (DrainPlan adapts it to what the guest
+  // used of the last one).
+  static constexpr uint64_t kFirstPlanLength = 4;
+  uint64_t plan_length_ = kFirstPlanLength;
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;

@@ -48,6 +48,7 @@ void PctStrategy::BeginRun(uint64_t seed, const RunHistory& history) {
   next_change_ = 0;
   band_.clear();
   initial_.clear();
+  initial_rank_.clear();
   changed_.clear();
   yielded_.clear();
   yield_order_.clear();
@@ -67,6 +68,15 @@ void PctStrategy::GiveInitialPriority(ThreadId id) {
   const size_t rank = static_cast<size_t>(rng().Uniform(Stream::kPriority, initial_.size() + 1));
   initial_.insert(initial_.begin() + static_cast<ptrdiff_t>(rank), id);
   SetBand(id, Band::kInitial);
+  RankInitial();
+}
+
+void PctStrategy::RankInitial() {
+  for (size_t i = 0; i < initial_.size(); ++i) {
+    const size_t at = static_cast<size_t>(initial_[i]);
+    if (at >= initial_rank_.size()) initial_rank_.resize(at + 1);
+    initial_rank_[at] = i;
+  }
 }
 
 void PctStrategy::SetBand(ThreadId id, Band band) {
@@ -80,6 +90,7 @@ void PctStrategy::Unlink(ThreadId id) {
   switch (BandOf(id)) {
     case Band::kInitial:
       EraseIf(initial_, [id](ThreadId t) { return t == id; });
+      RankInitial();
       break;
     case Band::kChanged:
       EraseIf(changed_, [id](const std::pair<int, ThreadId>& e) { return e.second == id; });
@@ -133,15 +144,40 @@ ThreadId PctStrategy::PickNext(const SchedulingPoint& point, absl::Span<const Th
     MoveToYieldBand(point.current);
   }
 
-  for (ThreadId id : initial_) {
-    if (Contains(runnable, id)) return id;
+  // The highest-priority runnable thread: the initial band's first, else the changed
+  // band's (d - 1 threads at most), else the earliest yielder. One pass over `runnable`: a
+  // walk down the bands would pass every higher thread that cannot run (hundreds, with
+  // many threads blocked on one lock), at every pick.
+  ThreadId best_initial = kNoThread, best_yielded = kNoThread;
+  bool any_changed = false;
+  for (ThreadId id : runnable) {
+    const size_t at = static_cast<size_t>(id);
+    switch (BandOf(id)) {
+      case Band::kInitial:
+        if (best_initial == kNoThread || initial_rank_[at] < initial_rank_[static_cast<size_t>(best_initial)]) {
+          best_initial = id;
+        }
+        break;
+      case Band::kChanged:
+        any_changed = true;
+        break;
+      case Band::kYielded:
+        if (best_yielded == kNoThread || yield_order_[at] < yield_order_[static_cast<size_t>(best_yielded)]) {
+          best_yielded = id;
+        }
+        break;
+      case Band::kNone:
+      case Band::kExited:
+        break;
+    }
   }
-  for (const auto& [priority, id] : changed_) {
-    if (Contains(runnable, id)) return id;
+  if (best_initial != kNoThread) return best_initial;
+  if (any_changed) {
+    for (const auto& [priority, id] : changed_) {
+      if (Contains(runnable, id)) return id;
+    }
   }
-  for (const auto& [order, id] : yielded_) {
-    if (Contains(runnable, id)) return id;
-  }
+  if (best_yielded != kNoThread) return best_yielded;
   // Unreachable: every runnable thread was given a priority above, unless the scheduler
   // lists a thread it reported as exited.
   strategies_internal::ContractFailure(__FILE__, __LINE__,

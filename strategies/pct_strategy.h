@@ -100,6 +100,8 @@ class PctStrategy : public Strategy {
     if (id != kNoThread && BandOf(id) == Band::kNone) GiveInitialPriority(id);
   }
   void GiveInitialPriority(ThreadId id);
+  // Refreshes initial_rank_ from initial_.
+  void RankInitial();
   // Takes `id` out of its band (it must be known).
   void Unlink(ThreadId id);
   void SetChangePriority(ThreadId id, int priority);
@@ -126,6 +128,7 @@ class PctStrategy : public Strategy {
   // with hundreds of threads.
   std::vector<Band> band_;
   std::vector<ThreadId> initial_;                   // highest priority first
+  std::vector<size_t> initial_rank_;                // by id: its index in initial_ (kInitial only)
   std::vector<std::pair<int, ThreadId>> changed_;   // (priority, id), highest first
   // (yield order, id), earliest yield first (highest): a yield moves a thread to the end
   // in O(log n), where a vector's erase cost a pass over hundreds of yielding threads.
