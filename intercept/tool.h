@@ -201,6 +201,10 @@ class Tool {
   // threads hand the CPU to each other without the tracer (the scheduler's in-guest
   // hand-off) knows better. Must be cheap: it is asked at every poll.
   virtual pid_t ExpectedStop() { return 0; }
+  // Between the tracer's polls for the next stop, while no event is being handled: the tool
+  // may do work that runs beside the guest. True if it did some (the tracer then goes on
+  // polling rather than sleep). Must return false when it has nothing to do.
+  virtual bool OnIdle() { return false; }
 
   // Lifecycle. The Guest is stopped; Inject is not available in these.
   // The thread is about to exit with `status` (wait-status form); still inspectable.

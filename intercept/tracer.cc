@@ -278,6 +278,7 @@ absl::Status TracerCore::Loop() {
     int status = 0;
     pid_t tid = 0;
     if (spin_polls_ > 0) tid = PollForStop(&status);
+    if (tid == 0 && g_alarm != 0) continue;  // the tick first (the loop's top clears the flag)
     if (tid == 0) tid = waitpid(-1, &status, __WALL);
     if (tid < 0) {
       if (errno == EINTR) continue;
@@ -388,7 +389,12 @@ pid_t TracerCore::PollForStop(int* status) {
     const pid_t want = expected != 0 ? expected : last_resumed_;
     tid = waitpid(want != 0 ? want : -1, status, __WALL | WNOHANG);
     if (tid < 0) return 0;
-    if (tid == 0 && i % 10 == 9) sched_yield();
+    if (tid != 0 || g_alarm != 0) break;
+    if (tool_.OnIdle()) {
+      i = -1;  // work beside the guest: poll on
+      continue;
+    }
+    if (i % 10 == 9) sched_yield();
   }
   return tid;
 }

@@ -115,16 +115,20 @@ enum RavelSyncOp {
 #define RAVEL_HANDOFF_FUTEX_MAGIC 0x7261766cL /* "ravl" */
 /* Threads of one process that can wait in the guest; later ones wait at ptrace stops. */
 #define RAVEL_HANDOFF_SLOTS 1024
-/* Yields one plan can cover. */
-#define RAVEL_HANDOFF_PLAN 256
+/* How far a plan may run ahead of the yields made: order[] is a ring of
+ * RAVEL_HANDOFF_PLAN + 1 entries (a power of two), and the scheduler extends a plan while the
+ * guest runs it. */
+#define RAVEL_HANDOFF_PLAN 255
 
 struct RavelHandoffPage {
   /* bit 63: closed (the scheduler took the plan back); bits 32-62: the plan's yields made;
    * bits 0-31: the yields it covers. A yield is made with one compare-and-swap, which fails
-   * once the scheduler has closed the plan: the shim then makes the marker syscall. */
+   * once the scheduler has closed the plan: the shim then makes the marker syscall. The
+   * scheduler raises the count covered (with a compare-and-swap too) after writing the
+   * entries, never more than RAVEL_HANDOFF_PLAN ahead of the yields made. */
   uint64_t plan_state;
-  /* order[i]: the slot of the thread that holds the CPU after the plan's i-th yield
-   * (order[0]: the holder when the plan was made). */
+  /* order[i % (RAVEL_HANDOFF_PLAN + 1)]: the slot of the thread that holds the CPU after the
+   * plan's i-th yield (i = 0: the holder when the plan was made). */
   uint32_t order[RAVEL_HANDOFF_PLAN + 1];
   /* Per slot: 1 when its thread may run, 0 while it waits. */
   uint32_t word[RAVEL_HANDOFF_SLOTS];

@@ -318,16 +318,21 @@ static void RegisterHandoff(void) {
  * names and waits for the turn to come back. 0: no plan covers it (make the marker). */
 static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
   uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
-  const uint32_t length = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
-  if ((state >> 63) != 0 || made >= length || length > RAVEL_HANDOFF_PLAN) return 0;
-  if (page->order[made] != (uint32_t)slot) return 0;
-  const uint32_t next = page->order[made + 1];
-  if (next >= RAVEL_HANDOFF_SLOTS) return 0;
-  /* Waiting from now on, before the yield is made: a turn given back at once is not lost. */
-  if (next != (uint32_t)slot) __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
-  if (!__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
-    return 0; /* closed meanwhile: the scheduler decides this one at a stop */
+  uint32_t next;
+  while (1) {
+    const uint32_t length = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
+    if ((state >> 63) != 0 || made >= length) return 0;
+    if (page->order[made & RAVEL_HANDOFF_PLAN] != (uint32_t)slot) return 0;
+    next = page->order[(made + 1) & RAVEL_HANDOFF_PLAN];
+    if (next >= RAVEL_HANDOFF_SLOTS) return 0;
+    /* Waiting from now on, before the yield is made: a turn given back at once is not lost. */
+    if (next != (uint32_t)slot) __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+    if (__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+      break;
+    }
+    /* The scheduler extended the plan, or closed it, meanwhile (the swap reloaded `state`):
+     * look again. */
   }
   if (next == (uint32_t)slot) return 1;
   __atomic_store_n(&page->word[next], 1, __ATOMIC_RELEASE);

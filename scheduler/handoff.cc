@@ -87,6 +87,27 @@ void HandoffPages::Publish(RavelHandoffPage* page, const std::vector<int32_t>& o
   __atomic_store_n(&page->plan_state, static_cast<uint64_t>(order.size() - 1), __ATOMIC_RELEASE);
 }
 
+HandoffPages::Progress HandoffPages::Read(const RavelHandoffPage* page) {
+  const uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
+  return Progress{(state >> 63) != 0, static_cast<uint32_t>(state >> 32) & 0x7fffffffu, static_cast<uint32_t>(state)};
+}
+
+bool HandoffPages::Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<int32_t>& more) {
+  // The entries first: a yield reads them only once the count covers them.
+  for (size_t i = 0; i < more.size(); ++i) {
+    page->order[(covered + 1 + i) & RAVEL_HANDOFF_PLAN] = static_cast<uint32_t>(more[i]);
+  }
+  uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
+  while (true) {
+    if ((state >> 63) != 0 || static_cast<uint32_t>(state) != covered) return false;
+    const uint64_t extended = (state & ~uint64_t{0xffffffff}) | (covered + static_cast<uint32_t>(more.size()));
+    // (A failed swap reloads `state`: a yield made meanwhile, or the plan closed.)
+    if (__atomic_compare_exchange_n(&page->plan_state, &state, extended, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      return true;
+    }
+  }
+}
+
 uint32_t HandoffPages::Close(RavelHandoffPage* page) {
   const uint64_t state = __atomic_fetch_or(&page->plan_state, uint64_t{1} << 63, __ATOMIC_ACQ_REL);
   if ((state >> 63) != 0) return 0;
@@ -107,7 +128,7 @@ SyscallResult Scheduler::RegisterHandoff(Guest& guest, Thread& t, const Syscall&
 }
 
 bool Scheduler::CanWaitInGuest(const Thread& t) {
-  if (!options_.fast_path || options_.observer != nullptr || t.slot < 0) return false;
+  if (!options_.fast_path || options_.observer != nullptr || t.slot < 0 || resting_yields_ > 0) return false;
   HandoffPages::Process* process = handoff_.Find(t.pid);
   return process != nullptr && process->page != nullptr;
 }
@@ -122,6 +143,7 @@ SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& mar
       }
     }
   }
+  if (resting_yields_ > 0) --resting_yields_;
   // From here on exactly a sched_yield syscall's point (OnSyscall).
   const Syscall call(SYS_sched_yield);
   t.last_syscall = call.nr;
@@ -150,7 +172,10 @@ SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& mar
 }
 
 void Scheduler::PlanYields(Thread& holder) {
-  if (plan_out_ || !options_.fast_path || options_.observer != nullptr || stopped_ || deadlocked_) return;
+  if (plan_out_ || !options_.fast_path || options_.observer != nullptr || stopped_ || deadlocked_ ||
+      resting_yields_ > 0) {
+    return;
+  }
   if (running_ != holder.id || holder.slot < 0) return;
   HandoffPages::Process* process = handoff_.Find(holder.pid);
   if (process == nullptr || process->page == nullptr) return;
@@ -167,11 +192,7 @@ void Scheduler::PlanYields(Thread& holder) {
   }
   // How many steps may pass with no deadline reached and no time-chaos question asked.
   LeaseLimits limits;
-  // As long as the last plan's yields were all made, twice as long (a yield loop runs
-  // for thousands); else twice what it made: a plan is simulated pick by pick, and a
-  // plan cut short by a lock's wait every few yields would cost more than the stops it
-  // saves.
-  limits.strategy = plan_length_;
+  limits.strategy = ~uint64_t{0};
   limits.now_ns = clock_.now();
   limits.quantum_ns = options_.step_quantum_ns;
   limits.deadline_ns = NextDeadline();
@@ -182,60 +203,99 @@ void Scheduler::PlanYields(Thread& holder) {
     limits.chaos_exhausted |= r.chaos_delays >= kChaosDelaysPerStretch;
     limits.chaos_max_lag_ns = std::max(limits.chaos_max_lag_ns, r.chaos_lag_ns);
   }
-  limits.capacity = RAVEL_HANDOFF_PLAN;
+  limits.capacity = ~uint64_t{0};
   const uint64_t bound = LeaseBound(limits);
   if (bound == 0) return;
   std::unique_ptr<Strategy> strategy = strategy_.Fork();
   if (strategy == nullptr) return;
+  plan_sim_ = std::make_unique<PlanSim>();
+  plan_sim_->strategy = std::move(strategy);
+  plan_sim_->fairness = fairness_;
+  plan_sim_->runnable = table_.runnable();
+  plan_sim_->steps = steps_;
+  plan_sim_->choices = choices_;
+  plan_sim_->bound = bound;
+  plan_ = {holder.id};
+  std::vector<int32_t> slots = SimulateYields(std::min<uint64_t>(plan_length_, RAVEL_HANDOFF_PLAN));
+  if (slots.empty()) {
+    plan_sim_.reset();
+    plan_.clear();
+    return;
+  }
+  slots.insert(slots.begin(), holder.slot);
+  HandoffPages::Publish(process->page, slots);
+  plan_pid_ = holder.pid;
+  plan_accounted_ = 0;
+  plan_out_ = true;
+}
+
+std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
   // The picks of the yields to come, as Decide and GiveBaton will make them when each is
   // accounted for: the same runnable set throughout (a yield blocks nobody and wakes
   // nobody), a yield's fairness, a choice step per pick among several.
-  Fairness fairness = fairness_;
-  const std::vector<ThreadId> runnable = table_.runnable();
-  uint64_t steps = steps_, choices = choices_;
-  std::vector<ThreadId> order = {holder.id};
-  std::vector<int32_t> slots = {holder.slot};
-  ThreadId current = holder.id;
-  while (order.size() <= bound) {
-    ++steps;
+  PlanSim& sim = *plan_sim_;
+  std::vector<int32_t> slots;
+  const pid_t pid = At(plan_.front()).pid;
+  while (slots.size() < n && !sim.ended && plan_.size() - 1 < sim.bound) {
+    const ThreadId current = plan_.back();
+    ++sim.steps;
     SchedulingPoint point;
-    point.step = steps - 1;
     point.current = current;
     point.kind = PointKind::kYield;
     point.syscall_nr = SYS_sched_yield;
     point.current_runnable = true;
     point.yield_hint = true;
-    fairness.OnYield(current, steps, runnable);
-    fairness.Sync(runnable, steps);
-    const std::vector<ThreadId> fair = fairness.Filter(runnable);
-    point.step = fair.size() > 1 ? choices++ : choices;
+    sim.fairness.OnYield(current, sim.steps, sim.runnable);
+    sim.fairness.Sync(sim.runnable, sim.steps);
+    const std::vector<ThreadId> fair = sim.fairness.Filter(sim.runnable);
+    point.step = fair.size() > 1 ? sim.choices++ : sim.choices;
     if (!std::binary_search(fair.begin(), fair.end(), current)) point.current_runnable = false;
-    const ThreadId chosen = strategy->Pick(point, fair);
+    const ThreadId chosen = sim.strategy->Pick(point, fair);
     if (chosen != current) {
       // Only to a thread of this process that waits in the guest.
       const Thread& next = At(chosen);
-      if (!next.waits_in_guest || next.pid != holder.pid || next.slot < 0) break;
-      fairness.OnRan(chosen, steps);
+      if (!next.waits_in_guest || next.pid != pid || next.slot < 0) {
+        sim.ended = true;
+        break;
+      }
+      sim.fairness.OnRan(chosen, sim.steps);
     }
-    order.push_back(chosen);
+    plan_.push_back(chosen);
     slots.push_back(At(chosen).slot);
-    current = chosen;
   }
-  if (order.size() < 2) return;
-  HandoffPages::Publish(process->page, slots);
-  plan_ = std::move(order);
-  plan_pid_ = holder.pid;
-  plan_out_ = true;
+  return slots;
 }
 
-void Scheduler::DrainPlan() {
-  if (!plan_out_) return;
-  plan_out_ = false;
+bool Scheduler::OnIdle() {
+  if (!plan_out_) return false;
   HandoffPages::Process* process = handoff_.Find(plan_pid_);
-  if (process == nullptr || process->page == nullptr) return;
-  const uint32_t made = HandoffPages::Close(process->page);
+  if (process == nullptr || process->page == nullptr) return false;
+  const HandoffPages::Progress progress = HandoffPages::Read(process->page);
+  if (progress.closed) return false;
+  bool worked = false;
+  // The yields made so far, accounted for while the guest goes on.
+  if (progress.made > plan_accounted_) {
+    AccountPlanned(progress.made);
+    worked = true;
+  }
+  // More of the plan while the guest runs it, so that it need not stop for a new one: once
+  // it has made half of what the plan covers, as much again (a plan simulated far beyond
+  // what the guest makes before its next stop is wasted work).
+  const uint64_t ahead = progress.covered - progress.made;
+  if (!plan_sim_->ended && 2 * ahead <= progress.covered && plan_.size() - 1 == progress.covered) {
+    std::vector<int32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
+    if (!more.empty()) {
+      CHECK(HandoffPages::Extend(process->page, progress.covered, more)) << "a plan changed under the scheduler";
+      worked = true;
+    }
+  }
+  return worked;
+}
+
+void Scheduler::AccountPlanned(uint64_t made) {
   const Syscall call(SYS_sched_yield);
-  for (uint32_t i = 0; i < made && i + 1 < plan_.size(); ++i) {
+  for (; plan_accounted_ < made && plan_accounted_ + 1 < plan_.size(); ++plan_accounted_) {
+    const uint64_t i = plan_accounted_;
     Thread& t = At(plan_[i]);
     // The yield of plan_[i], as YieldMarker takes it at a stop.
     t.last_syscall = call.nr;
@@ -250,6 +310,7 @@ void Scheduler::DrainPlan() {
                  << " where the strategy picks T" << chosen << "; the run goes on as it went";
       external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
     }
+    ++planned_points_;
     if (next == t.id) continue;
     // The baton went as the plan said: t waits in the guest, `next` runs.
     SetState(t, State::kRunnable);
@@ -262,10 +323,30 @@ void Scheduler::DrainPlan() {
     SetState(n, State::kRunning);
     fairness_.OnRan(next, steps_);
   }
-  planned_points_ += made;
-  const uint64_t planned = plan_.size() - 1;
-  plan_length_ = made >= planned ? std::min<uint64_t>(2 * planned, RAVEL_HANDOFF_PLAN)
+}
+
+void Scheduler::DrainPlan() {
+  if (!plan_out_) return;
+  plan_out_ = false;
+  HandoffPages::Process* process = handoff_.Find(plan_pid_);
+  if (process == nullptr || process->page == nullptr) return;
+  const uint64_t made = HandoffPages::Close(process->page);
+  AccountPlanned(made);
+  // The next plan's first stretch: twice what this one's guest made (it is simulated pick
+  // by pick, and a plan cut short by a lock's wait every few yields would cost more than
+  // the stops it saves), or, if every yield it covered was made, twice that.
+  const uint64_t covered = plan_.size() - 1;
+  plan_length_ = made >= covered ? std::min<uint64_t>(2 * covered, RAVEL_HANDOFF_PLAN)
                                  : std::clamp<uint64_t>(2 * made, kFirstPlanLength, RAVEL_HANDOFF_PLAN);
+  plan_sim_.reset();
+  plan_.clear();
+  plan_accounted_ = 0;
+  window_made_ += made;
+  if (++window_plans_ == kPlanWindow) {
+    if (window_made_ < kPaidYields * kPlanWindow) resting_yields_ = kRestYields;
+    window_plans_ = 0;
+    window_made_ = 0;
+  }
 }
 
 int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info) {

@@ -65,6 +65,17 @@ class HandoffPages {
   // Puts a plan out: order[0] holds the CPU; the plan's i-th yield hands it to order[i+1]
   // (slots). `order` has 2 to RAVEL_HANDOFF_PLAN + 1 entries.
   static void Publish(RavelHandoffPage* page, const std::vector<int32_t>& order);
+  // The plan out, as the guest has run it so far.
+  struct Progress {
+    bool closed = true;
+    uint32_t made = 0;     // yields made
+    uint32_t covered = 0;  // yields covered
+  };
+  static Progress Read(const RavelHandoffPage* page);
+  // Extends the plan out (covering `covered` yields, not closed) by `more` slots: the plan's
+  // yields covered + 1, covered + 2, ... False if it was closed meanwhile. The caller keeps
+  // covered + more - made <= RAVEL_HANDOFF_PLAN for a `made` it has read.
+  static bool Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<int32_t>& more);
   // Takes the plan back: from now on no yield is made under it. Returns how many were.
   static uint32_t Close(RavelHandoffPage* page);
 

@@ -79,6 +79,7 @@
 #include <cstdint>
 #include <array>
 #include <functional>
+#include <memory>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -229,6 +230,8 @@ class Scheduler : public Tool {
   void OnTick(Control& control) override;
   // The baton holder; under a plan, the thread the plan has given the CPU to by now.
   pid_t ExpectedStop() override;
+  // While a plan is out: accounts for the yields made so far and extends the plan.
+  bool OnIdle() override;
   // (options.virtual_tsc) The virtual TSC; see clock.cc.
   TscResult OnRdtsc(Guest& guest, bool rdtscp) override;
   // (options.virtual_cpuid) The virtual CPU; see cpu_model.h.
@@ -464,6 +467,11 @@ class Scheduler : public Tool {
   // Writes a plan for the next yields from `holder`, which is about to go on, where the
   // picks can be known in advance.
   void PlanYields(Thread& holder);
+  // The picks of up to `n` more yields of the plan (plan_sim_), appended to plan_; their
+  // slots. Fewer once a pick is one the plan cannot make (plan_sim_->ended).
+  std::vector<int32_t> SimulateYields(uint64_t n);
+  // Accounts for the plan's yields up to the `made`-th, as at a stop.
+  void AccountPlanned(uint64_t made);
   // At any event, first: takes the plan back and accounts for the yields made under it.
   void DrainPlan();
   // A signal stopped `t`, which waited in the guest: it waits for the baton at this stop
@@ -580,12 +588,35 @@ class Scheduler : public Tool {
   bool plan_out_ = false;       // a plan is out, in process plan_pid_'s page
   pid_t plan_pid_ = 0;
   std::vector<ThreadId> plan_;  // its order, by logical id
+  uint64_t plan_accounted_ = 0; // its yields accounted for so far
+  // The copies the plan is simulated on, kept while it is out so that it can be extended.
+  struct PlanSim {
+    std::unique_ptr<Strategy> strategy;
+    Fairness fairness;
+    std::vector<ThreadId> runnable;
+    uint64_t steps = 0;
+    uint64_t choices = 0;
+    uint64_t bound = 0;  // yields the plan may cover in all (deadlines, time chaos)
+    bool ended = false;  // a pick it cannot make came: no more extensions
+  };
+  std::unique_ptr<PlanSim> plan_sim_;
   uint64_t planned_points_ = 0;
   uint64_t guest_waits_ = 0;
   // How many yields the next plan covers at most (DrainPlan adapts it to what the guest
   // used of the last one).
   static constexpr uint64_t kFirstPlanLength = 4;
   uint64_t plan_length_ = kFirstPlanLength;
+  // Whether the hand-off pays: a window of plans that made fewer than kPaidYields yields
+  // each on average (a lock's wait cuts each plan short: a waiting thread's wake-up and a
+  // plan then cost more than the stops they save) turns it off for the next kRestYields
+  // yields, which then wait at ptrace stops; then it is tried again. Stops only: the
+  // decisions are the same either way.
+  static constexpr uint64_t kPlanWindow = 64;
+  static constexpr uint64_t kPaidYields = 4;
+  static constexpr uint64_t kRestYields = 8192;
+  uint64_t window_plans_ = 0;
+  uint64_t window_made_ = 0;
+  uint64_t resting_yields_ = 0;
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;
