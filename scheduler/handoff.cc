@@ -185,24 +185,13 @@ void Scheduler::PlanYields(Thread& holder) {
       fd_probe_due_ || fd_waits_.First() != kNoThread || liveness_.AnySpinning()) {
     return;
   }
+  if (!OthersParked(holder)) return;
   for (const Thread* other : table_.live()) {
-    if (other == &holder) continue;
-    if (other->state != State::kRunnable && other->state != State::kBlocked) return;
     if (other->vfork_parent != kNoThread) return;  // shares its parent's memory
   }
   // How many steps may pass with no deadline reached and no time-chaos question asked.
-  LeaseLimits limits;
+  LeaseLimits limits = TimeLimits();
   limits.strategy = ~uint64_t{0};
-  limits.now_ns = clock_.now();
-  limits.quantum_ns = options_.step_quantum_ns;
-  limits.deadline_ns = NextDeadline();
-  limits.time_chaos = options_.time_chaos;
-  limits.chaos_horizon_ns = kChaosHorizonNs;
-  for (ThreadId id : table_.runnable()) {
-    const Thread& r = At(id);
-    limits.chaos_exhausted |= r.chaos_delays >= kChaosDelaysPerStretch;
-    limits.chaos_max_lag_ns = std::max(limits.chaos_max_lag_ns, r.chaos_lag_ns);
-  }
   limits.capacity = ~uint64_t{0};
   const uint64_t bound = LeaseBound(limits);
   if (bound == 0) return;

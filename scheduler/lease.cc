@@ -27,23 +27,15 @@ uint64_t LeaseBound(const LeaseLimits& l) {
   return n;
 }
 
-void Scheduler::GrantLease(Guest& guest, Thread& t) {
-  if (!options_.fast_path || options_.observer != nullptr || t.lease_addr == 0 || stopped_ || deadlocked_) return;
-  // The decision just made at t's own point, and nothing since.
-  if (decided_chosen_ != t.id || decided_.current != t.id || decided_steps_ != steps_ || running_ != t.id) return;
-  // Only t runs meanwhile: every other thread is parked here, nothing is on its way.
-  if (!exiting_.empty() || !awaiting_start_.empty() || vfork_starting_ != kNoThread || liveness_.ReplayPending() ||
-      fd_probe_due_) {
-    return;
-  }
+bool Scheduler::OthersParked(const Thread& t) const {
   for (const Thread* other : table_.live()) {
-    if (other != &t && other->state != State::kRunnable && other->state != State::kBlocked) return;
+    if (other != &t && other->state != State::kRunnable && other->state != State::kBlocked) return false;
   }
+  return true;
+}
+
+LeaseLimits Scheduler::TimeLimits() const {
   LeaseLimits limits;
-  limits.strategy = strategy_.LeaseLength(decided_, decided_runnable_);
-  limits.several_runnable = table_.runnable().size() > 1;  // as the spin detector counts, before fairness
-  limits.streak = streak_;
-  limits.spin_steps = options_.spin_steps;
   limits.now_ns = clock_.now();
   limits.quantum_ns = options_.step_quantum_ns;
   limits.deadline_ns = NextDeadline();
@@ -54,6 +46,24 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
     limits.chaos_exhausted |= r.chaos_delays >= kChaosDelaysPerStretch;
     limits.chaos_max_lag_ns = std::max(limits.chaos_max_lag_ns, r.chaos_lag_ns);
   }
+  return limits;
+}
+
+void Scheduler::GrantLease(Guest& guest, Thread& t) {
+  if (!options_.fast_path || options_.observer != nullptr || t.lease_addr == 0 || stopped_ || deadlocked_) return;
+  // The decision just made at t's own point, and nothing since.
+  if (decided_chosen_ != t.id || decided_.current != t.id || decided_steps_ != steps_ || running_ != t.id) return;
+  // Only t runs meanwhile: every other thread is parked here, nothing is on its way.
+  if (!exiting_.empty() || !awaiting_start_.empty() || vfork_starting_ != kNoThread || liveness_.ReplayPending() ||
+      fd_probe_due_) {
+    return;
+  }
+  if (!OthersParked(t)) return;
+  LeaseLimits limits = TimeLimits();
+  limits.strategy = strategy_.LeaseLength(decided_, decided_runnable_);
+  limits.several_runnable = table_.runnable().size() > 1;  // as the spin detector counts, before fairness
+  limits.streak = streak_;
+  limits.spin_steps = options_.spin_steps;
   limits.capacity = RAVEL_LEASE_LOG;
   const uint64_t n = LeaseBound(limits);
   if (n == 0) return;

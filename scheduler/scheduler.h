@@ -97,6 +97,7 @@
 #include "scheduler/fairness.h"
 #include "scheduler/fd_waits.h"
 #include "scheduler/handoff.h"
+#include "scheduler/lease.h"
 #include "scheduler/futex_table.h"
 #include "scheduler/liveness.h"
 #include "scheduler/lock_holdings.h"
@@ -453,6 +454,11 @@ class Scheduler : public Tool {
   // lease.cc: the fast path for sync points (scheduler/lease.h).
   // At a sync point where `t` goes on: let it make its next points without a stop.
   void GrantLease(Guest& guest, Thread& t);
+  // Every thread but `t` is parked here (runnable or blocked): none is in the kernel,
+  // starting, stopped or exiting, so only `t` can change what a pick sees.
+  bool OthersParked(const Thread& t) const;
+  // The clock's part of LeaseLimits (now, quantum, next deadline, time chaos).
+  LeaseLimits TimeLimits() const;
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
 

@@ -4,6 +4,10 @@
 //   pingpong TOTAL           the floor: two threads pinned to one CPU hand a turn back and
 //                            forth TOTAL times with a futex wake and wait each, as a
 //                            scheduler that kept its hand-offs in the guest would.
+//   ring THREADS TOTAL       the same floor with THREADS threads, unpinned: each waits on
+//                            its own futex word and hands the turn to the next one, TOTAL
+//                            hand-offs in all; prints "us per hand-off" (what the kernel's
+//                            own hand-off costs with that many threads).
 // No output; exit 0.
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static long per_thread;
@@ -41,6 +46,24 @@ static void PinToFirstCpu(void) {
   CPU_ZERO(&set);
   CPU_SET(0, &set);
   sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int ring_threads;
+static long ring_total, ring_done;
+static _Atomic unsigned ring_words[1024];
+
+static void* Ringer(void* arg) {
+  const long me = (long)arg;
+  const int next = (int)((me + 1) % ring_threads);
+  while (1) {
+    while (atomic_load(&ring_words[me]) == 0) syscall(SYS_futex, &ring_words[me], FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+    atomic_store(&ring_words[me], 0);
+    const int last = ring_done >= ring_total;
+    if (!last) ++ring_done;
+    atomic_store(&ring_words[next], 1);
+    syscall(SYS_futex, &ring_words[next], FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+    if (last) return 0;
+  }
 }
 
 static void* Ponger(void* arg) {
@@ -77,6 +100,24 @@ int main(int argc, char** argv) {
     pthread_join(t, 0);
     return 0;
   }
-  fprintf(stderr, "usage: yields yields THREADS TOTAL | yields pingpong TOTAL\n");
+  if (argc == 4 && strcmp(argv[1], "ring") == 0) {
+    ring_threads = atoi(argv[2]);
+    ring_total = atol(argv[3]);
+    if (ring_threads < 2 || ring_threads > 1024) return 2;
+    pthread_t* t = calloc((size_t)ring_threads, sizeof(pthread_t));
+    for (long i = 0; i < ring_threads; ++i) {
+      if (pthread_create(&t[i], 0, Ringer, (void*)i) != 0) return 2;
+    }
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    atomic_store(&ring_words[0], 1);
+    syscall(SYS_futex, &ring_words[0], FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+    for (int i = 0; i < ring_threads; ++i) pthread_join(t[i], 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("%.2f us per hand-off\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e3 / (double)ring_total);
+    free(t);
+    return 0;
+  }
+  fprintf(stderr, "usage: yields yields THREADS TOTAL | yields pingpong TOTAL | yields ring THREADS TOTAL\n");
   return 2;
 }
