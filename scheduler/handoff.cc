@@ -129,8 +129,7 @@ SyscallResult Scheduler::RegisterHandoff(Guest& guest, Thread& t, const Syscall&
 
 bool Scheduler::CanWaitInGuest(const Thread& t) {
   if (!options_.fast_path || options_.observer != nullptr || t.slot < 0 || resting_yields_ > 0) return false;
-  HandoffPages::Process* process = handoff_.Find(t.pid);
-  return process != nullptr && process->page != nullptr;
+  return handoff_.Page(t.pid) != nullptr;
 }
 
 SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& marker) {
@@ -160,7 +159,7 @@ SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& mar
   }
   SetState(t, State::kRunnable);
   if (CanWaitInGuest(t)) {
-    HandoffPages::Hold(handoff_.Find(t.pid)->page, t.slot);
+    HandoffPages::Hold(handoff_.Page(t.pid), t.slot);
     t.waits_in_guest = true;
     ++guest_waits_;
     GiveBaton(chosen, "yield", /*plan=*/true);
@@ -177,8 +176,8 @@ void Scheduler::PlanYields(Thread& holder) {
     return;
   }
   if (running_ != holder.id || holder.slot < 0) return;
-  HandoffPages::Process* process = handoff_.Find(holder.pid);
-  if (process == nullptr || process->page == nullptr) return;
+  RavelHandoffPage* page = handoff_.Page(holder.pid);
+  if (page == nullptr) return;
   // Nothing but the plan's yields may change what a pick sees (as for a lease): every
   // other thread is parked here, nothing is on its way, no fd is waited on, nobody spins.
   if (!exiting_.empty() || !awaiting_start_.empty() || vfork_starting_ != kNoThread || liveness_.ReplayPending() ||
@@ -212,7 +211,7 @@ void Scheduler::PlanYields(Thread& holder) {
     return;
   }
   slots.insert(slots.begin(), holder.slot);
-  HandoffPages::Publish(process->page, slots);
+  HandoffPages::Publish(page, slots);
   plan_pid_ = holder.pid;
   plan_accounted_ = 0;
   plan_out_ = true;
@@ -257,9 +256,9 @@ std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
 
 bool Scheduler::OnIdle() {
   if (!plan_out_) return false;
-  HandoffPages::Process* process = handoff_.Find(plan_pid_);
-  if (process == nullptr || process->page == nullptr) return false;
-  const HandoffPages::Progress progress = HandoffPages::Read(process->page);
+  RavelHandoffPage* page = handoff_.Page(plan_pid_);
+  if (page == nullptr) return false;
+  const HandoffPages::Progress progress = HandoffPages::Read(page);
   if (progress.closed) return false;
   bool worked = false;
   // The yields made so far, accounted for while the guest goes on.
@@ -274,7 +273,7 @@ bool Scheduler::OnIdle() {
   if (!plan_sim_->ended && 2 * ahead <= progress.covered && plan_.size() - 1 == progress.covered) {
     std::vector<int32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
     if (!more.empty()) {
-      CHECK(HandoffPages::Extend(process->page, progress.covered, more)) << "a plan changed under the scheduler";
+      CHECK(HandoffPages::Extend(page, progress.covered, more)) << "a plan changed under the scheduler";
       worked = true;
     }
   }
@@ -317,9 +316,9 @@ void Scheduler::AccountPlanned(uint64_t made) {
 void Scheduler::DrainPlan() {
   if (!plan_out_) return;
   plan_out_ = false;
-  HandoffPages::Process* process = handoff_.Find(plan_pid_);
-  if (process == nullptr || process->page == nullptr) return;
-  const uint64_t made = HandoffPages::Close(process->page);
+  RavelHandoffPage* page = handoff_.Page(plan_pid_);
+  if (page == nullptr) return;
+  const uint64_t made = HandoffPages::Close(page);
   AccountPlanned(made);
   // The next plan's first stretch: twice what this one's guest made (it is simulated pick
   // by pick, and a plan cut short by a lock's wait every few yields would cost more than
@@ -341,9 +340,8 @@ void Scheduler::DrainPlan() {
 int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info) {
   t.waits_in_guest = false;
   // Its wait ends once the signal is taken (and the call restarted): it has the baton then.
-  if (HandoffPages::Process* process = handoff_.Find(t.pid); process != nullptr && process->page != nullptr) {
-    __atomic_store_n(&process->page->word[t.slot], 1u, __ATOMIC_RELEASE);
-  }
+  // (The wake finds nobody: it is at the signal's stop.)
+  if (RavelHandoffPage* page = handoff_.Page(t.pid)) HandoffPages::Release(page, t.slot);
   if (!WaitForBaton(guest, t)) return 0;
   return info.si_signo;
 }
@@ -362,9 +360,8 @@ void Scheduler::ForkedHandoff(Guest& child, const Thread& parent) {
 pid_t Scheduler::ExpectedStop() {
   ThreadId holder = running_;
   if (plan_out_) {
-    if (HandoffPages::Process* process = handoff_.Find(plan_pid_); process != nullptr && process->page != nullptr) {
-      const uint64_t state = __atomic_load_n(&process->page->plan_state, __ATOMIC_ACQUIRE);
-      const size_t made = static_cast<size_t>(state >> 32) & 0x7fffffffu;
+    if (RavelHandoffPage* page = handoff_.Page(plan_pid_)) {
+      const size_t made = HandoffPages::Read(page).made;
       if (made < plan_.size()) holder = plan_[made];
     }
   }

@@ -52,6 +52,11 @@ class HandoffPages {
   absl::Status Register(pid_t pid, int fd, uint64_t shim_state, bool map);
   // Null when the process has not registered (its page may still be null).
   Process* Find(pid_t pid);
+  // The process's page as the scheduler maps it; null when it has none.
+  RavelHandoffPage* Page(pid_t pid) {
+    Process* process = Find(pid);
+    return process != nullptr ? process->page : nullptr;
+  }
   // The process's image is gone (exec, end): its page too.
   void Forget(pid_t pid);
 

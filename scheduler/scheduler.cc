@@ -185,8 +185,7 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason, bool plan) {
     // Its turn comes through its word; a plan first, if its next yields can have one.
     if (plan) PlanYields(next);
     next.waits_in_guest = false;
-    HandoffPages::Process* process = handoff_.Find(next.pid);
-    if (process != nullptr && process->page != nullptr) HandoffPages::Release(process->page, next.slot);
+    if (RavelHandoffPage* page = handoff_.Page(next.pid)) HandoffPages::Release(page, next.slot);
     return;
   }
   control_->Unpark(next.tid);
