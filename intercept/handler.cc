@@ -389,7 +389,9 @@ bool TracerCore::Park(ThreadRecord& t) {
   return !t.vanished;
 }
 
-void TracerCore::Unpark(pid_t tid) { ready_.push_back(tid); }
+void TracerCore::Unpark(pid_t tid) { ready_.push_back(Ready{tid, nullptr}); }
+
+void TracerCore::Post(std::function<void()> work) { ready_.push_back(Ready{0, std::move(work)}); }
 
 absl::Status TracerCore::SingleStep(ThreadRecord& t) {
   CHECK(t.in_handler && t.stop_kind != StopKind::kSeccomp)
@@ -412,8 +414,13 @@ absl::Status TracerCore::SingleStep(ThreadRecord& t) {
 
 void TracerCore::RunReady() {
   while (!ready_.empty()) {
-    pid_t tid = ready_.front();
+    Ready next = std::move(ready_.front());
     ready_.pop_front();
+    if (next.work) {
+      next.work();
+      continue;
+    }
+    const pid_t tid = next.tid;
     auto it = threads_.find(tid);
     if (it == threads_.end()) continue;
     ThreadRecord& t = *it->second;

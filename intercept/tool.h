@@ -24,6 +24,7 @@
 #ifndef RAVEL_INTERCEPT_TOOL_H_
 #define RAVEL_INTERCEPT_TOOL_H_
 
+#include <functional>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -133,6 +134,11 @@ class Control {
   // event is handled. Unparking a thread that is not parked yet makes its next Park()
   // return at once.
   virtual void Unpark(pid_t tid) = 0;
+  // Runs `work` where a handler unparked now would resume: once the current event is
+  // handled, in order with the Unparks. For a tool that finishes a thread's call without a
+  // stop (the scheduler's calls through the hand-off page) in the same order as a parked
+  // handler would have.
+  virtual void Post(std::function<void()> work) = 0;
   // Kills every guest process; the run ends when they are reaped.
   virtual void KillGuest() = 0;
   // Stops a guest thread where it is (PTRACE_INTERRUPT), for Tool::OnInterrupt. A thread
@@ -205,6 +211,10 @@ class Tool {
   // may do work that runs beside the guest. True if it did some (the tracer then goes on
   // polling rather than sleep). Must return false when it has nothing to do.
   virtual bool OnIdle() { return false; }
+  // The tracer is about to wait for the next stop in the kernel (it stops polling): the
+  // tool stops listening for work from the guest that needs no stop. True if it found
+  // some and did it (the tracer then polls again).
+  virtual bool BeforeBlockingWait() { return false; }
 
   // Lifecycle. The Guest is stopped; Inject is not available in these.
   // The thread is about to exit with `status` (wait-status form); still inspectable.

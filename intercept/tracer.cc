@@ -278,7 +278,10 @@ absl::Status TracerCore::Loop() {
     int status = 0;
     pid_t tid = 0;
     if (spin_polls_ > 0) tid = PollForStop(&status);
-    if (tid == 0 && g_alarm != 0) continue;  // the tick first (the loop's top clears the flag)
+    // The tick first (the loop's top clears the flag), and work the tool's OnIdle left
+    // ready (its handlers run at the loop's top).
+    if (tid == 0 && (g_alarm != 0 || !ready_.empty())) continue;
+    if (tid == 0 && tool_.BeforeBlockingWait()) continue;  // work that came meanwhile first
     if (tid == 0) tid = waitpid(-1, &status, __WALL);
     if (tid < 0) {
       if (errno == EINTR) continue;
@@ -390,7 +393,13 @@ pid_t TracerCore::PollForStop(int* status) {
     tid = waitpid(want != 0 ? want : -1, status, __WALL | WNOHANG);
     if (tid < 0) return 0;
     if (tid != 0 || g_alarm != 0) break;
-    if (tool_.OnIdle()) {
+    bool worked = false;
+    for (int j = 0; j < kIdlePolls && !worked; ++j) {
+      worked = tool_.OnIdle();
+      if (!worked) __builtin_ia32_pause();
+    }
+    if (worked) {
+      if (!ready_.empty()) break;  // handlers to resume first
       i = -1;  // work beside the guest: poll on
       continue;
     }

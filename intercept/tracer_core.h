@@ -64,6 +64,10 @@ inline constexpr int kSpinPolls = 50;
 // Every kAnyTraceeEvery-th wait polls for any tracee first, so that another's stop (a
 // thread back from a blocking call) never waits behind a busy one for long.
 inline constexpr uint32_t kAnyTraceeEvery = 64;
+// Between two of those polls the tool's OnIdle is asked this many times: work that comes
+// from the guest without a stop (the scheduler's calls through the hand-off page) is found
+// sooner than the next stop can be, as a wait costs more than a look at shared memory.
+inline constexpr int kIdlePolls = 8;
 
 // A GuestPrototype's process: stopped at its execve's syscall-exit stop, set up.
 struct PrototypeState {
@@ -159,6 +163,7 @@ class TracerCore : public Control {
 
   // Control.
   void Unpark(pid_t tid) override;
+  void Post(std::function<void()> work) override;
   void KillGuest() override;
   void Interrupt(pid_t tid) override;
   absl::StatusOr<Registers> ThreadRegisters(pid_t tid) override;
@@ -250,7 +255,12 @@ class TracerCore : public Control {
   absl::flat_hash_set<pid_t> early_stops_;
   std::deque<std::pair<pid_t, int>> deferred_;  // statuses reaped by a synchronous wait  // clone children stopped before their parent's event
   std::vector<ThreadRecord*> capturing_;    // threads with a pending observed result
-  std::deque<pid_t> ready_;                 // unparked threads whose handlers resume next
+  // Unparked threads whose handlers resume next, and posted work (tid 0), in order.
+  struct Ready {
+    pid_t tid = 0;
+    std::function<void()> work;
+  };
+  std::deque<Ready> ready_;
   pid_t main_pid_ = 0;
   int next_index_ = 0;
   int main_status_ = 0;

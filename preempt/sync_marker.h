@@ -120,6 +120,34 @@ enum RavelSyncOp {
  * guest runs it. */
 #define RAVEL_HANDOFF_PLAN 255
 
+/* ---- Calls through the page ----
+ *
+ * A stop costs far more than the decision made at it. The baton holder's futex calls
+ * (FUTEX_WAIT and FUTEX_WAKE, private, no timeout, as GLib's GMutex makes them through
+ * syscall()) and its yields that no plan covers go to the scheduler through the page when
+ * it listens: the thread writes the call into its slot's RavelHandoffCall, swaps its slot
+ * into `door`, and waits on its word. The scheduler, polling the door between its waits for
+ * ptrace stops, takes the call as exactly the step the syscall (or marker) would have been
+ * (the same decisions either way), writes the result and sets the thread's word once the
+ * thread has the baton again. `door`: RAVEL_HANDOFF_DOOR_OPEN while the scheduler listens,
+ * | the caller's slot + 1 while a call waits to be taken; 0 (closed): make the call itself.
+ * The scheduler closes the door before it waits for a ptrace stop in the kernel, and
+ * answers RAVEL_HANDOFF_RETRY (make the call yourself, nothing happened) when it cannot
+ * take the call here (the caller does not hold the baton, a lease is out, ...). A futex
+ * wait blocks every signal while it waits (rt_sigprocmask with RAVEL_HANDOFF_FUTEX_MAGIC as
+ * its fifth argument, which the seccomp filter lets through): a signal stays pending, and
+ * the scheduler finds it there as it finds one for a waiter at a ptrace stop, by the mask
+ * the caller had (`sigmask`). */
+#define RAVEL_HANDOFF_DOOR_OPEN (1ull << 63)
+#define RAVEL_HANDOFF_RETRY (-0x7fffffffffffffffLL - 1)
+
+struct RavelHandoffCall {
+  int64_t nr;          /* SYS_futex or SYS_sched_yield */
+  uint64_t args[6];
+  uint64_t sigmask;    /* a futex wait's signal mask before the shim blocked every signal */
+  int64_t result;      /* the scheduler's answer (a syscall's: -errno on failure) */
+};
+
 struct RavelHandoffPage {
   /* bit 63: closed (the scheduler took the plan back); bits 32-62: the plan's yields made;
    * bits 0-31: the yields it covers. A yield is made with one compare-and-swap, which fails
@@ -132,6 +160,9 @@ struct RavelHandoffPage {
   uint32_t order[RAVEL_HANDOFF_PLAN + 1];
   /* Per slot: 1 when its thread may run, 0 while it waits. */
   uint32_t word[RAVEL_HANDOFF_SLOTS];
+  /* Calls through the page (above). */
+  uint64_t door;
+  struct RavelHandoffCall call[RAVEL_HANDOFF_SLOTS];
 };
 
 /* The shim's per-process state (a fork's child gets it zeroed by the scheduler). */

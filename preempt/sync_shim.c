@@ -21,6 +21,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -35,6 +37,20 @@
 #include "preempt/sync_marker.h"
 
 #define EXPORT __attribute__((visibility("default")))
+
+/* The kernel's answer as it is (-errno on failure), errno untouched. The shim exports
+ * syscall() itself (below), so its own calls must not go through it. */
+static long RawSyscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+  long ret;
+  register long r10 __asm__("r10") = a4;
+  register long r8 __asm__("r8") = a5;
+  register long r9 __asm__("r9") = a6;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
 
 /* This thread's lease (sync_marker.h): initial-exec TLS, so that no access allocates. */
 static __thread struct RavelLease lease __attribute__((tls_model("initial-exec")));
@@ -55,9 +71,7 @@ static int MarkLeased(long op, const void* object, const void* other) {
 
 static void Mark(long op, const void* object, const void* other) {
   if (MarkLeased(op, object, other)) return;
-  int saved = errno;
-  syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, object, other, &lease);
-  errno = saved;
+  RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, 0);
 }
 
 /* Whether a lock of this process can be contended at all: another thread of it exists
@@ -280,7 +294,7 @@ static struct RavelHandoff handoff;
 static __thread int32_t handoff_slot __attribute__((tls_model("initial-exec"))) = -1;
 
 static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
-  return syscall(SYS_futex, word, op, value, NULL, NULL, RAVEL_HANDOFF_FUTEX_MAGIC);
+  return RawSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
 }
 
 /* Waits until the scheduler, or the thread before it in a plan, lets this slot run. */
@@ -295,7 +309,7 @@ static void WaitTurn(struct RavelHandoffPage* page, int32_t slot) {
 static void RegisterHandoff(void) {
   handoff.state = 2;
   const int saved = errno;
-  const int fd = (int)syscall(SYS_memfd_create, "ravel-handoff", 1u /* MFD_CLOEXEC */);
+  const int fd = (int)RawSyscall(SYS_memfd_create, (long)"ravel-handoff", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0);
   if (fd >= 0) {
     void* page = MAP_FAILED;
     if (ftruncate(fd, sizeof(struct RavelHandoffPage)) == 0) {
@@ -304,7 +318,8 @@ static void RegisterHandoff(void) {
     if (page != MAP_FAILED) {
       /* A refused page stays mapped: the same calls either way, so that a run makes the
        * same steps with the fast path on and off. */
-      if (syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_HANDOFF_REGISTER, page, fd, &handoff) == 0) {
+      if (RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_HANDOFF_REGISTER, (long)page, fd,
+                     (long)&handoff, 0) == 0) {
         handoff.page = (struct RavelHandoffPage*)page;
         handoff.state = 1;
       }
@@ -341,6 +356,49 @@ static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
   return 1;
 }
 
+/* Set while this thread has a call through the page out: a signal handler's calls go the
+ * ordinary way (the slot's call area is in use). */
+static __thread int in_page_call __attribute__((tls_model("initial-exec")));
+
+/* Makes `nr(args)` through the page (sync_marker.h, "Calls through the page") if the
+ * scheduler listens: 1, with the answer in *result; 0: make the call yourself. A futex
+ * wait (`wait`) waits with every signal blocked. */
+static int CallThroughPage(long nr, const long args[6], int wait, long* result) {
+  struct RavelHandoffPage* page = handoff.page;
+  const int32_t slot = handoff_slot;
+  if (page == NULL || slot < 0 || slot >= RAVEL_HANDOFF_SLOTS || in_page_call) return 0;
+  uint64_t door = __atomic_load_n(&page->door, __ATOMIC_ACQUIRE);
+  if (door != RAVEL_HANDOFF_DOOR_OPEN) return 0;
+  in_page_call = 1;
+  struct RavelHandoffCall* call = &page->call[slot];
+  call->nr = nr;
+  for (int i = 0; i < 6; ++i) call->args[i] = (uint64_t)args[i];
+  uint64_t old_mask = 0;
+  if (wait) {
+    const uint64_t all = ~0ull;
+    RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all), RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+  }
+  call->sigmask = old_mask;
+  __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+  int taken = __atomic_compare_exchange_n(&page->door, &door, RAVEL_HANDOFF_DOOR_OPEN | (uint64_t)(slot + 1), 0,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  long r = RAVEL_HANDOFF_RETRY;
+  if (taken) {
+    /* The scheduler answers within microseconds when it lets this thread go on: wait for
+     * that without sleeping (a sleeping thread's wake-up costs more than the answer). */
+    for (int i = 0; i < 200 && __atomic_load_n(&page->word[slot], __ATOMIC_ACQUIRE) == 0; ++i) __builtin_ia32_pause();
+    WaitTurn(page, slot);
+    r = call->result;
+  } else {
+    __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
+  }
+  if (wait) RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask), RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+  in_page_call = 0;
+  if (r == RAVEL_HANDOFF_RETRY) return 0;
+  *result = r;
+  return 1;
+}
+
 EXPORT int sched_yield(void) {
   REAL(sched_yield);
   if (handoff.state == 0) RegisterHandoff();
@@ -348,15 +406,47 @@ EXPORT int sched_yield(void) {
   if (page != NULL && handoff_slot >= 0 && handoff_slot < RAVEL_HANDOFF_SLOTS && YieldUnderPlan(page, handoff_slot)) {
     return 0;
   }
-  const int saved = errno;
-  const long r = syscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_YIELD, &handoff_slot, NULL, &lease);
-  errno = saved;
+  const long none[6] = {0, 0, 0, 0, 0, 0};
+  long answer;
+  if (CallThroughPage(SYS_sched_yield, none, 0, &answer)) return 0;
+  const long r = RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_YIELD, (long)&handoff_slot, 0,
+                            (long)&lease, 0);
   if (r < 0) return real_sched_yield(); /* not under ravel */
   page = handoff.page;
   if (r == RAVEL_HANDOFF_PARK && page != NULL && handoff_slot >= 0 && handoff_slot < RAVEL_HANDOFF_SLOTS) {
     WaitTurn(page, handoff_slot);
   }
   return 0;
+}
+
+/* syscall(): a program's own futex calls (GLib's GMutex, GCond and GRWLock make theirs
+ * through it) go through the page where they can; everything else, and everything
+ * natively, is the kernel's, with errno set as glibc's syscall() sets it. */
+EXPORT long syscall(long nr, ...) {
+  long a[6];
+  va_list ap;
+  va_start(ap, nr);
+  for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
+  va_end(ap);
+  long r;
+  if (nr == SYS_futex && handoff.state != 2) {
+    const int op = (int)a[1];
+    const int cmd = op & FUTEX_CMD_MASK;
+    /* Private only (the scheduler keys them by process and address), a wait without a
+     * timeout. */
+    if ((op & FUTEX_PRIVATE_FLAG) != 0 && (op & FUTEX_CLOCK_REALTIME) == 0 &&
+        (cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && a[3] == 0))) {
+      if (handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
+      if (CallThroughPage(nr, a, cmd == FUTEX_WAIT, &r)) goto answered;
+    }
+  }
+  r = RawSyscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+answered:
+  if (r < 0 && r > -4096) {
+    errno = (int)-r;
+    return -1;
+  }
+  return r;
 }
 
 /* ---- threads ---- */

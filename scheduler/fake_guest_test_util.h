@@ -30,6 +30,7 @@ namespace ravel {
 class FakeControl : public Control {
  public:
   void Unpark(pid_t tid) override { unparked.push_back(tid); }
+  void Post(std::function<void()> work) override { posted.push_back(std::move(work)); }
   void KillGuest() override { ++kills; }
   void Interrupt(pid_t tid) override { interrupted.push_back(tid); }
   absl::StatusOr<Registers> ThreadRegisters(pid_t) override { return absl::UnimplementedError("fake control"); }
@@ -42,6 +43,7 @@ class FakeControl : public Control {
   }
 
   std::vector<pid_t> unparked;
+  std::vector<std::function<void()>> posted;
   std::vector<pid_t> interrupted;
   int kills = 0;
 };

@@ -242,7 +242,7 @@ std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
     if (chosen != current) {
       // Only to a thread of this process that waits in the guest.
       const Thread& next = At(chosen);
-      if (!next.waits_in_guest || next.pid != pid || next.slot < 0) {
+      if (!next.waits_in_guest || next.pid != pid || next.slot < 0 || next.page_call != Thread::PageCall::kNone) {
         sim.ended = true;
         break;
       }
@@ -252,32 +252,6 @@ std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
     slots.push_back(At(chosen).slot);
   }
   return slots;
-}
-
-bool Scheduler::OnIdle() {
-  if (!plan_out_) return false;
-  RavelHandoffPage* page = handoff_.Page(plan_pid_);
-  if (page == nullptr) return false;
-  const HandoffPages::Progress progress = HandoffPages::Read(page);
-  if (progress.closed) return false;
-  bool worked = false;
-  // The yields made so far, accounted for while the guest goes on.
-  if (progress.made > plan_accounted_) {
-    AccountPlanned(progress.made);
-    worked = true;
-  }
-  // More of the plan while the guest runs it, so that it need not stop for a new one: once
-  // it has made half of what the plan covers, as much again (a plan simulated far beyond
-  // what the guest makes before its next stop is wasted work).
-  const uint64_t ahead = progress.covered - progress.made;
-  if (!plan_sim_->ended && 2 * ahead <= progress.covered && plan_.size() - 1 == progress.covered) {
-    std::vector<int32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
-    if (!more.empty()) {
-      CHECK(HandoffPages::Extend(page, progress.covered, more)) << "a plan changed under the scheduler";
-      worked = true;
-    }
-  }
-  return worked;
 }
 
 void Scheduler::AccountPlanned(uint64_t made) {
@@ -339,10 +313,19 @@ void Scheduler::DrainPlan() {
 
 int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info) {
   t.waits_in_guest = false;
-  // Its wait ends once the signal is taken (and the call restarted): it has the baton then.
-  // (The wake finds nobody: it is at the signal's stop.)
-  if (RavelHandoffPage* page = handoff_.Page(t.pid)) HandoffPages::Release(page, t.slot);
+  if (t.page_call == Thread::PageCall::kNone) {
+    // Its wait ends once the signal is taken (and the call restarted): it has the baton then.
+    // (The wake finds nobody: it is at the signal's stop.)
+    if (RavelHandoffPage* page = handoff_.Page(t.pid)) HandoffPages::Release(page, t.slot);
+    if (!WaitForBaton(guest, t)) return 0;
+    return info.si_signo;
+  }
+  // A call through the page waits for its turn (a futex wake or a yield: a wait blocks every
+  // signal): the rest of the call runs once it has the baton, here, where its handler
+  // would have resumed; the signal comes after it, as after a syscall.
   if (!WaitForBaton(guest, t)) return 0;
+  t.waits_in_guest = true;
+  ContinuePageCall(t.id);
   return info.si_signo;
 }
 

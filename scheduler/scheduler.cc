@@ -121,6 +121,8 @@ Subscription Scheduler::subscription() const {
   // The sync shim's own futex calls (waiting for a turn in the guest, handing one on) do
   // not stop: that is the point of them (preempt/sync_marker.h).
   s.exempt.push_back(SeccompExemption{SYS_futex, 5, static_cast<uint64_t>(RAVEL_HANDOFF_FUTEX_MAGIC)});
+  // ... and its signal mask around a futex wait made through the page.
+  s.exempt.push_back(SeccompExemption{SYS_rt_sigprocmask, 4, static_cast<uint64_t>(RAVEL_HANDOFF_FUTEX_MAGIC)});
   return s;
 }
 
@@ -141,6 +143,7 @@ void Scheduler::MarkExited(Thread& t) {
   SetState(t, State::kExited);
   liveness_.NotSpinning(t.id);
   t.waits_in_guest = false;
+  t.page_call = Thread::PageCall::kNone;
 }
 
 std::vector<ThreadId> Scheduler::Runnable() const { return table_.runnable(); }
@@ -182,6 +185,11 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason, bool plan) {
   SetState(next, State::kRunning);
   fairness_.OnRan(id, steps_);
   if (next.waits_in_guest) {
+    if (next.page_call != Thread::PageCall::kNone) {
+      // The rest of its call through the page, where its handler would resume at a stop.
+      control_->Post([this, id] { ContinuePageCall(id); });
+      return;
+    }
     // Its turn comes through its word; a plan first, if its next yields can have one.
     if (plan) PlanYields(next);
     next.waits_in_guest = false;

@@ -231,8 +231,11 @@ class Scheduler : public Tool {
   void OnTick(Control& control) override;
   // The baton holder; under a plan, the thread the plan has given the CPU to by now.
   pid_t ExpectedStop() override;
-  // While a plan is out: accounts for the yields made so far and extends the plan.
+  // Takes the calls made through the hand-off pages (page_calls.cc), and while a plan is
+  // out, accounts for the yields made so far and extends the plan.
   bool OnIdle() override;
+  // Closes the door of the calls through the page; takes a call that came meanwhile.
+  bool BeforeBlockingWait() override;
   // (options.virtual_tsc) The virtual TSC; see clock.cc.
   TscResult OnRdtsc(Guest& guest, bool rdtscp) override;
   // (options.virtual_cpuid) The virtual CPU; see cpu_model.h.
@@ -277,6 +280,8 @@ class Scheduler : public Tool {
   uint64_t planned_points() const { return planned_points_; }
   // Yields after which the thread waited for its turn in the guest, not at a ptrace stop.
   uint64_t guest_waits() const { return guest_waits_; }
+  // Futex calls and yields made through the hand-off page, without a stop.
+  uint64_t page_calls() const { return page_calls_; }
   // One line per thread: what it waits on, and its last syscall.
   const std::string& deadlock_report() const { return deadlock_report_; }
 
@@ -328,6 +333,14 @@ class Scheduler : public Tool {
     int32_t slot = -1;
     uint64_t slot_addr = 0;
     bool waits_in_guest = false;
+    // A call it made through the page (page_calls.cc) that is not answered yet: kEntry, its
+    // point is decided and the call runs once the thread has the baton again; kWait, a
+    // futex wait, blocked until a wake, then answered once it has the baton. It waits in
+    // the guest meanwhile (waits_in_guest). `page_mask`: a futex wait's own signal mask.
+    enum class PageCall { kNone, kEntry, kWait };
+    PageCall page_call = PageCall::kNone;
+    Syscall page_syscall;
+    uint64_t page_mask = 0;
   };
 
   // scheduler.cc: the baton.
@@ -486,6 +499,21 @@ class Scheduler : public Tool {
   // A fork's child (`child`, of `parent`'s process) starts with its parent's shim state:
   // it is given none, so that it registers a page of its own.
   void ForkedHandoff(Guest& child, const Thread& parent);
+  // page_calls.cc: calls through the page (preempt/sync_marker.h).
+  // Opens the door of the baton holder's process (closes any other), or with `close` every
+  // door; takes a call waiting at one. True if it took one.
+  bool ServeDoor(bool close);
+  // The call in `slot` of `pid`'s page: taken as the step its syscall would be, or answered
+  // RAVEL_HANDOFF_RETRY when it cannot be taken here.
+  void TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot);
+  void PageYield(Thread& t);
+  void PageFutex(Thread& t, const Syscall& call, uint64_t mask);
+  // The baton came back to `id`, which has a call through the page out: the rest of it.
+  void ContinuePageCall(ThreadId id);
+  // The futex call of `t` (running) after its point, as Futex runs it at a stop.
+  void RunPageFutex(Thread& t);
+  // Answers `t`'s call and lets it go on.
+  void AnswerPageCall(Thread& t, int64_t result);
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();
@@ -607,6 +635,8 @@ class Scheduler : public Tool {
   };
   std::unique_ptr<PlanSim> plan_sim_;
   uint64_t planned_points_ = 0;
+  pid_t door_pid_ = 0;          // the process whose page's door is open (0: none)
+  uint64_t page_calls_ = 0;
   uint64_t guest_waits_ = 0;
   // How many yields the next plan covers at most (DrainPlan adapts it to what the guest
   // used of the last one).

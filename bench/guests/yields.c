@@ -8,6 +8,10 @@
 //                            its own futex word and hands the turn to the next one, TOTAL
 //                            hand-offs in all; prints "us per hand-off" (what the kernel's
 //                            own hand-off costs with that many threads).
+//   locks THREADS LOCKS TOTAL  THREADS threads take TOTAL locks in all, each one of LOCKS
+//                            futex locks as GLib's GMutex makes them (its futex calls through
+//                            syscall()), picked by a per-thread sequence, and yield once
+//                            while holding it: a lock's wait and wake are steps too.
 // No output; exit 0.
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -66,6 +70,30 @@ static void* Ringer(void* arg) {
   }
 }
 
+static int lock_count;
+static _Atomic unsigned lock_words[64];
+
+static void Lock(_Atomic unsigned* w) {
+  if (atomic_fetch_add(w, 1) == 0) return;
+  while (atomic_exchange(w, 2) != 0) syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, 2, 0, 0, 0);
+}
+
+static void Unlock(_Atomic unsigned* w) {
+  if (atomic_exchange(w, 0) != 1) syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+static void* Locker(void* arg) {
+  unsigned long x = (unsigned long)arg * 2654435761ul + 1;
+  for (long i = 0; i < per_thread; ++i) {
+    x = x * 6364136223846793005ul + 1442695040888963407ul;
+    _Atomic unsigned* w = &lock_words[(x >> 33) % (unsigned long)lock_count];
+    Lock(w);
+    sched_yield();
+    Unlock(w);
+  }
+  return 0;
+}
+
 static void* Ponger(void* arg) {
   (void)arg;
   PinToFirstCpu();
@@ -83,6 +111,19 @@ int main(int argc, char** argv) {
     pthread_t* t = calloc((size_t)threads, sizeof(pthread_t));
     for (int i = 0; i < threads; ++i) {
       if (pthread_create(&t[i], 0, Yielder, 0) != 0) return 2;
+    }
+    for (int i = 0; i < threads; ++i) pthread_join(t[i], 0);
+    free(t);
+    return 0;
+  }
+  if (argc == 5 && strcmp(argv[1], "locks") == 0) {
+    int threads = atoi(argv[2]);
+    lock_count = atoi(argv[3]);
+    if (threads < 1 || lock_count < 1 || lock_count > 64) return 2;
+    per_thread = atol(argv[4]) / threads;
+    pthread_t* t = calloc((size_t)threads, sizeof(pthread_t));
+    for (long i = 0; i < threads; ++i) {
+      if (pthread_create(&t[i], 0, Locker, (void*)i) != 0) return 2;
     }
     for (int i = 0; i < threads; ++i) pthread_join(t[i], 0);
     free(t);
@@ -118,6 +159,6 @@ int main(int argc, char** argv) {
     free(t);
     return 0;
   }
-  fprintf(stderr, "usage: yields yields THREADS TOTAL | yields pingpong TOTAL | yields ring THREADS TOTAL\n");
+  fprintf(stderr, "usage: yields yields THREADS TOTAL | yields pingpong TOTAL | yields ring THREADS TOTAL | yields locks THREADS LOCKS TOTAL\n");
   return 2;
 }

@@ -14,7 +14,19 @@
 //   yield_turns spawn THREADS N    thread 1 runs /bin/true with posix_spawn (a vfork) halfway
 //   yield_turns abort THREADS N    thread 1 calls abort() halfway
 //   yield_turns sigsys THREADS N   with a SIGSYS handler installed and every signal blocked
+//   yield_turns locks THREADS N    each turn holds one of three futex locks made as GLib's
+//                                  GMutex makes them (its futex calls through syscall()),
+//                                  across the yield: the scheduler's calls through the page
+//   yield_turns errno THREADS N    thread 0 checks syscall()'s answers halfway (the shim's own
+//                                  syscall(), with futex calls through the page): a bad fd,
+//                                  a futex wake of nobody, a wait on a changed word, a wait
+//                                  that times out; prints them with errno, as natively
+//   yield_turns lockprof THREADS N the same under ITIMER_PROF's SIGPROF, as "prof" (the
+//                                  signals land on threads waiting for a lock, a wake or a
+//                                  turn); prints "sum ok signals yes turns T"
 #define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,6 +58,18 @@ static void OnProf(int sig) {
 static void OnSys(int sig) { (void)sig; }
 
 static void* Turns(void* arg);
+
+static int locked;              // "locks" and "lockprof"
+static unsigned lock_words[3];
+
+static void Lock(unsigned* w) {
+  if (__atomic_fetch_add(w, 1, __ATOMIC_ACQUIRE) == 0) return;
+  while (__atomic_exchange_n(w, 2, __ATOMIC_ACQUIRE) != 0) syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, 2, NULL);
+}
+
+static void Unlock(unsigned* w) {
+  if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) != 1) syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1);
+}
 
 static void Halfway(long id) {
   if (id != 1) return;
@@ -77,30 +102,54 @@ static void Halfway(long id) {
   }
 }
 
+static void CheckSyscall(void) {
+  unsigned word = 1;
+  errno = 0;
+  long r = syscall(SYS_close, -1);
+  printf("close(-1) %ld errno %d\n", r, errno);
+  errno = 0;
+  r = syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1);
+  printf("wake %ld errno %d\n", r, errno);
+  errno = 0;
+  r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL);
+  printf("wait changed %ld errno %d\n", r, errno);
+  struct timespec tiny = {0, 1000};
+  errno = 0;
+  r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 1, &tiny);
+  printf("wait timed %ld errno %d\n", r, errno);
+  printf("getpid %s\n", syscall(SYS_getpid) == getpid() ? "same" : "differs");
+  fflush(stdout);
+}
+
 static void* Turns(void* arg) {
   const long id = (long)arg;
   for (long i = 0; i < per_thread; ++i) {
-    if (strcmp(mode, "prof") == 0 && signals >= 20) break;
+    if ((strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) && signals >= 20) break;
+    unsigned* lock = &lock_words[(id + i) % 3];
+    if (locked) Lock(lock);
     sum += id;
     order = (order ^ (unsigned long long)id) * 1099511628211ull;
     ++turns;
     ++taken[id];
     if (i == per_thread / 2) Halfway(id);
+    if (i == per_thread / 2 && id == 0 && strcmp(mode, "errno") == 0) CheckSyscall();
     sched_yield();
+    if (locked) Unlock(lock);
   }
   return NULL;
 }
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys THREADS N\n");
+    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|lockprof THREADS N\n");
     return 2;
   }
   self = argv[0];
   mode = argv[1];
   const int threads = atoi(argv[2]);
   per_thread = atol(argv[3]);
-  if (strcmp(mode, "prof") == 0) {
+  locked = strcmp(mode, "locks") == 0 || strcmp(mode, "lockprof") == 0;
+  if (strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) {
     signal(SIGPROF, OnProf);
     struct itimerval every = {{0, 50}, {0, 50}};
     setitimer(ITIMER_PROF, &every, NULL);
@@ -114,7 +163,7 @@ int main(int argc, char** argv) {
   pthread_t t[64];
   for (long i = 0; i < threads && i < 64; ++i) pthread_create(&t[i], NULL, Turns, (void*)i);
   for (long i = 0; i < threads && i < 64; ++i) pthread_join(t[i], NULL);
-  if (strcmp(mode, "prof") == 0) {
+  if (strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) {
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_PROF, &off, NULL);
     // Two threads running at once would lose some of the unlocked updates of sum and turns.

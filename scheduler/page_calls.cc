@@ -1,0 +1,229 @@
+// Calls through the hand-off page (preempt/sync_marker.h, "Calls through the page"): the
+// baton holder's futex calls and unplanned yields reach the scheduler through a door in its
+// process's page instead of a ptrace stop. Each is taken as exactly the step its syscall
+// would have been (OnSyscall's, then Futex's or YieldMarker's work), so the decisions,
+// steps, fingerprint and recording are those of a run without the fast path:
+//  - at its point: Step, then Decide;
+//  - if another thread is picked, the caller waits in the guest with its call pending, and
+//    the rest of the call runs when the baton comes back, posted where a parked handler
+//    would resume (Control::Post), so that its wakes and fingerprint mixes come in the same
+//    order as at a stop;
+//  - a futex wait that blocks waits in the guest too, with every signal blocked by the
+//    shim: a signal stays pending, and WakeSignalled finds it as for a waiter at a stop,
+//    by the mask the caller had.
+// The door is open only while the tracer polls for the next stop; before it waits in the
+// kernel it closes the door, and the guest then makes its calls as syscalls.
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#include "base/logging.h"
+#include "intercept/memory.h"
+#include "intercept/remote_ptr.h"
+#include "scheduler/resource.h"
+#include "scheduler/scheduler.h"
+
+namespace ravel {
+namespace {
+
+constexpr uint64_t kDoorSlotMask = 0xffffffffull;
+
+// The calls the page takes: as the shim sends them (it checks the same).
+bool TakenThroughPage(const Syscall& call) {
+  if (call.nr == SYS_sched_yield) return true;
+  if (call.nr != SYS_futex) return false;
+  const int op = static_cast<int>(call.args[1]);
+  const int cmd = op & FUTEX_CMD_MASK;
+  if ((op & FUTEX_PRIVATE_FLAG) == 0 || (op & FUTEX_CLOCK_REALTIME) != 0) return false;
+  return cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && call.args[3] == 0);
+}
+
+}  // namespace
+
+bool Scheduler::OnIdle() {
+  bool worked = ServeDoor(/*close=*/false);
+  if (!plan_out_) return worked;
+  RavelHandoffPage* page = handoff_.Page(plan_pid_);
+  if (page == nullptr) return worked;
+  const HandoffPages::Progress progress = HandoffPages::Read(page);
+  if (progress.closed) return worked;
+  // The yields made so far, accounted for while the guest goes on.
+  if (progress.made > plan_accounted_) {
+    AccountPlanned(progress.made);
+    worked = true;
+  }
+  // More of the plan while the guest runs it, so that it need not stop for a new one: once
+  // it has made half of what the plan covers, as much again (a plan simulated far beyond
+  // what the guest makes before its next stop is wasted work).
+  const uint64_t ahead = progress.covered - progress.made;
+  if (!plan_sim_->ended && 2 * ahead <= progress.covered && plan_.size() - 1 == progress.covered) {
+    std::vector<int32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
+    if (!more.empty()) {
+      CHECK(HandoffPages::Extend(page, progress.covered, more)) << "a plan changed under the scheduler";
+      worked = true;
+    }
+  }
+  return worked;
+}
+
+bool Scheduler::BeforeBlockingWait() { return ServeDoor(/*close=*/true); }
+
+bool Scheduler::ServeDoor(bool close) {
+  bool worked = false;
+  // The door to keep open: the one of the process whose thread holds the CPU by now.
+  pid_t want = 0;
+  if (!close && options_.fast_path && options_.observer == nullptr && !stopped_ && !deadlocked_) {
+    if (const pid_t tid = ExpectedStop(); tid != 0) {
+      if (auto it = by_tid_.find(tid); it != by_tid_.end()) want = At(it->second).pid;
+    }
+  }
+  if (door_pid_ != 0 && door_pid_ != want) {
+    const pid_t pid = door_pid_;
+    door_pid_ = 0;
+    if (RavelHandoffPage* page = handoff_.Page(pid)) {
+      const uint64_t door = __atomic_exchange_n(&page->door, uint64_t{0}, __ATOMIC_ACQ_REL);
+      if ((door & kDoorSlotMask) != 0) {
+        TakePageCall(pid, page, static_cast<int32_t>((door & kDoorSlotMask) - 1));
+        worked = true;
+      }
+    }
+  }
+  if (want == 0) return worked;
+  RavelHandoffPage* page = handoff_.Page(want);
+  if (page == nullptr) return worked;
+  if (door_pid_ == 0) {
+    __atomic_store_n(&page->door, RAVEL_HANDOFF_DOOR_OPEN, __ATOMIC_RELEASE);
+    door_pid_ = want;
+    return worked;
+  }
+  const uint64_t door = __atomic_load_n(&page->door, __ATOMIC_ACQUIRE);
+  if ((door & kDoorSlotMask) == 0) return worked;
+  // Only the scheduler changes a door that has a call waiting.
+  __atomic_store_n(&page->door, RAVEL_HANDOFF_DOOR_OPEN, __ATOMIC_RELEASE);
+  TakePageCall(want, page, static_cast<int32_t>((door & kDoorSlotMask) - 1));
+  return true;
+}
+
+void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
+  auto retry = [&] {
+    __atomic_store_n(&page->call[slot].result, int64_t{RAVEL_HANDOFF_RETRY}, __ATOMIC_RELAXED);
+    HandoffPages::Release(page, slot);
+  };
+  HandoffPages::Process* process = handoff_.Find(pid);
+  if (slot < 0 || slot >= RAVEL_HANDOFF_SLOTS) return;  // (the guest wrote its door itself)
+  if (process == nullptr || static_cast<size_t>(slot) >= process->by_slot.size()) return retry();
+  const RavelHandoffCall& sent = page->call[slot];
+  Syscall call(sent.nr);
+  for (size_t i = 0; i < call.args.size(); ++i) call.args[i] = sent.args[i];
+  const uint64_t mask = sent.sigmask;
+  // An event like any other: the plan's yields made so far come first.
+  DrainPlan();
+  Thread& t = At(process->by_slot[static_cast<size_t>(slot)]);
+  // Taken here only where the call's stop would go straight to its point: its thread holds
+  // the baton (a thread back from a call in the kernel, or a vfork child in its parent's
+  // slot, does not), nothing is to be accounted for at its stop, no process end is due.
+  if (running_ != t.id || t.state != State::kRunning || t.pid != pid || t.slot != slot || t.lease_out ||
+      t.page_call != Thread::PageCall::kNone || !exiting_.empty() || !TakenThroughPage(call)) {
+    return retry();
+  }
+  ++page_calls_;
+  if (call.nr == SYS_sched_yield) return PageYield(t);
+  PageFutex(t, call, mask);
+}
+
+void Scheduler::PageYield(Thread& t) {
+  // YieldMarker's step and decision.
+  if (resting_yields_ > 0) --resting_yields_;
+  const Syscall call(SYS_sched_yield);
+  t.last_syscall = call.nr;
+  t.clock_streak = 0;
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sched_yield";
+  StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
+  const SchedulingPoint point =
+      StepPoint(t, PointKind::kYield, call.nr, /*yield_hint=*/true, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+  const ThreadId chosen = Decide(t, point);
+  RavelHandoffPage* page = handoff_.Page(t.pid);
+  if (chosen == t.id) {
+    PlanYields(t);
+    return AnswerPageCall(t, 0);
+  }
+  // It waits for its turn in the guest, as after a marker answered RAVEL_HANDOFF_PARK.
+  __atomic_store_n(&page->call[t.slot].result, int64_t{0}, __ATOMIC_RELAXED);
+  SetState(t, State::kRunnable);
+  t.waits_in_guest = true;
+  ++guest_waits_;
+  GiveBaton(chosen, "yield", /*plan=*/true);
+}
+
+void Scheduler::PageFutex(Thread& t, const Syscall& call, uint64_t mask) {
+  // OnSyscall's step and decision.
+  t.last_syscall = call.nr;
+  t.clock_streak = 0;
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name();
+  StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
+  const SchedulingPoint point =
+      StepPoint(t, PointKind::kSyscall, call.nr, false, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+  const ThreadId chosen = Decide(t, point);
+  t.page_call = Thread::PageCall::kEntry;
+  t.page_syscall = call;
+  t.page_mask = mask;
+  if (chosen == t.id) return RunPageFutex(t);
+  SetState(t, State::kRunnable);
+  t.waits_in_guest = true;
+  GiveBaton(chosen, decided_.yield_hint ? "yield" : "preempt");
+}
+
+void Scheduler::ContinuePageCall(ThreadId id) {
+  Thread& t = At(id);
+  // (As a parked handler's WaitForBaton: not its turn after all, it waits on.)
+  if (t.state != State::kRunning || running_ != id || !t.waits_in_guest) return;
+  switch (t.page_call) {
+    case Thread::PageCall::kNone:
+      return;
+    case Thread::PageCall::kEntry:
+      return RunPageFutex(t);
+    case Thread::PageCall::kWait:
+      // Futex's return from its wait.
+      t.wait_sigmask.reset();
+      if (t.woke == Woke::kSignal) t.wake_result = -EINTR;
+      Mix(static_cast<uint64_t>(t.wake_result));
+      return AnswerPageCall(t, t.wake_result);
+  }
+}
+
+void Scheduler::RunPageFutex(Thread& t) {
+  const Syscall& call = t.page_syscall;
+  const uint64_t addr = call.args[0];
+  const int cmd = static_cast<int>(call.args[1]) & FUTEX_CMD_MASK;
+  const uint32_t val = static_cast<uint32_t>(call.args[2]);
+  const FutexKey key = KeyOf(t, addr, /*shared=*/false);
+  if (cmd == FUTEX_WAKE) return AnswerPageCall(t, WakeFutex(key, FUTEX_BITSET_MATCH_ANY, static_cast<int>(val)));
+  // FUTEX_WAIT, no timeout (TakenThroughPage).
+  uint32_t current = 0;
+  GuestMemory memory(t.tid);
+  if (!memory.Read(RemotePtr<uint32_t>(addr), current).ok()) return AnswerPageCall(t, -EFAULT);
+  if (current != val) return AnswerPageCall(t, -EAGAIN);
+  t.futex_addr = addr;
+  t.deadline_ns.reset();
+  futex_table_.Wait(t.id, {key}, FUTEX_BITSET_MATCH_ANY, wait_seq_++);
+  // BlockAndWait's, with the thread waiting in the guest.
+  SetState(t, State::kBlocked);
+  t.block = Block::kFutex;
+  t.woke = Woke::kNone;
+  t.chaos_lag_ns = 0;
+  t.chaos_delays = 0;
+  t.wait_sigmask = t.page_mask;  // (the shim blocks every signal while it waits)
+  t.page_call = Thread::PageCall::kWait;
+  t.waits_in_guest = true;
+  HandOffFrom(t.id, PointKind::kSync, call.nr);
+}
+
+void Scheduler::AnswerPageCall(Thread& t, int64_t result) {
+  t.page_call = Thread::PageCall::kNone;
+  t.waits_in_guest = false;
+  RavelHandoffPage* page = handoff_.Page(t.pid);
+  if (page == nullptr || t.slot < 0) return;
+  __atomic_store_n(&page->call[t.slot].result, result, __ATOMIC_RELAXED);
+  HandoffPages::Release(page, t.slot);
+}
+
+}  // namespace ravel
