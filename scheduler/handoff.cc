@@ -312,6 +312,11 @@ void Scheduler::DrainPlan() {
 }
 
 int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info) {
+  // A plan made since this stop's DrainPlan (a call of t's through the page was taken at
+  // the stop, and handed the CPU on with a plan) may name t, which waits at this stop from
+  // now on: take it back first. If it gave t the CPU meanwhile, t has the baton already.
+  DrainPlan();
+  if (!t.waits_in_guest) return info.si_signo;
   t.waits_in_guest = false;
   if (t.page_call == Thread::PageCall::kNone) {
     // Its wait ends once the signal is taken (and the call restarted): it has the baton then.

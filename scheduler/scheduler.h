@@ -462,11 +462,13 @@ class Scheduler : public Tool {
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
   // A sync point or report (`call` a marker): its bookkeeping, step and decision. A
   // `leased` one was made without a stop, so it is only accounted for: its pick must be `t`.
-  void SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased);
+  // `guest` null: a marker made through the hand-off page (page_calls.cc), or an entry of
+  // a lease (`leased`), which is only accounted for. False for a report (no point).
+  bool SyncOp(Guest* guest, Thread& t, const Syscall& call, bool leased);
 
   // lease.cc: the fast path for sync points (scheduler/lease.h).
   // At a sync point where `t` goes on: let it make its next points without a stop.
-  void GrantLease(Guest& guest, Thread& t);
+  void GrantLease(Thread& t);
   // Every thread but `t` is parked here (runnable or blocked): none is in the kernel,
   // starting, stopped or exiting, so only `t` can change what a pick sees.
   bool OthersParked(const Thread& t) const;
@@ -474,6 +476,8 @@ class Scheduler : public Tool {
   LeaseLimits TimeLimits() const;
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
+  // The same for thread `t` (`guest`: its stop, if it is at one).
+  void DrainLeaseOf(Thread& t, Guest* guest);
 
   // handoff.cc: the in-guest hand-off (handoff.h).
   // The shim's page of `t`'s process (a marker RAVEL_SYNC_HANDOFF_REGISTER).
@@ -503,6 +507,9 @@ class Scheduler : public Tool {
   // Opens the door of the baton holder's process (closes any other), or with `close` every
   // door; takes a call waiting at one. True if it took one.
   bool ServeDoor(bool close);
+  // At any stop, after DrainPlan: a call waiting at the door was made before the stop (its
+  // thread, a signal's stop for one, cannot have stopped otherwise meanwhile): take it first.
+  void TakeWaitingCall();
   // The call in `slot` of `pid`'s page: taken as the step its syscall would be, or answered
   // RAVEL_HANDOFF_RETRY when it cannot be taken here.
   void TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot);

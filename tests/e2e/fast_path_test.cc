@@ -199,18 +199,21 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
 // The shim's own syscall() (through which a program's futex calls reach the page) answers
 // as glibc's: the value, or -1 with errno.
 TEST(HandOff, SyscallAnswersAsNatively) {
-  const std::vector<std::string> command = Turns("errno", 3, 20);
+  const std::vector<std::string> command = Turns("errno", 3, 200);
   const RunOutput native = RunCommand(command);
   ASSERT_EQ(native.exit_code, 0) << native.err;
   const std::string checks = native.out.substr(0, native.out.find("sum "));
   ASSERT_TRUE(absl::StrContains(checks, "close(-1) -1 errno 9\n")) << native.out;
-  for (int seed = 1; seed <= 3; ++seed) {
+  uint64_t page_calls = 0;
+  for (int seed = 1; seed <= 5; ++seed) {
     RecordedRun on = RunWith({"--seed", std::to_string(seed)}, command);
     EXPECT_EQ(on.out.exit_code, 0) << on.out.err;
     EXPECT_TRUE(absl::StartsWith(on.out.out, checks)) << "seed " << seed << ": " << on.out.out;
-    if (MoreThanOneCpu()) {
-      EXPECT_GT(on.page_calls, 0u) << "seed " << seed;
-    }
+    page_calls += on.page_calls;
+  }
+  // (Which calls go through the page depends on when the tracer listens.)
+  if (MoreThanOneCpu()) {
+    EXPECT_GT(page_calls, 0u);
   }
 }
 
