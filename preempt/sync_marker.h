@@ -124,8 +124,8 @@ enum RavelSyncOp {
  *
  * A stop costs far more than the decision made at it. The baton holder's futex calls
  * (FUTEX_WAIT and FUTEX_WAKE, private, no timeout, as GLib's GMutex makes them through
- * syscall()), its yields that no plan covers and its pthread markers go to the scheduler
- * through the page when it listens: the thread writes the call into its slot's RavelHandoffCall, swaps its slot
+ * syscall()) and its yields that no plan covers go to the scheduler through the page when
+ * it listens: the thread writes the call into its slot's RavelHandoffCall, swaps its slot
  * into `door`, and waits on its word. The scheduler, polling the door between its waits for
  * ptrace stops, takes the call as exactly the step the syscall (or marker) would have been
  * (the same decisions either way), writes the result and sets the thread's word once the
@@ -142,7 +142,7 @@ enum RavelSyncOp {
 #define RAVEL_HANDOFF_RETRY (-0x7fffffffffffffffLL - 1)
 
 struct RavelHandoffCall {
-  int64_t nr;          /* SYS_futex, SYS_sched_yield or RAVEL_SYNC_MARKER_NR */
+  int64_t nr;          /* SYS_futex or SYS_sched_yield */
   uint64_t args[6];
   uint64_t sigmask;    /* a futex wait's signal mask before the shim blocked every signal */
   int64_t result;      /* the scheduler's answer (a syscall's: -errno on failure) */
