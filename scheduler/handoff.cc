@@ -142,15 +142,7 @@ SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& mar
       }
     }
   }
-  if (resting_yields_ > 0) --resting_yields_;
-  // From here on exactly a sched_yield syscall's point (OnSyscall).
-  const Syscall call(SYS_sched_yield);
-  t.last_syscall = call.nr;
-  t.clock_streak = 0;
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sched_yield";
-  Step(guest, t, call.nr, PointKind::kSyscall, &call);
-  const SchedulingPoint point =
-      StepPoint(t, PointKind::kYield, call.nr, /*yield_hint=*/true, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+  const SchedulingPoint point = YieldStep(&guest, t);
   if (!exiting_.empty() && !AwaitExits(guest)) return 0;
   const ThreadId chosen = Decide(t, point);
   if (chosen == t.id) {
@@ -168,6 +160,18 @@ SyscallResult Scheduler::YieldMarker(Guest& guest, Thread& t, const Syscall& mar
   GiveBaton(chosen, "yield", /*plan=*/true);
   (void)WaitForBaton(guest, t);
   return 0;
+}
+
+SchedulingPoint Scheduler::YieldStep(Guest* guest, Thread& t) {
+  if (resting_yields_ > 0) --resting_yields_;
+  // From here on exactly a sched_yield syscall's point (OnSyscall).
+  const Syscall call(SYS_sched_yield);
+  t.last_syscall = call.nr;
+  t.clock_streak = 0;
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sched_yield";
+  StepAt(guest, t, call.nr, PointKind::kSyscall, &call);
+  return StepPoint(t, PointKind::kYield, call.nr, /*yield_hint=*/true,
+                   SyscallResource(call.nr, call.args, ProcessNumber(t)));
 }
 
 void Scheduler::PlanYields(Thread& holder) {

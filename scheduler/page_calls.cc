@@ -148,15 +148,7 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
 
 void Scheduler::PageYield(Thread& t) {
   // YieldMarker's step and decision.
-  if (resting_yields_ > 0) --resting_yields_;
-  const Syscall call(SYS_sched_yield);
-  t.last_syscall = call.nr;
-  t.clock_streak = 0;
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " sched_yield";
-  StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
-  const SchedulingPoint point =
-      StepPoint(t, PointKind::kYield, call.nr, /*yield_hint=*/true, SyscallResource(call.nr, call.args, ProcessNumber(t)));
-  const ThreadId chosen = Decide(t, point);
+  const ThreadId chosen = Decide(t, YieldStep(nullptr, t));
   RavelHandoffPage* page = handoff_.Page(t.pid);
   if (chosen == t.id) {
     PlanYields(t);

@@ -481,6 +481,9 @@ class Scheduler : public Tool {
   // A sched_yield made as a marker (RAVEL_SYNC_YIELD): the step of a sched_yield syscall,
   // answered RAVEL_HANDOFF_PARK when `t` is not picked and can wait in the guest.
   SyscallResult YieldMarker(Guest& guest, Thread& t, const Syscall& call);
+  // A yield's step (its thread `t` at a stop of `guest`, or through the page: null), as a
+  // sched_yield syscall's; its point.
+  SchedulingPoint YieldStep(Guest* guest, Thread& t);
   // Whether `t` can wait for its turn in the guest.
   bool CanWaitInGuest(const Thread& t);
   // Writes a plan for the next yields from `holder`, which is about to go on, where the
