@@ -101,21 +101,19 @@ bool Scheduler::ServeDoor(bool close) {
     __atomic_store_n(&page->door, RAVEL_HANDOFF_DOOR_OPEN, __ATOMIC_RELEASE);
     return worked;
   }
-  if ((door & kDoorSlotMask) == 0) return worked;
-  // Only the scheduler changes a door that has a call waiting.
-  __atomic_store_n(&page->door, RAVEL_HANDOFF_DOOR_OPEN, __ATOMIC_RELEASE);
-  TakePageCall(want, page, static_cast<int32_t>((door & kDoorSlotMask) - 1));
-  return true;
+  return TakeWaitingCall() || worked;
 }
 
-void Scheduler::TakeWaitingCall() {
-  if (door_pid_ == 0) return;  // (a closed door has no call waiting: closing takes it)
+bool Scheduler::TakeWaitingCall() {
+  if (door_pid_ == 0) return false;  // (a closed door has no call waiting: closing takes it)
   RavelHandoffPage* page = handoff_.Page(door_pid_);
-  if (page == nullptr) return;
+  if (page == nullptr) return false;
   const uint64_t door = __atomic_load_n(&page->door, __ATOMIC_ACQUIRE);
-  if ((door & kDoorSlotMask) == 0) return;
+  if ((door & kDoorSlotMask) == 0) return false;
+  // Only the scheduler changes a door that has a call waiting.
   __atomic_store_n(&page->door, RAVEL_HANDOFF_DOOR_OPEN, __ATOMIC_RELEASE);
   TakePageCall(door_pid_, page, static_cast<int32_t>((door & kDoorSlotMask) - 1));
+  return true;
 }
 
 void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {

@@ -508,7 +508,8 @@ class Scheduler : public Tool {
   bool ServeDoor(bool close);
   // At any stop, after DrainPlan: a call waiting at the door was made before the stop (its
   // thread, a signal's stop for one, cannot have stopped otherwise meanwhile): take it first.
-  void TakeWaitingCall();
+  // True if there was one.
+  bool TakeWaitingCall();
   // The call in `slot` of `pid`'s page: taken as the step its syscall would be, or answered
   // RAVEL_HANDOFF_RETRY when it cannot be taken here.
   void TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot);
