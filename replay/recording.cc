@@ -22,9 +22,13 @@ void RecordingStrategy::BeginRun(uint64_t seed, const RunHistory& history) {
 
 ThreadId RecordingStrategy::PickNext(const SchedulingPoint& point,
                                      absl::Span<const ThreadId> runnable) {
-  // Forwarded even with one runnable thread: the inner strategy may count steps (PCT).
-  const ThreadId picked = inner_.Pick(point, runnable);
-  if (runnable.size() > 1) decisions_.push_back(Decision::Pick(picked));
+  return PickAmong(point, Choices{runnable, {}});
+}
+
+ThreadId RecordingStrategy::PickAmong(const SchedulingPoint& point, const Choices& choices) {
+  // Forwarded even with one choice: the inner strategy may count steps (PCT).
+  const ThreadId picked = inner_.PickFrom(point, choices);
+  if (choices.size() > 1) decisions_.push_back(Decision::Pick(picked));
   return picked;
 }
 

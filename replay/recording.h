@@ -68,6 +68,8 @@ class RecordingStrategy : public Strategy {
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override;
   ThreadId PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) override;
+  // Forwarded as they are, held threads apart: the inner strategy may pick without a copy.
+  ThreadId PickAmong(const SchedulingPoint& point, const Choices& choices) override;
   std::vector<ThreadId> PickWakees(absl::Span<const ThreadId> waiters, size_t count) override;
   bool ShouldAdvanceTime(const SchedulingPoint& point,
                          absl::Span<const ThreadId> runnable) override;

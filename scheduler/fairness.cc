@@ -1,6 +1,7 @@
 #include "scheduler/fairness.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace ravel {
@@ -21,11 +22,17 @@ Fairness::State& Fairness::At(ThreadId id) {
 void Fairness::Refresh(ThreadId id) {
   const size_t u = static_cast<size_t>(id);
   const State& s = threads_[u];
-  if (eligible_[u] != 0) by_waiting_.erase({waiting_[u], id});
+  if (eligible_[u] != 0) {
+    by_waiting_.erase({waiting_[u], id});
+    if (limit_[u] != kOwesNone) by_limit_.erase({limit_[u], id});
+  }
   waiting_[u] = Waiting(s);
   limit_[u] = s.owes_any ? s.owe_limit : kOwesNone;
   eligible_[u] = s.known && s.runnable;
-  if (eligible_[u] != 0) by_waiting_.emplace(waiting_[u], id);
+  if (eligible_[u] != 0) {
+    by_waiting_.emplace(waiting_[u], id);
+    if (limit_[u] != kOwesNone) by_limit_.emplace(limit_[u], id);
+  }
 }
 
 const Fairness::State* Fairness::Find(ThreadId id) const {
@@ -85,6 +92,14 @@ void Fairness::OnYield(ThreadId t, uint64_t step, absl::Span<const ThreadId> run
 }
 
 std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) const {
+  const std::vector<ThreadId> held = HeldBack(runnable);
+  std::vector<ThreadId> allowed;
+  allowed.reserve(runnable.size() - held.size());
+  std::set_difference(runnable.begin(), runnable.end(), held.begin(), held.end(), std::back_inserter(allowed));
+  return allowed;
+}
+
+std::vector<ThreadId> Fairness::HeldBack(absl::Span<const ThreadId> runnable) const {
   // The two earliest waiting-since steps among the runnable threads: t is held back when
   // some other runnable thread has waited since its limit, i.e. when the earliest of the
   // others is at or below it.
@@ -92,15 +107,25 @@ std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) cons
   uint64_t first = kNever, second = kNever;
   ThreadId first_id = kNoThread;
   const size_t known = eligible_.size();
+  std::vector<ThreadId> held;
+  const auto holds = [&](ThreadId t, uint64_t limit) {
+    const uint64_t others = t == first_id ? second : first;
+    return limit != kOwesNone && others <= limit;
+  };
   if (absl::MakeConstSpan(last_runnable_) == runnable) {
     // The synced set: its eligible threads are by_waiting_, earliest first (ties by id, as
-    // the scan below breaks them).
+    // the scan below breaks them), and those that owe are by_limit_. Only a limit at or
+    // above the earliest step holds a thread back: walk those, from the latest down.
     auto it = by_waiting_.begin();
     if (it != by_waiting_.end()) {
       first = it->first;
       first_id = it->second;
       if (++it != by_waiting_.end()) second = it->first;
     }
+    for (auto owes = by_limit_.rbegin(); owes != by_limit_.rend() && owes->first >= first; ++owes) {
+      if (holds(owes->second, owes->first)) held.push_back(owes->second);
+    }
+    std::sort(held.begin(), held.end());
   } else {
     for (ThreadId u : runnable) {
       const size_t at = static_cast<size_t>(u);
@@ -114,19 +139,15 @@ std::vector<ThreadId> Fairness::Filter(absl::Span<const ThreadId> runnable) cons
         second = w;
       }
     }
-  }
-  std::vector<ThreadId> allowed;
-  allowed.reserve(runnable.size());
-  for (ThreadId t : runnable) {
-    const size_t at = static_cast<size_t>(t);
-    const uint64_t limit = t >= 0 && at < known ? limit_[at] : kOwesNone;
-    const uint64_t others = t == first_id ? second : first;
-    if (limit == kOwesNone || others > limit) allowed.push_back(t);
+    for (ThreadId t : runnable) {
+      const size_t at = static_cast<size_t>(t);
+      if (t >= 0 && at < known && holds(t, limit_[at])) held.push_back(t);
+    }
   }
   // Not reachable while the edges form no cycle (see the header); should it ever be, the
   // strategy chooses among all rather than the run stopping.
-  if (allowed.empty()) return std::vector<ThreadId>(runnable.begin(), runnable.end());
-  return allowed;
+  if (held.size() == runnable.size()) held.clear();
+  return held;
 }
 
 std::vector<ThreadId> Fairness::OwedBy(ThreadId t) const {

@@ -28,8 +28,9 @@
 //
 // Pure bookkeeping, driven by the scheduler at its points: steps and logical ids only.
 // No edge is stored: t owes u exactly when u is runnable and has waited since t's
-// yield before its latest (see State), so every call costs at most one pass over the
-// runnable threads, whatever the number of threads and yields.
+// yield before its latest (see State). For the set of the latest Sync (the scheduler's
+// case), HeldBack costs O(log n) plus the threads it holds back: the runnable threads
+// are indexed by how long they have waited and by how far back they owe.
 #ifndef RAVEL_SCHEDULER_FAIRNESS_H_
 #define RAVEL_SCHEDULER_FAIRNESS_H_
 
@@ -57,6 +58,9 @@ class Fairness {
   // The members of `runnable` (ascending) that may be picked: those without an edge to a
   // runnable thread. Never empty when `runnable` is not.
   std::vector<ThreadId> Filter(absl::Span<const ThreadId> runnable) const;
+  // The others: the members of `runnable` that have such an edge, ascending. Never all of
+  // `runnable` (none then: nothing is held back).
+  std::vector<ThreadId> HeldBack(absl::Span<const ThreadId> runnable) const;
 
   // For reports and tests: the threads `t` must let run first.
   std::vector<ThreadId> OwedBy(ThreadId t) const;
@@ -97,6 +101,9 @@ class Fairness {
   // The eligible threads by (Waiting(), id): Filter's two earliest without a pass, when it
   // is asked about the set of the latest Sync (as the scheduler always asks).
   std::set<std::pair<uint64_t, ThreadId>> by_waiting_;
+  // The eligible threads that owe, by (owe limit, id): HeldBack's walk from the latest
+  // limit down, to the earliest waiting-since step.
+  std::set<std::pair<uint64_t, ThreadId>> by_limit_;
 };
 
 }  // namespace ravel

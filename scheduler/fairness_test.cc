@@ -1,7 +1,7 @@
 #include "scheduler/fairness.h"
 
 #include <algorithm>
-
+#include <iterator>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -126,7 +126,8 @@ TEST(Fairness, NeverEmptiesANonEmptySet) {
 
 // Filter against its definition (OwedBy), over a long random run of syncs, picks and
 // yields: t may be picked unless it owes a runnable thread. Filter answers the synced set
-// from its index of waiting times; OwedBy walks every thread.
+// from its indexes of waiting times and owe limits, another set by a scan; OwedBy walks
+// every thread.
 TEST(Fairness, FilterAgreesWithWhatEachThreadOwes) {
   Fairness f;
   uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -159,14 +160,24 @@ TEST(Fairness, FilterAgreesWithWhatEachThreadOwes) {
         if (!runnable.empty()) f.OnYield(runnable[next() % runnable.size()], ++step, runnable);
         break;
     }
-    std::vector<ThreadId> expected;
-    for (ThreadId t : runnable) {
-      bool owes = false;
-      for (ThreadId u : f.OwedBy(t)) owes |= std::binary_search(runnable.begin(), runnable.end(), u);
-      if (!owes) expected.push_back(t);
-    }
-    if (expected.empty()) expected = runnable;
-    ASSERT_EQ(f.Filter(runnable), expected) << "round " << round;
+    const auto expected = [&f](const std::vector<ThreadId>& among) {
+      std::vector<ThreadId> allowed;
+      for (ThreadId t : among) {
+        bool owes = false;
+        for (ThreadId u : f.OwedBy(t)) owes |= std::binary_search(among.begin(), among.end(), u);
+        if (!owes) allowed.push_back(t);
+      }
+      return allowed.empty() ? among : allowed;
+    };
+    ASSERT_EQ(f.Filter(runnable), expected(runnable)) << "round " << round;
+    // A set other than the synced one (without its first thread) is answered by a scan.
+    const std::vector<ThreadId> part(runnable.begin() + (runnable.empty() ? 0 : 1), runnable.end());
+    ASSERT_EQ(f.Filter(part), expected(part)) << "round " << round;
+    // HeldBack is the rest: ascending, and never everything.
+    std::vector<ThreadId> rest;
+    const std::vector<ThreadId> allowed = f.Filter(runnable);
+    std::set_difference(runnable.begin(), runnable.end(), allowed.begin(), allowed.end(), std::back_inserter(rest));
+    ASSERT_EQ(f.HeldBack(runnable), rest) << "round " << round;
   }
 }
 

@@ -239,10 +239,11 @@ std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
     point.yield_hint = true;
     sim.fairness.OnYield(current, sim.steps, sim.runnable);
     sim.fairness.Sync(sim.runnable, sim.steps);
-    const std::vector<ThreadId> fair = sim.fairness.Filter(sim.runnable);
-    point.step = fair.size() > 1 ? sim.choices++ : sim.choices;
-    if (!std::binary_search(fair.begin(), fair.end(), current)) point.current_runnable = false;
-    const ThreadId chosen = sim.strategy->Pick(point, fair);
+    const std::vector<ThreadId> held = sim.fairness.HeldBack(sim.runnable);
+    const Choices choices{sim.runnable, held};
+    point.step = choices.size() > 1 ? sim.choices++ : sim.choices;
+    if (!choices.Contains(current)) point.current_runnable = false;
+    const ThreadId chosen = sim.strategy->PickFrom(point, choices);
     if (chosen != current) {
       // Only to a thread of this process that waits in the guest.
       const Thread& next = At(chosen);

@@ -3,6 +3,9 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "base/logging.h"
 #include "base/proc.h"
 
@@ -109,16 +112,26 @@ uint64_t Liveness::Preempted(ThreadId thread, const Registers& regs) {
   return RegisterHash(regs);
 }
 
-void Liveness::DropSpinners(std::vector<ThreadId>& runnable) const {
+void Liveness::HoldSpinners(absl::Span<const ThreadId> runnable, std::vector<ThreadId>& held) const {
   // Switching to a spinner costs a whole slice of spinning at every point of the thread it
   // waits for (GLib's threaded-toggle-notify: an atomic point per turn of the worker, a
   // 0.2 s spin each).
-  if (runnable.size() <= 1 || spinning_count_ == 0) return;
-  std::vector<ThreadId> working;
+  if (runnable.size() - held.size() <= 1 || spinning_count_ == 0) return;
+  std::vector<ThreadId> spinners;
+  bool working = false;
   for (ThreadId id : runnable) {
-    if (static_cast<size_t>(id) >= spinning_.size() || !spinning_[id]) working.push_back(id);
+    if (std::binary_search(held.begin(), held.end(), id)) continue;
+    if (static_cast<size_t>(id) < spinning_.size() && spinning_[id]) {
+      spinners.push_back(id);
+    } else {
+      working = true;
+    }
   }
-  if (!working.empty() && working.size() < runnable.size()) runnable = std::move(working);
+  if (!working || spinners.empty()) return;
+  std::vector<ThreadId> all;
+  all.reserve(held.size() + spinners.size());
+  std::merge(held.begin(), held.end(), spinners.begin(), spinners.end(), std::back_inserter(all));
+  held = std::move(all);
 }
 
 void Liveness::Plant(ProcessCode& code, pid_t pid) {

@@ -18,7 +18,7 @@
 // the preemption is given up and the replay goes on without it (and diverges there).
 //
 // A thread preempted this way is "spinning" until its next point of another kind: it is
-// no preemption target while a thread that makes points can run (DropSpinners).
+// no preemption target while a thread that makes points can run (HoldSpinners).
 //
 // Owns: the slice being measured, the interrupt asked for, the spinning threads, the
 // count of preemptions, the replay's plan and the int3 planted for it. The scheduler owns
@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "absl/functional/function_ref.h"
+#include "absl/types/span.h"
 #include "intercept/regs.h"
 #include "intercept/tool.h"
 #include "scheduler/guest_access.h"
@@ -135,9 +136,10 @@ class Liveness {
       --spinning_count_;
     }
   }
-  // Leaves in `runnable` (ascending) the threads that are not spinning, when there are
-  // such and spinners too: a spinner runs when the others block or yield.
-  void DropSpinners(std::vector<ThreadId>& runnable) const;
+  // Adds to `held` (ascending, within `runnable`) the spinners among the threads of
+  // `runnable` it does not hold, when those include threads that are not spinning too: a
+  // spinner runs when the others block or yield. Nothing to do (O(1)) while none spins.
+  void HoldSpinners(absl::Span<const ThreadId> runnable, std::vector<ThreadId>& held) const;
   // Whether some thread is spinning now.
   bool AnySpinning() const { return spinning_count_ > 0; }
   int preemptions() const { return preemptions_; }

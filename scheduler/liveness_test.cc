@@ -135,29 +135,28 @@ TEST(LivenessWalk, StraightLineCodeIsLeftAfterAtMostKLoopHeadStepsAndUnreadableC
 TEST(LivenessSpinning, ASpinnerIsNoTargetWhileAThreadThatMakesPointsCanRun) {
   FakeCpuProbe probe;
   Liveness liveness(probe, {});
-  std::vector<ThreadId> runnable = {0, 1, 2};
-  liveness.DropSpinners(runnable);
-  EXPECT_EQ(runnable, (std::vector<ThreadId>{0, 1, 2}));
+  const auto held = [&](std::vector<ThreadId> runnable, std::vector<ThreadId> held) {
+    liveness.HoldSpinners(runnable, held);
+    return held;
+  };
+  EXPECT_EQ(held({0, 1, 2}, {}), std::vector<ThreadId>{});
 
   liveness.Preempted(1, Registers());
   liveness.Preempted(1, Registers());  // still one spinner
   EXPECT_EQ(liveness.preemptions(), 2);
-  liveness.DropSpinners(runnable);
-  EXPECT_EQ(runnable, (std::vector<ThreadId>{0, 2}));
+  EXPECT_EQ(held({0, 1, 2}, {}), std::vector<ThreadId>{1});
+  EXPECT_EQ(held({0, 1, 2}, {0}), (std::vector<ThreadId>{0, 1}));  // 2 still makes points
+  EXPECT_EQ(held({0, 1, 2}, {2}), (std::vector<ThreadId>{1, 2}));
+  EXPECT_EQ(held({0, 1}, {0}), std::vector<ThreadId>{0});  // 1 is the only choice left
 
-  std::vector<ThreadId> alone = {1};
-  liveness.DropSpinners(alone);
-  EXPECT_EQ(alone, std::vector<ThreadId>{1});
+  EXPECT_EQ(held({1}, {}), std::vector<ThreadId>{});
   liveness.Preempted(3, Registers());
-  std::vector<ThreadId> spinners = {1, 3};  // all spin: all stay
-  liveness.DropSpinners(spinners);
-  EXPECT_EQ(spinners, (std::vector<ThreadId>{1, 3}));
+  EXPECT_EQ(held({1, 3}, {}), std::vector<ThreadId>{});  // all spin: all stay
+  EXPECT_EQ(held({0, 1, 3}, {0}), std::vector<ThreadId>{0});  // all the choices spin
 
   liveness.NotSpinning(1);
   liveness.NotSpinning(7);  // never seen: nothing to do
-  spinners = {1, 3};
-  liveness.DropSpinners(spinners);
-  EXPECT_EQ(spinners, std::vector<ThreadId>{1});
+  EXPECT_EQ(held({1, 3}, {}), std::vector<ThreadId>{3});
 }
 
 TEST(LivenessHash, TheRegisterHashIgnoresHowTheThreadWasStopped) {

@@ -205,18 +205,22 @@ void Scheduler::TakeBaton(Thread& t) {
   fairness_.OnRan(t.id, steps_);
 }
 
-std::vector<ThreadId> Scheduler::FairChoices(const std::vector<ThreadId>& runnable) {
+std::vector<ThreadId> Scheduler::HeldBack(absl::Span<const ThreadId> runnable) {
   fairness_.Sync(runnable, steps_);
-  std::vector<ThreadId> choices = fairness_.Filter(runnable);
+  std::vector<ThreadId> held = fairness_.HeldBack(runnable);
   if (options_.log_decisions && runnable.size() > 1) {
     std::vector<std::string> ids;
-    for (ThreadId id : choices) ids.push_back(absl::StrCat("T", id));
+    for (ThreadId id : Choices{runnable, held}.ToVector()) ids.push_back(absl::StrCat("T", id));
     LOG(INFO) << "choose among " << absl::StrJoin(ids, ",") << " at choice " << choices_;
   }
-  if (options_.log_decisions && choices.size() < runnable.size()) {
-    LOG(INFO) << "fairness: " << runnable.size() - choices.size() << " thread(s) let others run first";
+  if (options_.log_decisions && !held.empty()) {
+    LOG(INFO) << "fairness: " << held.size() << " thread(s) let others run first";
   }
-  return choices;
+  // A thread last seen spinning (a liveness preemption, no point since) is no target for
+  // a preemption while a thread that makes points can run. It runs when the others block
+  // or yield, or once it has a point of its own again.
+  liveness_.HoldSpinners(runnable, held);
+  return held;
 }
 
 void Scheduler::Wake(Thread& t, Woke why) {
@@ -284,19 +288,23 @@ ThreadId Scheduler::Decide(Thread& t, const SchedulingPoint& given) {
     fd_probe_due_ = false;
     ProbeFdWaiters();
   }
-  std::vector<ThreadId> runnable = Runnable();
-  MaybeJumpTime(given, runnable);
+  // The table's runnable list as it is, without a copy: nothing below changes it, but a
+  // time jump (time chaos) may wake threads.
+  std::vector<ThreadId> woken;
+  absl::Span<const ThreadId> runnable = table_.runnable();
+  if (options_.time_chaos) {
+    woken = Runnable();
+    MaybeJumpTime(given, woken);
+    runnable = woken;
+  }
   SchedulingPoint point = given;
   if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
   if (point.yield_hint) fairness_.OnYield(t.id, steps_, runnable);
-  runnable = FairChoices(runnable);
-  // A thread last seen spinning (a liveness preemption, no point since) is no target for
-  // a preemption while a thread that makes points can run. It runs when the others block
-  // or yield, or once it has a point of its own again.
-  liveness_.DropSpinners(runnable);
-  point.step = ChoiceStep(runnable.size());
-  if (!std::binary_search(runnable.begin(), runnable.end(), t.id)) point.current_runnable = false;
-  ThreadId chosen = strategy_.Pick(point, runnable);
+  const std::vector<ThreadId> held = HeldBack(runnable);
+  const Choices choices{runnable, held};
+  point.step = ChoiceStep(choices.size());
+  if (!choices.Contains(t.id)) point.current_runnable = false;
+  ThreadId chosen = strategy_.PickFrom(point, choices);
   if (chosen == last_picked_) {
     ++streak_;
   } else {
@@ -306,7 +314,8 @@ ThreadId Scheduler::Decide(Thread& t, const SchedulingPoint& given) {
   decided_ = point;
   decided_chosen_ = chosen;
   decided_steps_ = steps_;
-  if (options_.fast_path) decided_runnable_ = std::move(runnable);
+  // For a lease (GrantLease), which only a thread that keeps the baton can get.
+  if (options_.fast_path && chosen == t.id) decided_runnable_ = choices.ToVector();
   return chosen;
 }
 
@@ -353,10 +362,11 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) MaybeJumpTime(point, runnable);
     if (!runnable.empty()) {
-      runnable = FairChoices(runnable);
+      const std::vector<ThreadId> held = HeldBack(runnable);
+      const Choices choices{runnable, held};
       SchedulingPoint at = point;
-      at.step = ChoiceStep(runnable.size());
-      GiveBaton(strategy_.Pick(at, runnable), "hand-off");
+      at.step = ChoiceStep(choices.size());
+      GiveBaton(strategy_.PickFrom(at, choices), "hand-off");
       return;
     }
     fd_probe_due_ = false;

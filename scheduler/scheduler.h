@@ -373,8 +373,9 @@ class Scheduler : public Tool {
   // which nothing else changes: plan its next yields (PlanYields) before it goes on.
   void GiveBaton(ThreadId id, const char* reason, bool plan = false);
   std::vector<ThreadId> Runnable() const;
-  // The threads of `runnable` that fairness lets the strategy pick from (never empty).
-  std::vector<ThreadId> FairChoices(const std::vector<ThreadId>& runnable);
+  // The threads of `runnable` the strategy may not pick now (fairness's and spinners;
+  // never all of them), ascending.
+  std::vector<ThreadId> HeldBack(absl::Span<const ThreadId> runnable);
   // `t` takes the baton that nobody holds (back from the kernel, or the first thread).
   void TakeBaton(Thread& t);
   // A whole process is ending (exit_group, or a fatal signal): its threads are settled now,

@@ -1,16 +1,13 @@
 #include "strategies/pct_strategy.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "strategies/contract.h"
 
 namespace ravel {
 namespace {
-
-bool Contains(absl::Span<const ThreadId> sorted, ThreadId id) {
-  return std::binary_search(sorted.begin(), sorted.end(), id);
-}
 
 template <typename Container, typename Pred>
 void EraseIf(Container& c, Pred pred) {
@@ -50,9 +47,12 @@ void PctStrategy::BeginRun(uint64_t seed, const RunHistory& history) {
   initial_.clear();
   initial_rank_.clear();
   changed_.clear();
-  yielded_.clear();
   yield_order_.clear();
   yields_ = 0;
+  runnable_.clear();
+  in_runnable_.clear();
+  order_.clear();
+  ordered_.clear();
 }
 
 void PctStrategy::OnThreadCreated(ThreadId id, ThreadId parent) { EnsureKnown(id); }
@@ -68,7 +68,8 @@ void PctStrategy::GiveInitialPriority(ThreadId id) {
   const size_t rank = static_cast<size_t>(rng().Uniform(Stream::kPriority, initial_.size() + 1));
   initial_.insert(initial_.begin() + static_cast<ptrdiff_t>(rank), id);
   SetBand(id, Band::kInitial);
-  RankInitial();
+  RankInitial();  // (the ranks below it move down together: order_ stays in order)
+  Order(id);
 }
 
 void PctStrategy::RankInitial() {
@@ -87,6 +88,7 @@ void PctStrategy::SetBand(ThreadId id, Band band) {
 
 void PctStrategy::Unlink(ThreadId id) {
   RAVEL_STRATEGY_CHECK(IsLive(id), absl::StrCat("thread ", id, " has no priority"));
+  Unorder(id);  // by the priority it still has
   switch (BandOf(id)) {
     case Band::kInitial:
       EraseIf(initial_, [id](ThreadId t) { return t == id; });
@@ -96,13 +98,73 @@ void PctStrategy::Unlink(ThreadId id) {
       EraseIf(changed_, [id](const std::pair<int, ThreadId>& e) { return e.second == id; });
       break;
     case Band::kYielded:
-      yielded_.erase({yield_order_[static_cast<size_t>(id)], id});
-      break;
     case Band::kNone:
     case Band::kExited:
       break;
   }
   SetBand(id, Band::kNone);
+}
+
+uint64_t PctStrategy::Key(ThreadId id) const {
+  constexpr uint64_t kWithin = (uint64_t{1} << 62) - 1;
+  const size_t at = static_cast<size_t>(id);
+  switch (BandOf(id)) {
+    case Band::kInitial:
+      return (uint64_t{3} << 62) | (kWithin - initial_rank_[at]);
+    case Band::kChanged:
+      for (const auto& [priority, t] : changed_) {
+        if (t == id) return (uint64_t{2} << 62) | static_cast<uint64_t>(priority);
+      }
+      return 0;
+    case Band::kYielded:
+      return (uint64_t{1} << 62) | (kWithin - yield_order_[at]);
+    case Band::kNone:
+    case Band::kExited:
+      break;
+  }
+  return 0;
+}
+
+void PctStrategy::Order(ThreadId id) {
+  if (Flag(ordered_, id) || !Flag(in_runnable_, id) || !IsLive(id)) return;
+  const uint64_t key = Key(id);
+  const auto at = std::lower_bound(order_.begin(), order_.end(), key,
+                                   [this](ThreadId t, uint64_t k) { return Key(t) > k; });
+  order_.insert(at, id);
+  SetFlag(ordered_, id, true);
+}
+
+void PctStrategy::Unorder(ThreadId id) {
+  if (!Flag(ordered_, id)) return;
+  const uint64_t key = Key(id);
+  const auto at = std::lower_bound(order_.begin(), order_.end(), key,
+                                   [this](ThreadId t, uint64_t k) { return Key(t) > k; });
+  RAVEL_STRATEGY_CHECK(at != order_.end() && *at == id, absl::StrCat("pct: thread ", id, " lost its place"));
+  order_.erase(at);
+  SetFlag(ordered_, id, false);
+}
+
+void PctStrategy::SyncRunnable(absl::Span<const ThreadId> runnable) {
+  // Most picks see the set of the one before (the same threads can run).
+  if (absl::MakeConstSpan(runnable_) == runnable) return;
+  // Both ascending: one merge. Those that joined are first seen in ascending order.
+  size_t i = 0, j = 0;
+  while (i < runnable_.size() || j < runnable.size()) {
+    if (j == runnable.size() || (i < runnable_.size() && runnable_[i] < runnable[j])) {
+      const ThreadId gone = runnable_[i++];
+      SetFlag(in_runnable_, gone, false);
+      Unorder(gone);
+    } else if (i == runnable_.size() || runnable[j] < runnable_[i]) {
+      const ThreadId joined = runnable[j++];
+      SetFlag(in_runnable_, joined, true);
+      EnsureKnown(joined);  // (which orders a thread it gives a priority to)
+      Order(joined);
+    } else {
+      ++i;
+      ++j;
+    }
+  }
+  runnable_.assign(runnable.begin(), runnable.end());
 }
 
 void PctStrategy::SetChangePriority(ThreadId id, int priority) {
@@ -113,21 +175,26 @@ void PctStrategy::SetChangePriority(ThreadId id, int priority) {
                    [priority](const std::pair<int, ThreadId>& e) { return e.first < priority; });
   changed_.insert(pos, {priority, id});
   SetBand(id, Band::kChanged);
+  Order(id);
 }
 
 void PctStrategy::MoveToYieldBand(ThreadId id) {
   Unlink(id);
   if (static_cast<size_t>(id) >= yield_order_.size()) yield_order_.resize(static_cast<size_t>(id) + 1);
-  yield_order_[static_cast<size_t>(id)] = yields_;
-  yielded_.emplace(yields_++, id);
+  yield_order_[static_cast<size_t>(id)] = yields_++;
   SetBand(id, Band::kYielded);
+  Order(id);
 }
 
 ThreadId PctStrategy::PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
-  // Threads the scheduler did not announce get their initial priority on first sight,
-  // in ascending id order (deterministic).
+  return PickAmong(point, Choices{runnable, {}});
+}
+
+ThreadId PctStrategy::PickAmong(const SchedulingPoint& point, const Choices& choices) {
+  // Threads the scheduler did not announce get their initial priority on first sight: the
+  // current one, then the runnable ones in ascending id order (deterministic).
   EnsureKnown(point.current);
-  for (ThreadId id : runnable) EnsureKnown(id);
+  SyncRunnable(choices.runnable);
 
   // Change points due at or before this point's ordinal. They demote the thread that
   // reached the point; when none that stays alive did, they wait for the next point.
@@ -144,58 +211,26 @@ ThreadId PctStrategy::PickNext(const SchedulingPoint& point, absl::Span<const Th
     MoveToYieldBand(point.current);
   }
 
-  // The highest-priority runnable thread: the initial band's first, else the changed
-  // band's (d - 1 threads at most), else the earliest yielder. One pass over `runnable`: a
-  // walk down the bands would pass every higher thread that cannot run (hundreds, with
-  // many threads blocked on one lock), at every pick.
-  ThreadId best_initial = kNoThread, best_yielded = kNoThread;
-  bool any_changed = false;
-  for (ThreadId id : runnable) {
-    const size_t at = static_cast<size_t>(id);
-    switch (BandOf(id)) {
-      case Band::kInitial:
-        if (best_initial == kNoThread || initial_rank_[at] < initial_rank_[static_cast<size_t>(best_initial)]) {
-          best_initial = id;
-        }
-        break;
-      case Band::kChanged:
-        any_changed = true;
-        break;
-      case Band::kYielded:
-        if (best_yielded == kNoThread || yield_order_[at] < yield_order_[static_cast<size_t>(best_yielded)]) {
-          best_yielded = id;
-        }
-        break;
-      case Band::kNone:
-      case Band::kExited:
-        break;
-    }
+  // The highest-priority runnable thread that is not held back: the first of order_ (the
+  // held ones are few). Every runnable thread without a priority has exited.
+  for (ThreadId id : order_) {
+    if (!choices.Held(id)) return id;
   }
-  if (best_initial != kNoThread) return best_initial;
-  if (any_changed) {
-    for (const auto& [priority, id] : changed_) {
-      if (Contains(runnable, id)) return id;
-    }
-  }
-  if (best_yielded != kNoThread) return best_yielded;
-  // Unreachable: every runnable thread was given a priority above, unless the scheduler
-  // lists a thread it reported as exited.
   strategies_internal::ContractFailure(__FILE__, __LINE__,
-                                       "pct: a runnable thread was reported as exited");
+                                       "pct: every runnable thread was reported as exited");
 }
 
 std::vector<ThreadId> PctStrategy::PickWakees(absl::Span<const ThreadId> waiters, size_t count) {
   for (ThreadId id : waiters) EnsureKnown(id);
+  // The highest-priority waiters (an exited one has none: it is not woken).
+  std::vector<std::pair<uint64_t, ThreadId>> ranked;
+  ranked.reserve(waiters.size());
+  for (ThreadId id : waiters) {
+    if (IsLive(id)) ranked.emplace_back(Key(id), id);
+  }
+  std::sort(ranked.begin(), ranked.end(), std::greater<>());
   std::vector<ThreadId> out;
-  out.reserve(count);
-  const auto take_if_waiting = [&](ThreadId id) {
-    if (out.size() < count && std::find(waiters.begin(), waiters.end(), id) != waiters.end()) {
-      out.push_back(id);
-    }
-  };
-  for (ThreadId id : initial_) take_if_waiting(id);
-  for (const auto& [priority, id] : changed_) take_if_waiting(id);
-  for (const auto& [order, id] : yielded_) take_if_waiting(id);
+  for (size_t i = 0; i < ranked.size() && out.size() < count; ++i) out.push_back(ranked[i].second);
   return out;
 }
 
@@ -228,8 +263,13 @@ std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
       }
       break;
     case Band::kYielded: {
-      const auto pos = std::distance(yielded_.begin(), yielded_.find({yield_order_[static_cast<size_t>(id)], id}));
-      return -static_cast<int64_t>(pos);
+      // Below every earlier yielder.
+      const uint64_t mine = yield_order_[static_cast<size_t>(id)];
+      int64_t earlier = 0;
+      for (size_t t = 0; t < band_.size(); ++t) {
+        earlier += band_[t] == Band::kYielded && yield_order_[t] < mine;
+      }
+      return -earlier;
     }
     case Band::kNone:
     case Band::kExited:
@@ -241,7 +281,12 @@ std::optional<int64_t> PctStrategy::PriorityOf(ThreadId id) const {
 std::vector<ThreadId> PctStrategy::PriorityOrder() const {
   std::vector<ThreadId> out(initial_.begin(), initial_.end());
   for (const auto& [priority, id] : changed_) out.push_back(id);
-  for (const auto& [order, id] : yielded_) out.push_back(id);
+  std::vector<std::pair<uint64_t, ThreadId>> yielded;
+  for (size_t t = 0; t < band_.size(); ++t) {
+    if (band_[t] == Band::kYielded) yielded.emplace_back(yield_order_[t], static_cast<ThreadId>(t));
+  }
+  std::sort(yielded.begin(), yielded.end());
+  for (const auto& [order, id] : yielded) out.push_back(id);
   return out;
 }
 

@@ -12,7 +12,9 @@
 //     initial priority. If no live thread reached that point (current is kNoThread, has
 //     exited or is exiting), the change applies at the next point that a live thread
 //     reaches; likewise when the scheduler skips calling Pick at some points.
-//   - Pick returns the highest-priority runnable thread.
+//   - Pick returns the highest-priority runnable thread. The runnable threads are kept in
+//     priority order, refreshed from each Pick's runnable set by its changes: a pick is
+//     O(log n) plus a move of the order's tail, whatever the number of threads.
 //   - k, the expected number of points of a run: options.pct_steps_hint if nonzero,
 //     else the most points of an earlier run (RunHistory::max_steps), else
 //     kDefaultSteps. When k < d - 1, only k change points are drawn.
@@ -43,7 +45,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,7 @@ class PctStrategy : public Strategy {
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override;
   ThreadId PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) override;
+  ThreadId PickAmong(const SchedulingPoint& point, const Choices& choices) override;
   // Until the next change point: priorities change nowhere else while the runnable set
   // stays and nobody yields.
   uint64_t Lease(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) override;
@@ -114,6 +116,24 @@ class PctStrategy : public Strategy {
     const Band band = BandOf(id);
     return band != Band::kNone && band != Band::kExited;
   }
+  // A live thread's priority as one number, higher first: the bands apart (initial above
+  // changed above yielded), within a band its rank, change priority or yield order. 0 for a
+  // thread without a priority.
+  uint64_t Key(ThreadId id) const;
+  // The runnable order (order_) follows `runnable`: the threads that left it go, those that
+  // joined get their initial priority if they have none (ascending, as first seen) and come in.
+  void SyncRunnable(absl::Span<const ThreadId> runnable);
+  // Puts `id` into order_ if it is live, runnable and not there yet; takes it out. A
+  // thread's priority changes only while it is out (Unlink takes it out).
+  void Order(ThreadId id);
+  void Unorder(ThreadId id);
+  static bool Flag(const std::vector<uint8_t>& flags, ThreadId id) {
+    return id >= 0 && static_cast<size_t>(id) < flags.size() && flags[static_cast<size_t>(id)] != 0;
+  }
+  static void SetFlag(std::vector<uint8_t>& flags, ThreadId id, bool on) {
+    if (static_cast<size_t>(id) >= flags.size()) flags.resize(static_cast<size_t>(id) + 1, 0);
+    flags[static_cast<size_t>(id)] = on ? 1 : 0;
+  }
 
   const int depth_;
   const uint64_t steps_hint_;
@@ -130,11 +150,15 @@ class PctStrategy : public Strategy {
   std::vector<ThreadId> initial_;                   // highest priority first
   std::vector<size_t> initial_rank_;                // by id: its index in initial_ (kInitial only)
   std::vector<std::pair<int, ThreadId>> changed_;   // (priority, id), highest first
-  // (yield order, id), earliest yield first (highest): a yield moves a thread to the end
-  // in O(log n), where a vector's erase cost a pass over hundreds of yielding threads.
-  std::set<std::pair<uint64_t, ThreadId>> yielded_;
-  std::vector<uint64_t> yield_order_;               // by id: its key in yielded_
+  std::vector<uint64_t> yield_order_;               // by id: when it last yielded (kYielded only)
   uint64_t yields_ = 0;
+  // The runnable set of the latest pick (ascending), membership in it by id, and its live
+  // threads from highest priority to lowest (order_, with membership ordered_). Plain
+  // vectors: a plan's copy of the strategy (Fork) copies them as blocks.
+  std::vector<ThreadId> runnable_;
+  std::vector<uint8_t> in_runnable_;
+  std::vector<ThreadId> order_;
+  std::vector<uint8_t> ordered_;
 };
 
 }  // namespace ravel

@@ -134,6 +134,58 @@ TEST(PctStrategyTest, PicksTheHighestPriorityRunnableThread) {
   }
 }
 
+// The pick against the priority order, over a long random run: threads are born and
+// exit, the runnable set changes, threads yield, change points pass, and some runnable
+// threads are held back. Each pick is the first thread of PriorityOrder() (as it is after
+// the pick's own changes) among the choices; a copy made by Fork picks the same.
+TEST(PctStrategyTest, EachPickIsTheHighestPriorityChoiceAsTheSetsChange) {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    PctStrategy s(Pct(4, 3000));
+    s.Begin(seed, {});
+    uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+    int threads = 1;
+    std::vector<bool> exited(1, false);
+    s.OnThreadCreated(0, kNoThread);
+    std::unique_ptr<Strategy> copy;
+    ThreadId current = 0;
+    for (uint64_t step = 0; step < 3000; ++step) {
+      const uint64_t r = SplitMix64Next(x);
+      if (r % 16 == 0 && threads < 60) {
+        s.OnThreadCreated(threads, current);
+        if (copy != nullptr) copy->OnThreadCreated(threads, current);
+        ++threads;
+        exited.push_back(false);
+      } else if (r % 16 == 1 && threads > 2) {
+        const ThreadId gone = static_cast<ThreadId>(SplitMix64Next(x) % static_cast<uint64_t>(threads));
+        if (gone != current && !exited[static_cast<size_t>(gone)]) {
+          s.OnThreadExited(gone);
+          if (copy != nullptr) copy->OnThreadExited(gone);
+          exited[static_cast<size_t>(gone)] = true;
+        }
+      }
+      std::vector<ThreadId> runnable, held;
+      for (ThreadId id = 0; id < threads; ++id) {
+        if (!exited[static_cast<size_t>(id)] && (id == current || SplitMix64Next(x) % 4 != 0)) runnable.push_back(id);
+      }
+      for (ThreadId id : runnable) {
+        if (held.size() + 1 < runnable.size() && SplitMix64Next(x) % 8 == 0) held.push_back(id);
+      }
+      const Choices choices{runnable, held};
+      SchedulingPoint point = PointAt(step, current, choices.Contains(current));
+      point.yield_hint = SplitMix64Next(x) % 3 == 0;
+      if (step % 100 == 0) copy = s.Fork();
+      const ThreadId copied = copy != nullptr ? copy->PickFrom(point, choices) : kNoThread;
+      const ThreadId picked = s.PickFrom(point, choices);
+      const std::vector<ThreadId> order = s.PriorityOrder();
+      const ThreadId expected =
+          *std::find_if(order.begin(), order.end(), [&](ThreadId id) { return choices.Contains(id); });
+      ASSERT_EQ(picked, expected) << "seed " << seed << " step " << step;
+      ASSERT_EQ(copied, picked) << "seed " << seed << " step " << step;
+      current = picked;
+    }
+  }
+}
+
 TEST(PctStrategyTest, DepthOneNeverPreemptsTheTopThread) {
   PctStrategy s(Pct(1, 100));
   s.Begin(9, {});

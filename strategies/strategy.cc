@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -62,7 +63,25 @@ void Strategy::Begin(uint64_t seed, const RunHistory& history) {
   BeginRun(seed, history);
 }
 
+bool Choices::Held(ThreadId id) const { return std::binary_search(held.begin(), held.end(), id); }
+
+bool Choices::Contains(ThreadId id) const {
+  return std::binary_search(runnable.begin(), runnable.end(), id) && !Held(id);
+}
+
+std::vector<ThreadId> Choices::ToVector() const {
+  std::vector<ThreadId> out;
+  out.reserve(size());
+  std::set_difference(runnable.begin(), runnable.end(), held.begin(), held.end(), std::back_inserter(out));
+  return out;
+}
+
 ThreadId Strategy::Pick(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
+  return PickFrom(point, Choices{runnable, {}});
+}
+
+ThreadId Strategy::PickFrom(const SchedulingPoint& point, const Choices& choices) {
+  const absl::Span<const ThreadId> runnable = choices.runnable;
   RAVEL_STRATEGY_CHECK(!runnable.empty(), absl::StrCat(name(), ": Pick at step ", point.step,
                                                        " with no runnable thread"));
   for (size_t i = 1; i < runnable.size(); ++i) {
@@ -72,16 +91,28 @@ ThreadId Strategy::Pick(const SchedulingPoint& point, absl::Span<const ThreadId>
   }
   RAVEL_STRATEGY_CHECK(runnable.front() >= 0,
                        absl::StrCat(name(), ": negative thread id in ", Describe(runnable)));
-  const auto contains = [runnable](ThreadId id) {
-    return std::binary_search(runnable.begin(), runnable.end(), id);
-  };
-  RAVEL_STRATEGY_CHECK(!point.current_runnable || contains(point.current),
-                       absl::StrCat(name(), ": step ", point.step, ": current thread ",
-                                    point.current, " is runnable but not in ", Describe(runnable)));
-  const ThreadId picked = PickNext(point, runnable);
-  RAVEL_STRATEGY_CHECK(contains(picked), absl::StrCat(name(), ": picked thread ", picked,
-                                                      " not in ", Describe(runnable)));
+  const absl::Span<const ThreadId> held = choices.held;
+  RAVEL_STRATEGY_CHECK(held.size() < runnable.size(),
+                       absl::StrCat(name(), ": every runnable thread is held: ", Describe(held)));
+  for (size_t i = 0; i < held.size(); ++i) {
+    RAVEL_STRATEGY_CHECK((i == 0 || held[i - 1] < held[i]) &&
+                             std::binary_search(runnable.begin(), runnable.end(), held[i]),
+                         absl::StrCat(name(), ": held threads ", Describe(held),
+                                      " not ascending, distinct and within ", Describe(runnable)));
+  }
+  RAVEL_STRATEGY_CHECK(!point.current_runnable || choices.Contains(point.current),
+                       absl::StrCat(name(), ": step ", point.step, ": current thread ", point.current,
+                                    " is runnable but not in ", Describe(choices.ToVector())));
+  const ThreadId picked = PickAmong(point, choices);
+  RAVEL_STRATEGY_CHECK(choices.Contains(picked), absl::StrCat(name(), ": picked thread ", picked, " not in ",
+                                                              Describe(choices.ToVector())));
   return picked;
+}
+
+ThreadId Strategy::PickAmong(const SchedulingPoint& point, const Choices& choices) {
+  if (choices.held.empty()) return PickNext(point, choices.runnable);
+  const std::vector<ThreadId> members = choices.ToVector();
+  return PickNext(point, members);
 }
 
 std::vector<ThreadId> Strategy::ChooseWakees(absl::Span<const ThreadId> waiters, int n) {

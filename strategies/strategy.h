@@ -98,6 +98,22 @@ struct SchedulingPoint {
 };
 inline constexpr uint64_t kFdResourceTag = uint64_t{0xfd} << 56;
 
+// The threads a pick chooses among: `runnable` without `held`. `runnable` is non-empty,
+// ascending and distinct; `held` is ascending, distinct, a subset of `runnable` and smaller
+// than it (the threads fairness or liveness hold back at this point, usually none). Kept
+// apart so that a pick among hundreds of runnable threads needs no copy of them, and a
+// strategy that keeps its own order of the runnable threads (pct) picks in O(log n).
+struct Choices {
+  absl::Span<const ThreadId> runnable;
+  absl::Span<const ThreadId> held;
+
+  size_t size() const { return runnable.size() - held.size(); }
+  bool Held(ThreadId id) const;
+  bool Contains(ThreadId id) const;
+  // The members, ascending.
+  std::vector<ThreadId> ToVector() const;
+};
+
 // Earlier runs of this session, for strategies that adapt (PCT's estimate of the length
 // of a run). Kept by the caller; Record() adds a finished run.
 struct RunHistory {
@@ -150,6 +166,9 @@ class Strategy {
   // checked); it contains point.current when point.current_runnable (checked), and
   // normally not otherwise. Returns a member of `runnable`.
   ThreadId Pick(const SchedulingPoint& point, absl::Span<const ThreadId> runnable);
+  // The same among `choices` (their preconditions are checked: `runnable` ascending, `held`
+  // within it and not all of it). Returns a member of `choices`.
+  ThreadId PickFrom(const SchedulingPoint& point, const Choices& choices);
 
   // A futex wake releases up to `n` of `waiters` (given in FIFO order, distinct):
   // returns which, min(max(n, 0), waiters.size()) of them, in their order in `waiters`.
@@ -196,6 +215,10 @@ class Strategy {
   virtual void BeginRun(uint64_t seed, const RunHistory& history) = 0;
   // Preconditions as for Pick (already checked). Must return a member of `runnable`.
   virtual ThreadId PickNext(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) = 0;
+  // Preconditions as for PickFrom (already checked). Must return a member of
+  // `choices`. Default: PickNext among choices.ToVector() (among `runnable` itself, without
+  // a copy, when nothing is held).
+  virtual ThreadId PickAmong(const SchedulingPoint& point, const Choices& choices);
   // `count` = min(n, waiters.size()) >= 1 and < waiters.size() (the base class answers
   // the trivial cases without asking). Returns `count` distinct members of `waiters`, in
   // any order. Default: the first `count` (FIFO).
