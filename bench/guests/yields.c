@@ -4,10 +4,11 @@
 //   pingpong TOTAL           the floor: two threads pinned to one CPU hand a turn back and
 //                            forth TOTAL times with a futex wake and wait each, as a
 //                            scheduler that kept its hand-offs in the guest would.
-//   ring THREADS TOTAL       the same floor with THREADS threads, unpinned: each waits on
-//                            its own futex word and hands the turn to the next one, TOTAL
-//                            hand-offs in all; prints "us per hand-off" (what the kernel's
-//                            own hand-off costs with that many threads).
+//   ring THREADS TOTAL       the same floor with THREADS threads: each waits on its own
+//                            futex word and hands the turn to the next one, TOTAL hand-offs
+//                            in all; prints "us per hand-off" (what the kernel's own
+//                            hand-off costs with that many threads). Unpinned itself:
+//                            step_scaling.py binds it to one CPU.
 //   locks THREADS LOCKS TOTAL  THREADS threads take TOTAL locks in all, each one of LOCKS
 //                            futex locks as GLib's GMutex makes them (its futex calls through
 //                            syscall()), picked by a per-thread sequence, and yield once
