@@ -52,6 +52,25 @@ static long RawSyscall(long nr, long a1, long a2, long a3, long a4, long a5, lon
   return ret;
 }
 
+/* A call the seccomp filter lets through to the kernel by its magic (in r8 or r9): the
+ * shim's futex calls on its page's words, and the signal mask around a futex wait. The
+ * magic must not outlive the call in those registers. The kernel leaves them as they were,
+ * and glibc's own lock code makes its futex calls with four arguments, so r8 and r9 reach
+ * the kernel as the shim left them: a futex wake right after a yield (GRecMutex's unlock)
+ * would carry the magic and go to the kernel without ravel, leaving its waiter parked for
+ * ever. So both are cleared in the same asm. */
+static long RawExemptSyscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+  long ret;
+  register long r10 __asm__("r10") = a4;
+  register long r8 __asm__("r8") = a5;
+  register long r9 __asm__("r9") = a6;
+  __asm__ volatile("syscall\n\txor %%r8d, %%r8d\n\txor %%r9d, %%r9d"
+                   : "=a"(ret), "+r"(r8), "+r"(r9)
+                   : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
 /* This thread's lease (sync_marker.h): initial-exec TLS, so that no access allocates. */
 static __thread struct RavelLease lease __attribute__((tls_model("initial-exec")));
 
@@ -294,7 +313,7 @@ static struct RavelHandoff handoff;
 static __thread int32_t handoff_slot __attribute__((tls_model("initial-exec"))) = -1;
 
 static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
-  return RawSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
+  return RawExemptSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
 }
 
 /* Waits until the scheduler, or the thread before it in a plan, lets this slot run. */
@@ -376,7 +395,8 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   uint64_t old_mask = 0;
   if (wait) {
     const uint64_t all = ~0ull;
-    RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all), RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+    RawExemptSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all),
+                     RAVEL_HANDOFF_FUTEX_MAGIC, 0);
   }
   call->sigmask = old_mask;
   __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
@@ -392,7 +412,10 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   } else {
     __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
   }
-  if (wait) RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask), RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+  if (wait) {
+    RawExemptSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask),
+                     RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+  }
   in_page_call = 0;
   if (r == RAVEL_HANDOFF_RETRY) return 0;
   *result = r;

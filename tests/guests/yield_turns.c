@@ -21,6 +21,10 @@
 //                                  syscall(), with futex calls through the page): a bad fd,
 //                                  a futex wake of nobody, a wait on a changed word, a wait
 //                                  that times out; prints them with errno, as natively
+//   yield_turns rawlocks THREADS N as "locks", with each futex call made by a bare syscall
+//                                  instruction that sets only the registers of its arguments
+//                                  (as glibc's own lock code makes them): a value the shim
+//                                  left in another register reaches the kernel with it
 //   yield_turns lockprof THREADS N the same under ITIMER_PROF's SIGPROF, as "prof" (the
 //                                  signals land on threads waiting for a lock, a wake or a
 //                                  turn); prints "sum ok signals yes turns T"
@@ -59,16 +63,39 @@ static void OnSys(int sig) { (void)sig; }
 
 static void* Turns(void* arg);
 
-static int locked;              // "locks" and "lockprof"
+static int locked;              // "locks", "rawlocks" and "lockprof"
+static int raw;                 // "rawlocks"
 static unsigned lock_words[3];
+
+// futex(w, op, val, NULL) as glibc's lll_futex_wait and lll_futex_wake make it: r8 and r9
+// keep whatever they held.
+static long BareFutex(unsigned* w, int op, unsigned val) {
+  long ret;
+  register long r10 __asm__("r10") = 0;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"((long)SYS_futex), "D"(w), "S"((long)op), "d"((long)val), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static void FutexCall(unsigned* w, int op, unsigned val) {
+  if (raw) {
+    BareFutex(w, op, val);
+  } else if (op == FUTEX_WAIT_PRIVATE) {
+    syscall(SYS_futex, w, op, val, NULL);
+  } else {
+    syscall(SYS_futex, w, op, val);
+  }
+}
 
 static void Lock(unsigned* w) {
   if (__atomic_fetch_add(w, 1, __ATOMIC_ACQUIRE) == 0) return;
-  while (__atomic_exchange_n(w, 2, __ATOMIC_ACQUIRE) != 0) syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, 2, NULL);
+  while (__atomic_exchange_n(w, 2, __ATOMIC_ACQUIRE) != 0) FutexCall(w, FUTEX_WAIT_PRIVATE, 2);
 }
 
 static void Unlock(unsigned* w) {
-  if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) != 1) syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1);
+  if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) != 1) FutexCall(w, FUTEX_WAKE_PRIVATE, 1);
 }
 
 static void Halfway(long id) {
@@ -141,14 +168,15 @@ static void* Turns(void* arg) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|lockprof THREADS N\n");
+    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|lockprof THREADS N\n");
     return 2;
   }
   self = argv[0];
   mode = argv[1];
   const int threads = atoi(argv[2]);
   per_thread = atol(argv[3]);
-  locked = strcmp(mode, "locks") == 0 || strcmp(mode, "lockprof") == 0;
+  raw = strcmp(mode, "rawlocks") == 0;
+  locked = strcmp(mode, "locks") == 0 || strcmp(mode, "lockprof") == 0 || raw;
   if (strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) {
     signal(SIGPROF, OnProf);
     struct itimerval every = {{0, 50}, {0, 50}};
