@@ -88,8 +88,11 @@ static int MarkLeased(long op, const void* object, const void* other) {
   return __atomic_compare_exchange_n(&lease.state, &state, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+static int MarkThroughPage(long op, const void* object, const void* other);
+
 static void Mark(long op, const void* object, const void* other) {
   if (MarkLeased(op, object, other)) return;
+  if (MarkThroughPage(op, object, other)) return;
   RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, 0);
 }
 
@@ -420,6 +423,13 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   if (r == RAVEL_HANDOFF_RETRY) return 0;
   *result = r;
   return 1;
+}
+
+/* A marker through the page (the scheduler answers 0). */
+static int MarkThroughPage(long op, const void* object, const void* other) {
+  const long args[6] = {RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, 0};
+  long answer;
+  return CallThroughPage(RAVEL_SYNC_MARKER_NR, args, 0, &answer);
 }
 
 EXPORT int sched_yield(void) {

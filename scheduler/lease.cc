@@ -49,7 +49,7 @@ LeaseLimits Scheduler::TimeLimits() const {
   return limits;
 }
 
-void Scheduler::GrantLease(Guest& guest, Thread& t) {
+void Scheduler::GrantLease(Thread& t) {
   if (!options_.fast_path || options_.observer != nullptr || t.lease_addr == 0 || stopped_ || deadlocked_) return;
   // The decision just made at t's own point, and nothing since.
   if (decided_chosen_ != t.id || decided_.current != t.id || decided_steps_ != steps_ || running_ != t.id) return;
@@ -68,7 +68,8 @@ void Scheduler::GrantLease(Guest& guest, Thread& t) {
   const uint64_t n = LeaseBound(limits);
   if (n == 0) return;
   const uint64_t state = n;  // n points granted, nothing logged
-  if (!guest.memory().Write(RemotePtr<uint64_t>(t.lease_addr), state).ok()) {
+  GuestMemory memory(t.tid);
+  if (!memory.Write(RemotePtr<uint64_t>(t.lease_addr), state).ok()) {
     t.lease_addr = 0;  // not where the shim said: no fast path for this thread
     return;
   }
@@ -80,11 +81,14 @@ void Scheduler::DrainLease(Guest& guest) {
   TakeWaitingCall();  // and a call through the page made before this stop
   auto found = by_tid_.find(guest.tid());
   if (found == by_tid_.end()) return;
-  Thread& t = At(found->second);
+  DrainLeaseOf(At(found->second), &guest);
+}
+
+void Scheduler::DrainLeaseOf(Thread& t, Guest* guest) {
   if (!t.lease_out) return;
   t.lease_out = false;
   RavelLease lease;
-  GuestMemory& mem = guest.memory();
+  GuestMemory mem(t.tid);
   if (!mem.Read(RemotePtr<uint64_t>(t.lease_addr), lease.state).ok()) return;
   const uint32_t count = std::min<uint32_t>(static_cast<uint32_t>(lease.state >> 32), RAVEL_LEASE_LOG);
   const uint64_t cleared = 0;

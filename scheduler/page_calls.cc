@@ -19,6 +19,7 @@
 #include "base/logging.h"
 #include "intercept/memory.h"
 #include "intercept/remote_ptr.h"
+#include "preempt/sync_marker.h"
 #include "scheduler/resource.h"
 #include "scheduler/scheduler.h"
 
@@ -27,9 +28,18 @@ namespace {
 
 constexpr uint64_t kDoorSlotMask = 0xffffffffull;
 
+bool IsMarker(const Syscall& call) {
+  return call.nr == RAVEL_SYNC_MARKER_NR && static_cast<int64_t>(call.args[0]) == RAVEL_SYNC_MAGIC;
+}
+
 // The calls the page takes: as the shim sends them (it checks the same).
 bool TakenThroughPage(const Syscall& call) {
   if (call.nr == SYS_sched_yield) return true;
+  if (IsMarker(call)) {
+    // The pthread markers (a point or a report); a yield comes as sched_yield, and a
+    // page is registered only by a marker syscall.
+    return call.args[1] != RAVEL_SYNC_YIELD && call.args[1] != RAVEL_SYNC_HANDOFF_REGISTER;
+  }
   if (call.nr != SYS_futex) return false;
   const int op = static_cast<int>(call.args[1]);
   const int cmd = op & FUTEX_CMD_MASK;
@@ -133,14 +143,24 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
   Thread& t = At(process->by_slot[static_cast<size_t>(slot)]);
   // Taken here only where the call's stop would go straight to its point: its thread holds
   // the baton (a thread back from a call in the kernel, or a vfork child in its parent's
-  // slot, does not), nothing is to be accounted for at its stop (a lease), no process end
-  // is due.
-  if (running_ != t.id || t.state != State::kRunning || t.pid != pid || t.slot != slot || t.lease_out ||
+  // slot, does not) and no process end is due.
+  if (running_ != t.id || t.state != State::kRunning || t.pid != pid || t.slot != slot ||
       t.page_call != Thread::PageCall::kNone || !exiting_.empty() || !TakenThroughPage(call)) {
     return retry();
   }
+  // The points it made under a lease, as at its stop (OnSyscall's DrainLease).
+  DrainLeaseOf(t, nullptr);
+  if (running_ != t.id || t.state != State::kRunning) return retry();  // (not reached: a lease's picks are t)
   ++page_calls_;
   if (call.nr == SYS_sched_yield) return PageYield(t);
+  if (IsMarker(call)) {
+    // SyncMarker's work.
+    if (call.args[4] != 0) t.lease_addr = call.args[4];
+    // A point is answered by SyncOp (at once, or when the baton comes back); a report,
+    // which is no point, here.
+    if (!SyncOp(nullptr, t, call, /*leased=*/false)) AnswerPageCall(t, 0);
+    return;
+  }
   PageFutex(t, call, mask);
 }
 
@@ -186,6 +206,11 @@ void Scheduler::ContinuePageCall(ThreadId id) {
     case Thread::PageCall::kNone:
       return;
     case Thread::PageCall::kEntry:
+      if (IsMarker(t.page_syscall)) {
+        // SyncOp's after its Reschedule.
+        GrantLease(t);
+        return AnswerPageCall(t, 0);
+      }
       return RunPageFutex(t);
     case Thread::PageCall::kWait:
       // Futex's return from its wait.

@@ -463,11 +463,13 @@ class Scheduler : public Tool {
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
   // A sync point or report (`call` a marker): its bookkeeping, step and decision. A
   // `leased` one was made without a stop, so it is only accounted for: its pick must be `t`.
-  void SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased);
+  // `guest` null: a marker made through the hand-off page (page_calls.cc), or an entry of
+  // a lease (`leased`), which is only accounted for. False for a report (no point).
+  bool SyncOp(Guest* guest, Thread& t, const Syscall& call, bool leased);
 
   // lease.cc: the fast path for sync points (scheduler/lease.h).
   // At a sync point where `t` goes on: let it make its next points without a stop.
-  void GrantLease(Guest& guest, Thread& t);
+  void GrantLease(Thread& t);
   // Every thread but `t` is parked here (runnable or blocked): none is in the kernel,
   // starting, stopped or exiting, so only `t` can change what a pick sees.
   bool OthersParked(const Thread& t) const;
@@ -475,6 +477,8 @@ class Scheduler : public Tool {
   LeaseLimits TimeLimits() const;
   // At any stop of the thread of `guest`, first: account for what it did under a lease.
   void DrainLease(Guest& guest);
+  // The same for thread `t` (`guest`: its stop, if it is at one).
+  void DrainLeaseOf(Thread& t, Guest* guest);
 
   // handoff.cc: the in-guest hand-off (handoff.h).
   // The shim's page of `t`'s process (a marker RAVEL_SYNC_HANDOFF_REGISTER).

@@ -13,18 +13,18 @@ namespace ravel {
 
 SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
   if (call.args[4] != 0) t.lease_addr = call.args[4];
-  SyncOp(guest, t, call, /*leased=*/false);
+  SyncOp(&guest, t, call, /*leased=*/false);
   return 0;
 }
 
-void Scheduler::SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased) {
+bool Scheduler::SyncOp(Guest* guest, Thread& t, const Syscall& call, bool leased) {
   const int op = static_cast<int>(call.args[1]);
   const uint64_t object = call.args[2], other = call.args[3];
-  if (!locks_.OnMarker(t.id, op, object, other)) return;  // an acquisition's report: no point
+  if (!locks_.OnMarker(t.id, op, object, other)) return false;  // an acquisition's report: no point
   if (options_.log_decisions) {
     LOG(INFO) << "T" << t.id << " sync " << op << absl::StrFormat(" 0x%x", object) << (leased ? " (leased)" : "");
   }
-  Step(guest, t, kWhatSync, PointKind::kSync, &call);
+  StepAt(guest, t, kWhatSync, PointKind::kSync, &call);
   Mix(0x73796e6300000000ull | static_cast<uint64_t>(op & 0xffff));
   locks_.OnPoint(t.id, op, other, steps_ - 1);
   const SchedulingPoint point = StepPoint(t, PointKind::kSync, -1, /*yield_hint=*/false, object);
@@ -36,9 +36,25 @@ void Scheduler::SyncOp(Guest& guest, Thread& t, const Syscall& call, bool leased
                  << "; the run goes on as it went";
       external_.push_back(ExternalNote{steps_, t.id, "lease-broken", ""});
     }
-    return;
+    return true;
   }
-  if (Reschedule(guest, t, point) && running_ == t.id) GrantLease(guest, t);
+  if (guest == nullptr) {
+    // Made through the page (page_calls.cc): its decision, and the rest once it has the baton.
+    const ThreadId chosen = Decide(t, point);
+    if (chosen == t.id) {
+      GrantLease(t);
+      AnswerPageCall(t, 0);
+      return true;
+    }
+    SetState(t, State::kRunnable);
+    t.page_call = Thread::PageCall::kEntry;
+    t.page_syscall = call;
+    t.waits_in_guest = true;
+    GiveBaton(chosen, decided_.yield_hint ? "yield" : "preempt");
+    return true;
+  }
+  if (Reschedule(*guest, t, point) && running_ == t.id) GrantLease(t);
+  return true;
 }
 
 }  // namespace ravel

@@ -148,7 +148,8 @@ std::vector<std::string> Turns(const std::string& mode, int threads, int n) {
 // order in which the threads took their turns) and status. Also across a fork whose child
 // (no exec) starts threads of its own, an exec by another thread, a posix_spawn (a vfork),
 // an abort() while others wait in the guest, and a guest that blocks every signal and
-// handles SIGSYS.
+// handles SIGSYS. With locks held across the yields: futex locks as GLib's GMutex makes
+// them, and recursive pthread mutexes (their markers and glibc's futex calls).
 TEST(HandOff, TheSameRunWithAndWithoutIt) {
   struct Case {
     std::string mode;
@@ -157,7 +158,7 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
   };
   const std::vector<Case> cases = {{"turns", 2, 0}, {"turns", 5, 0},   {"fork", 3, 0},  {"exec", 3, 0},
                                    {"spawn", 3, 0}, {"abort", 3, 134}, {"sigsys", 3, 0}, {"locks", 3, 0},
-                                   {"locks", 6, 0}, {"errno", 3, 0}};
+                                   {"locks", 6, 0}, {"errno", 3, 0},   {"mutexes", 3, 0}, {"mutexes", 6, 0}};
   uint64_t planned = 0;
   int64_t yields = 0;
   uint64_t page_calls = 0;
@@ -178,7 +179,7 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
         EXPECT_EQ(off.page_calls, 0u) << what;
         EXPECT_GT(on.waits, 0u) << what;
         EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
-        if (c.mode == "locks") {
+        if (c.mode == "locks" || c.mode == "mutexes") {
           page_calls += on.page_calls;
         } else {
           planned += on.planned;
@@ -240,7 +241,7 @@ TEST(HandOff, SyscallAnswersAsNatively) {
 
 // A recording made with the hand-off replays.
 TEST(HandOff, ARecordingMadeWithItReplays) {
-  for (const std::string mode : {"turns", "locks"}) {
+  for (const std::string mode : {"turns", "locks", "mutexes"}) {
     RecordedRun on = RunWith({"--seed", "4"}, Turns(mode, 4, 300));
     ASSERT_EQ(on.out.exit_code, 0) << on.out.err;
     if (mode == "turns") {
@@ -267,11 +268,14 @@ TEST(HandOff, ARecordingMadeWithItReplays) {
 // The same with locks (lockprof): a thread waiting for a lock waits in the guest with
 // every signal blocked, and one waiting for its turn after a wake or a yield made through
 // the page takes the signal once the rest of its call is done.
+// And with recursive pthread mutexes (mutexprof): a thread waiting for its turn after a
+// marker made through the page takes the signal there, and makes its lock call after it.
 TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
-  for (int seed = 1; seed <= 6; ++seed) {
+  for (int seed = 1; seed <= 9; ++seed) {
     const bool locks = seed > 3;
-    RecordedRun on = RunWith({"--seed", std::to_string(seed)}, Turns(locks ? "lockprof" : "prof", 3, 1000000));
-    const std::string what = absl::StrCat("seed ", seed, locks ? " lockprof" : "");
+    const std::string mode = seed <= 3 ? "prof" : seed <= 6 ? "lockprof" : "mutexprof";
+    RecordedRun on = RunWith({"--seed", std::to_string(seed)}, Turns(mode, 3, 1000000));
+    const std::string what = absl::StrCat("seed ", seed, " ", mode);
     EXPECT_EQ(on.out.exit_code, 0) << what << ": " << on.out.err;
     EXPECT_TRUE(absl::StartsWith(on.out.out, "sum ok signals yes turns ")) << what << ": " << on.out.out;
     int64_t turns = 0;

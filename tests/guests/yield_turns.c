@@ -25,9 +25,15 @@
 //                                  instruction that sets only the registers of its arguments
 //                                  (as glibc's own lock code makes them): a value the shim
 //                                  left in another register reaches the kernel with it
+//   yield_turns mutexes THREADS N  each turn holds one of three recursive pthread mutexes,
+//                                  taken twice (as GLib's GRecMutex), across the yield:
+//                                  the pthread markers through the page, and glibc's own
+//                                  futex calls right after them
 //   yield_turns lockprof THREADS N the same under ITIMER_PROF's SIGPROF, as "prof" (the
 //                                  signals land on threads waiting for a lock, a wake or a
 //                                  turn); prints "sum ok signals yes turns T"
+//   yield_turns mutexprof THREADS N the same with "mutexes" (the signals land on threads
+//                                  waiting for a marker's turn too)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
@@ -61,11 +67,15 @@ static void OnProf(int sig) {
 
 static void OnSys(int sig) { (void)sig; }
 
+static int profiled;            // "prof", "lockprof" and "mutexprof"
+
 static void* Turns(void* arg);
 
 static int locked;              // "locks", "rawlocks" and "lockprof"
 static int raw;                 // "rawlocks"
 static unsigned lock_words[3];
+static int recursive;           // "mutexes"
+static pthread_mutex_t mutexes[3];
 
 // futex(w, op, val, NULL) as glibc's lll_futex_wait and lll_futex_wake make it: r8 and r9
 // keep whatever they held.
@@ -151,9 +161,14 @@ static void CheckSyscall(void) {
 static void* Turns(void* arg) {
   const long id = (long)arg;
   for (long i = 0; i < per_thread; ++i) {
-    if ((strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) && signals >= 20) break;
+    if (profiled && signals >= 20) break;
     unsigned* lock = &lock_words[(id + i) % 3];
+    pthread_mutex_t* mutex = &mutexes[(id + i) % 3];
     if (locked) Lock(lock);
+    if (recursive) {
+      pthread_mutex_lock(mutex);
+      pthread_mutex_lock(mutex);
+    }
     sum += id;
     order = (order ^ (unsigned long long)id) * 1099511628211ull;
     ++turns;
@@ -161,6 +176,10 @@ static void* Turns(void* arg) {
     if (i == per_thread / 2) Halfway(id);
     if (i == per_thread / 2 && id == 0 && strcmp(mode, "errno") == 0) CheckSyscall();
     sched_yield();
+    if (recursive) {
+      pthread_mutex_unlock(mutex);
+      pthread_mutex_unlock(mutex);
+    }
     if (locked) Unlock(lock);
   }
   return NULL;
@@ -168,7 +187,7 @@ static void* Turns(void* arg) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|lockprof THREADS N\n");
+    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|mutexes|lockprof|mutexprof THREADS N\n");
     return 2;
   }
   self = argv[0];
@@ -176,8 +195,16 @@ int main(int argc, char** argv) {
   const int threads = atoi(argv[2]);
   per_thread = atol(argv[3]);
   raw = strcmp(mode, "rawlocks") == 0;
+  recursive = strcmp(mode, "mutexes") == 0 || strcmp(mode, "mutexprof") == 0;
+  profiled = strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0 || strcmp(mode, "mutexprof") == 0;
+  if (recursive) {
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    for (int i = 0; i < 3; ++i) pthread_mutex_init(&mutexes[i], &attr);
+  }
   locked = strcmp(mode, "locks") == 0 || strcmp(mode, "lockprof") == 0 || raw;
-  if (strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) {
+  if (profiled) {
     signal(SIGPROF, OnProf);
     struct itimerval every = {{0, 50}, {0, 50}};
     setitimer(ITIMER_PROF, &every, NULL);
@@ -191,7 +218,7 @@ int main(int argc, char** argv) {
   pthread_t t[64];
   for (long i = 0; i < threads && i < 64; ++i) pthread_create(&t[i], NULL, Turns, (void*)i);
   for (long i = 0; i < threads && i < 64; ++i) pthread_join(t[i], NULL);
-  if (strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0) {
+  if (profiled) {
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_PROF, &off, NULL);
     // Two threads running at once would lose some of the unlocked updates of sum and turns.
