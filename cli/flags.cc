@@ -156,10 +156,10 @@ ScheduleFlags::ScheduleFlags(CLI::App* sub, ScheduleSettings* settings, Schedule
                 "makes them without a stop; a thread that yields and is not picked waits for its\n"
                 "turn in the guest, and where the strategy's next picks at yields are known in\n"
                 "advance (pct, random, rr) the yielding thread hands the CPU to the next one\n"
-                "itself; futex waits and wakes made through syscall() (GLib's locks) and yields\n"
-                "reach ravel through memory shared with it instead of a stop. ravel accounts for\n"
-                "all of them as at a stop: the same decisions, steps, fingerprint and recording\n"
-                "either way");
+                "itself; futex waits and wakes made through syscall() (GLib's locks), yields and\n"
+                "pthread lock markers reach ravel through memory shared with it instead of a stop.\n"
+                "ravel accounts for all of them as at a stop: the same decisions, steps,\n"
+                "fingerprint and recording either way");
 }
 
 absl::Status ScheduleFlags::Finish() {

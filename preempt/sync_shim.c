@@ -39,27 +39,16 @@
 #define EXPORT __attribute__((visibility("default")))
 
 /* The kernel's answer as it is (-errno on failure), errno untouched. The shim exports
- * syscall() itself (below), so its own calls must not go through it. */
+ * syscall() itself (below), so its own calls must not go through it.
+ *
+ * r8 and r9 are cleared in the same asm as the call. The seccomp filter lets some of the
+ * shim's calls through to the kernel by a magic in one of them (its futex calls on its
+ * page's words, and the signal mask around a futex wait), and the kernel leaves both as
+ * they were. glibc's own lock code makes its futex calls with four arguments, so r8 and r9
+ * reach the kernel as the shim left them: a futex wake right after a yield (GRecMutex's
+ * unlock) carried the magic to the kernel past ravel, and its waiter, parked by ravel,
+ * waited for ever. */
 static long RawSyscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-  long ret;
-  register long r10 __asm__("r10") = a4;
-  register long r8 __asm__("r8") = a5;
-  register long r9 __asm__("r9") = a6;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-
-/* A call the seccomp filter lets through to the kernel by its magic (in r8 or r9): the
- * shim's futex calls on its page's words, and the signal mask around a futex wait. The
- * magic must not outlive the call in those registers. The kernel leaves them as they were,
- * and glibc's own lock code makes its futex calls with four arguments, so r8 and r9 reach
- * the kernel as the shim left them: a futex wake right after a yield (GRecMutex's unlock)
- * would carry the magic and go to the kernel without ravel, leaving its waiter parked for
- * ever. So both are cleared in the same asm. */
-static long RawExemptSyscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
   long ret;
   register long r10 __asm__("r10") = a4;
   register long r8 __asm__("r8") = a5;
@@ -316,7 +305,7 @@ static struct RavelHandoff handoff;
 static __thread int32_t handoff_slot __attribute__((tls_model("initial-exec"))) = -1;
 
 static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
-  return RawExemptSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
+  return RawSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
 }
 
 /* Waits until the scheduler, or the thread before it in a plan, lets this slot run. */
@@ -398,7 +387,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   uint64_t old_mask = 0;
   if (wait) {
     const uint64_t all = ~0ull;
-    RawExemptSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all),
+    RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all),
                      RAVEL_HANDOFF_FUTEX_MAGIC, 0);
   }
   call->sigmask = old_mask;
@@ -416,7 +405,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
     __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
   }
   if (wait) {
-    RawExemptSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask),
+    RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask),
                      RAVEL_HANDOFF_FUTEX_MAGIC, 0);
   }
   in_page_call = 0;
