@@ -126,17 +126,17 @@ enum RavelSyncOp {
  * (FUTEX_WAIT and FUTEX_WAKE, private, no timeout, as GLib's GMutex makes them through
  * syscall()), its yields that no plan covers and its pthread markers (those no lease
  * covers) go to the scheduler through the page when it listens: the thread writes the
- * call into its slot's RavelHandoffCall, swaps its slot into `door`, and waits on its word. The scheduler, polling the door between its waits for
- * ptrace stops, takes the call as exactly the step the syscall (or marker) would have been
- * (the same decisions either way), writes the result and sets the thread's word once the
- * thread has the baton again. `door`: RAVEL_HANDOFF_DOOR_OPEN while the scheduler listens,
+ * call into its slot's RavelHandoffCall, swaps its slot into `door`, and waits on its word.
+ * The scheduler, polling the door between its waits for ptrace stops, takes the call as
+ * exactly the step the syscall (or marker) would have been (the same decisions either
+ * way), writes the result and sets the thread's word once the thread has the baton again. `door`: RAVEL_HANDOFF_DOOR_OPEN while the scheduler listens,
  * | the caller's slot + 1 while a call waits to be taken; 0 (closed): make the call itself.
  * The scheduler closes the door before it waits for a ptrace stop in the kernel, and
  * answers RAVEL_HANDOFF_RETRY (make the call yourself, nothing happened) when it cannot
  * take the call here (the caller does not hold the baton, a process end is due, ...).
- * A caller with a lease out has its leased points accounted for first, as at its stop. A futex
- * wait blocks every signal while it waits (rt_sigprocmask with RAVEL_HANDOFF_FUTEX_MAGIC as
- * its fifth argument, which the seccomp filter lets through): a signal stays pending, and
+ * A caller with a lease out has its leased points accounted for first, as at its stop.
+ * A futex wait blocks every signal while it waits (rt_sigprocmask with
+ * RAVEL_HANDOFF_FUTEX_MAGIC as its fifth argument, which the seccomp filter lets through): a signal stays pending, and
  * the scheduler finds it there as it finds one for a waiter at a ptrace stop, by the mask
  * the caller had (`sigmask`). The magic never stays in a register after the call (glibc's
  * own futex calls, made with four arguments, would carry it past the filter). */

@@ -388,7 +388,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   if (wait) {
     const uint64_t all = ~0ull;
     RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all),
-                     RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+               RAVEL_HANDOFF_FUTEX_MAGIC, 0);
   }
   call->sigmask = old_mask;
   __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
@@ -406,7 +406,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   }
   if (wait) {
     RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask),
-                     RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+               RAVEL_HANDOFF_FUTEX_MAGIC, 0);
   }
   in_page_call = 0;
   if (r == RAVEL_HANDOFF_RETRY) return 0;

@@ -216,10 +216,6 @@ std::vector<ThreadId> Scheduler::HeldBack(absl::Span<const ThreadId> runnable) {
   if (options_.log_decisions && !held.empty()) {
     LOG(INFO) << "fairness: " << held.size() << " thread(s) let others run first";
   }
-  // A thread last seen spinning (a liveness preemption, no point since) is no target for
-  // a preemption while a thread that makes points can run. It runs when the others block
-  // or yield, or once it has a point of its own again.
-  liveness_.HoldSpinners(runnable, held);
   return held;
 }
 
@@ -300,7 +296,11 @@ ThreadId Scheduler::Decide(Thread& t, const SchedulingPoint& given) {
   SchedulingPoint point = given;
   if (runnable.size() > 1 && last_picked_ == t.id && streak_ >= options_.spin_steps) point.yield_hint = true;
   if (point.yield_hint) fairness_.OnYield(t.id, steps_, runnable);
-  const std::vector<ThreadId> held = HeldBack(runnable);
+  std::vector<ThreadId> held = HeldBack(runnable);
+  // A thread last seen spinning (a liveness preemption, no point since) is no target for
+  // a preemption while a thread that makes points can run. It runs when the others block
+  // or yield, or once it has a point of its own again.
+  liveness_.HoldSpinners(runnable, held);
   const Choices choices{runnable, held};
   point.step = ChoiceStep(choices.size());
   if (!choices.Contains(t.id)) point.current_runnable = false;

@@ -373,8 +373,7 @@ class Scheduler : public Tool {
   // which nothing else changes: plan its next yields (PlanYields) before it goes on.
   void GiveBaton(ThreadId id, const char* reason, bool plan = false);
   std::vector<ThreadId> Runnable() const;
-  // The threads of `runnable` the strategy may not pick now (fairness's and spinners;
-  // never all of them), ascending.
+  // The threads of `runnable` fairness holds back now (never all of them), ascending.
   std::vector<ThreadId> HeldBack(absl::Span<const ThreadId> runnable);
   // `t` takes the baton that nobody holds (back from the kernel, or the first thread).
   void TakeBaton(Thread& t);
