@@ -165,6 +165,14 @@ struct RavelHandoffPage {
   /* Calls through the page (above). */
   uint64_t door;
   struct RavelHandoffCall call[RAVEL_HANDOFF_SLOTS];
+  /* Where, in the guest, the shim hands the CPU on at a planned yield, written before it
+   * registers the page: [0] just after the compare-and-swap that makes the yield (the swap
+   * failed if ZF is clear there), [1] the store of 1 to the next thread's word, [2] the
+   * `syscall` of its futex wake, [3] just after it. Once the swap is made the scheduler
+   * counts the next thread as running, but only this thread can let it go: a signal's stop
+   * in between would leave both waiting. At a signal's stop there the scheduler does the
+   * rest itself (the store if it is not made, the wake) and moves the thread on to [3]. */
+  uint64_t yield_window[4];
 };
 
 /* The shim's per-process state (a fork's child gets it zeroed by the scheduler). */

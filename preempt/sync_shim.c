@@ -308,6 +308,12 @@ static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
   return RawSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
 }
 
+/* The labels of HandOn's instructions (sync_marker.h, `yield_window`). */
+extern const char ravel_yield_swapped[] __attribute__((visibility("hidden")));
+extern const char ravel_yield_store[] __attribute__((visibility("hidden")));
+extern const char ravel_yield_wake[] __attribute__((visibility("hidden")));
+extern const char ravel_yield_done[] __attribute__((visibility("hidden")));
+
 /* Waits until the scheduler, or the thread before it in a plan, lets this slot run. */
 static void WaitTurn(struct RavelHandoffPage* page, int32_t slot) {
   while (__atomic_load_n(&page->word[slot], __ATOMIC_ACQUIRE) == 0) {
@@ -327,6 +333,11 @@ static void RegisterHandoff(void) {
       page = mmap(NULL, sizeof(struct RavelHandoffPage), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     }
     if (page != MAP_FAILED) {
+      struct RavelHandoffPage* p = (struct RavelHandoffPage*)page;
+      p->yield_window[0] = (uint64_t)ravel_yield_swapped;
+      p->yield_window[1] = (uint64_t)ravel_yield_store;
+      p->yield_window[2] = (uint64_t)ravel_yield_wake;
+      p->yield_window[3] = (uint64_t)ravel_yield_done;
       /* A refused page stays mapped: the same calls either way, so that a run makes the
        * same steps with the fast path on and off. */
       if (RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_HANDOFF_REGISTER, (long)page, fd,
@@ -340,31 +351,74 @@ static void RegisterHandoff(void) {
   errno = saved;
 }
 
+/* Sets this thread's signal mask (the filter lets the call through by its magic); *old:
+ * the mask it had. */
+static void SetSignalMask(const uint64_t* mask, uint64_t* old) {
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)mask, (long)old, sizeof(*mask), RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+}
+
+/* Makes a planned yield: swaps `*state` for `made` into the plan's state and, if that
+ * succeeds, sets the next thread's word and wakes it, all in one piece of code whose
+ * addresses the scheduler knows: at a signal's stop between the swap and the wake it does
+ * the rest itself (sync_marker.h, `yield_window`). 0: the swap failed, *state reloaded.
+ * Not inlined: its labels exist once. */
+__attribute__((noinline)) static int HandOn(uint64_t* plan_state, uint64_t* state, uint64_t made,
+                                            uint32_t* next_word) {
+  uint64_t expected = *state;
+  int handed;
+  register long r10 __asm__("r10") = 0;
+  register long r8 __asm__("r8") = 0;
+  register long r9 __asm__("r9") = RAVEL_HANDOFF_FUTEX_MAGIC;
+  __asm__ volatile(
+      "lock cmpxchgq %[made], %[plan]\n"
+      "ravel_yield_swapped:\n\t"
+      "jnz 1f\n"
+      "ravel_yield_store:\n\t"
+      "movl $1, (%%rdi)\n\t"
+      "movl %[nr], %%eax\n"
+      "ravel_yield_wake:\n\t"
+      "syscall\n"
+      "ravel_yield_done:\n\t"
+      "movl $1, %[handed]\n\t"
+      "jmp 2f\n"
+      "1:\n\t"
+      "movl $0, %[handed]\n"
+      "2:\n\t"
+      "xorl %%r8d, %%r8d\n\t"
+      "xorl %%r9d, %%r9d"
+      : "+a"(expected), [plan] "+m"(*plan_state), [handed] "=&r"(handed), "+r"(r8), "+r"(r9)
+      : [made] "r"(made), [nr] "i"(SYS_futex), "D"(next_word), "S"((long)FUTEX_WAKE), "d"(1L), "r"(r10)
+      : "rcx", "r11", "memory", "cc");
+  if (!handed) *state = expected;
+  return handed;
+}
+
 /* The plan's next yield, if it is this thread's: hands the CPU to the thread the plan
  * names and waits for the turn to come back. 0: no plan covers it (make the marker). */
 static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
   uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
-  uint32_t next;
   while (1) {
     const uint32_t length = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
     if ((state >> 63) != 0 || made >= length) return 0;
     if (page->order[made & RAVEL_HANDOFF_PLAN] != (uint32_t)slot) return 0;
-    next = page->order[(made + 1) & RAVEL_HANDOFF_PLAN];
+    const uint32_t next = page->order[(made + 1) & RAVEL_HANDOFF_PLAN];
     if (next >= RAVEL_HANDOFF_SLOTS) return 0;
-    /* Waiting from now on, before the yield is made: a turn given back at once is not lost. */
-    if (next != (uint32_t)slot) __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
-    if (__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE)) {
-      break;
+    if (next == (uint32_t)slot) {
+      if (__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_ACQUIRE)) {
+        return 1;
+      }
+    } else {
+      /* Waiting from now on, before the yield is made: a turn given back at once is not lost. */
+      __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+      if (HandOn(&page->plan_state, &state, state + (1ull << 32), &page->word[next])) {
+        WaitTurn(page, slot);
+        return 1;
+      }
     }
     /* The scheduler extended the plan, or closed it, meanwhile (the swap reloaded `state`):
      * look again. */
   }
-  if (next == (uint32_t)slot) return 1;
-  __atomic_store_n(&page->word[next], 1, __ATOMIC_RELEASE);
-  HandoffFutex(&page->word[next], FUTEX_WAKE, 1);
-  WaitTurn(page, slot);
-  return 1;
 }
 
 /* Set while this thread has a call through the page out: a signal handler's calls go the
@@ -387,8 +441,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
   uint64_t old_mask = 0;
   if (wait) {
     const uint64_t all = ~0ull;
-    RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old_mask, sizeof(all),
-               RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+    SetSignalMask(&all, &old_mask);
   }
   call->sigmask = old_mask;
   __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
@@ -405,8 +458,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
     __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
   }
   if (wait) {
-    RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old_mask, 0, sizeof(old_mask),
-               RAVEL_HANDOFF_FUTEX_MAGIC, 0);
+    SetSignalMask(&old_mask, NULL);
   }
   in_page_call = 0;
   if (r == RAVEL_HANDOFF_RETRY) return 0;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -27,7 +28,7 @@ HandoffPages::~HandoffPages() {
   }
 }
 
-absl::Status HandoffPages::Register(pid_t pid, int fd, uint64_t shim_state, bool map) {
+absl::Status HandoffPages::Register(pid_t pid, int fd, uint64_t guest_page, uint64_t shim_state, bool map) {
   Forget(pid);
   if (!map) {
     processes_[pid].shim_state = shim_state;
@@ -44,9 +45,18 @@ absl::Status HandoffPages::Register(pid_t pid, int fd, uint64_t shim_state, bool
   void* page = mmap(nullptr, sizeof(RavelHandoffPage), PROT_READ | PROT_WRITE, MAP_SHARED, own, 0);
   close(own);
   if (page == MAP_FAILED) return absl::InternalError(absl::StrCat("mmap ", path, ": ", strerror(errno)));
+  std::array<uint64_t, 4> window;
+  for (size_t i = 0; i < window.size(); ++i) window[i] = static_cast<RavelHandoffPage*>(page)->yield_window[i];
+  if (!(window[0] != 0 && window[0] < window[1] && window[1] < window[2] && window[2] < window[3] &&
+        window[3] - window[0] < 64)) {
+    munmap(page, sizeof(RavelHandoffPage));
+    return absl::InvalidArgumentError("its shim's hand-on labels make no sense (a shim of another version?)");
+  }
   Process& process = processes_[pid];
   process.page = static_cast<RavelHandoffPage*>(page);
   process.shim_state = shim_state;
+  process.guest_page = guest_page;
+  process.yield_window = window;
   // No plan is out: a yield makes its marker.
   __atomic_store_n(&process.page->plan_state, uint64_t{1} << 63, __ATOMIC_RELEASE);
   return absl::OkStatus();
@@ -77,8 +87,19 @@ void HandoffPages::Hold(RavelHandoffPage* page, int32_t slot) {
 
 void HandoffPages::Release(RavelHandoffPage* page, int32_t slot) {
   __atomic_store_n(&page->word[slot], 1u, __ATOMIC_RELEASE);
+  Wake(page, slot);
+}
+
+void HandoffPages::Wake(RavelHandoffPage* page, int32_t slot) {
   // A shared futex: the guest waits on its own mapping of the same memfd.
   syscall(SYS_futex, &page->word[slot], FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+int32_t HandoffPages::SlotOfWord(const Process& process, uint64_t addr) {
+  const uint64_t first = process.guest_page + offsetof(RavelHandoffPage, word);
+  if (process.guest_page == 0 || addr < first || (addr - first) % sizeof(uint32_t) != 0) return -1;
+  const uint64_t slot = (addr - first) / sizeof(uint32_t);
+  return slot < RAVEL_HANDOFF_SLOTS ? static_cast<int32_t>(slot) : -1;
 }
 
 void HandoffPages::Publish(RavelHandoffPage* page, const std::vector<int32_t>& order) {
@@ -119,7 +140,7 @@ uint32_t HandoffPages::Close(RavelHandoffPage* page) {
 SyscallResult Scheduler::RegisterHandoff(Guest& guest, Thread& t, const Syscall& call) {
   // Not a step: the shim registers in every run, with the fast path or without it.
   const bool map = options_.fast_path && options_.observer == nullptr;
-  absl::Status status = handoff_.Register(t.pid, static_cast<int>(call.args[3]), call.args[4], map);
+  absl::Status status = handoff_.Register(t.pid, static_cast<int>(call.args[3]), call.args[2], call.args[4], map);
   if (!status.ok()) {
     LOG(WARNING) << "T" << t.id << ": no in-guest hand-off for process " << t.pid << ": " << status.message();
     return 1;
@@ -313,6 +334,30 @@ void Scheduler::DrainPlan() {
     if (window_made_ < kPaidYields * kPlanWindow) resting_yields_ = kRestYields;
     window_plans_ = 0;
     window_made_ = 0;
+  }
+}
+
+void Scheduler::FinishHandOn(Guest& guest, const Thread& t) {
+  HandoffPages::Process* process = handoff_.Find(t.pid);
+  if (process == nullptr || process->page == nullptr) return;
+  const std::array<uint64_t, 4>& window = process->yield_window;  // [0] swapped [1] store [2] wake [3] done
+  absl::StatusOr<Registers> regs = guest.GetRegisters();
+  if (!regs.ok() || regs->ip() < window[0] || regs->ip() >= window[3]) return;
+  constexpr uint64_t kZeroFlag = 1u << 6;
+  if (regs->ip() == window[0] && (regs->raw().eflags & kZeroFlag) == 0) return;  // the swap failed
+  // The yield is made: let the next thread go (its word is in rdi) as the shim would have,
+  // and move this one on past its wake.
+  const int32_t next = HandoffPages::SlotOfWord(*process, regs->raw().rdi);
+  if (next < 0) return;
+  if (regs->ip() <= window[1]) {
+    HandoffPages::Release(process->page, next);
+  } else {
+    HandoffPages::Wake(process->page, next);  // its word is set already
+  }
+  regs->set_ip(window[3]);
+  regs->set_result(0);
+  if (absl::Status status = guest.SetRegisters(*regs); !status.ok()) {
+    LOG(WARNING) << "T" << t.id << ": could not move past the hand-on of its yield: " << status.message();
   }
 }
 

@@ -21,6 +21,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +37,10 @@ class HandoffPages {
   struct Process {
     RavelHandoffPage* page = nullptr;  // the scheduler's mapping of the process's page, or null
     uint64_t shim_state = 0;           // the shim's struct RavelHandoff, in the guest
+    uint64_t guest_page = 0;           // where the guest maps the page
+    // The shim's hand-on labels (sync_marker.h, `yield_window`) as it registered them (a
+    // page whose labels make no sense is refused).
+    std::array<uint64_t, 4> yield_window{};
     int32_t next_slot = 0;
     std::vector<ThreadId> by_slot;
   };
@@ -46,10 +51,10 @@ class HandoffPages {
   ~HandoffPages();
 
   // Process `pid` registers its page: `fd` is the memfd in the guest (the scheduler opens
-  // it through /proc), `shim_state` the shim's struct RavelHandoff. Without `map` (no fast
-  // path) only `shim_state` is kept, for the process's forks: its page stays null. An error
-  // leaves the process without an entry.
-  absl::Status Register(pid_t pid, int fd, uint64_t shim_state, bool map);
+  // it through /proc), mapped there at `guest_page`; `shim_state` the shim's struct
+  // RavelHandoff. Without `map` (no fast path) only `shim_state` is kept, for the
+  // process's forks: its page stays null. An error leaves the process without an entry.
+  absl::Status Register(pid_t pid, int fd, uint64_t guest_page, uint64_t shim_state, bool map);
   // Null when the process has not registered (its page may still be null).
   Process* Find(pid_t pid);
   // The process's page as the scheduler maps it; null when it has none.
@@ -66,6 +71,11 @@ class HandoffPages {
   static void Hold(RavelHandoffPage* page, int32_t slot);
   // The thread in `slot` may run: its word is 1, and it is woken.
   static void Release(RavelHandoffPage* page, int32_t slot);
+  // The thread in `slot` is woken (to look at its word again).
+  static void Wake(RavelHandoffPage* page, int32_t slot);
+  // The slot whose word is at `addr` in the guest's mapping of the process's page; -1 if
+  // none is.
+  static int32_t SlotOfWord(const Process& process, uint64_t addr);
 
   // Puts a plan out: order[0] holds the CPU; the plan's i-th yield hands it to order[i+1]
   // (slots). `order` has 2 to RAVEL_HANDOFF_PLAN + 1 entries.

@@ -782,6 +782,8 @@ int Scheduler::OnSignal(Guest& guest, const siginfo_t& info) {
   control_ = &guest.control();
   DrainLease(guest);
   if (auto waiting = by_tid_.find(guest.tid()); waiting != by_tid_.end() && At(waiting->second).waits_in_guest) {
+    // (A planned yield is accounted for by now: one made counts its thread as waiting.)
+    FinishHandOn(guest, At(waiting->second));
     return SignalWhileWaitingInGuest(guest, At(waiting->second), info);
   }
   if (info.si_signo != SIGTRAP || info.si_code != SI_KERNEL) return info.si_signo;

@@ -500,6 +500,10 @@ class Scheduler : public Tool {
   void AccountPlanned(uint64_t made);
   // At any event, first: takes the plan back and accounts for the yields made under it.
   void DrainPlan();
+  // A signal stopped `t` between the swap that made its planned yield and the wake of the
+  // next thread (sync_marker.h, `yield_window`): lets that thread go, as the shim would
+  // have, and moves `t` on past its wake, where it waits for its turn.
+  void FinishHandOn(Guest& guest, const Thread& t);
   // A signal stopped `t`, which waited in the guest: it waits for the baton at this stop
   // instead, and takes the signal once it has it.
   int SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info);
