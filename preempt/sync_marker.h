@@ -48,6 +48,10 @@ struct RavelLeaseEntry {
 struct RavelLease {
   uint64_t state;
   struct RavelLeaseEntry log[RAVEL_LEASE_LOG];
+  /* The thread's id, written by the scheduler the first time it sees this lease (at the
+   * thread's first marker, with or without the fast path); 0 until then. The shim's own
+   * mutex code (sync_shim.c, "glibc's lock word") records owners by it. */
+  int64_t tid;
 };
 
 enum RavelSyncOp {

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -116,10 +117,17 @@ static void* Next(const char* name) {
 
 /* ---- mutexes ---- */
 
+/* Below ("glibc's lock word"): the shim's own code for glibc's plain mutexes. */
+static int OwnKind(const pthread_mutex_t* m);
+static int OwnLock(pthread_mutex_t* m, int kind);
+static int OwnUnlock(pthread_mutex_t* m, int kind);
+
 EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
   REAL(pthread_mutex_lock);
   /* No acquired report: the scheduler infers it (sync_marker.h), one stop fewer a lock. */
   if (MutexContendable(m)) Mark(RAVEL_SYNC_MUTEX_LOCK, m, (const void*)RAVEL_SYNC_UNREPORTED);
+  const int kind = OwnKind(m);
+  if (kind >= 0) return OwnLock(m, kind);
   return real_pthread_mutex_lock(m);
 }
 
@@ -153,6 +161,8 @@ EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const st
 EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
   REAL(pthread_mutex_unlock);
   if (MutexContendable(m)) Mark(RAVEL_SYNC_MUTEX_UNLOCK, m, NULL);
+  const int kind = OwnKind(m);
+  if (kind >= 0) return OwnUnlock(m, kind);
   return real_pthread_mutex_unlock(m);
 }
 
@@ -493,6 +503,24 @@ EXPORT int sched_yield(void) {
   return 0;
 }
 
+/* A call as syscall() makes it (below): the kernel's answer as it is (-errno on failure),
+ * errno untouched. */
+static long ShimSyscall(long nr, const long a[6]) {
+  if (nr == SYS_futex && handoff.state != 2) {
+    const int op = (int)a[1];
+    const int cmd = op & FUTEX_CMD_MASK;
+    /* Private only (the scheduler keys them by process and address), a wait without a
+     * timeout. */
+    if ((op & FUTEX_PRIVATE_FLAG) != 0 && (op & FUTEX_CLOCK_REALTIME) == 0 &&
+        (cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && a[3] == 0))) {
+      if (handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
+      long r;
+      if (CallThroughPage(nr, a, cmd == FUTEX_WAIT, &r)) return r;
+    }
+  }
+  return RawSyscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 /* syscall(): a program's own futex calls (GLib's GMutex, GCond and GRWLock make theirs
  * through it) go through the page where they can; everything else, and everything
  * natively, is the kernel's, with errno set as glibc's syscall() sets it. */
@@ -502,25 +530,95 @@ EXPORT long syscall(long nr, ...) {
   va_start(ap, nr);
   for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
-  long r;
-  if (nr == SYS_futex && handoff.state != 2) {
-    const int op = (int)a[1];
-    const int cmd = op & FUTEX_CMD_MASK;
-    /* Private only (the scheduler keys them by process and address), a wait without a
-     * timeout. */
-    if ((op & FUTEX_PRIVATE_FLAG) != 0 && (op & FUTEX_CLOCK_REALTIME) == 0 &&
-        (cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && a[3] == 0))) {
-      if (handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
-      if (CallThroughPage(nr, a, cmd == FUTEX_WAIT, &r)) goto answered;
-    }
-  }
-  r = RawSyscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-answered:
+  const long r = ShimSyscall(nr, a);
   if (r < 0 && r > -4096) {
     errno = (int)-r;
     return -1;
   }
   return r;
+}
+
+/* ---- glibc's lock word ----
+ *
+ * glibc's plain mutexes (normal, recursive and error-checking; private, not robust, no
+ * priority protocol, no elision) are a lock word: 0 free, 1 held, 2 held and perhaps
+ * waited for. A locker that finds it held swaps in 2 and waits while it is 2 (FUTEX_WAIT);
+ * an unlocker that swaps out a 2 wakes one waiter (FUTEX_WAKE). Beside it: the owner's
+ * tid, the recursion count, the count of users. glibc makes those futex calls with its own
+ * syscall instruction, a stop under ravel. The shim locks and unlocks these mutexes itself,
+ * with the same word, the same bookkeeping and the same futex calls, made through
+ * ShimSyscall and so through the page where the scheduler listens: the same steps as
+ * glibc's code, with fewer stops. glibc's own code (a condition wait's unlock and relock,
+ * trylock, timedlock) shares the word with it. Only for the glibc versions whose protocol
+ * it knows, and once the scheduler has told the thread its tid (RavelLease::tid);
+ * otherwise glibc's functions run. */
+
+static int KnownGlibc(void) {
+  static int known = -1;
+  if (known < 0) {
+    int major = 0, minor = 0;
+    known = sscanf(gnu_get_libc_version(), "%d.%d", &major, &minor) == 2 && major == 2 && minor >= 28 &&
+            minor <= 41;
+  }
+  return known;
+}
+
+/* The kind of `m` if the shim locks it itself (PTHREAD_MUTEX_NORMAL, _RECURSIVE or
+ * _ERRORCHECK), else -1. */
+static int OwnKind(const pthread_mutex_t* m) {
+  if (__libc_single_threaded || lease.tid == 0 || !KnownGlibc()) return -1;
+  const int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED);
+  return kind == PTHREAD_MUTEX_NORMAL || kind == PTHREAD_MUTEX_RECURSIVE || kind == PTHREAD_MUTEX_ERRORCHECK ? kind
+                                                                                                            : -1;
+}
+
+static void FutexOnWord(int* word, int op, int value) {
+  const long args[6] = {(long)word, op, value, 0, 0, 0};
+  ShimSyscall(SYS_futex, args);
+}
+
+/* glibc's lll_lock. */
+static void LockWord(int* word) {
+  int free = 0;
+  if (__atomic_compare_exchange_n(word, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
+  if (__atomic_load_n(word, __ATOMIC_RELAXED) == 2) FutexOnWord(word, FUTEX_WAIT_PRIVATE, 2);
+  while (__atomic_exchange_n(word, 2, __ATOMIC_ACQUIRE) != 0) FutexOnWord(word, FUTEX_WAIT_PRIVATE, 2);
+}
+
+/* glibc's lll_unlock. */
+static void UnlockWord(int* word) {
+  if (__atomic_exchange_n(word, 0, __ATOMIC_RELEASE) > 1) FutexOnWord(word, FUTEX_WAKE_PRIVATE, 1);
+}
+
+/* glibc's pthread_mutex_lock for the kinds OwnKind takes. */
+static int OwnLock(pthread_mutex_t* m, int kind) {
+  const int tid = (int)lease.tid;
+  if (kind == PTHREAD_MUTEX_RECURSIVE && m->__data.__owner == tid) {
+    if (m->__data.__count + 1 == 0) return EAGAIN;
+    ++m->__data.__count;
+    return 0;
+  }
+  if (kind == PTHREAD_MUTEX_ERRORCHECK && m->__data.__owner == tid) return EDEADLK;
+  LockWord(&m->__data.__lock);
+  if (kind == PTHREAD_MUTEX_RECURSIVE) m->__data.__count = 1;
+  m->__data.__owner = tid;
+  ++m->__data.__nusers;
+  return 0;
+}
+
+/* glibc's pthread_mutex_unlock for the kinds OwnKind takes. */
+static int OwnUnlock(pthread_mutex_t* m, int kind) {
+  const int tid = (int)lease.tid;
+  if (kind == PTHREAD_MUTEX_RECURSIVE) {
+    if (m->__data.__owner != tid) return EPERM;
+    if (--m->__data.__count != 0) return 0;
+  } else if (kind == PTHREAD_MUTEX_ERRORCHECK) {
+    if (m->__data.__owner != tid || __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0) return EPERM;
+  }
+  m->__data.__owner = 0;
+  --m->__data.__nusers;
+  UnlockWord(&m->__data.__lock);
+  return 0;
 }
 
 /* ---- threads ---- */

@@ -227,6 +227,7 @@ void Scheduler::OnPostExec(Guest& guest) {
   if (running_ != kNoThread) {
     At(running_).lease_addr = 0;
     At(running_).lease_out = false;
+    At(running_).lease_tid_written = false;
   }
   // The exec'ing thread (the baton holder) may have taken over the leader's tid.
   if (running_ != kNoThread) {

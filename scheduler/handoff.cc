@@ -385,6 +385,12 @@ int Scheduler::SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_
 }
 
 void Scheduler::ForkedHandoff(Guest& child, const Thread& parent) {
+  if (parent.lease_addr != 0) {
+    // The child's copy of the forking thread's lease names the parent's tid: its own goes
+    // there at its first marker.
+    const int64_t none = 0;
+    (void)child.memory().Write(RemotePtr<int64_t>(parent.lease_addr + offsetof(RavelLease, tid)), none);
+  }
   HandoffPages::Process* process = handoff_.Find(parent.pid);
   if (process == nullptr) return;
   const RavelHandoff none{};

@@ -155,7 +155,7 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
   if (call.nr == SYS_sched_yield) return PageYield(t);
   if (IsMarker(call)) {
     // SyncMarker's work.
-    if (call.args[4] != 0) t.lease_addr = call.args[4];
+    NoteLease(t, call.args[4]);
     // A point is answered by SyncOp (at once, or when the baton comes back); a report,
     // which is no point, here.
     if (!SyncOp(nullptr, t, call, /*leased=*/false)) AnswerPageCall(t, 0);
@@ -184,7 +184,7 @@ void Scheduler::PageFutex(Thread& t, const Syscall& call, uint64_t mask) {
   // OnSyscall's step and decision.
   t.last_syscall = call.nr;
   t.clock_streak = 0;
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name();
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name() << " (through the page)";
   StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
   const SchedulingPoint point =
       StepPoint(t, PointKind::kSyscall, call.nr, false, SyscallResource(call.nr, call.args, ProcessNumber(t)));

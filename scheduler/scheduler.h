@@ -327,6 +327,7 @@ class Scheduler : public Tool {
     // whether a lease may be out there (granted, or entries to account for).
     uint64_t lease_addr = 0;
     bool lease_out = false;
+    bool lease_tid_written = false;  // its tid, into the RavelLease at lease_addr
     // The in-guest hand-off (handoff.h): its slot in its process's page (-1: none), where
     // the shim keeps it (its TLS), and whether it waits for its turn in the guest (then it
     // is runnable and has no handler parked: its turn comes through its word).
@@ -507,6 +508,8 @@ class Scheduler : public Tool {
   // A signal stopped `t`, which waited in the guest: it waits for the baton at this stop
   // instead, and takes the signal once it has it.
   int SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info);
+  // A marker names `t`'s RavelLease at `addr` (0: none): the first time, its tid goes there.
+  void NoteLease(Thread& t, uint64_t addr);
   // A fork's child (`child`, of `parent`'s process) starts with its parent's shim state:
   // it is given none, so that it registers a page of its own.
   void ForkedHandoff(Guest& child, const Thread& parent);

@@ -5,14 +5,30 @@
 // marker itself is answered 0 and never runs. The reports after successful acquisitions
 // are not points: they keep, per thread, the locks it holds (scheduler/lock_holdings.h), so
 // that a deadlock report can say who holds what and who waits for it.
+#include <cstddef>
+
 #include "absl/strings/str_format.h"
 #include "base/logging.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
 
+void Scheduler::NoteLease(Thread& t, uint64_t addr) {
+  if (addr == 0) return;
+  if (addr != t.lease_addr) t.lease_tid_written = false;
+  t.lease_addr = addr;
+  if (t.lease_tid_written) return;
+  // Not a step, and the same with the fast path or without it: the shim's own mutex code
+  // records owners by it (sync_marker.h, RavelLease::tid).
+  t.lease_tid_written = true;
+  const int64_t tid = t.tid;
+  if (!GuestMemory(t.tid).Write(RemotePtr<int64_t>(addr + offsetof(RavelLease, tid)), tid).ok()) {
+    LOG(WARNING) << "T" << t.id << ": its lease is not where the shim said (0x" << std::hex << addr << ")";
+  }
+}
+
 SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
-  if (call.args[4] != 0) t.lease_addr = call.args[4];
+  NoteLease(t, call.args[4]);
   SyncOp(&guest, t, call, /*leased=*/false);
   return 0;
 }

@@ -20,6 +20,8 @@ namespace {
 
 std::string Corpus(const std::string& name) { return absl::StrCat(CORPUS_DIR, "/", name); }
 
+bool MoreThanOneCpu();
+
 struct RecordedRun {
   RunOutput out;
   std::string schedule;  // the recording's text
@@ -119,6 +121,39 @@ TEST(FastPath, SignalsLandingInTheShimBreakNothing) {
     EXPECT_LE(sync, static_cast<int64_t>(2 * pairs + 40)) << "seed " << seed;
     EXPECT_FALSE(absl::StrContains(on.out.err, "lease")) << on.out.err;
     EXPECT_GT(on.leased, 0u);
+  }
+}
+
+// The shim locks glibc's plain mutexes itself, with glibc's lock word, so that their futex
+// calls go through the page (sync_shim.c, "glibc's lock word"). A program sees the same
+// owners, counts, error codes and condition waits as natively; a run is the same with
+// the fast path on and off; and with it, nearly every futex call is made through the page
+// (the rest: calls made while the scheduler was not listening, glibc's joins).
+TEST(FastPath, GlibcsPlainMutexesLockedByTheShimBehaveAsNatively) {
+  const std::vector<std::string> command = {GuestPath("mutex_kinds")};
+  const RunOutput native = RunCommand(command);
+  ASSERT_EQ(native.exit_code, 0) << native.err;
+  ASSERT_TRUE(absl::StrContains(native.out, "counters 900 900")) << native.out;
+  for (int seed = 1; seed <= 3; ++seed) {
+    const std::string what = absl::StrCat("seed ", seed);
+    RecordedRun on = RunWith({"--seed", std::to_string(seed)}, command);
+    RecordedRun off = RunWith({"--seed", std::to_string(seed), "--no-fast-path"}, command);
+    EXPECT_EQ(on.out.exit_code, 0) << what << ": " << on.out.err;
+    EXPECT_EQ(on.out.out, native.out) << what;
+    EXPECT_EQ(off.out.out, native.out) << what;
+    EXPECT_EQ(on.schedule, off.schedule) << what;
+    if (!MoreThanOneCpu()) continue;
+    RunOutput logged = RunCommand({RavelBinary(), "-v", "run", "--seed", std::to_string(seed), "--", command[0]});
+    int through_page = 0, stopped = 0;
+    for (absl::string_view line : absl::StrSplit(logged.err, '\n')) {
+      if (absl::StrContains(line, " futex (through the page)")) {
+        ++through_page;
+      } else if (absl::StrContains(line, " futex [")) {
+        ++stopped;
+      }
+    }
+    EXPECT_GT(through_page, 1000) << what;
+    EXPECT_LT(stopped * 20, through_page) << what << ": " << stopped << " futex calls stopped";
   }
 }
 
