@@ -504,8 +504,10 @@ EXPORT int sched_yield(void) {
 }
 
 /* A call as syscall() makes it (below): the kernel's answer as it is (-errno on failure),
- * errno untouched. */
-static long ShimSyscall(long nr, const long a[6]) {
+ * errno untouched. With `may_register` a futex call registers the process's page if it
+ * has none yet (syscall()'s calls); the shim's mutex code never does: its calls must be
+ * the steps glibc's code would make, and a registration makes steps of its own. */
+static long ShimSyscall(long nr, const long a[6], int may_register) {
   if (nr == SYS_futex && handoff.state != 2) {
     const int op = (int)a[1];
     const int cmd = op & FUTEX_CMD_MASK;
@@ -513,7 +515,7 @@ static long ShimSyscall(long nr, const long a[6]) {
      * timeout. */
     if ((op & FUTEX_PRIVATE_FLAG) != 0 && (op & FUTEX_CLOCK_REALTIME) == 0 &&
         (cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && a[3] == 0))) {
-      if (handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
+      if (may_register && handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
       long r;
       if (CallThroughPage(nr, a, cmd == FUTEX_WAIT, &r)) return r;
     }
@@ -530,7 +532,7 @@ EXPORT long syscall(long nr, ...) {
   va_start(ap, nr);
   for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
-  const long r = ShimSyscall(nr, a);
+  const long r = ShimSyscall(nr, a, 1);
   if (r < 0 && r > -4096) {
     errno = (int)-r;
     return -1;
@@ -574,7 +576,7 @@ static int OwnKind(const pthread_mutex_t* m) {
 
 static void FutexOnWord(int* word, int op, int value) {
   const long args[6] = {(long)word, op, value, 0, 0, 0};
-  ShimSyscall(SYS_futex, args);
+  ShimSyscall(SYS_futex, args, 0);
 }
 
 /* glibc's lll_lock. */
