@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -104,6 +105,33 @@ std::optional<ProcSignals> ReadProcSignals(pid_t pid, pid_t tid) {
   std::optional<std::string> text = ReadWhole(path);
   if (!text.has_value()) return std::nullopt;
   return ParseProcSignals(*text);
+}
+
+std::optional<pid_t> ParseInnermostTid(std::string_view status) {
+  constexpr std::string_view kField = "NSpid:";
+  while (!status.empty()) {
+    const size_t end = status.find('\n');
+    std::string_view line = status.substr(0, end);
+    status.remove_prefix(end == std::string_view::npos ? status.size() : end + 1);
+    if (line.substr(0, kField.size()) != kField) continue;
+    line.remove_prefix(kField.size());
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    const size_t last = line.find_last_of(" \t");
+    const std::string field(last == std::string_view::npos ? line : line.substr(last + 1));
+    char* rest = nullptr;
+    const long tid = strtol(field.c_str(), &rest, 10);
+    if (field.empty() || *rest != '\0' || tid <= 0) return std::nullopt;
+    return static_cast<pid_t>(tid);
+  }
+  return std::nullopt;
+}
+
+std::optional<pid_t> ReadInnermostTid(pid_t pid, pid_t tid) {
+  char path[96];
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+  std::optional<std::string> text = ReadWhole(path);
+  if (!text.has_value()) return std::nullopt;
+  return ParseInnermostTid(*text);
 }
 
 absl::StatusOr<std::string> ReadProcAuxv(pid_t pid) {

@@ -47,6 +47,13 @@ std::optional<ProcSignals> ParseProcSignals(std::string_view text);
 // Reads /proc/PID/task/TID/status. nullopt when the thread is gone.
 std::optional<ProcSignals> ReadProcSignals(pid_t pid, pid_t tid);
 
+// A thread's id as its own process sees it (the last field of the "NSpid:" line of a
+// status file: the innermost pid namespace's), from the text of /proc/PID/task/TID/status;
+// nullopt without such a line.
+std::optional<pid_t> ParseInnermostTid(std::string_view status);
+// The same, read from /proc; nullopt when the thread is gone.
+std::optional<pid_t> ReadInnermostTid(pid_t pid, pid_t tid);
+
 // The bytes of /proc/PID/auxv: (type, value) pairs of uint64, up to AT_NULL. An error
 // naming the file when it cannot be read.
 absl::StatusOr<std::string> ReadProcAuxv(pid_t pid);

@@ -77,6 +77,17 @@ TEST(ChildrenOf, FindsAChildUntilItIsReaped) {
   EXPECT_EQ(std::find(after.begin(), after.end(), child), after.end());
 }
 
+TEST(ParseInnermostTid, TakesTheLastNamespacesId) {
+  EXPECT_EQ(ParseInnermostTid("Name:\tx\nNSpid:\t4242\nNSpgid:\t1\n"), 4242);
+  EXPECT_EQ(ParseInnermostTid("NSpid:\t4242\t17\n"), 17);  // in a pid namespace of its own
+  EXPECT_FALSE(ParseInnermostTid("Name:\tx\nPid:\t4242\n").has_value());
+  EXPECT_FALSE(ParseInnermostTid("NSpid:\t\n").has_value());
+}
+
+TEST(ReadInnermostTid, IsOursOutsideANamespace) {
+  EXPECT_EQ(ReadInnermostTid(getpid(), getpid()), getpid());
+}
+
 TEST(ParseProcSignals, ReadsTheFiveMasks) {
   const char text[] =
       "Name:\tcat\nSigQ:\t0/94\nSigPnd:\t0000000000000100\nShdPnd:\t0000000000004000\n"

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/logging.h"
+#include "base/proc.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
@@ -21,7 +22,11 @@ void Scheduler::NoteLease(Thread& t, uint64_t addr) {
   // Not a step, and the same with the fast path or without it: the shim's own mutex code
   // records owners by it (sync_marker.h, RavelLease::tid).
   t.lease_tid_written = true;
-  const int64_t tid = t.tid;
+  // A vfork child runs on its parent's stack and TLS: the lease is the parent's.
+  if (t.vfork_parent != kNoThread) return;
+  // Its tid as it sees it (a guest may have made its own pid namespace); 0 if unknown:
+  // glibc's own mutex code then runs.
+  const int64_t tid = ReadInnermostTid(t.pid, t.tid).value_or(0);
   if (!GuestMemory(t.tid).Write(RemotePtr<int64_t>(addr + offsetof(RavelLease, tid)), tid).ok()) {
     LOG(WARNING) << "T" << t.id << ": its lease is not where the shim said (0x" << std::hex << addr << ")";
   }

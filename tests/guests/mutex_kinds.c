@@ -2,12 +2,14 @@
 // recursion count and user count, the error codes, a condition wait's unlock and relock,
 // and contended counters. Under ravel the sync shim locks these itself (sync_shim.c,
 // "glibc's lock word"); the output must be the same as natively.
-//   mutex_kinds    prints one line per check, then "counters N N"
+//   mutex_kinds    prints one line per check, "counters N N", and the checks of a forked
+//                  child (its recursive mutex's owner is the child's thread)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static pthread_mutex_t normal = PTHREAD_MUTEX_INITIALIZER;
@@ -35,6 +37,8 @@ static void* Waiter(void* arg) {
   pthread_mutex_unlock(&normal);
   return NULL;
 }
+
+static void* Nothing(void* arg) { return arg; }
 
 static void* Count(void* arg) {
   (void)arg;
@@ -99,6 +103,24 @@ int main(void) {
   for (int i = 0; i < 3; ++i) pthread_create(&counters[i], NULL, Count, NULL);
   for (int i = 0; i < 3; ++i) pthread_join(counters[i], NULL);
   printf("counters %ld %ld\n", plain_count, recursive_count);
+  fflush(stdout);
+  const pid_t child = fork();
+  if (child == 0) {
+    pthread_t t;
+    pthread_create(&t, NULL, Nothing, NULL);
+    pthread_join(t, NULL);
+    pthread_mutex_lock(&recursive);
+    pthread_mutex_lock(&recursive);
+    printf("child: recursive count %u, owner is me %s\n", recursive.__data.__count,
+           Owner(&recursive) == gettid() ? "yes" : "no");
+    pthread_mutex_unlock(&recursive);
+    pthread_mutex_unlock(&recursive);
+    fflush(stdout);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("child exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   printf("destroy: %d %d %d\n", pthread_mutex_destroy(&normal), pthread_mutex_destroy(&recursive),
          pthread_mutex_destroy(&checked));
   return 0;
