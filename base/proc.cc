@@ -60,6 +60,13 @@ std::optional<std::string> ReadWhole(const char* path) {
   return out;
 }
 
+// The text of /proc/PID/task/TID/status; nullopt when the thread is gone.
+std::optional<std::string> ReadThreadStatus(pid_t pid, pid_t tid) {
+  char path[96];
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+  return ReadWhole(path);
+}
+
 }  // namespace
 
 std::vector<pid_t> ChildrenOf(pid_t parent) {
@@ -100,9 +107,7 @@ std::optional<ProcSignals> ParseProcSignals(std::string_view text) {
 }
 
 std::optional<ProcSignals> ReadProcSignals(pid_t pid, pid_t tid) {
-  char path[96];
-  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-  std::optional<std::string> text = ReadWhole(path);
+  std::optional<std::string> text = ReadThreadStatus(pid, tid);
   if (!text.has_value()) return std::nullopt;
   return ParseProcSignals(*text);
 }
@@ -127,9 +132,7 @@ std::optional<pid_t> ParseInnermostTid(std::string_view status) {
 }
 
 std::optional<pid_t> ReadInnermostTid(pid_t pid, pid_t tid) {
-  char path[96];
-  snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-  std::optional<std::string> text = ReadWhole(path);
+  std::optional<std::string> text = ReadThreadStatus(pid, tid);
   if (!text.has_value()) return std::nullopt;
   return ParseInnermostTid(*text);
 }
