@@ -147,11 +147,31 @@ enum RavelSyncOp {
 #define RAVEL_HANDOFF_DOOR_OPEN (1ull << 63)
 #define RAVEL_HANDOFF_RETRY (-0x7fffffffffffffffLL - 1)
 
+/* ---- Hand-ons by the caller ----
+ *
+ * Waking a thread that sleeps on its word costs a syscall that makes the woken thread
+ * runnable; made by the scheduler, on its own CPU, it costs several times what it costs
+ * the thread that is about to wait on the guest's CPU (there the wake and the wait are one
+ * switch, as between two threads of a program). So when a call through the page leaves its
+ * caller waiting and gives the CPU to another thread of the same process, and the caller is
+ * still awake waiting for its answer, the scheduler asks the caller to let that thread go:
+ * it writes the thread's slot + 1 into the caller's `handon` (a compare-and-swap from 0).
+ * The caller takes it back with a compare-and-swap to 0 and makes the hand-on of a planned
+ * yield (the same code, so a signal's stop in the middle is finished by the scheduler the
+ * same way, `yield_window`). The scheduler takes an unclaimed one back itself, with the same
+ * swap, first thing at its next event. A waiter about to sleep on its word swaps `handon`
+ * from 0 to RAVEL_HANDOFF_ASLEEP first (and back after): the scheduler then wakes the next
+ * thread itself, and it wakes a thread whose word it sets only when that thread sleeps. */
+#define RAVEL_HANDOFF_ASLEEP (~0ull)
+
 struct RavelHandoffCall {
   int64_t nr;          /* SYS_futex, SYS_sched_yield or RAVEL_SYNC_MARKER_NR */
   uint64_t args[6];
   uint64_t sigmask;    /* a futex wait's signal mask before the shim blocked every signal */
   int64_t result;      /* the scheduler's answer (a syscall's: -errno on failure) */
+  /* 0; a slot + 1: let that thread go, then wait; RAVEL_HANDOFF_ASLEEP (above). Used by
+   * every thread that waits on its word, with or without a call out. */
+  uint64_t handon;
 };
 
 struct RavelHandoffPage {

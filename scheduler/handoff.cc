@@ -86,8 +86,22 @@ void HandoffPages::Hold(RavelHandoffPage* page, int32_t slot) {
 }
 
 void HandoffPages::Release(RavelHandoffPage* page, int32_t slot) {
-  __atomic_store_n(&page->word[slot], 1u, __ATOMIC_RELEASE);
-  Wake(page, slot);
+  // The word first, then whether it sleeps: a thread about to sleep marks `handon` first
+  // and the kernel looks at the word then, so one of the two sees the other's store.
+  __atomic_exchange_n(&page->word[slot], 1u, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&page->call[slot].handon, __ATOMIC_SEQ_CST) == RAVEL_HANDOFF_ASLEEP) Wake(page, slot);
+}
+
+bool HandoffPages::AskHandOn(RavelHandoffPage* page, int32_t from, int32_t to) {
+  uint64_t idle = 0;
+  return __atomic_compare_exchange_n(&page->call[from].handon, &idle, static_cast<uint64_t>(to) + 1, false,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+bool HandoffPages::TakeBackHandOn(RavelHandoffPage* page, int32_t from, int32_t to) {
+  uint64_t asked = static_cast<uint64_t>(to) + 1;
+  return __atomic_compare_exchange_n(&page->call[from].handon, &asked, uint64_t{0}, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST);
 }
 
 void HandoffPages::Wake(RavelHandoffPage* page, int32_t slot) {
@@ -313,7 +327,33 @@ void Scheduler::AccountPlanned(uint64_t made) {
   }
 }
 
+void Scheduler::TakeBackHandOn() {
+  hand_on_caller_ = {};
+  if (hand_on_asked_.from < 0) return;
+  const HandOnAsked asked = std::exchange(hand_on_asked_, {});
+  if (RavelHandoffPage* page = handoff_.Page(asked.pid);
+      page != nullptr && HandoffPages::TakeBackHandOn(page, asked.from, asked.to)) {
+    HandoffPages::Release(page, asked.to);
+  }
+}
+
+void Scheduler::LetRun(RavelHandoffPage* page, const Thread& t) {
+  const HandOnCaller caller = std::exchange(hand_on_caller_, {});
+  if (caller.id != kNoThread && caller.id != t.id && caller.pid == t.pid && hand_on_asked_.from < 0 &&
+      table_.Has(caller.id)) {
+    const Thread& from = At(caller.id);
+    if (from.waits_in_guest && running_ != from.id && from.slot >= 0 && from.pid == t.pid &&
+        HandoffPages::AskHandOn(page, from.slot, t.slot)) {
+      hand_on_asked_ = {t.pid, from.slot, t.slot};
+      if (options_.log_decisions) LOG(INFO) << "T" << from.id << " lets T" << t.id << " go (asked of it)";
+      return;
+    }
+  }
+  HandoffPages::Release(page, t.slot);
+}
+
 void Scheduler::DrainPlan() {
+  TakeBackHandOn();
   if (!plan_out_) return;
   plan_out_ = false;
   RavelHandoffPage* page = handoff_.Page(plan_pid_);

@@ -69,8 +69,13 @@ class HandoffPages {
   static int32_t AssignSlot(Process& process, ThreadId id);
   // The thread in `slot` waits from now on (its word is 0).
   static void Hold(RavelHandoffPage* page, int32_t slot);
-  // The thread in `slot` may run: its word is 1, and it is woken.
+  // The thread in `slot` may run: its word is 1, and it is woken if it sleeps on it.
   static void Release(RavelHandoffPage* page, int32_t slot);
+  // Asks the thread in `from`, which waits awake, to let the thread in `to` run (sync_marker.h,
+  // "Hand-ons by the caller"); false when it sleeps (or has a hand-on out already).
+  static bool AskHandOn(RavelHandoffPage* page, int32_t from, int32_t to);
+  // Takes back the hand-on asked of `from` for `to`; false when `from` has made it.
+  static bool TakeBackHandOn(RavelHandoffPage* page, int32_t from, int32_t to);
   // The thread in `slot` is woken (to look at its word again).
   static void Wake(RavelHandoffPage* page, int32_t slot);
   // The slot whose word is at `addr` in the guest's mapping of the process's page; -1 if

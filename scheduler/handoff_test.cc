@@ -1,8 +1,19 @@
 // HandoffPages: where a guest's word of its hand-off page is, in the scheduler's terms.
 #include "scheduler/handoff.h"
 
-#include <cstddef>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "base/proc.h"
 #include "gtest/gtest.h"
 
 namespace ravel {
@@ -22,6 +33,58 @@ TEST(HandoffPages, SlotOfWordIsAWordOfThePageOrNone) {
   EXPECT_EQ(HandoffPages::SlotOfWord(process, first + 2), -1);                        // inside a word
   EXPECT_EQ(HandoffPages::SlotOfWord(process, first - 4), -1);                        // before them
   EXPECT_EQ(HandoffPages::SlotOfWord(process, 0), -1);
+}
+
+// A hand-on is asked only of a caller that waits awake and has none out; it is taken back
+// only while it is not made (the caller's swap to 0 makes it), and only as asked.
+TEST(HandoffPages, AHandOnIsAskedOfAnAwakeCallerAndTakenBackUnlessMade) {
+  auto page = std::make_unique<RavelHandoffPage>();
+  uint64_t& handon = page->call[3].handon;
+  EXPECT_TRUE(HandoffPages::AskHandOn(page.get(), 3, 5));
+  EXPECT_EQ(handon, 6u);
+  EXPECT_FALSE(HandoffPages::AskHandOn(page.get(), 3, 7));  // one out already
+  EXPECT_FALSE(HandoffPages::TakeBackHandOn(page.get(), 3, 7));  // not the one asked
+  EXPECT_TRUE(HandoffPages::TakeBackHandOn(page.get(), 3, 5));
+  EXPECT_EQ(handon, 0u);
+  EXPECT_FALSE(HandoffPages::TakeBackHandOn(page.get(), 3, 5));  // made (or taken back) already
+  handon = RAVEL_HANDOFF_ASLEEP;
+  EXPECT_FALSE(HandoffPages::AskHandOn(page.get(), 3, 5));  // asleep: the scheduler lets 5 go itself
+  EXPECT_EQ(handon, RAVEL_HANDOFF_ASLEEP);
+}
+
+// Release sets the word, and wakes the thread that sleeps on it (marked asleep, as the
+// shim's WaitTurn marks itself). The sleeper is asleep before the release, and waits at
+// most 30 s: a lost wake fails the test instead of hanging it.
+TEST(HandoffPages, ReleaseWakesASleeper) {
+  auto page = std::make_unique<RavelHandoffPage>();
+  page->call[2].handon = RAVEL_HANDOFF_ASLEEP;
+  std::atomic<pid_t> tid{0};
+  long waited = -1;
+  int waited_errno = 0;
+  std::thread sleeper([&] {
+    tid = static_cast<pid_t>(syscall(SYS_gettid));
+    const timespec limit{30, 0};
+    waited = syscall(SYS_futex, &page->word[2], FUTEX_WAIT, 0, &limit, nullptr, 0);
+    waited_errno = errno;
+  });
+  while (tid == 0) std::this_thread::yield();
+  for (int i = 0; i < 10000; ++i) {  // asleep: in its futex wait (or, at worst, 10 s on)
+    std::optional<ProcStat> stat = ReadProcStat(getpid(), tid);
+    if (stat.has_value() && stat->state == 'S') break;
+    usleep(1000);
+  }
+  HandoffPages::Release(page.get(), 2);
+  sleeper.join();
+  EXPECT_EQ(page->word[2], 1u);
+  EXPECT_EQ(waited, 0) << "errno " << waited_errno;
+}
+
+// A thread that waits awake (not marked asleep) is not woken: its word alone lets it go.
+TEST(HandoffPages, ReleaseOfAnAwakeWaiterOnlySetsItsWord) {
+  auto page = std::make_unique<RavelHandoffPage>();
+  HandoffPages::Release(page.get(), 4);
+  EXPECT_EQ(page->word[4], 1u);
+  EXPECT_EQ(page->call[4].handon, 0u);
 }
 
 }  // namespace

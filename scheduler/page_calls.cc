@@ -152,6 +152,9 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
   DrainLeaseOf(t, nullptr);
   if (running_ != t.id || t.state != State::kRunning) return retry();  // (not reached: a lease's picks are t)
   ++page_calls_;
+  // It waits awake for the answer: if the call gives the CPU to another thread, it can let
+  // that thread go itself.
+  hand_on_caller_ = {pid, t.id};
   if (call.nr == SYS_sched_yield) return PageYield(t);
   if (IsMarker(call)) {
     // SyncMarker's work.
@@ -254,7 +257,7 @@ void Scheduler::AnswerPageCall(Thread& t, int64_t result) {
   RavelHandoffPage* page = handoff_.Page(t.pid);
   if (page == nullptr || t.slot < 0) return;
   __atomic_store_n(&page->call[t.slot].result, result, __ATOMIC_RELAXED);
-  HandoffPages::Release(page, t.slot);
+  LetRun(page, t);
 }
 
 }  // namespace ravel

@@ -193,7 +193,7 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason, bool plan) {
     // Its turn comes through its word; a plan first, if its next yields can have one.
     if (plan) PlanYields(next);
     next.waits_in_guest = false;
-    if (RavelHandoffPage* page = handoff_.Page(next.pid)) HandoffPages::Release(page, next.slot);
+    if (RavelHandoffPage* page = handoff_.Page(next.pid)) LetRun(page, next);
     return;
   }
   control_->Unpark(next.tid);

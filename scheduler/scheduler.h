@@ -532,6 +532,13 @@ class Scheduler : public Tool {
   void RunPageFutex(Thread& t);
   // Answers `t`'s call and lets it go on.
   void AnswerPageCall(Thread& t, int64_t result);
+  // Lets `t`, which waits in the guest on its word, run: through the caller of the page
+  // call being taken, when that caller waits awake (sync_marker.h, "Hand-ons by the
+  // caller"), else with HandoffPages::Release.
+  void LetRun(RavelHandoffPage* page, const Thread& t);
+  // First thing at any event: a hand-on asked of a caller and not made yet is taken back
+  // and made here.
+  void TakeBackHandOn();
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
   bool WakeExpired();
@@ -654,6 +661,17 @@ class Scheduler : public Tool {
   std::unique_ptr<PlanSim> plan_sim_;
   uint64_t planned_points_ = 0;
   pid_t door_pid_ = 0;          // the process whose page's door is open (0: none)
+  // The caller of the page call being taken (from its TakePageCall to the next event), whom
+  // LetRun may ask for one hand-on; and the hand-on asked, until the next event.
+  struct HandOnCaller {
+    pid_t pid = 0;
+    ThreadId id = kNoThread;
+  } hand_on_caller_;
+  struct HandOnAsked {
+    pid_t pid = 0;
+    int32_t from = -1;
+    int32_t to = -1;
+  } hand_on_asked_;
   uint64_t page_calls_ = 0;
   uint64_t guest_waits_ = 0;
   // How many yields the next plan covers at most (DrainPlan adapts it to what the guest

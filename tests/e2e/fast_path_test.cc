@@ -153,7 +153,9 @@ TEST(FastPath, GlibcsPlainMutexesLockedByTheShimBehaveAsNatively) {
       }
     }
     EXPECT_GT(through_page, 1000) << what;
-    EXPECT_LT(stopped * 20, through_page) << what << ": " << stopped << " futex calls stopped";
+    // (About 10 stop on an idle machine; a loaded one stops more, as the tracer, descheduled,
+    // waits in the kernel with the door closed: up to 1 in 10 seen under a parallel build.)
+    EXPECT_LT(stopped * 4, through_page) << what << ": " << stopped << " futex calls stopped";
   }
 }
 
@@ -325,8 +327,34 @@ TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
     EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
     // The baton never waits for a thread that cannot run: no watchdog. (A signal's stop
     // between a planned yield's swap and its wake of the next thread held the only thread
-    // that could wake it; the shim blocks signals there.)
+    // that could wake it, as a stop before a hand-on asked of a caller would: the
+    // scheduler finishes or takes back the hand-on there.)
     EXPECT_FALSE(absl::StrContains(on.out.err, "blocked-in-kernel")) << what << ": " << on.out.err;
+  }
+}
+
+// A call through the page that parks its caller and gives the CPU to another thread of the
+// process: the caller, still awake for its answer, is asked to let that thread go itself
+// (sync_marker.h, "Hand-ons by the caller"), which the -v log shows. Runs and recordings
+// are those without the fast path.
+TEST(HandOff, CallersLetTheNextThreadGoThemselves) {
+  for (const std::string mode : {"locks", "mutexes"}) {
+    const std::vector<std::string> command = Turns(mode, 6, 2000);
+    RecordedRun on = RunWith({"--seed", "1"}, command);
+    RecordedRun off = RunWith({"--seed", "1", "--no-fast-path"}, command);
+    EXPECT_EQ(on.out.exit_code, 0) << mode << ": " << on.out.err;
+    EXPECT_EQ(on.out.out, off.out.out) << mode;
+    EXPECT_EQ(on.schedule, off.schedule) << mode;
+    if (!MoreThanOneCpu()) continue;  // (no calls through the page)
+    RunOutput logged = RunCommand({RavelBinary(), "-v", "run", "--seed", "1", "--", command[0], command[1],
+                                   command[2], command[3]});
+    EXPECT_EQ(logged.exit_code, 0) << mode;
+    int asked = 0;
+    for (absl::string_view line : absl::StrSplit(logged.err, '\n')) {
+      if (absl::StrContains(line, " go (asked of it)")) ++asked;
+    }
+    // (About 5600 and 29000 here: a caller is asked only while it waits awake.)
+    EXPECT_GT(asked, 100) << mode;
   }
 }
 
