@@ -44,7 +44,9 @@ struct RavelLeaseEntry {
 /* `state`: points still granted (low 32 bits) | entries logged (high 32 bits). The shim
  * changes it with one compare-and-swap after writing an entry, so a stop that lands in
  * the middle (a signal) and clears the lease makes the swap fail, and the shim then makes
- * the marker syscall after all. */
+ * the marker syscall after all. A thread that has a slot in its process's hand-off page
+ * keeps its state there instead (RavelHandoffPage::lease_state); each marker's sixth
+ * argument says where the state is. */
 struct RavelLease {
   uint64_t state;
   struct RavelLeaseEntry log[RAVEL_LEASE_LOG];
@@ -197,6 +199,11 @@ struct RavelHandoffPage {
    * in between would leave both waiting. At a signal's stop there the scheduler does the
    * rest itself (the store if it is not made, the wake) and moves the thread on to [3]. */
   uint64_t yield_window[4];
+  /* Per slot: the `state` of the lease of the thread in it (RavelLease, whose log and tid
+   * stay in the thread's TLS). Once a thread has a slot the shim keeps its lease state
+   * here, and each marker names where it keeps it (its sixth argument): the scheduler then
+   * grants and takes back leases through its own mapping, without a syscall. */
+  uint64_t lease_state[RAVEL_HANDOFF_SLOTS];
 };
 
 /* The shim's per-process state (a fork's child gets it zeroed by the scheduler). */

@@ -64,10 +64,24 @@ static long RawSyscall(long nr, long a1, long a2, long a3, long a4, long a5, lon
 /* This thread's lease (sync_marker.h): initial-exec TLS, so that no access allocates. */
 static __thread struct RavelLease lease __attribute__((tls_model("initial-exec")));
 
+/* The in-guest hand-off's process state, and this thread's slot in the page, given by the
+ * scheduler at its first yield; -1: none (see "yields" below). */
+static struct RavelHandoff handoff;
+static __thread int32_t handoff_slot __attribute__((tls_model("initial-exec"))) = -1;
+
+/* Where this thread keeps its lease's state: in its slot of the page once it has one
+ * (sync_marker.h, RavelHandoffPage::lease_state), else in its TLS lease. */
+static uint64_t* LeaseState(void) {
+  struct RavelHandoffPage* page = handoff.page;
+  const int32_t slot = handoff_slot;
+  return page != NULL && slot >= 0 && slot < RAVEL_HANDOFF_SLOTS ? &page->lease_state[slot] : &lease.state;
+}
+
 /* Logs the marker under the lease; 0 when there is none (or no room). An "acquired"
  * report is no point: it takes an entry but none of the granted points. */
 static int MarkLeased(long op, const void* object, const void* other) {
-  uint64_t state = __atomic_load_n(&lease.state, __ATOMIC_RELAXED);
+  uint64_t* const lease_state = LeaseState();
+  uint64_t state = __atomic_load_n(lease_state, __ATOMIC_RELAXED);
   const uint32_t remaining = (uint32_t)state, count = (uint32_t)(state >> 32);
   const int is_point = op < RAVEL_SYNC_MUTEX_ACQUIRED;
   if (count >= RAVEL_LEASE_LOG || (is_point && remaining == 0) || (!is_point && state == 0)) return 0;
@@ -75,7 +89,7 @@ static int MarkLeased(long op, const void* object, const void* other) {
   lease.log[count].object = (uint64_t)object;
   lease.log[count].other = (uint64_t)other;
   const uint64_t next = ((uint64_t)(count + 1) << 32) | (remaining - (is_point ? 1 : 0));
-  return __atomic_compare_exchange_n(&lease.state, &state, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  return __atomic_compare_exchange_n(lease_state, &state, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 static int MarkThroughPage(long op, const void* object, const void* other);
@@ -83,7 +97,7 @@ static int MarkThroughPage(long op, const void* object, const void* other);
 static void Mark(long op, const void* object, const void* other) {
   if (MarkLeased(op, object, other)) return;
   if (MarkThroughPage(op, object, other)) return;
-  RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, 0);
+  RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, (long)LeaseState());
 }
 
 /* Whether a lock of this process can be contended at all: another thread of it exists
@@ -310,9 +324,6 @@ EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
 
 /* ---- yields: the in-guest hand-off (sync_marker.h) ---- */
 
-static struct RavelHandoff handoff;
-/* This thread's slot in the page, given by the scheduler at its first yield; -1: none. */
-static __thread int32_t handoff_slot __attribute__((tls_model("initial-exec"))) = -1;
 
 static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
   return RawSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
@@ -510,7 +521,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
 
 /* A marker through the page (the scheduler answers 0). */
 static int MarkThroughPage(long op, const void* object, const void* other) {
-  const long args[6] = {RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, 0};
+  const long args[6] = {RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, (long)LeaseState()};
   long answer;
   return CallThroughPage(RAVEL_SYNC_MARKER_NR, args, 0, &answer);
 }

@@ -226,6 +226,7 @@ void Scheduler::OnPostExec(Guest& guest) {
   // it had logged was accounted for at the execve's stop).
   if (running_ != kNoThread) {
     At(running_).lease_addr = 0;
+    At(running_).lease_state_addr = 0;
     At(running_).lease_out = false;
     At(running_).lease_tid_written = false;
   }

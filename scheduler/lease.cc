@@ -1,10 +1,12 @@
 #include "scheduler/lease.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <vector>
 
 #include "base/logging.h"
 #include "preempt/sync_marker.h"
+#include "scheduler/handoff.h"
 #include "scheduler/scheduler.h"
 
 namespace ravel {
@@ -68,12 +70,24 @@ void Scheduler::GrantLease(Thread& t) {
   const uint64_t n = LeaseBound(limits);
   if (n == 0) return;
   const uint64_t state = n;  // n points granted, nothing logged
-  GuestMemory memory(t.tid);
-  if (!memory.Write(RemotePtr<uint64_t>(t.lease_addr), state).ok()) {
+  if (uint64_t* in_page = LeaseStateInPage(t)) {
+    __atomic_store_n(in_page, state, __ATOMIC_RELEASE);
+  } else if (!GuestMemory(t.tid).Write(RemotePtr<uint64_t>(t.lease_state_addr), state).ok()) {
     t.lease_addr = 0;  // not where the shim said: no fast path for this thread
     return;
   }
   t.lease_out = true;
+}
+
+uint64_t* Scheduler::LeaseStateInPage(const Thread& t) {
+  HandoffPages::Process* process = handoff_.Find(t.pid);
+  if (process == nullptr || process->page == nullptr || process->guest_page == 0) return nullptr;
+  const uint64_t first = process->guest_page + offsetof(RavelHandoffPage, lease_state);
+  const uint64_t addr = t.lease_state_addr;
+  if (addr < first || (addr - first) % sizeof(uint64_t) != 0 || (addr - first) / sizeof(uint64_t) >= RAVEL_HANDOFF_SLOTS) {
+    return nullptr;
+  }
+  return &process->page->lease_state[(addr - first) / sizeof(uint64_t)];
 }
 
 void Scheduler::DrainLease(Guest& guest) {
@@ -89,12 +103,19 @@ void Scheduler::DrainLeaseOf(Thread& t, Guest* guest) {
   t.lease_out = false;
   RavelLease lease;
   GuestMemory mem(t.tid);
-  if (!mem.Read(RemotePtr<uint64_t>(t.lease_addr), lease.state).ok()) return;
+  uint64_t* const in_page = LeaseStateInPage(t);
+  // (t is at a stop, or waits for the answer to a call through the page: its shim does not
+  // touch the lease meanwhile.)
+  if (in_page != nullptr) {
+    lease.state = __atomic_exchange_n(in_page, uint64_t{0}, __ATOMIC_ACQ_REL);
+  } else if (!mem.Read(RemotePtr<uint64_t>(t.lease_state_addr), lease.state).ok()) {
+    return;
+  }
   const uint32_t count = std::min<uint32_t>(static_cast<uint32_t>(lease.state >> 32), RAVEL_LEASE_LOG);
   const uint64_t cleared = 0;
   if ((count > 0 && !mem.ReadArray(RemotePtr<RavelLeaseEntry>(t.lease_addr + offsetof(RavelLease, log)),
                                    lease.log, count).ok()) ||
-      !mem.Write(RemotePtr<uint64_t>(t.lease_addr), cleared).ok()) {
+      (in_page == nullptr && !mem.Write(RemotePtr<uint64_t>(t.lease_state_addr), cleared).ok())) {
     LOG(WARNING) << "T" << t.id << ": the sync points it made without a stop could not be read";
     return;
   }

@@ -158,7 +158,7 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
   if (call.nr == SYS_sched_yield) return PageYield(t);
   if (IsMarker(call)) {
     // SyncMarker's work.
-    NoteLease(t, call.args[4]);
+    NoteLease(t, call.args[4], call.args[5]);
     // A point is answered by SyncOp (at once, or when the baton comes back); a report,
     // which is no point, here.
     if (!SyncOp(nullptr, t, call, /*leased=*/false)) AnswerPageCall(t, 0);

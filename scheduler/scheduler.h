@@ -326,6 +326,9 @@ class Scheduler : public Tool {
     // Its RavelLease in the guest (the shim names it with each marker; 0: not yet), and
     // whether a lease may be out there (granted, or entries to account for).
     uint64_t lease_addr = 0;
+    // Where its lease's state is (the marker's sixth argument: in its slot of the page,
+    // RavelHandoffPage::lease_state, or at lease_addr).
+    uint64_t lease_state_addr = 0;
     bool lease_out = false;
     bool lease_tid_written = false;  // its tid, into the RavelLease at lease_addr
     // The in-guest hand-off (handoff.h): its slot in its process's page (-1: none), where
@@ -508,8 +511,12 @@ class Scheduler : public Tool {
   // A signal stopped `t`, which waited in the guest: it waits for the baton at this stop
   // instead, and takes the signal once it has it.
   int SignalWhileWaitingInGuest(Guest& guest, Thread& t, const siginfo_t& info);
-  // A marker names `t`'s RavelLease at `addr` (0: none): the first time, its tid goes there.
-  void NoteLease(Thread& t, uint64_t addr);
+  // A marker names `t`'s RavelLease at `addr` (0: none), its state at `state_addr` (0: in
+  // the RavelLease): the first time, its tid goes there.
+  void NoteLease(Thread& t, uint64_t addr, uint64_t state_addr);
+  // t's lease state through the scheduler's mapping of its process's page, where the shim
+  // keeps it there; null otherwise (it is read and written in the guest's memory).
+  uint64_t* LeaseStateInPage(const Thread& t);
   // A fork's child (`child`, of `parent`'s process) starts with its parent's shim state:
   // it is given none, so that it registers a page of its own.
   void ForkedHandoff(Guest& child, const Thread& parent);

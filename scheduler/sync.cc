@@ -14,10 +14,11 @@
 
 namespace ravel {
 
-void Scheduler::NoteLease(Thread& t, uint64_t addr) {
+void Scheduler::NoteLease(Thread& t, uint64_t addr, uint64_t state_addr) {
   if (addr == 0) return;
   if (addr != t.lease_addr) t.lease_tid_written = false;
   t.lease_addr = addr;
+  t.lease_state_addr = state_addr != 0 ? state_addr : addr;
   if (t.lease_tid_written) return;
   // Not a step, and the same with the fast path or without it: the shim's own mutex code
   // records owners by it (sync_marker.h, RavelLease::tid).
@@ -33,7 +34,7 @@ void Scheduler::NoteLease(Thread& t, uint64_t addr) {
 }
 
 SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
-  NoteLease(t, call.args[4]);
+  NoteLease(t, call.args[4], call.args[5]);
   SyncOp(&guest, t, call, /*leased=*/false);
   return 0;
 }
