@@ -324,7 +324,6 @@ EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
 
 /* ---- yields: the in-guest hand-off (sync_marker.h) ---- */
 
-
 static long HandoffFutex(uint32_t* word, int op, uint32_t value) {
   return RawSyscall(SYS_futex, (long)word, op, value, 0, 0, RAVEL_HANDOFF_FUTEX_MAGIC);
 }
@@ -335,7 +334,7 @@ extern const char ravel_yield_store[] __attribute__((visibility("hidden")));
 extern const char ravel_yield_wake[] __attribute__((visibility("hidden")));
 extern const char ravel_yield_done[] __attribute__((visibility("hidden")));
 
-static int HandOn(uint64_t* claim, uint64_t* expected, uint64_t desired, uint32_t* next_word);
+static int HandOn(uint64_t* claim, uint64_t* expected_in, uint64_t desired, uint32_t* next_word);
 
 /* Waits until the scheduler, or the thread before it in a plan, lets this slot run: awake
  * for `spins` rounds first, then asleep on its word. Awake, it makes the hand-ons the
@@ -344,11 +343,9 @@ static void WaitTurn(struct RavelHandoffPage* page, int32_t slot, int spins) {
   uint64_t* const handon = &page->call[slot].handon;
   while (__atomic_load_n(&page->word[slot], __ATOMIC_ACQUIRE) == 0) {
     uint64_t ticket = __atomic_load_n(handon, __ATOMIC_ACQUIRE);
-    if (ticket != 0 && ticket != RAVEL_HANDOFF_ASLEEP) {
+    if (ticket != 0 && ticket <= RAVEL_HANDOFF_SLOTS) {
       /* (A failed swap: the scheduler took it back and lets that thread go itself.) */
-      if (ticket <= RAVEL_HANDOFF_SLOTS && HandOn(handon, &ticket, 0, &page->word[ticket - 1])) {
-        spins = 0;  /* the CPU is the next thread's now */
-      }
+      if (HandOn(handon, &ticket, 0, &page->word[ticket - 1])) spins = 0; /* the CPU is the next thread's now */
       continue;
     }
     if (spins > 0) {
@@ -403,21 +400,21 @@ static void SetSignalMask(const uint64_t* mask, uint64_t* old) {
   RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)mask, (long)old, sizeof(*mask), RAVEL_HANDOFF_FUTEX_MAGIC, 0);
 }
 
-/* Makes a planned yield, or a hand-on the scheduler asked for: swaps `*expected` for
+/* Makes a planned yield, or a hand-on the scheduler asked for: swaps `*expected_in` for
  * `desired` into `*claim` (the plan's state; the caller's `handon`) and, if that succeeds,
  * sets the next thread's word and wakes it, all in one piece of code whose addresses the
  * scheduler knows: at a signal's stop between the swap and the wake it does the rest itself
- * (sync_marker.h, `yield_window`). 0: the swap failed, *expected reloaded. Not inlined: its
+ * (sync_marker.h, `yield_window`). 0: the swap failed, *expected_in reloaded. Not inlined: its
  * labels exist once. */
-__attribute__((noinline)) static int HandOn(uint64_t* claim, uint64_t* state, uint64_t made, uint32_t* next_word) {
-  uint64_t* const plan_state = claim;
-  uint64_t expected = *state;
+__attribute__((noinline)) static int HandOn(uint64_t* claim, uint64_t* expected_in, uint64_t desired,
+                                            uint32_t* next_word) {
+  uint64_t expected = *expected_in;
   int handed;
   register long r10 __asm__("r10") = 0;
   register long r8 __asm__("r8") = 0;
   register long r9 __asm__("r9") = RAVEL_HANDOFF_FUTEX_MAGIC;
   __asm__ volatile(
-      "lock cmpxchgq %[made], %[plan]\n"
+      "lock cmpxchgq %[desired], %[claim]\n"
       "ravel_yield_swapped:\n\t"
       "jnz 1f\n"
       "ravel_yield_store:\n\t"
@@ -433,10 +430,10 @@ __attribute__((noinline)) static int HandOn(uint64_t* claim, uint64_t* state, ui
       "2:\n\t"
       "xorl %%r8d, %%r8d\n\t"
       "xorl %%r9d, %%r9d"
-      : "+a"(expected), [plan] "+m"(*plan_state), [handed] "=&r"(handed), "+r"(r8), "+r"(r9)
-      : [made] "r"(made), [nr] "i"(SYS_futex), "D"(next_word), "S"((long)FUTEX_WAKE), "d"(1L), "r"(r10)
+      : "+a"(expected), [claim] "+m"(*claim), [handed] "=&r"(handed), "+r"(r8), "+r"(r9)
+      : [desired] "r"(desired), [nr] "i"(SYS_futex), "D"(next_word), "S"((long)FUTEX_WAKE), "d"(1L), "r"(r10)
       : "rcx", "r11", "memory", "cc");
-  if (!handed) *state = expected;
+  if (!handed) *expected_in = expected;
   return handed;
 }
 

@@ -79,12 +79,15 @@ TEST(HandoffPages, ReleaseWakesASleeper) {
   EXPECT_EQ(waited, 0) << "errno " << waited_errno;
 }
 
-// A thread that waits awake (not marked asleep) is not woken: its word alone lets it go.
-TEST(HandoffPages, ReleaseOfAnAwakeWaiterOnlySetsItsWord) {
+// Release of a thread that waits awake sets its word and leaves its `handon` alone (it is
+// the thread's to mark).
+TEST(HandoffPages, ReleaseOfAnAwakeWaiterSetsOnlyItsWord) {
   auto page = std::make_unique<RavelHandoffPage>();
   HandoffPages::Release(page.get(), 4);
   EXPECT_EQ(page->word[4], 1u);
   EXPECT_EQ(page->call[4].handon, 0u);
+  EXPECT_EQ(page->word[3], 0u);
+  EXPECT_EQ(page->word[5], 0u);
 }
 
 }  // namespace
