@@ -339,7 +339,7 @@ TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
 // are those without the fast path.
 TEST(HandOff, CallersLetTheNextThreadGoThemselves) {
   for (const std::string mode : {"locks", "mutexes"}) {
-    const std::vector<std::string> command = Turns(mode, 6, 2000);
+    const std::vector<std::string> command = Turns(mode, 4, 1000);
     RecordedRun on = RunWith({"--seed", "1"}, command);
     RecordedRun off = RunWith({"--seed", "1", "--no-fast-path"}, command);
     EXPECT_EQ(on.out.exit_code, 0) << mode << ": " << on.out.err;
@@ -353,7 +353,7 @@ TEST(HandOff, CallersLetTheNextThreadGoThemselves) {
     for (absl::string_view line : absl::StrSplit(logged.err, '\n')) {
       if (absl::StrContains(line, " go (asked of it)")) ++asked;
     }
-    // (About 5600 and 29000 here: a caller is asked only while it waits awake.)
+    // (About 3700 and 10000 here: a caller is asked only while it waits awake.)
     EXPECT_GT(asked, 100) << mode;
   }
 }
