@@ -544,7 +544,7 @@ class Scheduler : public Tool {
   // caller"), else with HandoffPages::Release.
   void LetRun(RavelHandoffPage* page, const Thread& t);
   // First thing at any event: a hand-on asked of a caller and not made yet is taken back
-  // and made here.
+  // and made here, and the last page call's caller is no longer one LetRun may ask.
   void TakeBackHandOn();
   uint64_t RealtimeNs() const;
   // Wakes timed waiters whose deadline has passed. True if any woke.
