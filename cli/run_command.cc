@@ -70,6 +70,7 @@ nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::s
   j["liveness_preemptions"] = result.liveness_preemptions;
   j["leased_points"] = result.leased_points;
   j["planned_points"] = result.planned_points;
+  j["planned_markers"] = result.planned_markers;
   j["guest_waits"] = result.guest_waits;
   j["page_calls"] = result.page_calls;
   j["tsc"] = result.virtual_tsc ? "virtual" : "host";

@@ -166,6 +166,38 @@ enum RavelSyncOp {
  * thread itself, and it wakes a thread whose word it sets only when that thread sleeps. */
 #define RAVEL_HANDOFF_ASLEEP (~0ull)
 
+/* ---- Markers under a plan ----
+ *
+ * A thread that holds the CPU under a plan (its turn: from the yield that handed it the
+ * CPU to its own next yield) would end the plan at its first pthread marker, a call through
+ * the page. Where the strategy is sure to let it go on at its markers (PCT with no change
+ * point within the plan's reach, the thread not due to be flagged as spinning), the plan
+ * says how many points it may make in that turn: order[] entries are a slot (the low 16
+ * bits, RAVEL_HANDOFF_ORDER_SLOT) and that count (the high 16). The thread then logs each
+ * marker in its slot's `turn_log`, tagged with the turn (the plan's yields made), with one
+ * compare-and-swap of the log's state after writing the entry; the scheduler accounts for
+ * each one before the yield that ends the turn, through the same SyncOp as a stopped
+ * marker. A log belongs to one plan (`plan_generation`); the scheduler seals the log of the
+ * thread whose turn it is when it takes the plan back, so a marker logged after that fails
+ * its swap and is made the ordinary way. */
+#define RAVEL_HANDOFF_ORDER_SLOT 0xffffu
+#define RAVEL_HANDOFF_TURN_LOG 32
+
+struct RavelTurnMarker {
+  uint32_t turn; /* the plan's yields made when it was logged */
+  int32_t op;
+  uint64_t object;
+  uint64_t other;
+};
+
+struct RavelTurnLog {
+  /* bits 0-15: entries logged; bits 16-47: the plan's generation (low 32 bits); bit 63:
+   * sealed (the scheduler took that plan back while this thread had its turn). */
+  uint64_t state;
+  struct RavelTurnMarker entry[RAVEL_HANDOFF_TURN_LOG];
+};
+#define RAVEL_TURN_LOG_SEALED (1ull << 63)
+
 struct RavelHandoffCall {
   int64_t nr;          /* SYS_futex, SYS_sched_yield or RAVEL_SYNC_MARKER_NR */
   uint64_t args[6];
@@ -184,7 +216,8 @@ struct RavelHandoffPage {
    * entries, never more than RAVEL_HANDOFF_PLAN ahead of the yields made. */
   uint64_t plan_state;
   /* order[i % (RAVEL_HANDOFF_PLAN + 1)]: the slot of the thread that holds the CPU after the
-   * plan's i-th yield (i = 0: the holder when the plan was made). */
+   * plan's i-th yield (i = 0: the holder when the plan was made), in the low 16 bits; the
+   * points it may log in that turn in the high 16 ("Markers under a plan"). */
   uint32_t order[RAVEL_HANDOFF_PLAN + 1];
   /* Per slot: 1 when its thread may run, 0 while it waits. */
   uint32_t word[RAVEL_HANDOFF_SLOTS];
@@ -204,6 +237,11 @@ struct RavelHandoffPage {
    * here, and each marker names where it keeps it (its sixth argument): the scheduler then
    * grants and takes back leases through its own mapping, without a syscall. */
   uint64_t lease_state[RAVEL_HANDOFF_SLOTS];
+  /* Markers under a plan (above): the generation of the plan out (or of the last one),
+   * written before its plan_state; per slot, the log of the markers its thread made under
+   * that plan. */
+  uint64_t plan_generation;
+  struct RavelTurnLog turn_log[RAVEL_HANDOFF_SLOTS];
 };
 
 /* The shim's per-process state (a fork's child gets it zeroed by the scheduler). */

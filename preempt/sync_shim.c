@@ -92,10 +92,54 @@ static int MarkLeased(long op, const void* object, const void* other) {
   return __atomic_compare_exchange_n(lease_state, &state, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+/* The points this thread has logged in its current turn under a plan: the turn is the
+ * plan's generation (high 32 bits) and its yields made (low 32). */
+static __thread uint64_t turn_key __attribute__((tls_model("initial-exec")));
+static __thread uint32_t turn_points __attribute__((tls_model("initial-exec")));
+
+/* Logs the marker in this thread's turn under the plan out (sync_marker.h, "Markers under
+ * a plan"); 0 when the plan does not allow it (not this thread's turn, no points left in
+ * it, the log full or sealed). */
+static int MarkUnderPlan(long op, const void* object, const void* other) {
+  struct RavelHandoffPage* const page = handoff.page;
+  const int32_t slot = handoff_slot;
+  if (page == NULL || slot < 0 || slot >= RAVEL_HANDOFF_SLOTS) return 0;
+  const uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
+  const uint32_t covered = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
+  if ((state >> 63) != 0 || made > covered) return 0;
+  const uint32_t entry = page->order[made & RAVEL_HANDOFF_PLAN];
+  if ((entry & RAVEL_HANDOFF_ORDER_SLOT) != (uint32_t)slot) return 0;
+  const uint32_t generation = (uint32_t)__atomic_load_n(&page->plan_generation, __ATOMIC_ACQUIRE);
+  const uint64_t key = ((uint64_t)generation << 32) | made;
+  if (turn_key != key) {
+    turn_key = key;
+    turn_points = 0;
+  }
+  const int is_point = op < RAVEL_SYNC_MUTEX_ACQUIRED;
+  if (is_point && turn_points >= (entry >> 16)) return 0;
+  struct RavelTurnLog* const log = &page->turn_log[slot];
+  uint64_t log_state = __atomic_load_n(&log->state, __ATOMIC_ACQUIRE);
+  const int this_plan = (uint32_t)(log_state >> 16) == generation;
+  if (this_plan && (log_state & RAVEL_TURN_LOG_SEALED) != 0) return 0;
+  const uint32_t count = this_plan ? (uint32_t)(log_state & 0xffff) : 0;
+  if (count >= RAVEL_HANDOFF_TURN_LOG) return 0;
+  log->entry[count].turn = made;
+  log->entry[count].op = (int32_t)op;
+  log->entry[count].object = (uint64_t)object;
+  log->entry[count].other = (uint64_t)other;
+  const uint64_t next = ((uint64_t)generation << 16) | (count + 1);
+  if (!__atomic_compare_exchange_n(&log->state, &log_state, next, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+    return 0; /* sealed meanwhile: the scheduler took the plan back */
+  }
+  if (is_point) ++turn_points;
+  return 1;
+}
+
 static int MarkThroughPage(long op, const void* object, const void* other);
 
 static void Mark(long op, const void* object, const void* other) {
   if (MarkLeased(op, object, other)) return;
+  if (MarkUnderPlan(op, object, other)) return;
   if (MarkThroughPage(op, object, other)) return;
   RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, op, (long)object, (long)other, (long)&lease, (long)LeaseState());
 }
@@ -444,8 +488,8 @@ static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
   while (1) {
     const uint32_t length = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
     if ((state >> 63) != 0 || made >= length) return 0;
-    if (page->order[made & RAVEL_HANDOFF_PLAN] != (uint32_t)slot) return 0;
-    const uint32_t next = page->order[(made + 1) & RAVEL_HANDOFF_PLAN];
+    if ((page->order[made & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT) != (uint32_t)slot) return 0;
+    const uint32_t next = page->order[(made + 1) & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT;
     if (next >= RAVEL_HANDOFF_SLOTS) return 0;
     if (next == (uint32_t)slot) {
       if (__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,

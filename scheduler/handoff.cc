@@ -116,10 +116,31 @@ int32_t HandoffPages::SlotOfWord(const Process& process, uint64_t addr) {
   return slot < RAVEL_HANDOFF_SLOTS ? static_cast<int32_t>(slot) : -1;
 }
 
-void HandoffPages::Publish(RavelHandoffPage* page, const std::vector<int32_t>& order) {
+void HandoffPages::Publish(RavelHandoffPage* page, const std::vector<uint32_t>& order, uint32_t generation) {
   CHECK(order.size() >= 2 && order.size() <= RAVEL_HANDOFF_PLAN + 1) << "a plan of " << order.size();
-  for (size_t i = 0; i < order.size(); ++i) page->order[i] = static_cast<uint32_t>(order[i]);
+  __atomic_store_n(&page->plan_generation, uint64_t{generation}, __ATOMIC_RELEASE);
+  for (size_t i = 0; i < order.size(); ++i) page->order[i] = order[i];
   __atomic_store_n(&page->plan_state, static_cast<uint64_t>(order.size() - 1), __ATOMIC_RELEASE);
+}
+
+uint32_t HandoffPages::TurnLogged(const RavelHandoffPage* page, int32_t slot, uint32_t generation) {
+  const uint64_t state = __atomic_load_n(&page->turn_log[slot].state, __ATOMIC_ACQUIRE);
+  if (static_cast<uint32_t>(state >> 16) != generation) return 0;
+  return std::min<uint32_t>(static_cast<uint32_t>(state & 0xffff), RAVEL_HANDOFF_TURN_LOG);
+}
+
+uint32_t HandoffPages::SealTurnLog(RavelHandoffPage* page, int32_t slot, uint32_t generation) {
+  uint64_t state = __atomic_load_n(&page->turn_log[slot].state, __ATOMIC_ACQUIRE);
+  while (true) {
+    // A log of another plan has nothing of this one: sealed empty.
+    const uint64_t mine = static_cast<uint32_t>(state >> 16) == generation ? state : uint64_t{generation} << 16;
+    const uint64_t sealed = mine | RAVEL_TURN_LOG_SEALED;
+    // (A failed swap reloads `state`: a marker logged meanwhile.)
+    if (__atomic_compare_exchange_n(&page->turn_log[slot].state, &state, sealed, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+      return std::min<uint32_t>(static_cast<uint32_t>(sealed & 0xffff), RAVEL_HANDOFF_TURN_LOG);
+    }
+  }
 }
 
 HandoffPages::Progress HandoffPages::Read(const RavelHandoffPage* page) {
@@ -127,11 +148,9 @@ HandoffPages::Progress HandoffPages::Read(const RavelHandoffPage* page) {
   return Progress{(state >> 63) != 0, static_cast<uint32_t>(state >> 32) & 0x7fffffffu, static_cast<uint32_t>(state)};
 }
 
-bool HandoffPages::Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<int32_t>& more) {
+bool HandoffPages::Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<uint32_t>& more) {
   // The entries first: a yield reads them only once the count covers them.
-  for (size_t i = 0; i < more.size(); ++i) {
-    page->order[(covered + 1 + i) & RAVEL_HANDOFF_PLAN] = static_cast<uint32_t>(more[i]);
-  }
+  for (size_t i = 0; i < more.size(); ++i) page->order[(covered + 1 + i) & RAVEL_HANDOFF_PLAN] = more[i];
   uint64_t state = __atomic_load_n(&page->plan_state, __ATOMIC_ACQUIRE);
   while (true) {
     if ((state >> 63) != 0 || static_cast<uint32_t>(state) != covered) return false;
@@ -242,28 +261,61 @@ void Scheduler::PlanYields(Thread& holder) {
   plan_sim_->steps = steps_;
   plan_sim_->choices = choices_;
   plan_sim_->bound = bound;
+  // Markers in the plan's turns are points too: only where no change of the strategy's
+  // picks comes within the plan's reach (PCT past its change points, within bound
+  // points), so that each of them leaves the picks of the yields as simulated.
+  plan_sim_->markers = strategy_.LeaseLength(decided_, {}) >= bound;
   plan_ = {holder.id};
-  std::vector<int32_t> slots = SimulateYields(std::min<uint64_t>(plan_length_, RAVEL_HANDOFF_PLAN));
+  // The holder's own turn first: its streak so far counts toward the spin detector's.
+  const uint32_t points = TurnPoints(holder.id, streak_);
+  std::vector<uint32_t> slots = SimulateYields(std::min<uint64_t>(plan_length_, RAVEL_HANDOFF_PLAN));
   if (slots.empty()) {
     plan_sim_.reset();
     plan_.clear();
     return;
   }
-  slots.insert(slots.begin(), holder.slot);
-  HandoffPages::Publish(page, slots);
+  slots.insert(slots.begin(), HandoffPages::TurnEntry(holder.slot, points));
+  HandoffPages::Publish(page, slots, ++plan_generation_);
   plan_pid_ = holder.pid;
   plan_accounted_ = 0;
+  turn_taken_.clear();
   plan_out_ = true;
 }
 
-std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
+uint32_t Scheduler::TurnPoints(ThreadId holder, uint64_t streak) {
+  // The points of `holder` in its turn, as Decide will see them: no yield, the same
+  // runnable set, and the thread picked at each (the strategy asked here about a marker
+  // point; PCT answers without changing its state), until the spin detector would make
+  // one a yield (a streak of spin_steps picks).
+  PlanSim& sim = *plan_sim_;
+  if (!sim.markers || streak >= options_.spin_steps) return 0;
+  const uint64_t reserved = plan_.size() - 1 + sim.marker_points;
+  if (reserved >= sim.bound) return 0;
+  sim.fairness.Sync(sim.runnable, sim.steps);
+  const std::vector<ThreadId> held = sim.fairness.HeldBack(sim.runnable);
+  const Choices choices{sim.runnable, held};
+  if (!choices.Contains(holder)) return 0;
+  SchedulingPoint point;
+  point.current = holder;
+  point.kind = PointKind::kSync;
+  point.syscall_nr = -1;
+  point.current_runnable = true;
+  point.step = sim.choices;
+  if (sim.strategy->PickFrom(point, choices) != holder) return 0;
+  const uint64_t points =
+      std::min<uint64_t>({options_.spin_steps - streak, HandoffPages::kMaxTurnPoints, sim.bound - reserved});
+  sim.marker_points += points;
+  return static_cast<uint32_t>(points);
+}
+
+std::vector<uint32_t> Scheduler::SimulateYields(uint64_t n) {
   // The picks of the yields to come, as Decide and GiveBaton will make them when each is
   // accounted for: the same runnable set throughout (a yield blocks nobody and wakes
   // nobody), a yield's fairness, a choice step per pick among several.
   PlanSim& sim = *plan_sim_;
-  std::vector<int32_t> slots;
+  std::vector<uint32_t> slots;
   const pid_t pid = At(plan_.front()).pid;
-  while (slots.size() < n && !sim.ended && plan_.size() - 1 < sim.bound) {
+  while (slots.size() < n && !sim.ended && plan_.size() - 1 + sim.marker_points < sim.bound) {
     const ThreadId current = plan_.back();
     ++sim.steps;
     SchedulingPoint point;
@@ -289,7 +341,10 @@ std::vector<int32_t> Scheduler::SimulateYields(uint64_t n) {
       sim.fairness.OnRan(chosen, sim.steps);
     }
     plan_.push_back(chosen);
-    slots.push_back(At(chosen).slot);
+    // Its markers in the turn: after a switch its streak starts at 1; a thread picked again
+    // at its own yield has a streak the plan cannot know (its markers before), so none.
+    const uint32_t points = chosen != current ? TurnPoints(chosen, 1) : 0;
+    slots.push_back(HandoffPages::TurnEntry(At(chosen).slot, points));
   }
   return slots;
 }
@@ -298,6 +353,8 @@ void Scheduler::AccountPlanned(uint64_t made) {
   const Syscall call(SYS_sched_yield);
   for (; plan_accounted_ < made && plan_accounted_ + 1 < plan_.size(); ++plan_accounted_) {
     const uint64_t i = plan_accounted_;
+    // The markers of plan_[i]'s turn, which its yield ends.
+    AccountTurnMarkers(i, kNoSeal);
     Thread& t = At(plan_[i]);
     // The yield of plan_[i], as YieldMarker takes it at a stop.
     t.last_syscall = call.nr;
@@ -324,6 +381,22 @@ void Scheduler::AccountPlanned(uint64_t made) {
     n.waits_in_guest = false;
     SetState(n, State::kRunning);
     fairness_.OnRan(next, steps_);
+  }
+}
+
+void Scheduler::AccountTurnMarkers(uint64_t turn, uint32_t sealed) {
+  Thread& t = At(plan_[turn]);
+  RavelHandoffPage* page = handoff_.Page(plan_pid_);
+  if (page == nullptr || t.slot < 0 || t.pid != plan_pid_) return;
+  const RavelTurnLog& log = page->turn_log[t.slot];
+  const uint32_t logged = sealed != kNoSeal ? sealed : HandoffPages::TurnLogged(page, t.slot, plan_generation_);
+  uint32_t& taken = turn_taken_[t.slot];
+  for (; taken < logged && log.entry[taken].turn == static_cast<uint32_t>(turn); ++taken) {
+    const RavelTurnMarker& e = log.entry[taken];
+    SyncOp(nullptr, t,
+           Syscall(RAVEL_SYNC_MARKER_NR, {static_cast<uint64_t>(RAVEL_SYNC_MAGIC), static_cast<uint64_t>(e.op),
+                                          e.object, e.other, t.lease_addr}),
+           MarkerVia::kPlan);
   }
 }
 
@@ -359,7 +432,11 @@ void Scheduler::DrainPlan() {
   RavelHandoffPage* page = handoff_.Page(plan_pid_);
   if (page == nullptr) return;
   const uint64_t made = HandoffPages::Close(page);
+  // The thread whose turn it is may be logging a marker: nothing from it after the seal.
+  const uint32_t sealed =
+      made < plan_.size() && At(plan_[made]).slot >= 0 ? HandoffPages::SealTurnLog(page, At(plan_[made]).slot, plan_generation_) : 0;
   AccountPlanned(made);
+  if (made < plan_.size()) AccountTurnMarkers(made, sealed);
   // The next plan's first stretch: twice what this one's guest made (it is simulated pick
   // by pick, and a plan cut short by a lock's wait every few yields would cost more than
   // the stops it saves), or, if every yield it covered was made, twice that.

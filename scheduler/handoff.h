@@ -21,6 +21,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -83,8 +84,21 @@ class HandoffPages {
   static int32_t SlotOfWord(const Process& process, uint64_t addr);
 
   // Puts a plan out: order[0] holds the CPU; the plan's i-th yield hands it to order[i+1]
-  // (slots). `order` has 2 to RAVEL_HANDOFF_PLAN + 1 entries.
-  static void Publish(RavelHandoffPage* page, const std::vector<int32_t>& order);
+  // (TurnEntry values). `order` has 2 to RAVEL_HANDOFF_PLAN + 1 entries; `generation` is
+  // the plan's, for the logs of its markers.
+  static void Publish(RavelHandoffPage* page, const std::vector<uint32_t>& order, uint32_t generation);
+  // An order[] entry: the thread in `slot` holds the CPU in that turn and may log up to
+  // `points` markers in it (sync_marker.h, "Markers under a plan"; at most kMaxTurnPoints).
+  static constexpr uint32_t kMaxTurnPoints = 0x7fff;
+  static uint32_t TurnEntry(int32_t slot, uint32_t points) {
+    return static_cast<uint32_t>(slot) | (std::min(points, kMaxTurnPoints) << 16);
+  }
+  // The markers the thread in `slot` has logged under plan `generation` (none for a log of
+  // another plan); its entries below that count are written.
+  static uint32_t TurnLogged(const RavelHandoffPage* page, int32_t slot, uint32_t generation);
+  // Seals the log of the thread in `slot` for plan `generation` (taken back): its later
+  // markers fail to log. Returns the markers it logged.
+  static uint32_t SealTurnLog(RavelHandoffPage* page, int32_t slot, uint32_t generation);
   // The plan out, as the guest has run it so far.
   struct Progress {
     bool closed = true;
@@ -95,7 +109,7 @@ class HandoffPages {
   // Extends the plan out (covering `covered` yields, not closed) by `more` slots: the plan's
   // yields covered + 1, covered + 2, ... False if it was closed meanwhile. The caller keeps
   // covered + more - made <= RAVEL_HANDOFF_PLAN for a `made` it has read.
-  static bool Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<int32_t>& more);
+  static bool Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<uint32_t>& more);
   // Takes the plan back: from now on no yield is made under it. Returns how many were.
   static uint32_t Close(RavelHandoffPage* page);
 

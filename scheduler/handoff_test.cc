@@ -90,5 +90,31 @@ TEST(HandoffPages, ReleaseOfAnAwakeWaiterSetsOnlyItsWord) {
   EXPECT_EQ(page->word[5], 0u);
 }
 
+// A marker log belongs to one plan: another plan's entries count for nothing there. The
+// seal fixes the count of the plan's: a marker the thread logs after it fails its swap, as
+// the shim's does. An order[] entry keeps its slot whatever the points it allows.
+TEST(HandoffPages, ATurnLogIsOnePlansAndASealEndsIt) {
+  auto page = std::make_unique<RavelHandoffPage>();
+  RavelTurnLog& log = page->turn_log[4];
+  log.state = (uint64_t{6} << 16) | 3;  // 3 markers under plan 6
+  EXPECT_EQ(HandoffPages::TurnLogged(page.get(), 4, 6), 3u);
+  EXPECT_EQ(HandoffPages::TurnLogged(page.get(), 4, 7), 0u);
+  const uint64_t before = log.state;
+  EXPECT_EQ(HandoffPages::SealTurnLog(page.get(), 4, 6), 3u);
+  EXPECT_NE(log.state & RAVEL_TURN_LOG_SEALED, 0u);
+  EXPECT_EQ(HandoffPages::TurnLogged(page.get(), 4, 6), 3u);
+  uint64_t expected = before;  // the shim's swap for a fourth marker, begun before the seal
+  EXPECT_FALSE(__atomic_compare_exchange_n(&log.state, &expected, before + 1, false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST));
+  EXPECT_EQ(HandoffPages::TurnLogged(page.get(), 4, 6), 3u);
+  // A log last written under an older plan is sealed empty for this one.
+  page->turn_log[5].state = (uint64_t{2} << 16) | 9;
+  EXPECT_EQ(HandoffPages::SealTurnLog(page.get(), 5, 9), 0u);
+  EXPECT_EQ(page->turn_log[5].state, (uint64_t{9} << 16) | RAVEL_TURN_LOG_SEALED);
+  EXPECT_EQ(HandoffPages::TurnEntry(7, 3), 7u | (3u << 16));
+  EXPECT_EQ(HandoffPages::TurnEntry(7, 1u << 20) >> 16, HandoffPages::kMaxTurnPoints);
+  EXPECT_EQ(HandoffPages::TurnEntry(7, 1u << 20) & RAVEL_HANDOFF_ORDER_SLOT, 7u);
+}
+
 }  // namespace
 }  // namespace ravel

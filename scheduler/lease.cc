@@ -124,7 +124,7 @@ void Scheduler::DrainLeaseOf(Thread& t, Guest* guest) {
     SyncOp(guest, t,
            Syscall(RAVEL_SYNC_MARKER_NR, {static_cast<uint64_t>(RAVEL_SYNC_MAGIC), static_cast<uint64_t>(e.op),
                                           e.object, e.other, t.lease_addr}),
-           /*leased=*/true);
+           MarkerVia::kLease);
   }
 }
 

@@ -66,7 +66,7 @@ bool Scheduler::OnIdle() {
   // what the guest makes before its next stop is wasted work).
   const uint64_t ahead = progress.covered - progress.made;
   if (!plan_sim_->ended && 2 * ahead <= progress.covered && plan_.size() - 1 == progress.covered) {
-    std::vector<int32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
+    std::vector<uint32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
     if (!more.empty()) {
       CHECK(HandoffPages::Extend(page, progress.covered, more)) << "a plan changed under the scheduler";
       worked = true;
@@ -161,7 +161,7 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
     NoteLease(t, call.args[4], call.args[5]);
     // A point is answered by SyncOp (at once, or when the baton comes back); a report,
     // which is no point, here.
-    if (!SyncOp(nullptr, t, call, /*leased=*/false)) AnswerPageCall(t, 0);
+    if (!SyncOp(nullptr, t, call, MarkerVia::kStop)) AnswerPageCall(t, 0);
     return;
   }
   PageFutex(t, call, mask);

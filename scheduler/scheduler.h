@@ -278,6 +278,8 @@ class Scheduler : public Tool {
   uint64_t leased_points() const { return leased_points_; }
   // Yields made under a plan, without a stop (the in-guest hand-off, handoff.h).
   uint64_t planned_points() const { return planned_points_; }
+  // Sync points made in a plan's turns, without a stop (sync_marker.h, "Markers under a plan").
+  uint64_t planned_markers() const { return planned_markers_; }
   // Yields after which the thread waited for its turn in the guest, not at a ptrace stop.
   uint64_t guest_waits() const { return guest_waits_; }
   // Futex calls and yields made through the hand-off page, without a stop.
@@ -464,11 +466,13 @@ class Scheduler : public Tool {
   static int VirtualCpu(const Thread& t);
   // sync.cc: the sync shim's markers: a scheduling point, or who holds which lock.
   SyscallResult SyncMarker(Guest& guest, Thread& t, const Syscall& call);
-  // A sync point or report (`call` a marker): its bookkeeping, step and decision. A
-  // `leased` one was made without a stop, so it is only accounted for: its pick must be `t`.
-  // `guest` null: a marker made through the hand-off page (page_calls.cc), or an entry of
-  // a lease (`leased`), which is only accounted for. False for a report (no point).
-  bool SyncOp(Guest* guest, Thread& t, const Syscall& call, bool leased);
+  // How a marker reached the scheduler: at its stop or through the page, or logged without
+  // a stop under a lease or in a plan's turn (then only accounted for: its pick must be t).
+  enum class MarkerVia { kStop, kLease, kPlan };
+  // A sync point or report (`call` a marker): its bookkeeping, step and decision.
+  // `guest` null: a marker made through the hand-off page (page_calls.cc), or one logged
+  // (kLease, kPlan), which is only accounted for. False for a report (no point).
+  bool SyncOp(Guest* guest, Thread& t, const Syscall& call, MarkerVia via);
 
   // lease.cc: the fast path for sync points (scheduler/lease.h).
   // At a sync point where `t` goes on: let it make its next points without a stop.
@@ -499,7 +503,15 @@ class Scheduler : public Tool {
   void PlanYields(Thread& holder);
   // The picks of up to `n` more yields of the plan (plan_sim_), appended to plan_; their
   // slots. Fewer once a pick is one the plan cannot make (plan_sim_->ended).
-  std::vector<int32_t> SimulateYields(uint64_t n);
+  std::vector<uint32_t> SimulateYields(uint64_t n);
+  // The points `holder` may log in its turn under the plan being simulated, its streak of
+  // picks being `streak` when the turn starts (sync_marker.h, "Markers under a plan");
+  // reserves them within the plan's bound.
+  uint32_t TurnPoints(ThreadId holder, uint64_t streak);
+  // Accounts for the markers plan_[turn] logged in its turn, as at their stops: those its
+  // log has (or the `sealed` count DrainPlan read when it sealed the log).
+  static constexpr uint32_t kNoSeal = ~0u;
+  void AccountTurnMarkers(uint64_t turn, uint32_t sealed);
   // Accounts for the plan's yields up to the `made`-th, as at a stop.
   void AccountPlanned(uint64_t made);
   // At any event, first: takes the plan back and accounts for the yields made under it.
@@ -662,11 +674,17 @@ class Scheduler : public Tool {
     std::vector<ThreadId> runnable;
     uint64_t steps = 0;
     uint64_t choices = 0;
-    uint64_t bound = 0;  // yields the plan may cover in all (deadlines, time chaos)
+    uint64_t bound = 0;  // points the plan may cover in all (deadlines, time chaos)
     bool ended = false;  // a pick it cannot make came: no more extensions
+    bool markers = false;        // whether its turns may have markers (TurnPoints)
+    uint64_t marker_points = 0;  // the points its turns may have, in all (within `bound`)
   };
+  uint32_t plan_generation_ = 0;  // the last plan's (HandoffPages::Publish)
+  // Per slot: the markers of its log accounted for under the plan out.
+  absl::flat_hash_map<int32_t, uint32_t> turn_taken_;
   std::unique_ptr<PlanSim> plan_sim_;
   uint64_t planned_points_ = 0;
+  uint64_t planned_markers_ = 0;
   pid_t door_pid_ = 0;          // the process whose page's door is open (0: none)
   // The caller of the page call being taken (from its TakePageCall to the next event), whom
   // LetRun may ask for one hand-on; and the hand-on asked, until the next event.

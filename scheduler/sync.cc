@@ -35,11 +35,12 @@ void Scheduler::NoteLease(Thread& t, uint64_t addr, uint64_t state_addr) {
 
 SyscallResult Scheduler::SyncMarker(Guest& guest, Thread& t, const Syscall& call) {
   NoteLease(t, call.args[4], call.args[5]);
-  SyncOp(&guest, t, call, /*leased=*/false);
+  SyncOp(&guest, t, call, MarkerVia::kStop);
   return 0;
 }
 
-bool Scheduler::SyncOp(Guest* guest, Thread& t, const Syscall& call, bool leased) {
+bool Scheduler::SyncOp(Guest* guest, Thread& t, const Syscall& call, MarkerVia via) {
+  const bool leased = via != MarkerVia::kStop;
   const int op = static_cast<int>(call.args[1]);
   const uint64_t object = call.args[2], other = call.args[3];
   if (!locks_.OnMarker(t.id, op, object, other)) return false;  // an acquisition's report: no point
@@ -51,7 +52,7 @@ bool Scheduler::SyncOp(Guest* guest, Thread& t, const Syscall& call, bool leased
   locks_.OnPoint(t.id, op, other, steps_ - 1);
   const SchedulingPoint point = StepPoint(t, PointKind::kSync, -1, /*yield_hint=*/false, object);
   if (leased) {
-    ++leased_points_;
+    ++(via == MarkerVia::kPlan ? planned_markers_ : leased_points_);
     if (const ThreadId chosen = Decide(t, point); chosen != t.id) {
       // Not reached while LeaseBound holds: the thread has already gone on.
       LOG(ERROR) << "a lease of T" << t.id << " ran past a decision for T" << chosen << " at step " << steps_ - 1

@@ -28,6 +28,7 @@ struct RecordedRun {
   uint64_t leased = 0;   // sync points made under a lease
   uint64_t planned = 0;  // yields made under a plan (the in-guest hand-off)
   uint64_t waits = 0;    // yields after which the thread waited in the guest
+  uint64_t planned_markers = 0;  // sync points made in a plan's turns
   uint64_t page_calls = 0;  // futex calls and yields made through the hand-off page
 };
 
@@ -45,6 +46,9 @@ RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<s
   nlohmann::json doc = nlohmann::json::parse(ReadFile(json), nullptr, false);
   if (doc.is_object() && doc.contains("leased_points")) run.leased = doc["leased_points"].get<uint64_t>();
   if (doc.is_object() && doc.contains("planned_points")) run.planned = doc["planned_points"].get<uint64_t>();
+  if (doc.is_object() && doc.contains("planned_markers")) {
+    run.planned_markers = doc["planned_markers"].get<uint64_t>();
+  }
   if (doc.is_object() && doc.contains("guest_waits")) run.waits = doc["guest_waits"].get<uint64_t>();
   if (doc.is_object() && doc.contains("page_calls")) run.page_calls = doc["page_calls"].get<uint64_t>();
   return run;
@@ -195,7 +199,8 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
   };
   const std::vector<Case> cases = {{"turns", 2, 0}, {"turns", 5, 0},   {"fork", 3, 0},  {"exec", 3, 0},
                                    {"spawn", 3, 0}, {"abort", 3, 134}, {"sigsys", 3, 0}, {"locks", 3, 0},
-                                   {"locks", 6, 0}, {"errno", 3, 0},   {"mutexes", 3, 0}, {"mutexes", 6, 0}};
+                                   {"locks", 6, 0}, {"errno", 3, 0},   {"mutexes", 3, 0}, {"mutexes", 6, 0},
+                                   {"own", 3, 0},   {"own", 6, 0}};
   uint64_t planned = 0;
   int64_t yields = 0;
   uint64_t page_calls = 0;
@@ -216,6 +221,8 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
         EXPECT_EQ(off.page_calls, 0u) << what;
         EXPECT_GT(on.waits, 0u) << what;
         EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
+        EXPECT_FALSE(absl::StrContains(on.out.err, "ran past")) << what << ": " << on.out.err;
+        if (strategy != "pct") EXPECT_EQ(on.planned_markers, 0u) << what;  // (only PCT promises its picks)
         if (c.mode == "locks" || c.mode == "mutexes") {
           page_calls += on.page_calls;
         } else {
@@ -308,10 +315,14 @@ TEST(HandOff, ARecordingMadeWithItReplays) {
 // And with recursive pthread mutexes (mutexprof): a thread waiting for its turn after a
 // marker made through the page takes the signal there, and makes its lock call after it.
 TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
-  for (int seed = 1; seed <= 9; ++seed) {
-    const bool locks = seed > 3;
-    const std::string mode = seed <= 3 ? "prof" : seed <= 6 ? "lockprof" : "mutexprof";
-    RecordedRun on = RunWith({"--seed", std::to_string(seed)}, Turns(mode, 3, 1000000));
+  for (int seed = 1; seed <= 12; ++seed) {
+    const bool locks = seed > 3 && seed <= 9;
+    const std::string mode = seed <= 3 ? "prof" : seed <= 6 ? "lockprof" : seed <= 9 ? "mutexprof" : "ownprof";
+    // ownprof: the signals land in the middle of markers logged in a plan's turn (PCT
+    // without change points, so that the plans allow them from the start).
+    std::vector<std::string> options = {"--seed", std::to_string(seed)};
+    if (mode == "ownprof") options.insert(options.end(), {"--pct-depth", "1"});
+    RecordedRun on = RunWith(options, Turns(mode, 3, 1000000));
     const std::string what = absl::StrCat("seed ", seed, " ", mode);
     EXPECT_EQ(on.out.exit_code, 0) << what << ": " << on.out.err;
     EXPECT_TRUE(absl::StartsWith(on.out.out, "sum ok signals yes turns ")) << what << ": " << on.out.out;
@@ -324,7 +335,9 @@ TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
     } else if (MoreThanOneCpu()) {
       EXPECT_GT(on.page_calls, 0u) << what;
     }
+    if (mode == "ownprof") EXPECT_GT(on.planned_markers, 0u) << what;
     EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
+    EXPECT_FALSE(absl::StrContains(on.out.err, "ran past")) << what << ": " << on.out.err;
     // The baton never waits for a thread that cannot run: no watchdog. (A signal's stop
     // between a planned yield's swap and its wake of the next thread held the only thread
     // that could wake it, as a stop before a hand-on asked of a caller would: the
@@ -358,6 +371,36 @@ TEST(HandOff, CallersLetTheNextThreadGoThemselves) {
   // 3700 + 10000 on an idle machine, 29 in one mode under a parallel ctest. Without the
   // hand-on, none.
   if (MoreThanOneCpu()) EXPECT_GT(asked, 0);
+}
+
+// A thread's pthread markers in its turn under a plan (PCT past its change points, the
+// thread sure to be picked at each) are logged in the page, not made through it: the
+// plan goes on past them (sync_marker.h, "Markers under a plan"). ravel accounts for each
+// before the yield that ends the turn: the recording is the one without the fast path.
+// Random promises no pick, so there every marker reaches ravel and ends the plan.
+TEST(HandOff, MarkersInAPlansTurnNeedNoStop) {
+  const std::vector<std::string> command = Turns("own", 4, 1000);
+  for (const std::string strategy : {"pct", "random"}) {
+    std::vector<std::string> options = {"--strategy", strategy, "--seed", "1"};
+    if (strategy == "pct") options.insert(options.end(), {"--pct-depth", "1"});
+    RecordedRun on = RunWith(options, command);
+    std::vector<std::string> without = options;
+    without.push_back("--no-fast-path");
+    RecordedRun off = RunWith(without, command);
+    EXPECT_EQ(on.out.exit_code, 0) << strategy << ": " << on.out.err;
+    EXPECT_EQ(on.out.out, off.out.out) << strategy;
+    EXPECT_EQ(on.schedule, off.schedule) << strategy;
+    EXPECT_EQ(off.planned_markers, 0u) << strategy;
+    EXPECT_FALSE(absl::StrContains(on.out.err, "ran past")) << strategy << ": " << on.out.err;
+    if (strategy == "pct") {
+      // 4 points in each of the 4000 turns: nearly all of them logged (a turn whose plan
+      // ran out before it comes through the page instead).
+      EXPECT_GT(on.planned_markers, 1000u) << on.out.err;
+      EXPECT_GT(on.planned, 1000u);
+    } else {
+      EXPECT_EQ(on.planned_markers, 0u);
+    }
+  }
 }
 
 }  // namespace

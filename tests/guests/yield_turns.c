@@ -34,6 +34,11 @@
 //                                  turn); prints "sum ok signals yes turns T"
 //   yield_turns mutexprof THREADS N the same with "mutexes" (the signals land on threads
 //                                  waiting for a marker's turn too)
+//   yield_turns own THREADS N      each turn takes and releases a pthread mutex of its own
+//                                  twice (nobody contends for it) before its yield: pthread
+//                                  markers in every turn of a plan
+//   yield_turns ownprof THREADS N  the same under ITIMER_PROF's SIGPROF, as "prof" (the
+//                                  signals land on threads in the middle of their markers)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
@@ -76,6 +81,8 @@ static int raw;                 // "rawlocks"
 static unsigned lock_words[3];
 static int recursive;           // "mutexes"
 static pthread_mutex_t mutexes[3];
+static int own;                 // "own" and "ownprof"
+static pthread_mutex_t own_mutexes[64];
 
 // futex(w, op, val, NULL) as glibc's lll_futex_wait and lll_futex_wake make it: r8 and r9
 // keep whatever they held.
@@ -175,6 +182,10 @@ static void* Turns(void* arg) {
     ++taken[id];
     if (i == per_thread / 2) Halfway(id);
     if (i == per_thread / 2 && id == 0 && strcmp(mode, "errno") == 0) CheckSyscall();
+    for (int k = 0; own && k < 2; ++k) {
+      pthread_mutex_lock(&own_mutexes[id]);
+      pthread_mutex_unlock(&own_mutexes[id]);
+    }
     sched_yield();
     if (recursive) {
       pthread_mutex_unlock(mutex);
@@ -187,7 +198,7 @@ static void* Turns(void* arg) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|mutexes|lockprof|mutexprof THREADS N\n");
+    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|mutexes|lockprof|mutexprof|own|ownprof THREADS N\n");
     return 2;
   }
   self = argv[0];
@@ -196,7 +207,10 @@ int main(int argc, char** argv) {
   per_thread = atol(argv[3]);
   raw = strcmp(mode, "rawlocks") == 0;
   recursive = strcmp(mode, "mutexes") == 0 || strcmp(mode, "mutexprof") == 0;
-  profiled = strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0 || strcmp(mode, "mutexprof") == 0;
+  own = strcmp(mode, "own") == 0 || strcmp(mode, "ownprof") == 0;
+  profiled = strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0 || strcmp(mode, "mutexprof") == 0 ||
+             strcmp(mode, "ownprof") == 0;
+  for (int i = 0; own && i < 64; ++i) pthread_mutex_init(&own_mutexes[i], NULL);
   if (recursive) {
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
