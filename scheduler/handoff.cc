@@ -393,10 +393,7 @@ void Scheduler::AccountTurnMarkers(uint64_t turn, uint32_t sealed) {
   uint32_t& taken = turn_taken_[t.slot];
   for (; taken < logged && log.entry[taken].turn == static_cast<uint32_t>(turn); ++taken) {
     const RavelTurnMarker& e = log.entry[taken];
-    SyncOp(nullptr, t,
-           Syscall(RAVEL_SYNC_MARKER_NR, {static_cast<uint64_t>(RAVEL_SYNC_MAGIC), static_cast<uint64_t>(e.op),
-                                          e.object, e.other, t.lease_addr}),
-           MarkerVia::kPlan);
+    SyncOp(nullptr, t, LoggedMarker(t, e.op, e.object, e.other), MarkerVia::kPlan);
   }
 }
 

@@ -98,6 +98,11 @@ void Scheduler::DrainLease(Guest& guest) {
   DrainLeaseOf(At(found->second), &guest);
 }
 
+Syscall Scheduler::LoggedMarker(const Thread& t, int64_t op, uint64_t object, uint64_t other) {
+  return Syscall(RAVEL_SYNC_MARKER_NR,
+                 {static_cast<uint64_t>(RAVEL_SYNC_MAGIC), static_cast<uint64_t>(op), object, other, t.lease_addr});
+}
+
 void Scheduler::DrainLeaseOf(Thread& t, Guest* guest) {
   if (!t.lease_out) return;
   t.lease_out = false;
@@ -121,10 +126,7 @@ void Scheduler::DrainLeaseOf(Thread& t, Guest* guest) {
   }
   for (uint32_t i = 0; i < count; ++i) {
     const RavelLeaseEntry& e = lease.log[i];
-    SyncOp(guest, t,
-           Syscall(RAVEL_SYNC_MARKER_NR, {static_cast<uint64_t>(RAVEL_SYNC_MAGIC), static_cast<uint64_t>(e.op),
-                                          e.object, e.other, t.lease_addr}),
-           MarkerVia::kLease);
+    SyncOp(guest, t, LoggedMarker(t, e.op, e.object, e.other), MarkerVia::kLease);
   }
 }
 

@@ -473,6 +473,9 @@ class Scheduler : public Tool {
   // `guest` null: a marker made through the hand-off page (page_calls.cc), or one logged
   // (kLease, kPlan), which is only accounted for. False for a report (no point).
   bool SyncOp(Guest* guest, Thread& t, const Syscall& call, MarkerVia via);
+  // The marker call a logged entry stands for (a lease's or a plan's turn's), as the shim
+  // would have made it.
+  static Syscall LoggedMarker(const Thread& t, int64_t op, uint64_t object, uint64_t other);
 
   // lease.cc: the fast path for sync points (scheduler/lease.h).
   // At a sync point where `t` goes on: let it make its next points without a stop.
