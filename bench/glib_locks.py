@@ -8,8 +8,8 @@ alternation and --repeat times (the median is kept):
                 in-guest hand-off and the calls through the page)
   no-fast-path  the same with --no-fast-path (every yield and futex call a ptrace stop)
 and the table gives each time, ravel's ratio to native, the steps, how many were made
-without a stop (planned yields, markers in a plan's turns, markers under a lease, calls
-through the page), and whether the two ravel runs
+without a stop (planned yields, markers and futex calls in a plan's turns, markers under a
+lease, calls through the page), and whether the two ravel runs
 had the same fingerprint (they must: the fast path changes stops, not decisions).
 
 Every run has a real-time limit (--timeout) and runs in a session of its own, killed
@@ -96,7 +96,7 @@ def main():
         bad |= not same
         rows.append((test, med, on, same))
     header = ["test", "native s", "ravel s", "x native", "--no-fast-path s", "x native", "steps",
-              "planned", "planned markers", "leased", "through page", "same fingerprint"]
+              "planned", "planned markers", "planned futex", "leased", "through page", "same fingerprint"]
     lines = []
     for test, med, on, same in rows:
         def ratio(v):
@@ -105,7 +105,8 @@ def main():
             return f"{v:.2f}" if v else "-"
         lines.append([test, sec(med["native"]), sec(med["ravel"]), ratio(med["ravel"]), sec(med["no-fast-path"]),
                       ratio(med["no-fast-path"]), str(on.get("steps", "-")), str(on.get("planned_points", "-")),
-                      str(on.get("planned_markers", "-")), str(on.get("leased_points", "-")),
+                      str(on.get("planned_markers", "-")), str(on.get("planned_futex", "-")),
+                      str(on.get("leased_points", "-")),
                       str(on.get("page_calls", "-")), "yes" if same else "NO"])
     if args.markdown:
         print("| " + " | ".join(header) + " |")

@@ -173,7 +173,8 @@ enum RavelSyncOp {
  * the page. Where the strategy is sure to let it go on at its markers (PCT with no change
  * point within the plan's reach, the thread not due to be flagged as spinning), the plan
  * says how many points it may make in that turn: order[] entries are a slot (the low 16
- * bits, RAVEL_HANDOFF_ORDER_SLOT) and that count (the high 16). The thread then logs each
+ * bits, RAVEL_HANDOFF_ORDER_SLOT) and that count (bits 16-30; bit 31 below, "Futex calls
+ * under a plan"). The thread then logs each
  * marker in its slot's `turn_log`, tagged with the turn (the plan's yields made), with one
  * compare-and-swap of the log's state after writing the entry; the scheduler accounts for
  * each one before the yield that ends the turn, through the same SyncOp as a stopped
@@ -198,6 +199,42 @@ struct RavelTurnLog {
 };
 #define RAVEL_TURN_LOG_SEALED (1ull << 63)
 
+/* ---- Futex calls under a plan ----
+ *
+ * A private futex call in a turn that may log points is logged like a marker (one of the
+ * turn's points) instead of going through the page, which would take the plan back:
+ *  - FUTEX_WAKE: the shim answers it from `waited`, the private futex words of the process
+ *    that threads wait on and how many wait on each (written by the scheduler when it makes
+ *    the plan, and kept by the shim while the plan is out: a wait that blocks in a turn adds
+ *    itself). A wake that wakes a thread ends the thread's turn: the woken thread can run
+ *    from then on, which the plan's picks do not count with, so the thread's next point
+ *    goes through the page (or stops). Entry: op RAVEL_HANDOFF_TURN_FUTEX, object the word,
+ *    other the wake's count (low 32 bits) and the threads it woke (high 32).
+ *  - FUTEX_WAIT without a timeout on a word that holds another value: answered EAGAIN.
+ *  - FUTEX_WAIT that blocks, in a turn whose order[] entry has RAVEL_HANDOFF_ORDER_MAY_BLOCK:
+ *    the scheduler has checked that the plan's next pick is the same whether the thread
+ *    yields or blocks there, and that the plan's later picks stand without it. The thread
+ *    blocks every signal, writes the call into its slot's RavelHandoffCall (with the mask
+ *    it had) as for a call through the page, logs the wait, marks its slot in `blocked`
+ *    (a yield of the plan must not hand the CPU to it: it goes through the page instead),
+ *    makes the hand-on of a planned yield and waits for its answer on its word, as a
+ *    wait through the page does. If the scheduler took the plan back between the log and
+ *    the hand-on, the scheduler lets the next thread go itself.
+ *    Entry: op RAVEL_HANDOFF_TURN_WAIT, object the word, other the value (low 32 bits) and
+ *    1 in the high 32 if it blocked (0: EAGAIN).
+ * `waited_count` above RAVEL_HANDOFF_WAITED: more words than fit; then no wake is logged.
+ * The scheduler writes `waited` before the plan's plan_state, and accounts for each entry
+ * as the futex call's step, point and effect, as at a stop. */
+#define RAVEL_HANDOFF_TURN_FUTEX 200
+#define RAVEL_HANDOFF_TURN_WAIT 201
+#define RAVEL_HANDOFF_WAITED 256
+#define RAVEL_HANDOFF_ORDER_MAY_BLOCK (1u << 31)
+
+struct RavelWaited {
+  uint64_t word;    /* its address in the guest */
+  uint64_t waiters; /* threads waiting on it */
+};
+
 struct RavelHandoffCall {
   int64_t nr;          /* SYS_futex, SYS_sched_yield or RAVEL_SYNC_MARKER_NR */
   uint64_t args[6];
@@ -217,7 +254,8 @@ struct RavelHandoffPage {
   uint64_t plan_state;
   /* order[i % (RAVEL_HANDOFF_PLAN + 1)]: the slot of the thread that holds the CPU after the
    * plan's i-th yield (i = 0: the holder when the plan was made), in the low 16 bits; the
-   * points it may log in that turn in the high 16 ("Markers under a plan"). */
+   * points it may log in that turn in bits 16-30 ("Markers under a plan"); bit 31,
+   * RAVEL_HANDOFF_ORDER_MAY_BLOCK ("Futex calls under a plan"). */
   uint32_t order[RAVEL_HANDOFF_PLAN + 1];
   /* Per slot: 1 when its thread may run, 0 while it waits. */
   uint32_t word[RAVEL_HANDOFF_SLOTS];
@@ -242,6 +280,12 @@ struct RavelHandoffPage {
    * that plan. */
   uint64_t plan_generation;
   struct RavelTurnLog turn_log[RAVEL_HANDOFF_SLOTS];
+  /* Futex calls under a plan (above): the words waited on when the plan out was made. */
+  uint64_t waited_count;
+  struct RavelWaited waited[RAVEL_HANDOFF_WAITED];
+  /* Per slot: the generation of the plan under which its thread blocked in a turn (above),
+   * or anything else. */
+  uint32_t blocked[RAVEL_HANDOFF_SLOTS];
 };
 
 /* The shim's per-process state (a fork's child gets it zeroed by the scheduler). */

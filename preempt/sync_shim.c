@@ -97,10 +97,22 @@ static int MarkLeased(long op, const void* object, const void* other) {
 static __thread uint64_t turn_key __attribute__((tls_model("initial-exec")));
 static __thread uint32_t turn_points __attribute__((tls_model("initial-exec")));
 
-/* Logs the marker in this thread's turn under the plan out (sync_marker.h, "Markers under
- * a plan"); 0 when the plan does not allow it (not this thread's turn, no points left in
- * it, the log full or sealed). */
-static int MarkUnderPlan(long op, const void* object, const void* other) {
+/* The turn, if any, that a futex wake which woke a thread has ended (sync_marker.h, "Futex
+ * calls under a plan"): a key as turn_key's. */
+static __thread uint64_t turn_over __attribute__((tls_model("initial-exec")));
+
+/* This thread's turn under the plan out, as it read it. */
+struct Turn {
+  struct RavelHandoffPage* page;
+  int32_t slot;
+  uint64_t state; /* plan_state */
+  uint32_t made, covered, entry, generation;
+  uint64_t key; /* generation << 32 | made */
+};
+
+/* Whether this thread has its turn under the plan out, and a point left in it (`is_point`);
+ * fills *turn. */
+static int OwnTurn(struct Turn* turn, int is_point) {
   struct RavelHandoffPage* const page = handoff.page;
   const int32_t slot = handoff_slot;
   if (page == NULL || slot < 0 || slot >= RAVEL_HANDOFF_SLOTS) return 0;
@@ -111,27 +123,177 @@ static int MarkUnderPlan(long op, const void* object, const void* other) {
   if ((entry & RAVEL_HANDOFF_ORDER_SLOT) != (uint32_t)slot) return 0;
   const uint32_t generation = (uint32_t)__atomic_load_n(&page->plan_generation, __ATOMIC_ACQUIRE);
   const uint64_t key = ((uint64_t)generation << 32) | made;
+  if (turn_over == key) return 0;
   if (turn_key != key) {
     turn_key = key;
     turn_points = 0;
   }
-  const int is_point = op < RAVEL_SYNC_MUTEX_ACQUIRED;
-  if (is_point && turn_points >= (entry >> 16)) return 0;
-  struct RavelTurnLog* const log = &page->turn_log[slot];
+  if (is_point && turn_points >= ((entry >> 16) & 0x7fffu)) return 0;
+  turn->page = page;
+  turn->slot = slot;
+  turn->state = state;
+  turn->made = made;
+  turn->covered = covered;
+  turn->entry = entry;
+  turn->generation = generation;
+  turn->key = key;
+  return 1;
+}
+
+/* Whether the turn's log has room for one more entry. */
+static int TurnLogRoom(const struct Turn* turn) {
+  const uint64_t log_state = __atomic_load_n(&turn->page->turn_log[turn->slot].state, __ATOMIC_ACQUIRE);
+  return (uint32_t)(log_state >> 16) != turn->generation || (log_state & 0xffff) < RAVEL_HANDOFF_TURN_LOG;
+}
+
+/* Logs an entry in the turn (sync_marker.h, "Markers under a plan"): 0 when its log is full
+ * or sealed (the scheduler took the plan back). */
+static int LogInTurn(const struct Turn* turn, int32_t op, uint64_t object, uint64_t other, int is_point) {
+  struct RavelTurnLog* const log = &turn->page->turn_log[turn->slot];
   uint64_t log_state = __atomic_load_n(&log->state, __ATOMIC_ACQUIRE);
-  const int this_plan = (uint32_t)(log_state >> 16) == generation;
+  const int this_plan = (uint32_t)(log_state >> 16) == turn->generation;
   if (this_plan && (log_state & RAVEL_TURN_LOG_SEALED) != 0) return 0;
   const uint32_t count = this_plan ? (uint32_t)(log_state & 0xffff) : 0;
   if (count >= RAVEL_HANDOFF_TURN_LOG) return 0;
-  log->entry[count].turn = made;
-  log->entry[count].op = (int32_t)op;
-  log->entry[count].object = (uint64_t)object;
-  log->entry[count].other = (uint64_t)other;
-  const uint64_t next = ((uint64_t)generation << 16) | (count + 1);
+  log->entry[count].turn = turn->made;
+  log->entry[count].op = op;
+  log->entry[count].object = object;
+  log->entry[count].other = other;
+  const uint64_t next = ((uint64_t)turn->generation << 16) | (count + 1);
   if (!__atomic_compare_exchange_n(&log->state, &log_state, next, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-    return 0; /* sealed meanwhile: the scheduler took the plan back */
+    return 0; /* sealed meanwhile */
   }
   if (is_point) ++turn_points;
+  return 1;
+}
+
+/* A marker in this thread's turn under the plan out (sync_marker.h, "Markers under a plan"):
+ * 0 when the plan does not allow it (not this thread's turn, no points left in it, the log
+ * full or sealed, the turn ended by a wake). */
+static int MarkUnderPlan(long op, const void* object, const void* other) {
+  const int is_point = op < RAVEL_SYNC_MUTEX_ACQUIRED;
+  struct Turn turn;
+  return OwnTurn(&turn, is_point) && LogInTurn(&turn, (int32_t)op, (uint64_t)object, (uint64_t)other, is_point);
+}
+
+/* The threads waiting on the private futex word at `addr` under the plan out (sync_marker.h,
+ * "Futex calls under a plan"); -1 when the page cannot say. */
+static int64_t WaitersOn(const struct RavelHandoffPage* page, uint64_t addr) {
+  const uint64_t count = __atomic_load_n(&page->waited_count, __ATOMIC_RELAXED);
+  if (count > RAVEL_HANDOFF_WAITED) return -1;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (page->waited[i].word == addr) return (int64_t)page->waited[i].waiters;
+  }
+  return 0;
+}
+
+/* One more thread waits on `addr` (this one, about to block in its turn). */
+static void AddWaiter(struct RavelHandoffPage* page, uint64_t addr) {
+  const uint64_t count = __atomic_load_n(&page->waited_count, __ATOMIC_RELAXED);
+  if (count > RAVEL_HANDOFF_WAITED) return;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (page->waited[i].word == addr) {
+      ++page->waited[i].waiters;
+      return;
+    }
+  }
+  if (count < RAVEL_HANDOFF_WAITED) {
+    page->waited[count].word = addr;
+    page->waited[count].waiters = 1;
+  }
+  __atomic_store_n(&page->waited_count, count + 1, __ATOMIC_RELAXED);  /* (past the end: unknown from now on) */
+}
+
+/* A private FUTEX_WAKE in this thread's turn under the plan out: logged, with its answer in
+ * *woken. 0: make it the ordinary way. */
+static int WakeUnderPlan(uint64_t addr, int count, long* woken) {
+  struct Turn turn;
+  if (!OwnTurn(&turn, 1)) return 0;
+  const int64_t waiters = WaitersOn(turn.page, addr);
+  if (waiters < 0) return 0;
+  const long n = count <= 0 ? 0 : (count < waiters ? count : waiters);
+  if (!LogInTurn(&turn, RAVEL_HANDOFF_TURN_FUTEX, addr, (uint64_t)(uint32_t)count | ((uint64_t)n << 32), 1)) {
+    return 0;
+  }
+  /* A woken thread can run from now on: the plan's picks are no longer this turn's. */
+  if (n > 0) turn_over = turn.key;
+  *woken = n;
+  return 1;
+}
+
+static void SetSignalMask(const uint64_t* mask, uint64_t* old);
+static int HandOn(uint64_t* claim, uint64_t* expected_in, uint64_t desired, uint32_t* next_word);
+static void WaitTurn(struct RavelHandoffPage* page, int32_t slot, int spins);
+
+/* Set while this thread has a call through the page out: a signal handler's calls go the
+ * ordinary way (the slot's call area is in use). */
+static __thread int in_page_call __attribute__((tls_model("initial-exec")));
+
+/* A private FUTEX_WAIT without a timeout in this thread's turn under the plan out: EAGAIN if
+ * the word holds another value; if not, a wait that blocks where the turn's entry allows it
+ * (the CPU goes to the next turn's thread, and the answer comes as for a wait through the
+ * page). 1 with the answer in *result; 0: make it the ordinary way. */
+static int WaitUnderPlan(const long a[6], long* result) {
+  const uint64_t addr = (uint64_t)a[0];
+  const uint32_t val = (uint32_t)a[2];
+  struct Turn turn;
+  if (in_page_call || addr % 4 != 0 || !OwnTurn(&turn, 1)) return 0;
+  struct RavelHandoffPage* const page = turn.page;
+  const int32_t slot = turn.slot;
+  uint32_t next = RAVEL_HANDOFF_SLOTS;
+  if ((turn.entry & RAVEL_HANDOFF_ORDER_MAY_BLOCK) != 0 && turn.made < turn.covered) {
+    next = page->order[(turn.made + 1) & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT;
+    if (next == (uint32_t)slot || (next < RAVEL_HANDOFF_SLOTS &&
+                                   __atomic_load_n(&page->blocked[next], __ATOMIC_RELAXED) == turn.generation)) {
+      next = RAVEL_HANDOFF_SLOTS;
+    }
+  }
+  const int may_block = next < RAVEL_HANDOFF_SLOTS && TurnLogRoom(&turn);
+  /* A wait that blocks waits with every signal blocked, as through the page; the word is
+   * read once they are. */
+  uint64_t old_mask = 0;
+  if (may_block) {
+    in_page_call = 1;
+    const uint64_t all = ~0ull;
+    SetSignalMask(&all, &old_mask);
+  }
+  if (__atomic_load_n((const uint32_t*)addr, __ATOMIC_RELAXED) != val) {
+    const int logged = LogInTurn(&turn, RAVEL_HANDOFF_TURN_WAIT, addr, val, 1);
+    if (may_block) {
+      SetSignalMask(&old_mask, NULL);
+      in_page_call = 0;
+    }
+    if (!logged) return 0;
+    *result = -EAGAIN;
+    return 1;
+  }
+  if (!may_block) return 0;
+  struct RavelHandoffCall* const call = &page->call[slot];
+  call->nr = SYS_futex;
+  for (int i = 0; i < 6; ++i) call->args[i] = (uint64_t)a[i];
+  call->sigmask = old_mask;
+  __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&page->blocked[slot], turn.generation, __ATOMIC_RELAXED);
+  /* The plan's wakes count this thread from now on (the log has room: only a seal can fail
+   * the entry, and the plan is over then). */
+  AddWaiter(page, addr);
+  if (!LogInTurn(&turn, RAVEL_HANDOFF_TURN_WAIT, addr, (uint64_t)val | (1ull << 32), 1)) {
+    __atomic_store_n(&page->blocked[slot], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
+    SetSignalMask(&old_mask, NULL);
+    in_page_call = 0;
+    return 0;
+  }
+  /* The hand-on of a planned yield. A swap that fails for a plan extended meanwhile is made
+   * again; for a plan taken back, the scheduler lets the next thread go itself. */
+  uint64_t state = turn.state;
+  while (!HandOn(&page->plan_state, &state, state + (1ull << 32), &page->word[next])) {
+    if ((state >> 63) != 0 || ((uint32_t)(state >> 32) & 0x7fffffffu) != turn.made) break;
+  }
+  WaitTurn(page, slot, 0);
+  *result = call->result;
+  SetSignalMask(&old_mask, NULL);
+  in_page_call = 0;
   return 1;
 }
 
@@ -489,8 +651,12 @@ static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
     const uint32_t length = (uint32_t)state, made = (uint32_t)(state >> 32) & 0x7fffffffu;
     if ((state >> 63) != 0 || made >= length) return 0;
     if ((page->order[made & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT) != (uint32_t)slot) return 0;
+    const uint32_t generation = (uint32_t)__atomic_load_n(&page->plan_generation, __ATOMIC_ACQUIRE);
+    if (turn_over == (((uint64_t)generation << 32) | made)) return 0; /* a wake ended the turn */
     const uint32_t next = page->order[(made + 1) & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT;
     if (next >= RAVEL_HANDOFF_SLOTS) return 0;
+    /* A thread that blocked in its turn under this plan: the scheduler picks again. */
+    if (next != (uint32_t)slot && __atomic_load_n(&page->blocked[next], __ATOMIC_RELAXED) == generation) return 0;
     if (next == (uint32_t)slot) {
       if (__atomic_compare_exchange_n(&page->plan_state, &state, state + (1ull << 32), 0, __ATOMIC_ACQ_REL,
                                       __ATOMIC_ACQUIRE)) {
@@ -515,10 +681,6 @@ static int YieldUnderPlan(struct RavelHandoffPage* page, int32_t slot) {
  * hand-on made here (rec_locks, 100 threads: 200 PAUSEs saw 77% of the hand-ons asked
  * refused, 1000 saw 3%). */
 enum { kAnswerSpins = 1000 };
-
-/* Set while this thread has a call through the page out: a signal handler's calls go the
- * ordinary way (the slot's call area is in use). */
-static __thread int in_page_call __attribute__((tls_model("initial-exec")));
 
 /* Makes `nr(args)` through the page (sync_marker.h, "Calls through the page") if the
  * scheduler listens: 1, with the answer in *result; 0: make the call yourself. A futex
@@ -601,6 +763,12 @@ static long ShimSyscall(long nr, const long a[6], int may_register) {
         (cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && a[3] == 0))) {
       if (may_register && handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
       long r;
+      /* In this thread's turn under a plan: logged, and answered here. Not with a lease
+       * out: the lease's points come first, at the call's stop. */
+      if (__atomic_load_n(LeaseState(), __ATOMIC_RELAXED) == 0 &&
+          (cmd == FUTEX_WAKE ? WakeUnderPlan((uint64_t)a[0], (int)a[2], &r) : WaitUnderPlan(a, &r))) {
+        return r;
+      }
       if (CallThroughPage(nr, a, cmd == FUTEX_WAIT, &r)) return r;
     }
   }

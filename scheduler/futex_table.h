@@ -59,6 +59,11 @@ class FutexTable {
   std::vector<Wakeable> Waiters(const FutexKey& key, uint32_t bitset) const;
   // Moves up to `n` single-key waiters from `from` to `to`, first come first; returns them.
   std::vector<ThreadId> Requeue(const FutexKey& from, const FutexKey& to, int n);
+  // Calls f(key, waiters) for each key that has waiters, in no particular order.
+  template <typename F>
+  void ForEachKey(F&& f) const {
+    for (const auto& [key, queue] : by_key_) f(key, queue.size());
+  }
 
  private:
   struct Entry {

@@ -162,6 +162,10 @@ bool HandoffPages::Extend(RavelHandoffPage* page, uint32_t covered, const std::v
   }
 }
 
+void HandoffPages::AllowBlock(RavelHandoffPage* page, uint32_t turn) {
+  __atomic_fetch_or(&page->order[turn & RAVEL_HANDOFF_PLAN], RAVEL_HANDOFF_ORDER_MAY_BLOCK, __ATOMIC_RELEASE);
+}
+
 uint32_t HandoffPages::Close(RavelHandoffPage* page) {
   const uint64_t state = __atomic_fetch_or(&page->plan_state, uint64_t{1} << 63, __ATOMIC_ACQ_REL);
   if ((state >> 63) != 0) return 0;
@@ -275,11 +279,30 @@ void Scheduler::PlanYields(Thread& holder) {
     return;
   }
   slots.insert(slots.begin(), HandoffPages::TurnEntry(holder.slot, points));
+  if (plan_sim_->previous_may_block) slots.front() |= RAVEL_HANDOFF_ORDER_MAY_BLOCK;
+  WriteWaited(page, holder.pid);
   HandoffPages::Publish(page, slots, ++plan_generation_);
   plan_pid_ = holder.pid;
   plan_accounted_ = 0;
   turn_taken_.clear();
   plan_out_ = true;
+}
+
+void Scheduler::WriteWaited(RavelHandoffPage* page, pid_t pid) {
+  // What a futex wake in the plan's turns wakes (sync_marker.h, "Futex calls under a
+  // plan"): the words threads of the process wait on now, and how many on each, which stay
+  // the same while the plan is out. Where its turns have no points, no wake is logged.
+  uint64_t count = RAVEL_HANDOFF_WAITED + 1;
+  if (plan_sim_->markers) {
+    count = 0;
+    futex_table_.ForEachKey([&](const FutexKey& key, size_t waiters) {
+      if (key.space != static_cast<uint64_t>(pid) || key.object != 0) return;  // (a shared futex's)
+      if (count < RAVEL_HANDOFF_WAITED) page->waited[count] = RavelWaited{key.offset, waiters};
+      ++count;
+    });
+  }
+  // (Publish's release of the plan's state comes after.)
+  __atomic_store_n(&page->waited_count, count, __ATOMIC_RELAXED);
 }
 
 uint32_t Scheduler::TurnPoints(ThreadId holder, uint64_t streak) {
@@ -315,6 +338,8 @@ std::vector<uint32_t> Scheduler::SimulateYields(uint64_t n) {
   PlanSim& sim = *plan_sim_;
   std::vector<uint32_t> slots;
   const pid_t pid = At(plan_.front()).pid;
+  const size_t first = plan_.size() - 1;  // the turn before the entries returned
+  sim.previous_may_block = false;
   while (slots.size() < n && !sim.ended && plan_.size() - 1 + sim.marker_points < sim.bound) {
     const ThreadId current = plan_.back();
     ++sim.steps;
@@ -330,13 +355,37 @@ std::vector<uint32_t> Scheduler::SimulateYields(uint64_t n) {
     const Choices choices{sim.runnable, held};
     point.step = choices.size() > 1 ? sim.choices++ : sim.choices;
     if (!choices.Contains(current)) point.current_runnable = false;
+    // A turn may end in a futex wait that blocks, the CPU going on as the turn's yield would
+    // hand it (sync_marker.h, "Futex calls under a plan"), where no thread but the yielding
+    // one is held back. Then the pick is the same without the blocked thread in the runnable
+    // set: PCT's is the highest-priority thread that is not held back, and the yielder
+    // sinks below every other; a thread that is absent holds nobody back who was free.
+    // And the later picks stand too, while that holds at each (the blocked thread is never
+    // picked before its next turn, which the shim does not hand the CPU to): once a turn
+    // may block, a pick that holds back another thread ends the plan.
+    const bool clean = held.empty() || (held.size() == 1 && held.front() == current);
+    if (!clean && sim.may_block) {
+      sim.ended = true;
+      break;
+    }
     const ThreadId chosen = sim.strategy->PickFrom(point, choices);
     if (chosen != current) {
-      // Only to a thread of this process that waits in the guest.
+      // Only to a thread of this process that waits in the guest: for its turn, or for the
+      // answer to a futex wait through the page that woke it, written into its slot now
+      // (what ContinuePageCall would answer when it gets the baton).
       const Thread& next = At(chosen);
-      if (!next.waits_in_guest || next.pid != pid || next.slot < 0 || next.page_call != Thread::PageCall::kNone) {
+      const bool answered = std::find(sim.answered.begin(), sim.answered.end(), chosen) != sim.answered.end();
+      const bool answerable = next.page_call == Thread::PageCall::kWait ||
+                              (next.page_call == Thread::PageCall::kEntry && IsMarkerCall(next.page_syscall));
+      if (!next.waits_in_guest || next.pid != pid || next.slot < 0 ||
+          (next.page_call != Thread::PageCall::kNone && (!answerable || answered))) {
         sim.ended = true;
         break;
+      }
+      if (next.page_call != Thread::PageCall::kNone && !answered) {
+        RavelHandoffPage* page = handoff_.Page(pid);
+        __atomic_store_n(&page->call[next.slot].result, PlannedAnswer(next), __ATOMIC_RELAXED);
+        sim.answered.push_back(chosen);
       }
       sim.fairness.OnRan(chosen, sim.steps);
     }
@@ -345,6 +394,16 @@ std::vector<uint32_t> Scheduler::SimulateYields(uint64_t n) {
     // at its own yield has a streak the plan cannot know (its markers before), so none.
     const uint32_t points = chosen != current ? TurnPoints(chosen, 1) : 0;
     slots.push_back(HandoffPages::TurnEntry(At(chosen).slot, points));
+    // The turn of `current`, which this pick ends, may end in a block instead.
+    if (sim.markers && clean && chosen != current) {
+      sim.may_block = true;
+      const size_t turn = plan_.size() - 2;
+      if (turn == first) {
+        sim.previous_may_block = true;
+      } else {
+        slots[turn - first - 1] |= RAVEL_HANDOFF_ORDER_MAY_BLOCK;
+      }
+    }
   }
   return slots;
 }
@@ -353,9 +412,13 @@ void Scheduler::AccountPlanned(uint64_t made) {
   const Syscall call(SYS_sched_yield);
   for (; plan_accounted_ < made && plan_accounted_ + 1 < plan_.size(); ++plan_accounted_) {
     const uint64_t i = plan_accounted_;
-    // The markers of plan_[i]'s turn, which its yield ends.
+    // The markers of plan_[i]'s turn, which its yield ends, or a futex wait that blocks.
     AccountTurnMarkers(i, kNoSeal);
     Thread& t = At(plan_[i]);
+    if (t.state == State::kBlocked) {
+      PlannedBlockHandOff(t, plan_[i + 1]);
+      continue;
+    }
     // The yield of plan_[i], as YieldMarker takes it at a stop.
     t.last_syscall = call.nr;
     t.clock_streak = 0;
@@ -381,7 +444,55 @@ void Scheduler::AccountPlanned(uint64_t made) {
     n.waits_in_guest = false;
     SetState(n, State::kRunning);
     fairness_.OnRan(next, steps_);
+    FinishPlannedWait(n);
   }
+}
+
+int64_t Scheduler::PlannedAnswer(const Thread& n) const {
+  // ContinuePageCall's answer (a marker's lease it would not grant: the decision since was
+  // another thread's).
+  if (n.page_call == Thread::PageCall::kWait) return n.woke == Woke::kSignal ? -EINTR : n.wake_result;
+  return 0;
+}
+
+void Scheduler::FinishPlannedWait(Thread& n) {
+  // The rest of its call through the page, as ContinuePageCall makes it when the baton comes
+  // back, with the answer the plan wrote.
+  if (n.page_call == Thread::PageCall::kWait) {
+    n.wait_sigmask.reset();
+    if (n.woke == Woke::kSignal) n.wake_result = -EINTR;
+    Mix(static_cast<uint64_t>(n.wake_result));
+  }
+  n.page_call = Thread::PageCall::kNone;
+}
+
+void Scheduler::PlannedBlockHandOff(Thread& t, ThreadId next) {
+  // HandOffFrom's (HandOff's, its conditions held by the plan's): the baton goes as the plan
+  // said, by the guest's own hand-on.
+  SchedulingPoint point;
+  point.step = steps_;
+  point.current = t.id;
+  point.kind = PointKind::kSync;
+  point.syscall_nr = SYS_futex;
+  if (running_ == t.id) running_ = kNoThread;
+  suspect_deadlock_ = false;
+  awaiting_kernel_ = false;
+  std::vector<ThreadId> runnable = Runnable();
+  if (!runnable.empty()) MaybeJumpTime(point, runnable);
+  const ThreadId chosen = runnable.empty() ? kNoThread : PickAtHandOff(point, runnable);
+  if (chosen != next) {
+    // Not reached while the plan's conditions hold: the guest has already gone on.
+    LOG(ERROR) << "a plan handed the CPU on from T" << t.id << "'s futex wait at step " << steps_ - 1 << " to T"
+               << next << " where the strategy picks T" << chosen << "; the run goes on as it went";
+    external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
+  }
+  if (options_.log_decisions) LOG(INFO) << "switch T" << t.id << " -> T" << next << " (hand-off, planned)";
+  running_ = next;
+  Thread& n = At(next);
+  n.waits_in_guest = false;
+  SetState(n, State::kRunning);
+  fairness_.OnRan(next, steps_);
+  FinishPlannedWait(n);
 }
 
 void Scheduler::AccountTurnMarkers(uint64_t turn, uint32_t sealed) {
@@ -393,6 +504,14 @@ void Scheduler::AccountTurnMarkers(uint64_t turn, uint32_t sealed) {
   uint32_t& taken = turn_taken_[t.slot];
   for (; taken < logged && log.entry[taken].turn == static_cast<uint32_t>(turn); ++taken) {
     const RavelTurnMarker& e = log.entry[taken];
+    if (e.op == RAVEL_HANDOFF_TURN_FUTEX) {
+      LoggedWake(t, e.object, e.other);
+      continue;
+    }
+    if (e.op == RAVEL_HANDOFF_TURN_WAIT) {
+      LoggedWait(t, e.object, e.other);
+      continue;
+    }
     SyncOp(nullptr, t, LoggedMarker(t, e.op, e.object, e.other), MarkerVia::kPlan);
   }
 }
@@ -434,6 +553,12 @@ void Scheduler::DrainPlan() {
       made < plan_.size() && At(plan_[made]).slot >= 0 ? HandoffPages::SealTurnLog(page, At(plan_[made]).slot, plan_generation_) : 0;
   AccountPlanned(made);
   if (made < plan_.size()) AccountTurnMarkers(made, sealed);
+  // A futex wait that blocked at the end of that turn, whose hand-on the guest could not
+  // make (the plan was taken back first): the scheduler makes the hand-off, as at a stop.
+  ThreadId blocked = kNoThread;
+  if (made < plan_.size() && At(plan_[made]).state == State::kBlocked && running_ == plan_[made]) {
+    blocked = plan_[made];
+  }
   // The next plan's first stretch: twice what this one's guest made (it is simulated pick
   // by pick, and a plan cut short by a lock's wait every few yields would cost more than
   // the stops it saves), or, if every yield it covered was made, twice that.
@@ -449,6 +574,7 @@ void Scheduler::DrainPlan() {
     window_plans_ = 0;
     window_made_ = 0;
   }
+  if (blocked != kNoThread) HandOffFrom(blocked, PointKind::kSync, SYS_futex);
 }
 
 void Scheduler::FinishHandOn(Guest& guest, const Thread& t) {

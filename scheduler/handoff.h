@@ -110,6 +110,9 @@ class HandoffPages {
   // yields covered + 1, covered + 2, ... False if it was closed meanwhile. The caller keeps
   // covered + more - made <= RAVEL_HANDOFF_PLAN for a `made` it has read.
   static bool Extend(RavelHandoffPage* page, uint32_t covered, const std::vector<uint32_t>& more);
+  // The thread of the plan's turn `turn` (covered, its entry out) may end it in a futex wait
+  // that blocks (sync_marker.h, "Futex calls under a plan").
+  static void AllowBlock(RavelHandoffPage* page, uint32_t turn);
   // Takes the plan back: from now on no yield is made under it. Returns how many were.
   static uint32_t Close(RavelHandoffPage* page);
 

@@ -114,6 +114,16 @@ TEST(HandoffPages, ATurnLogIsOnePlansAndASealEndsIt) {
   EXPECT_EQ(HandoffPages::TurnEntry(7, 3), 7u | (3u << 16));
   EXPECT_EQ(HandoffPages::TurnEntry(7, 1u << 20) >> 16, HandoffPages::kMaxTurnPoints);
   EXPECT_EQ(HandoffPages::TurnEntry(7, 1u << 20) & RAVEL_HANDOFF_ORDER_SLOT, 7u);
+  // The points never reach the bit that lets a turn end in a block, and the bit is set on an
+  // entry already out without changing its slot or points (the shim reads them with
+  // (entry >> 16) & 0x7fff).
+  EXPECT_EQ(HandoffPages::TurnEntry(7, 1u << 20) & RAVEL_HANDOFF_ORDER_MAY_BLOCK, 0u);
+  page->order[260 & RAVEL_HANDOFF_PLAN] = HandoffPages::TurnEntry(9, 5);
+  HandoffPages::AllowBlock(page.get(), 260);
+  const uint32_t entry = page->order[260 & RAVEL_HANDOFF_PLAN];
+  EXPECT_NE(entry & RAVEL_HANDOFF_ORDER_MAY_BLOCK, 0u);
+  EXPECT_EQ(entry & RAVEL_HANDOFF_ORDER_SLOT, 9u);
+  EXPECT_EQ((entry >> 16) & 0x7fffu, 5u);
 }
 
 }  // namespace

@@ -49,6 +49,8 @@ bool TakenThroughPage(const Syscall& call) {
 
 }  // namespace
 
+bool Scheduler::IsMarkerCall(const Syscall& call) { return IsMarker(call); }
+
 bool Scheduler::OnIdle() {
   bool worked = ServeDoor(/*close=*/false);
   if (!plan_out_) return worked;
@@ -67,6 +69,7 @@ bool Scheduler::OnIdle() {
   const uint64_t ahead = progress.covered - progress.made;
   if (!plan_sim_->ended && 2 * ahead <= progress.covered && plan_.size() - 1 == progress.covered) {
     std::vector<uint32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, progress.covered));
+    if (plan_sim_->previous_may_block) HandoffPages::AllowBlock(page, progress.covered);
     if (!more.empty()) {
       CHECK(HandoffPages::Extend(page, progress.covered, more)) << "a plan changed under the scheduler";
       worked = true;
@@ -201,6 +204,62 @@ void Scheduler::PageFutex(Thread& t, const Syscall& call, uint64_t mask) {
   GiveBaton(chosen, decided_.yield_hint ? "yield" : "preempt");
 }
 
+void Scheduler::LoggedFutexPoint(Thread& t, const Syscall& call) {
+  // PageFutex's step and decision.
+  t.last_syscall = call.nr;
+  t.clock_streak = 0;
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name() << " (in a plan's turn)";
+  StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
+  const SchedulingPoint point =
+      StepPoint(t, PointKind::kSyscall, call.nr, false, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+  ++planned_futex_;
+  if (const ThreadId chosen = Decide(t, point); chosen != t.id) {
+    // Not reached while the plan's conditions hold: the guest has already gone on.
+    LOG(ERROR) << "a plan let T" << t.id << " go on past its futex call at step " << steps_ - 1
+               << " where the strategy picks T" << chosen << "; the run goes on as it went";
+    external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
+  }
+}
+
+void Scheduler::LoggedWake(Thread& t, uint64_t addr, uint64_t logged) {
+  const Syscall call(SYS_futex, {addr, FUTEX_WAKE_PRIVATE, logged & 0xffffffffu});
+  LoggedFutexPoint(t, call);
+  // RunPageFutex's wake.
+  const int answered = static_cast<int>(logged >> 32);
+  const FutexKey key = KeyOf(t, addr, /*shared=*/false);
+  if (const int woken = WakeFutex(key, FUTEX_BITSET_MATCH_ANY, static_cast<int>(call.args[2])); woken != answered) {
+    LOG(ERROR) << "a plan let T" << t.id << "'s futex wake at step " << steps_ - 1 << " answer " << answered
+               << " where it woke " << woken << "; the run goes on as it went";
+    external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
+  }
+}
+
+void Scheduler::LoggedWait(Thread& t, uint64_t addr, uint64_t logged) {
+  const Syscall call(SYS_futex, {addr, FUTEX_WAIT_PRIVATE, logged & 0xffffffffu, 0});
+  LoggedFutexPoint(t, call);
+  // RunPageFutex's wait: EAGAIN (the shim found another value in the word), or it blocks.
+  if ((logged >> 32) == 0) return;
+  RavelHandoffPage* page = handoff_.Page(t.pid);
+  t.page_syscall = call;
+  t.page_mask = page != nullptr && t.slot >= 0 ? page->call[t.slot].sigmask : 0;
+  WaitInGuest(t, addr);
+}
+
+void Scheduler::WaitInGuest(Thread& t, uint64_t addr) {
+  t.futex_addr = addr;
+  t.deadline_ns.reset();
+  futex_table_.Wait(t.id, {KeyOf(t, addr, /*shared=*/false)}, FUTEX_BITSET_MATCH_ANY, wait_seq_++);
+  // BlockAndWait's, with the thread waiting in the guest.
+  SetState(t, State::kBlocked);
+  t.block = Block::kFutex;
+  t.woke = Woke::kNone;
+  t.chaos_lag_ns = 0;
+  t.chaos_delays = 0;
+  t.wait_sigmask = t.page_mask;  // (the shim blocks every signal while it waits)
+  t.page_call = Thread::PageCall::kWait;
+  t.waits_in_guest = true;
+}
+
 void Scheduler::ContinuePageCall(ThreadId id) {
   Thread& t = At(id);
   // (As a parked handler's WaitForBaton: not its turn after all, it waits on.)
@@ -236,18 +295,7 @@ void Scheduler::RunPageFutex(Thread& t) {
   GuestMemory memory(t.tid);
   if (!memory.Read(RemotePtr<uint32_t>(addr), current).ok()) return AnswerPageCall(t, -EFAULT);
   if (current != val) return AnswerPageCall(t, -EAGAIN);
-  t.futex_addr = addr;
-  t.deadline_ns.reset();
-  futex_table_.Wait(t.id, {key}, FUTEX_BITSET_MATCH_ANY, wait_seq_++);
-  // BlockAndWait's, with the thread waiting in the guest.
-  SetState(t, State::kBlocked);
-  t.block = Block::kFutex;
-  t.woke = Woke::kNone;
-  t.chaos_lag_ns = 0;
-  t.chaos_delays = 0;
-  t.wait_sigmask = t.page_mask;  // (the shim blocks every signal while it waits)
-  t.page_call = Thread::PageCall::kWait;
-  t.waits_in_guest = true;
+  WaitInGuest(t, addr);
   HandOffFrom(t.id, PointKind::kSync, call.nr);
 }
 

@@ -362,11 +362,7 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     std::vector<ThreadId> runnable = Runnable();
     if (!runnable.empty()) MaybeJumpTime(point, runnable);
     if (!runnable.empty()) {
-      const std::vector<ThreadId> held = HeldBack(runnable);
-      const Choices choices{runnable, held};
-      SchedulingPoint at = point;
-      at.step = ChoiceStep(choices.size());
-      GiveBaton(strategy_.PickFrom(at, choices), "hand-off");
+      GiveBaton(PickAtHandOff(point, runnable), "hand-off");
       return;
     }
     fd_probe_due_ = false;
@@ -417,6 +413,14 @@ void Scheduler::HandOff(const SchedulingPoint& point) {
     idle_ticks_ = 0;
     return;
   }
+}
+
+ThreadId Scheduler::PickAtHandOff(const SchedulingPoint& point, absl::Span<const ThreadId> runnable) {
+  const std::vector<ThreadId> held = HeldBack(runnable);
+  const Choices choices{runnable, held};
+  SchedulingPoint at = point;
+  at.step = ChoiceStep(choices.size());
+  return strategy_.PickFrom(at, choices);
 }
 
 void Scheduler::ReportDeadlock() {

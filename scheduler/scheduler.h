@@ -280,6 +280,9 @@ class Scheduler : public Tool {
   uint64_t planned_points() const { return planned_points_; }
   // Sync points made in a plan's turns, without a stop (sync_marker.h, "Markers under a plan").
   uint64_t planned_markers() const { return planned_markers_; }
+  // Futex calls made in a plan's turns, without a stop (sync_marker.h, "Futex calls under a
+  // plan").
+  uint64_t planned_futex() const { return planned_futex_; }
   // Yields after which the thread waited for its turn in the guest, not at a ptrace stop.
   uint64_t guest_waits() const { return guest_waits_; }
   // Futex calls and yields made through the hand-off page, without a stop.
@@ -511,6 +514,9 @@ class Scheduler : public Tool {
   // picks being `streak` when the turn starts (sync_marker.h, "Markers under a plan");
   // reserves them within the plan's bound.
   uint32_t TurnPoints(ThreadId holder, uint64_t streak);
+  // Writes the futex words `pid`'s threads wait on into its page, for the plan about to be
+  // published (sync_marker.h, "Futex calls under a plan").
+  void WriteWaited(RavelHandoffPage* page, pid_t pid);
   // Accounts for the markers plan_[turn] logged in its turn, as at their stops: those its
   // log has (or the `sealed` count DrainPlan read when it sealed the log).
   static constexpr uint32_t kNoSeal = ~0u;
@@ -548,6 +554,27 @@ class Scheduler : public Tool {
   void TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot);
   void PageYield(Thread& t);
   void PageFutex(Thread& t, const Syscall& call, uint64_t mask);
+  // The futex calls of `t` on `addr` logged in its turn under a plan (sync_marker.h, "Futex
+  // calls under a plan"), accounted for as PageFutex and RunPageFutex take them. A wake
+  // (`logged`: its count, and the threads the shim answered it woke); a wait (its value, and
+  // whether it blocked), after which the turn's hand-off is PlannedBlockHandOff's.
+  void LoggedWake(Thread& t, uint64_t addr, uint64_t logged);
+  void LoggedWait(Thread& t, uint64_t addr, uint64_t logged);
+  // A logged futex call's step and point, and the decision the plan promised (t goes on).
+  void LoggedFutexPoint(Thread& t, const Syscall& call);
+  // `t`, at its futex wait through the page (or logged), waits in the guest from now on.
+  void WaitInGuest(Thread& t, uint64_t addr);
+  // The hand-off after `t` blocked at the end of its turn under the plan: HandOffFrom's pick
+  // (the plan's `next`, to which the guest has handed the CPU), without the release.
+  void PlannedBlockHandOff(Thread& t, ThreadId next);
+  // `n`, just given the baton by a plan's hand-on: the end of its futex wait through the
+  // page, if it had one (the plan wrote the answer).
+  void FinishPlannedWait(Thread& n);
+  // The answer the plan writes for `n`'s call through the page (kWait, or a marker's kEntry).
+  int64_t PlannedAnswer(const Thread& n) const;
+  static bool IsMarkerCall(const Syscall& call);
+  // HandOff's pick among `runnable` (not empty) at `point`.
+  ThreadId PickAtHandOff(const SchedulingPoint& point, absl::Span<const ThreadId> runnable);
   // The baton came back to `id`, which has a call through the page out: the rest of it.
   void ContinuePageCall(ThreadId id);
   // The futex call of `t` (running) after its point, as Futex runs it at a stop.
@@ -681,6 +708,14 @@ class Scheduler : public Tool {
     bool ended = false;  // a pick it cannot make came: no more extensions
     bool markers = false;        // whether its turns may have markers (TurnPoints)
     uint64_t marker_points = 0;  // the points its turns may have, in all (within `bound`)
+    // Whether a turn of it may end in a futex wait that blocks (RAVEL_HANDOFF_ORDER_MAY_BLOCK,
+    // SimulateYields); and whether the turn before the entries the last SimulateYields
+    // returned may (its entry was out already: the caller marks it).
+    bool may_block = false;
+    bool previous_may_block = false;
+    // Threads woken from a futex wait through the page whose answers it has written (the
+    // first turn it gives each of them).
+    std::vector<ThreadId> answered;
   };
   uint32_t plan_generation_ = 0;  // the last plan's (HandoffPages::Publish)
   // Per slot: the markers of its log accounted for under the plan out.
@@ -688,6 +723,7 @@ class Scheduler : public Tool {
   std::unique_ptr<PlanSim> plan_sim_;
   uint64_t planned_points_ = 0;
   uint64_t planned_markers_ = 0;
+  uint64_t planned_futex_ = 0;
   pid_t door_pid_ = 0;          // the process whose page's door is open (0: none)
   // The caller of the page call being taken (from its TakePageCall to the next event), whom
   // LetRun may ask for one hand-on; and the hand-on asked, until the next event.

@@ -182,10 +182,10 @@ class Strategy {
   // The fast path's lease (scheduler/lease.h): Pick just answered `decided.current` at
   // `decided`. How many of that thread's next points this strategy would answer the same
   // way for sure, asked nothing else in between: each point with the same `runnable`,
-  // kind kSync, no yield hint, a choice step one higher than the last (when `runnable`
-  // has more than one thread). Those picks are still asked, when the points are
-  // accounted for; the answer only lets the thread make them without a stop. 0 (the
-  // default): every point stops.
+  // kind kSync or kSyscall (a futex wake that wakes nobody), no yield hint, a choice step
+  // one higher than the last (when `runnable` has more than one thread). Those picks are
+  // still asked, when the points are accounted for; the answer only lets the thread make
+  // them without a stop. 0 (the default): every point stops.
   uint64_t LeaseLength(const SchedulingPoint& decided, absl::Span<const ThreadId> runnable) {
     return Lease(decided, runnable);
   }

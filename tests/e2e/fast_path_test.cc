@@ -29,6 +29,7 @@ struct RecordedRun {
   uint64_t planned = 0;  // yields made under a plan (the in-guest hand-off)
   uint64_t waits = 0;    // yields after which the thread waited in the guest
   uint64_t planned_markers = 0;  // sync points made in a plan's turns
+  uint64_t planned_futex = 0;    // futex calls made in a plan's turns
   uint64_t page_calls = 0;  // futex calls and yields made through the hand-off page
 };
 
@@ -49,6 +50,7 @@ RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<s
   if (doc.is_object() && doc.contains("planned_markers")) {
     run.planned_markers = doc["planned_markers"].get<uint64_t>();
   }
+  if (doc.is_object() && doc.contains("planned_futex")) run.planned_futex = doc["planned_futex"].get<uint64_t>();
   if (doc.is_object() && doc.contains("guest_waits")) run.waits = doc["guest_waits"].get<uint64_t>();
   if (doc.is_object() && doc.contains("page_calls")) run.page_calls = doc["page_calls"].get<uint64_t>();
   return run;
@@ -222,7 +224,9 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
         EXPECT_GT(on.waits, 0u) << what;
         EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
         EXPECT_FALSE(absl::StrContains(on.out.err, "ran past")) << what << ": " << on.out.err;
-        if (strategy != "pct") EXPECT_EQ(on.planned_markers, 0u) << what;  // (only PCT promises its picks)
+        if (strategy != "pct") {
+          EXPECT_EQ(on.planned_markers, 0u) << what;  // (only PCT promises its picks)
+        }
         if (c.mode == "locks" || c.mode == "mutexes") {
           page_calls += on.page_calls;
         } else {
@@ -315,13 +319,20 @@ TEST(HandOff, ARecordingMadeWithItReplays) {
 // And with recursive pthread mutexes (mutexprof): a thread waiting for its turn after a
 // marker made through the page takes the signal there, and makes its lock call after it.
 TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
-  for (int seed = 1; seed <= 12; ++seed) {
-    const bool locks = seed > 3 && seed <= 9;
-    const std::string mode = seed <= 3 ? "prof" : seed <= 6 ? "lockprof" : seed <= 9 ? "mutexprof" : "ownprof";
+  for (int seed = 1; seed <= 15; ++seed) {
+    const bool locks = (seed > 3 && seed <= 9) || seed > 12;
+    const std::string mode = seed <= 3    ? "prof"
+                             : seed <= 6  ? "lockprof"
+                             : seed <= 9  ? "mutexprof"
+                             : seed <= 12 ? "ownprof"
+                                          : "wakeprof";
     // ownprof: the signals land in the middle of markers logged in a plan's turn (PCT
-    // without change points, so that the plans allow them from the start).
+    // without change points, so that the plans allow them from the start). wakeprof: on
+    // threads that wait for a lock in a plan's turn, with every signal blocked (and its
+    // own lock words are no points, so that plans are made).
     std::vector<std::string> options = {"--seed", std::to_string(seed)};
-    if (mode == "ownprof") options.insert(options.end(), {"--pct-depth", "1"});
+    if (mode == "ownprof" || mode == "wakeprof") options.insert(options.end(), {"--pct-depth", "1"});
+    if (mode == "wakeprof") options.insert(options.end(), {"--preempt", "syscall,sync,time"});
     RecordedRun on = RunWith(options, Turns(mode, 3, 1000000));
     const std::string what = absl::StrCat("seed ", seed, " ", mode);
     EXPECT_EQ(on.out.exit_code, 0) << what << ": " << on.out.err;
@@ -335,7 +346,12 @@ TEST(HandOff, SignalsToWaitingThreadsBreakNothing) {
     } else if (MoreThanOneCpu()) {
       EXPECT_GT(on.page_calls, 0u) << what;
     }
-    if (mode == "ownprof") EXPECT_GT(on.planned_markers, 0u) << what;
+    if (mode == "ownprof") {
+      EXPECT_GT(on.planned_markers, 0u) << what;
+    }
+    if (mode == "wakeprof") {
+      EXPECT_GT(on.planned_futex, 0u) << what;
+    }
     EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
     EXPECT_FALSE(absl::StrContains(on.out.err, "ran past")) << what << ": " << on.out.err;
     // The baton never waits for a thread that cannot run: no watchdog. (A signal's stop
@@ -370,7 +386,9 @@ TEST(HandOff, CallersLetTheNextThreadGoThemselves) {
   // A caller is asked only while it still waits awake, which depends on the load: about
   // 3700 + 10000 on an idle machine, 29 in one mode under a parallel ctest. Without the
   // hand-on, none.
-  if (MoreThanOneCpu()) EXPECT_GT(asked, 0);
+  if (MoreThanOneCpu()) {
+    EXPECT_GT(asked, 0);
+  }
 }
 
 // A thread's pthread markers in its turn under a plan (PCT past its change points, the
@@ -401,6 +419,44 @@ TEST(HandOff, MarkersInAPlansTurnNeedNoStop) {
       EXPECT_EQ(on.planned_markers, 0u);
     }
   }
+}
+
+// A thread's futex calls in its turn under a plan (sync_marker.h, "Futex calls under a
+// plan"): a wake is answered in the guest from the plan's table of waiters, a wait on a
+// changed word with EAGAIN, and a wait that blocks hands the CPU to the plan's next thread
+// itself, where ravel has checked that the pick would be the same. ravel accounts for each
+// as the call's step: the recording is the one without the fast path. The guest's own
+// lock words are no points (--preempt without atomic), so that its turns make no stops.
+// Random promises no pick: every futex call reaches ravel.
+TEST(HandOff, FutexCallsInAPlansTurnNeedNoStop) {
+  uint64_t planned_futex = 0;
+  for (const int threads : {3, 6}) {
+    for (const std::string strategy : {"pct", "random"}) {
+      for (int seed = 1; seed <= 3; ++seed) {
+        std::vector<std::string> options = {"--strategy", strategy, "--seed", std::to_string(seed),
+                                            "--preempt", "syscall,sync,time"};
+        if (strategy == "pct") options.insert(options.end(), {"--pct-depth", "1"});
+        const std::vector<std::string> command = Turns("wakes", threads, 1000);
+        RecordedRun on = RunWith(options, command);
+        options.push_back("--no-fast-path");
+        RecordedRun off = RunWith(options, command);
+        const std::string what = absl::StrCat(threads, " threads, ", strategy, " seed ", seed);
+        EXPECT_EQ(on.out.exit_code, 0) << what << ": " << on.out.err;
+        EXPECT_EQ(on.out.out, off.out.out) << what;
+        EXPECT_EQ(on.schedule, off.schedule) << what;
+        EXPECT_EQ(off.planned_futex, 0u) << what;
+        EXPECT_FALSE(absl::StrContains(on.out.err, "plan")) << what << ": " << on.out.err;
+        EXPECT_FALSE(absl::StrContains(on.out.err, "ran past")) << what << ": " << on.out.err;
+        if (strategy == "pct") {
+          planned_futex += on.planned_futex;
+        } else {
+          EXPECT_EQ(on.planned_futex, 0u) << what;
+        }
+      }
+    }
+  }
+  // 3000 and 6000 turns, each with a lock's futex calls every few: hundreds of them logged.
+  EXPECT_GT(planned_futex, 300u);
 }
 
 }  // namespace

@@ -39,6 +39,12 @@
 //                                  markers in every turn of a plan
 //   yield_turns ownprof THREADS N  the same under ITIMER_PROF's SIGPROF, as "prof" (the
 //                                  signals land on threads in the middle of their markers)
+//   yield_turns wakes THREADS N    as "locks", but only every fourth turn holds its lock
+//                                  across the yield; the others take and release it before
+//                                  their yield: futex waits and wakes (of a waiter or of
+//                                  nobody) in a plan's turns
+//   yield_turns wakeprof THREADS N the same under ITIMER_PROF's SIGPROF, as "prof" (the
+//                                  signals land on threads that wait on a lock in a turn)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
@@ -82,6 +88,7 @@ static unsigned lock_words[3];
 static int recursive;           // "mutexes"
 static pthread_mutex_t mutexes[3];
 static int own;                 // "own" and "ownprof"
+static int brief;               // "wakes"
 static pthread_mutex_t own_mutexes[64];
 
 // futex(w, op, val, NULL) as glibc's lll_futex_wait and lll_futex_wake make it: r8 and r9
@@ -171,7 +178,9 @@ static void* Turns(void* arg) {
     if (profiled && signals >= 20) break;
     unsigned* lock = &lock_words[(id + i) % 3];
     pthread_mutex_t* mutex = &mutexes[(id + i) % 3];
+    const int across = !brief || i % 4 == 0;  // held across the yield
     if (locked) Lock(lock);
+    if (locked && !across) Unlock(lock);
     if (recursive) {
       pthread_mutex_lock(mutex);
       pthread_mutex_lock(mutex);
@@ -191,14 +200,14 @@ static void* Turns(void* arg) {
       pthread_mutex_unlock(mutex);
       pthread_mutex_unlock(mutex);
     }
-    if (locked) Unlock(lock);
+    if (locked && across) Unlock(lock);
   }
   return NULL;
 }
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|mutexes|lockprof|mutexprof|own|ownprof THREADS N\n");
+    fprintf(stderr, "usage: yield_turns turns|prof|fork|exec|spawn|abort|sigsys|errno|locks|rawlocks|mutexes|lockprof|mutexprof|own|ownprof|wakes|wakeprof THREADS N\n");
     return 2;
   }
   self = argv[0];
@@ -209,7 +218,7 @@ int main(int argc, char** argv) {
   recursive = strcmp(mode, "mutexes") == 0 || strcmp(mode, "mutexprof") == 0;
   own = strcmp(mode, "own") == 0 || strcmp(mode, "ownprof") == 0;
   profiled = strcmp(mode, "prof") == 0 || strcmp(mode, "lockprof") == 0 || strcmp(mode, "mutexprof") == 0 ||
-             strcmp(mode, "ownprof") == 0;
+             strcmp(mode, "ownprof") == 0 || strcmp(mode, "wakeprof") == 0;
   for (int i = 0; own && i < 64; ++i) pthread_mutex_init(&own_mutexes[i], NULL);
   if (recursive) {
     pthread_mutexattr_t attr;
@@ -217,7 +226,8 @@ int main(int argc, char** argv) {
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     for (int i = 0; i < 3; ++i) pthread_mutex_init(&mutexes[i], &attr);
   }
-  locked = strcmp(mode, "locks") == 0 || strcmp(mode, "lockprof") == 0 || raw;
+  brief = strcmp(mode, "wakes") == 0 || strcmp(mode, "wakeprof") == 0;
+  locked = strcmp(mode, "locks") == 0 || strcmp(mode, "lockprof") == 0 || raw || brief;
   if (profiled) {
     signal(SIGPROF, OnProf);
     struct itimerval every = {{0, 50}, {0, 50}};
