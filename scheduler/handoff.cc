@@ -232,10 +232,17 @@ SchedulingPoint Scheduler::YieldStep(Guest* guest, Thread& t) {
                    SyscallResource(call.nr, call.args, ProcessNumber(t)));
 }
 
-void Scheduler::PlanYields(Thread& holder) {
+void Scheduler::PlanYields(Thread& holder, PlanFrom from) {
   if (plan_out_ || !options_.fast_path || options_.observer != nullptr || stopped_ || deadlocked_ ||
       resting_yields_ > 0) {
     return;
+  }
+  if (from == PlanFrom::kAnswer) {
+    if (resting_answers_ > 0) {
+      --resting_answers_;
+      return;
+    }
+    if (holder.lease_out) return;
   }
   if (running_ != holder.id || holder.slot < 0) return;
   RavelHandoffPage* page = handoff_.Page(holder.pid);
@@ -276,6 +283,7 @@ void Scheduler::PlanYields(Thread& holder) {
   if (slots.empty()) {
     plan_sim_.reset();
     plan_.clear();
+    if (from == PlanFrom::kAnswer) NotePlan(from, 0);
     return;
   }
   slots.insert(slots.begin(), HandoffPages::TurnEntry(holder.slot, points));
@@ -283,6 +291,8 @@ void Scheduler::PlanYields(Thread& holder) {
   WriteWaited(page, holder.pid);
   HandoffPages::Publish(page, slots, ++plan_generation_);
   plan_pid_ = holder.pid;
+  plan_from_ = from;
+  plan_points_before_ = PlannedSoFar();
   plan_accounted_ = 0;
   turn_taken_.clear();
   plan_out_ = true;
@@ -568,13 +578,19 @@ void Scheduler::DrainPlan() {
   plan_sim_.reset();
   plan_.clear();
   plan_accounted_ = 0;
-  window_made_ += made;
-  if (++window_plans_ == kPlanWindow) {
-    if (window_made_ < kPaidYields * kPlanWindow) resting_yields_ = kRestYields;
-    window_plans_ = 0;
-    window_made_ = 0;
-  }
+  NotePlan(plan_from_, PlannedSoFar() - plan_points_before_);
   if (blocked != kNoThread) HandOffFrom(blocked, PointKind::kSync, SYS_futex);
+}
+
+void Scheduler::NotePlan(PlanFrom from, uint64_t made) {
+  const bool yield = from == PlanFrom::kYield;
+  uint64_t& plans = yield ? window_plans_ : answer_window_plans_;
+  uint64_t& window_made = yield ? window_made_ : answer_window_made_;
+  window_made += made;
+  if (++plans < kPlanWindow) return;
+  if (window_made < kPaidYields * kPlanWindow) (yield ? resting_yields_ : resting_answers_) = kRestYields;
+  plans = 0;
+  window_made = 0;
 }
 
 void Scheduler::FinishHandOn(Guest& guest, const Thread& t) {

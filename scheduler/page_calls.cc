@@ -174,10 +174,7 @@ void Scheduler::PageYield(Thread& t) {
   // YieldMarker's step and decision.
   const ThreadId chosen = Decide(t, YieldStep(nullptr, t));
   RavelHandoffPage* page = handoff_.Page(t.pid);
-  if (chosen == t.id) {
-    PlanYields(t);
-    return AnswerPageCall(t, 0);
-  }
+  if (chosen == t.id) return AnswerPageCall(t, 0, PlanFrom::kYield);
   // It waits for its turn in the guest, as after a marker answered RAVEL_HANDOFF_PARK.
   __atomic_store_n(&page->call[t.slot].result, int64_t{0}, __ATOMIC_RELAXED);
   SetState(t, State::kRunnable);
@@ -299,12 +296,14 @@ void Scheduler::RunPageFutex(Thread& t) {
   HandOffFrom(t.id, PointKind::kSync, call.nr);
 }
 
-void Scheduler::AnswerPageCall(Thread& t, int64_t result) {
+void Scheduler::AnswerPageCall(Thread& t, int64_t result, PlanFrom from) {
   t.page_call = Thread::PageCall::kNone;
   t.waits_in_guest = false;
   RavelHandoffPage* page = handoff_.Page(t.pid);
   if (page == nullptr || t.slot < 0) return;
   __atomic_store_n(&page->call[t.slot].result, result, __ATOMIC_RELAXED);
+  // Its next yields, markers and lock calls under a plan from here, if it can have one.
+  PlanYields(t, from);
   LetRun(page, t);
 }
 

@@ -505,8 +505,15 @@ class Scheduler : public Tool {
   // Whether `t` can wait for its turn in the guest.
   bool CanWaitInGuest(const Thread& t);
   // Writes a plan for the next yields from `holder`, which is about to go on, where the
-  // picks can be known in advance.
-  void PlanYields(Thread& holder);
+  // picks can be known in advance: at its yield, or at the answer to its call through the
+  // page (not while it has a lease out: the lease's points come first, at its next stop).
+  enum class PlanFrom { kYield, kAnswer };
+  void PlanYields(Thread& holder, PlanFrom from = PlanFrom::kYield);
+  // A plan made `from` there made `made` points without a stop (0: none could be made): the
+  // windows below.
+  void NotePlan(PlanFrom from, uint64_t made);
+  // The points made under plans so far: yields, markers and futex calls.
+  uint64_t PlannedSoFar() const { return planned_points_ + planned_markers_ + planned_futex_; }
   // The picks of up to `n` more yields of the plan (plan_sim_), appended to plan_; their
   // slots. Fewer once a pick is one the plan cannot make (plan_sim_->ended).
   std::vector<uint32_t> SimulateYields(uint64_t n);
@@ -579,8 +586,9 @@ class Scheduler : public Tool {
   void ContinuePageCall(ThreadId id);
   // The futex call of `t` (running) after its point, as Futex runs it at a stop.
   void RunPageFutex(Thread& t);
-  // Answers `t`'s call and lets it go on.
-  void AnswerPageCall(Thread& t, int64_t result);
+  // Answers `t`'s call and lets it go on, with a plan from there if it can have one (made
+  // `from` a yield or any other call).
+  void AnswerPageCall(Thread& t, int64_t result, PlanFrom from = PlanFrom::kAnswer);
   // Lets `t`, which waits in the guest on its word, run: through the caller of the page
   // call being taken, when that caller waits awake (sync_marker.h, "Hand-ons by the
   // caller"), else with HandoffPages::Release.
@@ -742,17 +750,26 @@ class Scheduler : public Tool {
   // used of the last one).
   static constexpr uint64_t kFirstPlanLength = 4;
   uint64_t plan_length_ = kFirstPlanLength;
-  // Whether the hand-off pays: a window of plans that made fewer than kPaidYields yields
-  // each on average (a lock's wait cuts each plan short: a waiting thread's wake-up and a
-  // plan then cost more than the stops they save) turns it off for the next kRestYields
-  // yields, which then wait at ptrace stops; then it is tried again. Stops only: the
-  // decisions are the same either way.
+  // Whether the hand-off pays: a window of plans that made fewer than kPaidYields points
+  // each on average (yields, and markers and futex calls in their turns; a lock's wait can
+  // cut each plan short: a waiting thread's wake-up and a plan then cost more than the
+  // stops they save) turns it off for the next kRestYields yields, which then wait at
+  // ptrace stops; then it is tried again. Stops only: the decisions are the same either
+  // way.
   static constexpr uint64_t kPlanWindow = 64;
   static constexpr uint64_t kPaidYields = 4;
   static constexpr uint64_t kRestYields = 8192;
   uint64_t window_plans_ = 0;
   uint64_t window_made_ = 0;
   uint64_t resting_yields_ = 0;
+  // The same for plans made at answers (a thread about to go on after a call through the
+  // page), on their own: where those do not pay (the next pick waits for a call's own
+  // work, or a lock's wait comes first), no plan is tried at the next kRestYields answers.
+  PlanFrom plan_from_ = PlanFrom::kYield;
+  uint64_t plan_points_before_ = 0;  // PlannedSoFar() when the plan out was made
+  uint64_t answer_window_plans_ = 0;
+  uint64_t answer_window_made_ = 0;
+  uint64_t resting_answers_ = 0;
   absl::flat_hash_map<pid_t, ThreadId> by_tid_;
   absl::flat_hash_set<pid_t> exiting_;            // every thread gone, process not yet reaped
   ThreadId running_ = kNoThread;
