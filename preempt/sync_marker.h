@@ -210,7 +210,9 @@ struct RavelTurnLog {
  *    from then on, which the plan's picks do not count with, so the thread's next point
  *    goes through the page (or stops). Entry: op RAVEL_HANDOFF_TURN_FUTEX, object the word,
  *    other the wake's count (low 32 bits) and the threads it woke (high 32).
- *  - FUTEX_WAIT without a timeout on a word that holds another value: answered EAGAIN.
+ *  - FUTEX_WAIT without a timeout on a word that holds another value: answered EAGAIN. (The
+ *    shim reads the word itself, as the kernel would, only on a 4-byte aligned address; a
+ *    word the process cannot read faults there, where the kernel would answer EFAULT.)
  *  - FUTEX_WAIT that blocks, in a turn whose order[] entry has RAVEL_HANDOFF_ORDER_MAY_BLOCK:
  *    the scheduler has checked that the plan's next pick is the same whether the thread
  *    yields or blocks there, and that the plan's later picks stand without it. The thread

@@ -448,14 +448,18 @@ void Scheduler::AccountPlanned(uint64_t made) {
     SetState(t, State::kRunnable);
     t.waits_in_guest = true;
     ++guest_waits_;
-    if (options_.log_decisions) LOG(INFO) << "switch T" << t.id << " -> T" << next << " (yield, planned)";
-    running_ = next;
-    Thread& n = At(next);
-    n.waits_in_guest = false;
-    SetState(n, State::kRunning);
-    fairness_.OnRan(next, steps_);
-    FinishPlannedWait(n);
+    PlannedBaton(t, next, "yield");
   }
+}
+
+void Scheduler::PlannedBaton(const Thread& from, ThreadId next, const char* why) {
+  if (options_.log_decisions) LOG(INFO) << "switch T" << from.id << " -> T" << next << " (" << why << ", planned)";
+  running_ = next;
+  Thread& n = At(next);
+  n.waits_in_guest = false;
+  SetState(n, State::kRunning);
+  fairness_.OnRan(next, steps_);
+  FinishPlannedWait(n);
 }
 
 int64_t Scheduler::PlannedAnswer(const Thread& n) const {
@@ -496,13 +500,7 @@ void Scheduler::PlannedBlockHandOff(Thread& t, ThreadId next) {
                << next << " where the strategy picks T" << chosen << "; the run goes on as it went";
     external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
   }
-  if (options_.log_decisions) LOG(INFO) << "switch T" << t.id << " -> T" << next << " (hand-off, planned)";
-  running_ = next;
-  Thread& n = At(next);
-  n.waits_in_guest = false;
-  SetState(n, State::kRunning);
-  fairness_.OnRan(next, steps_);
-  FinishPlannedWait(n);
+  PlannedBaton(t, next, "hand-off");
 }
 
 void Scheduler::AccountTurnMarkers(uint64_t turn, uint32_t sealed) {

@@ -183,15 +183,18 @@ void Scheduler::PageYield(Thread& t) {
   GiveBaton(chosen, "yield", /*plan=*/true);
 }
 
-void Scheduler::PageFutex(Thread& t, const Syscall& call, uint64_t mask) {
-  // OnSyscall's step and decision.
+SchedulingPoint Scheduler::FutexStep(Thread& t, const Syscall& call, const char* via) {
+  // OnSyscall's step.
   t.last_syscall = call.nr;
   t.clock_streak = 0;
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name() << " (through the page)";
+  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name() << " (" << via << ")";
   StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
-  const SchedulingPoint point =
-      StepPoint(t, PointKind::kSyscall, call.nr, false, SyscallResource(call.nr, call.args, ProcessNumber(t)));
-  const ThreadId chosen = Decide(t, point);
+  return StepPoint(t, PointKind::kSyscall, call.nr, false, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+}
+
+void Scheduler::PageFutex(Thread& t, const Syscall& call, uint64_t mask) {
+  // OnSyscall's step and decision.
+  const ThreadId chosen = Decide(t, FutexStep(t, call, "through the page"));
   t.page_call = Thread::PageCall::kEntry;
   t.page_syscall = call;
   t.page_mask = mask;
@@ -203,12 +206,7 @@ void Scheduler::PageFutex(Thread& t, const Syscall& call, uint64_t mask) {
 
 void Scheduler::LoggedFutexPoint(Thread& t, const Syscall& call) {
   // PageFutex's step and decision.
-  t.last_syscall = call.nr;
-  t.clock_streak = 0;
-  if (options_.log_decisions) LOG(INFO) << "T" << t.id << " " << call.name() << " (in a plan's turn)";
-  StepAt(nullptr, t, call.nr, PointKind::kSyscall, &call);
-  const SchedulingPoint point =
-      StepPoint(t, PointKind::kSyscall, call.nr, false, SyscallResource(call.nr, call.args, ProcessNumber(t)));
+  const SchedulingPoint point = FutexStep(t, call, "in a plan's turn");
   ++planned_futex_;
   if (const ThreadId chosen = Decide(t, point); chosen != t.id) {
     // Not reached while the plan's conditions hold: the guest has already gone on.

@@ -561,6 +561,9 @@ class Scheduler : public Tool {
   void TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot);
   void PageYield(Thread& t);
   void PageFutex(Thread& t, const Syscall& call, uint64_t mask);
+  // A futex call's step through the page or in a plan's turn (`via`: for the log), as at
+  // its stop; its point.
+  SchedulingPoint FutexStep(Thread& t, const Syscall& call, const char* via);
   // The futex calls of `t` on `addr` logged in its turn under a plan (sync_marker.h, "Futex
   // calls under a plan"), accounted for as PageFutex and RunPageFutex take them. A wake
   // (`logged`: its count, and the threads the shim answered it woke); a wait (its value, and
@@ -574,6 +577,9 @@ class Scheduler : public Tool {
   // The hand-off after `t` blocked at the end of its turn under the plan: HandOffFrom's pick
   // (the plan's `next`, to which the guest has handed the CPU), without the release.
   void PlannedBlockHandOff(Thread& t, ThreadId next);
+  // The baton goes from `from` to `next` as the guest's hand-on under the plan gave it (`why`:
+  // for the log).
+  void PlannedBaton(const Thread& from, ThreadId next, const char* why);
   // `n`, just given the baton by a plan's hand-on: the end of its futex wait through the
   // page, if it had one (the plan wrote the answer).
   void FinishPlannedWait(Thread& n);
