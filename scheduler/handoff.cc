@@ -459,7 +459,7 @@ void Scheduler::PlannedBaton(const Thread& from, ThreadId next, const char* why)
   n.waits_in_guest = false;
   SetState(n, State::kRunning);
   fairness_.OnRan(next, steps_);
-  FinishPlannedWait(n);
+  FinishPlannedCall(n);
 }
 
 int64_t Scheduler::PlannedAnswer(const Thread& n) const {
@@ -469,14 +469,10 @@ int64_t Scheduler::PlannedAnswer(const Thread& n) const {
   return 0;
 }
 
-void Scheduler::FinishPlannedWait(Thread& n) {
+void Scheduler::FinishPlannedCall(Thread& n) {
   // The rest of its call through the page, as ContinuePageCall makes it when the baton comes
   // back, with the answer the plan wrote.
-  if (n.page_call == Thread::PageCall::kWait) {
-    n.wait_sigmask.reset();
-    if (n.woke == Woke::kSignal) n.wake_result = -EINTR;
-    Mix(static_cast<uint64_t>(n.wake_result));
-  }
+  if (n.page_call == Thread::PageCall::kWait) EndWaitInGuest(n);
   n.page_call = Thread::PageCall::kNone;
 }
 

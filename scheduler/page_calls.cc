@@ -270,12 +270,16 @@ void Scheduler::ContinuePageCall(ThreadId id) {
       }
       return RunPageFutex(t);
     case Thread::PageCall::kWait:
-      // Futex's return from its wait.
-      t.wait_sigmask.reset();
-      if (t.woke == Woke::kSignal) t.wake_result = -EINTR;
-      Mix(static_cast<uint64_t>(t.wake_result));
-      return AnswerPageCall(t, t.wake_result);
+      return AnswerPageCall(t, EndWaitInGuest(t));
   }
+}
+
+int64_t Scheduler::EndWaitInGuest(Thread& t) {
+  // Futex's return from its wait.
+  t.wait_sigmask.reset();
+  if (t.woke == Woke::kSignal) t.wake_result = -EINTR;
+  Mix(static_cast<uint64_t>(t.wake_result));
+  return t.wake_result;
 }
 
 void Scheduler::RunPageFutex(Thread& t) {

@@ -580,9 +580,9 @@ class Scheduler : public Tool {
   // The baton goes from `from` to `next` as the guest's hand-on under the plan gave it (`why`:
   // for the log).
   void PlannedBaton(const Thread& from, ThreadId next, const char* why);
-  // `n`, just given the baton by a plan's hand-on: the end of its futex wait through the
-  // page, if it had one (the plan wrote the answer).
-  void FinishPlannedWait(Thread& n);
+  // `n`, just given the baton by a plan's hand-on: the rest of its call through the page, if
+  // it had one (the plan wrote the answer).
+  void FinishPlannedCall(Thread& n);
   // The answer the plan writes for `n`'s call through the page (kWait, or a marker's kEntry).
   int64_t PlannedAnswer(const Thread& n) const;
   static bool IsMarkerCall(const Syscall& call);
@@ -592,6 +592,8 @@ class Scheduler : public Tool {
   void ContinuePageCall(ThreadId id);
   // The futex call of `t` (running) after its point, as Futex runs it at a stop.
   void RunPageFutex(Thread& t);
+  // `t`'s futex wait in the guest has ended (it has the baton): Futex's return; its answer.
+  int64_t EndWaitInGuest(Thread& t);
   // Answers `t`'s call and lets it go on, with a plan from there if it can have one (made
   // `from` a yield or any other call).
   void AnswerPageCall(Thread& t, int64_t result, PlanFrom from = PlanFrom::kAnswer);
