@@ -163,10 +163,19 @@ ScheduleFlags::ScheduleFlags(CLI::App* sub, ScheduleSettings* settings, Schedule
                 "stop.\n"
                 "ravel accounts for all of them as at a stop: the same decisions, steps,\n"
                 "fingerprint and recording either way");
+  if (!help.cpu_split_flag) return;
+  sub->add_flag("--no-cpu-split", no_cpu_split_,
+                "Let the guest run on every CPU ravel may use. By default, with two or more, ravel\n"
+                "binds the guest to one CPU and itself to the others: one guest thread runs at a\n"
+                "time, and a hand-off between two threads on one CPU is cheaper. Runs of ravel at\n"
+                "once claim different CPUs for their guests; with none left, a run does not\n"
+                "split. The guest still sees ravel's CPUs as its affinity: the same run either\n"
+                "way");
 }
 
 absl::Status ScheduleFlags::Finish() {
   if (no_fast_path_) settings_->fast_path = false;
+  if (no_cpu_split_) settings_->cpu_split = false;
   if (settings_->strategy == "pct" || (pct_depth_->count() == 0 && pct_steps_->count() == 0)) {
     return absl::OkStatus();
   }

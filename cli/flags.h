@@ -73,12 +73,14 @@ struct ScheduleFlagHelp {
   bool timeout_may_be_zero = true;  // false: a limit > 0 (stress: every schedule has one)
   // Said after "they need --strategy pct" when the command's default strategy is not pct.
   std::string default_strategy_note;
+  // --no-cpu-split: not for stress, which binds each worker to one CPU and never splits.
+  bool cpu_split_flag = true;
 };
 
 // The flags that choose how a program is scheduled, bound to one ScheduleSettings
 // (engine/schedule_settings.h): --strategy, --seed, --pct-depth, --pct-steps, --timeout,
-// and the points (--preempt, --preempt-modules, --virtual-cpu, --no-fast-path). `ravel
-// run` and `ravel stress` take them all; replay, minimize and explain run a recorded
+// and the points (--preempt, --preempt-modules, --virtual-cpu, --no-fast-path), and
+// --no-cpu-split. `ravel run` takes them all, `ravel stress` all but --no-cpu-split; replay, minimize and explain run a recorded
 // schedule, which says the rest, and take --timeout alone (AddTimeoutFlag).
 // The settings' values before parsing are the defaults.
 class ScheduleFlags {
@@ -96,6 +98,7 @@ class ScheduleFlags {
   ScheduleSettings* settings_;
   std::string default_strategy_note_;
   bool no_fast_path_ = false;
+  bool no_cpu_split_ = false;
   CLI::Option* pct_depth_ = nullptr;
   CLI::Option* pct_steps_ = nullptr;
 };

@@ -53,13 +53,14 @@ TEST(ScheduleFlags, TheSettingsBeforeParsingAreTheDefaults) {
   EXPECT_EQ(p.settings.timeout_seconds, 60);
   EXPECT_EQ(p.settings.preempt, "syscall,sync");
   EXPECT_TRUE(p.settings.fast_path);
+  EXPECT_TRUE(p.settings.cpu_split);
   EXPECT_FALSE(p.settings.virtual_cpu);
 }
 
 TEST(ScheduleFlags, EveryFlagLandsInItsSetting) {
   Parsed p = Parse({"--strategy", "pct", "--seed", "18446744073709551615", "--pct-depth", "5", "--pct-steps", "77",
                     "--timeout", "2.5", "--preempt", "sync", "--preempt-modules", "libfoo.so", "--virtual-cpu",
-                    "--no-fast-path"});
+                    "--no-fast-path", "--no-cpu-split"});
   ASSERT_TRUE(p.parse_error.empty()) << p.parse_error;
   ASSERT_TRUE(p.finished.ok()) << p.finished;
   EXPECT_EQ(p.settings.strategy, "pct");
@@ -71,6 +72,7 @@ TEST(ScheduleFlags, EveryFlagLandsInItsSetting) {
   EXPECT_EQ(p.settings.preempt_modules, "libfoo.so");
   EXPECT_TRUE(p.settings.virtual_cpu);
   EXPECT_FALSE(p.settings.fast_path);
+  EXPECT_FALSE(p.settings.cpu_split);
 }
 
 TEST(ScheduleFlags, PctFlagsWithAnotherStrategyAreAnErrorThatNamesTheDefault) {

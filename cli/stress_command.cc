@@ -66,7 +66,8 @@ class StressSubcommand : public Subcommand {
                          "calibration runs of the first seeds, the same on every shard)",
             .timeout = "A schedule taking longer than SECONDS of real time fails as a timeout (default 60)",
             .timeout_may_be_zero = false,
-            .default_strategy_note = absl::StrCat(" (stress's default is ", kStressDefaultStrategy, ")")});
+            .default_strategy_note = absl::StrCat(" (stress's default is ", kStressDefaultStrategy, ")"),
+            .cpu_split_flag = false});
     app_->add_flag("--verify", options_.verify,
                    "Run each failing seed a second time before reporting it and compare the runs step by\n"
                    "step: a failure that its seed does not reproduce is reported as not deterministic,\n"

@@ -28,6 +28,9 @@ struct ScheduleSettings {
   // schedule has a model sets it.
   bool virtual_cpu = false;
   bool fast_path = true;  // sync points under a lease (scheduler/lease.h); --no-fast-path
+  // The guest on a CPU of its own, ravel on the others (intercept/cpu_split.h);
+  // --no-cpu-split. How fast, not which schedule: not recorded.
+  bool cpu_split = true;
 };
 
 }  // namespace ravel

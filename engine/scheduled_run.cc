@@ -260,6 +260,7 @@ bool ScheduledRun::OnStep(uint64_t step, ThreadId thread, int64_t what, uint64_t
 bool ScheduledRun::Trace(Scheduler& scheduler) {
   TracerOptions tracer_options;
   tracer_options.disable_aslr = true;  // addresses are inputs too
+  tracer_options.split_cpus = config_.settings.cpu_split;
   for (int fd = 0; fd < 3; ++fd) tracer_options.stdio[fd] = config_.stdio[fd];
   std::unique_ptr<GdbDebugger> debugger;
   if (config_.gdbserver != nullptr) {

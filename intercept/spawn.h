@@ -5,8 +5,10 @@
 #define RAVEL_INTERCEPT_SPAWN_H_
 
 #include <linux/filter.h>
+#include <sched.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@ struct SpawnRequest {
   unsigned long ptrace_options = 0;  // PTRACE_O_* for PTRACE_SEIZE
   // The guest's stdin, stdout and stderr: these fds of the caller, or -1 to inherit.
   int stdio[3] = {-1, -1, -1};
+  // The CPUs the guest may run on (sched_setaffinity before exec); unset: the caller's.
+  std::optional<cpu_set_t> cpus;
 };
 
 struct Spawned {

@@ -24,6 +24,7 @@
 #include "base/logging.h"
 #include "base/proc.h"
 #include "absl/strings/str_cat.h"
+#include "intercept/cpu_split.h"
 #include "intercept/owned_kill.h"
 #include "intercept/ptrace.h"
 #include "intercept/ptrace_guard.h"
@@ -133,6 +134,30 @@ const boost::context::pooled_fixedsize_stack& HandlerStacks() {
   return *stacks;
 }
 
+// TracerOptions::split_cpus for one Run: the claim (CpuSplit) while the run lasts, and the
+// tracer thread's own CPUs back at the end.
+class SplitCpus {
+ public:
+  explicit SplitCpus(bool wanted) {
+    if (wanted && sched_getaffinity(0, sizeof(own_), &own_) == 0) split_ = CpuSplit::Claim(own_, CpuSplit::ClaimName());
+  }
+  ~SplitCpus() {
+    if (bound_) sched_setaffinity(0, sizeof(own_), &own_);
+  }
+  std::optional<cpu_set_t> guest_cpus() const {
+    return split_.has_value() ? std::optional<cpu_set_t>(split_->guest_cpus()) : std::nullopt;
+  }
+  // After the guest's spawn: the tracer leaves the guest's CPU to it.
+  void BindTracer() {
+    if (split_.has_value()) bound_ = sched_setaffinity(0, sizeof(cpu_set_t), &split_->tracer_cpus()) == 0;
+  }
+
+ private:
+  cpu_set_t own_;
+  std::optional<CpuSplit> split_;
+  bool bound_ = false;
+};
+
 }  // namespace
 
 bool InterruptRequested() { return g_interrupt != 0; }
@@ -153,8 +178,10 @@ std::vector<sock_filter> TracerCore::InitialFilter() const {
                             subscription_.exempt);
 }
 
-absl::StatusOr<Spawned> TracerCore::SpawnGuest(const std::string& path, const std::vector<std::string>& argv) {
+absl::StatusOr<Spawned> TracerCore::SpawnGuest(const std::string& path, const std::vector<std::string>& argv,
+                                               const std::optional<cpu_set_t>& cpus) {
   SpawnRequest request;
+  request.cpus = cpus;
   request.path = path;
   request.argv = argv;
   request.filter = InitialFilter();
@@ -174,8 +201,10 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphaned guest processes come back to ravel
 
   widened_ = !subscription_.until_first_clone.has_value();
-  absl::StatusOr<Spawned> spawned = SpawnGuest(*path, argv);
+  SplitCpus split(options_.split_cpus);
+  absl::StatusOr<Spawned> spawned = SpawnGuest(*path, argv, split.guest_cpus());
   if (!spawned.ok()) return spawned.status();
+  split.BindTracer();
   main_pid_ = spawned->pid;
   g_main_pid = main_pid_;
   ProcessRecord& process = AddProcess(main_pid_);

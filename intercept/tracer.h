@@ -33,6 +33,10 @@ struct TracerOptions {
   bool disable_aslr = false;   // personality(ADDR_NO_RANDOMIZE) for the guest
   // The guest's stdin, stdout and stderr: these fds of ravel, or -1 to inherit ravel's.
   int stdio[3] = {-1, -1, -1};
+  // Run(argv) binds the guest to one CPU and the tracer to the others, where a CPU is free
+  // to claim (intercept/cpu_split.h); for a scheduler, whose guest runs one thread at a
+  // time. The tracer's own CPUs come back when Run returns.
+  bool split_cpus = false;
 };
 
 struct RunResult {

@@ -14,6 +14,7 @@
 #define RAVEL_INTERCEPT_TRACER_CORE_H_
 
 #include <linux/filter.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
@@ -177,7 +178,9 @@ class TracerCore : public Control {
   // tracer.cc: the loop and its events.
   std::vector<sock_filter> InitialFilter() const;
   // Forks the guest, seized, with the initial filter, options_' stdio and ASLR setting.
-  absl::StatusOr<Spawned> SpawnGuest(const std::string& path, const std::vector<std::string>& argv);
+  // `cpus`: the guest's CPUs (unset: the tracer's).
+  absl::StatusOr<Spawned> SpawnGuest(const std::string& path, const std::vector<std::string>& argv,
+                                     const std::optional<cpu_set_t>& cpus = std::nullopt);
   absl::Status Loop();
   void HandleStatus(pid_t tid, int status);
   void HandleStop(ThreadRecord& t, int status);

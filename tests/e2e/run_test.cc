@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "intercept/cpu_split.h"
 #include "tests/e2e/harness.h"
 
 namespace ravel::testing {
@@ -271,6 +272,69 @@ TEST(Run, CpuAffinityIsTheMachinesUnderRunAndStress) {
   RunOutput stress = RunCommand({RavelBinary(), "stress", "--runs", "6", "--jobs", "2", "--artifacts",
                                  TempPath("affinity-artifacts"), "--", GuestPath("affinity"), std::to_string(cpus)});
   EXPECT_EQ(stress.exit_code, 0) << stress.err;
+}
+
+// The CPU list after "main: " in `affinity where`'s output, or "" (with the thread's, which
+// must be the same).
+std::string GuestCpus(const RunOutput& out) {
+  std::vector<std::string> lines = absl::StrSplit(out.out, '\n', absl::SkipEmpty());
+  if (lines.size() != 2 || !absl::StartsWith(lines[0], "main: ") || !absl::StartsWith(lines[1], "thread: ")) return "";
+  std::string main = lines[0].substr(6), thread = lines[1].substr(8);
+  return main == thread ? main : "";
+}
+
+TEST(Run, TheGuestRunsOnACpuOfItsOwnUnlessAnotherRunHasIt) {
+  cpu_set_t own;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(own), &own), 0);
+  if (CPU_COUNT(&own) < 2) GTEST_SKIP() << "this test may use one CPU: there is nothing to split";
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &own)) cpus.push_back(cpu);
+  }
+  // Claims of this test's own name, so that runs of ravel in other tests do not take them.
+  const std::string name = absl::StrCat("ravel-test-", getpid());
+  RunOptions options;
+  options.env = {"RAVEL_CPU_CLAIMS=" + name};
+  auto where = [&](const std::vector<std::string>& flags) {
+    std::vector<std::string> argv = {RavelBinary(), "run", "--seed", "1"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"--", GuestPath("affinity"), "where"});
+    RunOutput out = RunCommand(argv, options);
+    EXPECT_EQ(out.exit_code, 0) << out.err;
+    return GuestCpus(out);
+  };
+  const std::string all = GuestCpus(RunCommand({GuestPath("affinity"), "where"}));
+  ASSERT_NE(all, "");
+  // The highest CPU, for every thread; the whole set with --no-cpu-split.
+  EXPECT_EQ(where({}), std::to_string(cpus.back()));
+  EXPECT_EQ(where({"--no-cpu-split"}), all);
+  {
+    // Another run holds the highest: the next one down.
+    std::optional<CpuSplit> other = CpuSplit::Claim(own, name);
+    ASSERT_TRUE(other.has_value());
+    ASSERT_EQ(other->guest_cpu(), cpus.back());
+    EXPECT_EQ(where({}), std::to_string(cpus[cpus.size() - 2]));
+    // All held: no split.
+    std::vector<CpuSplit> rest;
+    while (std::optional<CpuSplit> next = CpuSplit::Claim(own, name)) rest.push_back(std::move(*next));
+    EXPECT_EQ(rest.size(), cpus.size() - 1);
+    EXPECT_EQ(where({}), all);
+  }
+  // The claims ended with their holders: the highest again.
+  EXPECT_EQ(where({}), std::to_string(cpus.back()));
+}
+
+TEST(Run, TheSameRunWithTheCpusSplitOrNot) {
+  for (const char* strategy : {"pct", "random"}) {
+    RunOutput split = RavelRun({"--strategy", strategy, "--seed", "5"}, {GuestPath("lock_pairs"), "pairs", "4", "300"});
+    RunOutput shared = RavelRun({"--strategy", strategy, "--seed", "5", "--no-cpu-split"}, {GuestPath("lock_pairs"), "pairs", "4", "300"});
+    Summary a = Parse(split.err), b = Parse(shared.err);
+    ASSERT_FALSE(a.fingerprint.empty()) << split.err;
+    EXPECT_EQ(a.fingerprint, b.fingerprint) << strategy;
+    EXPECT_EQ(a.steps, b.steps) << strategy;
+    EXPECT_EQ(split.out, shared.out) << strategy;
+    EXPECT_EQ(split.exit_code, shared.exit_code) << strategy;
+  }
 }
 
 TEST(Run, TheWatchdogMovesTheBatonOffACallBlockedInTheKernel) {

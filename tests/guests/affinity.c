@@ -2,6 +2,8 @@
 // after the program binds itself to its first CPU, and the kernel's errors for an
 // impossible set and a too-small buffer. Under ravel the answers are the machine's
 // whatever CPU ravel itself runs on. With an argument N: exits 1 unless it starts with N.
+// `affinity where`: only the CPUs the kernel lets the main thread and a new thread run on
+// (/proc's Cpus_allowed_list, which ravel does not answer), a line each.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -18,12 +20,34 @@ static int Count(void) {
   return CPU_COUNT(&s);
 }
 
+/* "Cpus_allowed_list:\t0-1\n" of /proc/thread-self/status: the part after the tab. */
+static void PrintAllowed(const char* who) {
+  FILE* f = fopen("/proc/thread-self/status", "r");
+  char line[512];
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+    if (strncmp(line, "Cpus_allowed_list:", 18) == 0) printf("%s: %s", who, line + 18 + strspn(line + 18, " \t"));
+  }
+  if (f != NULL) fclose(f);
+}
+
+static void* Where(void* arg) {
+  PrintAllowed("thread");
+  return NULL;
+}
+
 static void* Thread(void* arg) {
   printf("thread: %d cpus\n", Count());
   return NULL;
 }
 
 int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "where") == 0) {
+    PrintAllowed("main");
+    pthread_t t;
+    pthread_create(&t, NULL, Where, NULL);
+    pthread_join(t, NULL);
+    return 0;
+  }
   const int n = Count();
   printf("start: %d cpus\n", n);
   cpu_set_t s;
