@@ -157,10 +157,10 @@ ScheduleFlags::ScheduleFlags(CLI::App* sub, ScheduleSettings* settings, Schedule
                 "turn in the guest, and where the strategy's next picks at yields are known in\n"
                 "advance (pct, random, rr) the yielding thread hands the CPU to the next one\n"
                 "itself; futex waits and wakes made through syscall() (GLib's locks) or by the\n"
-                "shim's own code for glibc's plain mutexes (normal, recursive, error-checking:\n"
-                "glibc's lock protocol, so their contended waits and wakes are no stops), yields\n"
-                "and pthread lock markers reach ravel through memory shared with it instead of a\n"
-                "stop.\n"
+                "shim's own code for glibc's plain mutexes (normal, recursive, error-checking)\n"
+                "and default read-write locks (glibc's lock protocols, so their contended waits\n"
+                "and wakes are no stops), yields and pthread lock markers reach ravel through\n"
+                "memory shared with it instead of a stop.\n"
                 "ravel accounts for all of them as at a stop: the same decisions, steps,\n"
                 "fingerprint and recording either way");
   if (!help.cpu_split_flag) return;

@@ -147,6 +147,19 @@ enum RavelSyncOp {
  * the caller had (`sigmask`). The magic never stays in a register after the call (glibc's
  * own futex calls, made with four arguments, would carry it past the filter). */
 #define RAVEL_HANDOFF_DOOR_OPEN (1ull << 63)
+
+/* The futex calls the page takes (and a plan's turn logs), by their op, timeout and val3:
+ * private ones; FUTEX_WAKE (1); FUTEX_WAIT without a timeout, and FUTEX_WAIT_BITSET without
+ * one for any bit on either clock, as glibc's own waits make it (2). 0: not taken. */
+static inline int RavelPageFutexKind(uint32_t op, uint64_t timeout, uint32_t val3) {
+  const uint32_t cmd = op & 127u /* FUTEX_CMD_MASK */;
+  if ((op & 128u /* FUTEX_PRIVATE_FLAG */) == 0) return 0;
+  const int realtime = (op & 256u /* FUTEX_CLOCK_REALTIME */) != 0;
+  if (cmd == 1u /* FUTEX_WAKE */) return realtime ? 0 : 1;
+  if (timeout != 0) return 0;
+  if (cmd == 0u /* FUTEX_WAIT */) return realtime ? 0 : 2;
+  return cmd == 9u /* FUTEX_WAIT_BITSET */ && val3 == 0xffffffffu ? 2 : 0;
+}
 #define RAVEL_HANDOFF_RETRY (-0x7fffffffffffffffLL - 1)
 
 /* ---- Hand-ons by the caller ----
@@ -163,8 +176,13 @@ enum RavelSyncOp {
  * same way, `yield_window`). The scheduler takes an unclaimed one back itself, with the same
  * swap, first thing at its next event. A waiter about to sleep on its word swaps `handon`
  * from 0 to RAVEL_HANDOFF_ASLEEP first (and back after): the scheduler then wakes the next
- * thread itself, and it wakes a thread whose word it sets only when that thread sleeps. */
+ * thread itself, and it wakes a thread whose word it sets only when that thread sleeps.
+ * When the scheduler gives the CPU to a thread at a stop instead, it swaps `handon` from 0
+ * to RAVEL_HANDOFF_SLEEP_NOW: the caller, on the guest's CPU (ravel binds the guest to one),
+ * stops waiting awake and sleeps at once, leaving that CPU to the thread. The caller
+ * swaps a SLEEP_NOW it finds for ASLEEP before it sleeps, and for 0 when its wait ends. */
 #define RAVEL_HANDOFF_ASLEEP (~0ull)
+#define RAVEL_HANDOFF_SLEEP_NOW (~0ull - 1)
 
 /* ---- Markers under a plan ----
  *
@@ -242,7 +260,7 @@ struct RavelHandoffCall {
   uint64_t args[6];
   uint64_t sigmask;    /* a futex wait's signal mask before the shim blocked every signal */
   int64_t result;      /* the scheduler's answer (a syscall's: -errno on failure) */
-  /* 0; a slot + 1: let that thread go, then wait; RAVEL_HANDOFF_ASLEEP (above). Used by
+  /* 0; a slot + 1: let that thread go, then wait; RAVEL_HANDOFF_ASLEEP or _SLEEP_NOW (above). Used by
    * every thread that waits on its word, with or without a call out. */
   uint64_t handon;
 };

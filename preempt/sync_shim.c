@@ -28,6 +28,7 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
@@ -388,36 +389,44 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
 
 /* ---- read-write locks ---- */
 
-#define RWLOCK_ACQUIRE(name, op, acquired, params, args)   \
+/* Below ("glibc's read-write lock"): the shim's own code for glibc's default rwlocks. */
+static int OwnRwlock(const pthread_rwlock_t* l);
+static int OwnRdlock(pthread_rwlock_t* l);
+static int OwnWrlock(pthread_rwlock_t* l);
+static int OwnRwUnlock(pthread_rwlock_t* l);
+
+/* `locked`: the call that locks (glibc's, real_NAME, or the shim's own). */
+#define RWLOCK_ACQUIRE(name, op, acquired, params, locked) \
   EXPORT int name params {                                 \
     REAL(name);                                            \
     const int marked = RwlockContendable(l);               \
     if (marked) Mark(op, l, NULL);                         \
-    int r = real_##name args;                              \
+    int r = locked;                                        \
     if (r == 0 && marked) Mark(acquired, l, NULL);         \
     return r;                                              \
   }
 
 RWLOCK_ACQUIRE(pthread_rwlock_rdlock, RAVEL_SYNC_RWLOCK_RDLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
-               (pthread_rwlock_t* l), (l))
+               (pthread_rwlock_t* l), OwnRwlock(l) ? OwnRdlock(l) : real_pthread_rwlock_rdlock(l))
 RWLOCK_ACQUIRE(pthread_rwlock_wrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
-               (pthread_rwlock_t* l), (l))
+               (pthread_rwlock_t* l), OwnRwlock(l) ? OwnWrlock(l) : real_pthread_rwlock_wrlock(l))
 RWLOCK_ACQUIRE(pthread_rwlock_tryrdlock, RAVEL_SYNC_RWLOCK_TRYLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
-               (pthread_rwlock_t* l), (l))
+               (pthread_rwlock_t* l), real_pthread_rwlock_tryrdlock(l))
 RWLOCK_ACQUIRE(pthread_rwlock_trywrlock, RAVEL_SYNC_RWLOCK_TRYLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
-               (pthread_rwlock_t* l), (l))
+               (pthread_rwlock_t* l), real_pthread_rwlock_trywrlock(l))
 RWLOCK_ACQUIRE(pthread_rwlock_timedrdlock, RAVEL_SYNC_RWLOCK_RDLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
-               (pthread_rwlock_t* l, const struct timespec* at), (l, at))
+               (pthread_rwlock_t* l, const struct timespec* at), real_pthread_rwlock_timedrdlock(l, at))
 RWLOCK_ACQUIRE(pthread_rwlock_timedwrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
-               (pthread_rwlock_t* l, const struct timespec* at), (l, at))
+               (pthread_rwlock_t* l, const struct timespec* at), real_pthread_rwlock_timedwrlock(l, at))
 RWLOCK_ACQUIRE(pthread_rwlock_clockrdlock, RAVEL_SYNC_RWLOCK_RDLOCK, RAVEL_SYNC_RWLOCK_READ_ACQUIRED,
-               (pthread_rwlock_t* l, clockid_t c, const struct timespec* at), (l, c, at))
+               (pthread_rwlock_t* l, clockid_t c, const struct timespec* at), real_pthread_rwlock_clockrdlock(l, c, at))
 RWLOCK_ACQUIRE(pthread_rwlock_clockwrlock, RAVEL_SYNC_RWLOCK_WRLOCK, RAVEL_SYNC_RWLOCK_WRITE_ACQUIRED,
-               (pthread_rwlock_t* l, clockid_t c, const struct timespec* at), (l, c, at))
+               (pthread_rwlock_t* l, clockid_t c, const struct timespec* at), real_pthread_rwlock_clockwrlock(l, c, at))
 
 EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   REAL(pthread_rwlock_unlock);
   if (RwlockContendable(l)) Mark(RAVEL_SYNC_RWLOCK_UNLOCK, l, NULL);
+  if (OwnRwlock(l)) return OwnRwUnlock(l);
   return real_pthread_rwlock_unlock(l);
 }
 
@@ -549,6 +558,7 @@ static void WaitTurn(struct RavelHandoffPage* page, int32_t slot, int spins) {
   uint64_t* const handon = &page->call[slot].handon;
   while (__atomic_load_n(&page->word[slot], __ATOMIC_ACQUIRE) == 0) {
     uint64_t ticket = __atomic_load_n(handon, __ATOMIC_ACQUIRE);
+    if (ticket == RAVEL_HANDOFF_SLEEP_NOW) spins = 0; /* the CPU is another thread's */
     if (ticket != 0 && ticket <= RAVEL_HANDOFF_SLOTS) {
       /* (A failed swap: the scheduler took it back and lets that thread go itself.) */
       if (HandOn(handon, &ticket, 0, &page->word[ticket - 1])) spins = 0; /* the CPU is the next thread's now */
@@ -559,14 +569,16 @@ static void WaitTurn(struct RavelHandoffPage* page, int32_t slot, int spins) {
       __builtin_ia32_pause();
       continue;
     }
-    if (ticket == 0 && !__atomic_compare_exchange_n(handon, &ticket, RAVEL_HANDOFF_ASLEEP, 0, __ATOMIC_SEQ_CST,
-                                                    __ATOMIC_ACQUIRE)) {
+    if ((ticket == 0 || ticket == RAVEL_HANDOFF_SLEEP_NOW) &&
+        !__atomic_compare_exchange_n(handon, &ticket, RAVEL_HANDOFF_ASLEEP, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
       continue;  /* a hand-on came meanwhile */
     }
     HandoffFutex(&page->word[slot], FUTEX_WAIT, 0);
   }
-  if (__atomic_load_n(handon, __ATOMIC_RELAXED) == RAVEL_HANDOFF_ASLEEP) {
-    __atomic_store_n(handon, 0, __ATOMIC_RELAXED);
+  const uint64_t left = __atomic_load_n(handon, __ATOMIC_RELAXED);
+  if (left == RAVEL_HANDOFF_ASLEEP || left == RAVEL_HANDOFF_SLEEP_NOW) {
+    /* (A SLEEP_NOW swapped in after this load stays for the next wait, which only sleeps sooner.) */
+    __atomic_compare_exchange_n(handon, (uint64_t*)&left, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
   }
 }
 
@@ -755,21 +767,19 @@ EXPORT int sched_yield(void) {
  * the steps glibc's code would make, and a registration makes steps of its own. */
 static long ShimSyscall(long nr, const long a[6], int may_register) {
   if (nr == SYS_futex && handoff.state != 2) {
-    const int op = (int)a[1];
-    const int cmd = op & FUTEX_CMD_MASK;
     /* Private only (the scheduler keys them by process and address), a wait without a
      * timeout. */
-    if ((op & FUTEX_PRIVATE_FLAG) != 0 && (op & FUTEX_CLOCK_REALTIME) == 0 &&
-        (cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && a[3] == 0))) {
+    const int kind = RavelPageFutexKind((uint32_t)a[1], (uint64_t)a[3], (uint32_t)a[5]);
+    if (kind != 0) {
       if (may_register && handoff.state == 0 && !__libc_single_threaded) RegisterHandoff();
       long r;
       /* In this thread's turn under a plan: logged, and answered here. Not with a lease
        * out: the lease's points come first, at the call's stop. */
       if (__atomic_load_n(LeaseState(), __ATOMIC_RELAXED) == 0 &&
-          (cmd == FUTEX_WAKE ? WakeUnderPlan((uint64_t)a[0], (int)a[2], &r) : WaitUnderPlan(a, &r))) {
+          (kind == 1 ? WakeUnderPlan((uint64_t)a[0], (int)a[2], &r) : WaitUnderPlan(a, &r))) {
         return r;
       }
-      if (CallThroughPage(nr, a, cmd == FUTEX_WAIT, &r)) return r;
+      if (CallThroughPage(nr, a, kind == 2, &r)) return r;
     }
   }
   return RawSyscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -805,14 +815,16 @@ EXPORT long syscall(long nr, ...) {
  * glibc's code, with fewer stops. glibc's own code (a condition wait's unlock and relock,
  * trylock, timedlock) shares the word with it. Only for the glibc versions whose protocol
  * it knows, and once the scheduler has told the thread its tid (RavelLease::tid);
- * otherwise glibc's functions run. */
+ * otherwise glibc's functions run. RAVEL_SYNC_GLIBC_LOCKS=1 in the guest's environment
+ * has glibc's functions run always (the tests compare the two). */
 
 static int KnownGlibc(void) {
   static int known = -1;
   if (known < 0) {
     int major = 0, minor = 0;
+    const char* glibc_locks = getenv("RAVEL_SYNC_GLIBC_LOCKS");
     known = sscanf(gnu_get_libc_version(), "%d.%d", &major, &minor) == 2 && major == 2 && minor >= 28 &&
-            minor <= 41;
+            minor <= 41 && (glibc_locks == NULL || strcmp(glibc_locks, "1") != 0);
   }
   return known;
 }
@@ -872,6 +884,167 @@ static int OwnUnlock(pthread_mutex_t* m, int kind) {
   m->__data.__owner = 0;
   --m->__data.__nusers;
   UnlockWord(&m->__data.__lock);
+  return 0;
+}
+
+/* ---- glibc's read-write lock ----
+ *
+ * glibc's rwlock (nptl's pthread_rwlock_common.c, the same protocol from 2.26 on) keeps its
+ * state in four words: __readers (the readers' count << 3, WRPHASE 1, WRLOCKED 2, RWAITING
+ * 4), __writers, __wrphase_futex and __writers_futex (1 and 0 as their values, FUTEX_USED 2
+ * set by a waiter), beside __cur_writer (the write-locking thread's tid). Its waits and
+ * wakes are its own syscall instructions, stops under ravel. As for plain mutexes above,
+ * the shim locks and unlocks the default kind (PTHREAD_RWLOCK_PREFER_READER_NP, private)
+ * itself: the same atomic operations on the same words, the same futex calls with the
+ * same arguments (a wait is FUTEX_WAIT_BITSET on CLOCK_REALTIME for any bit, as glibc
+ * makes it), through ShimSyscall, so the same steps with fewer stops. glibc's own code
+ * (trylocks, timed locks, other kinds) shares the words with it. No timeouts here: the
+ * untimed functions only. */
+
+enum {
+  kRwWrPhase = 1,
+  kRwWrLocked = 2,
+  kRwReadersWaiting = 4,
+  kRwReaderShift = 3,
+  kRwFutexUsed = 2,
+};
+#define kRwReaderOverflow (1u << 31)
+
+static int OwnRwlock(const pthread_rwlock_t* l) {
+  return !__libc_single_threaded && lease.tid != 0 && KnownGlibc() &&
+         l->__data.__flags == PTHREAD_RWLOCK_PREFER_READER_NP && l->__data.__shared == 0;
+}
+
+static void RwWake(unsigned int* word, int count) { FutexOnWord((int*)word, FUTEX_WAKE_PRIVATE, count); }
+
+/* glibc's futex wait of an rwlock, without a timeout; its answer does not matter (the
+ * callers look at the words again). */
+static void RwWait(unsigned int* word, unsigned int expected) {
+  const long args[6] = {(long)word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME | FUTEX_PRIVATE_FLAG,
+                        (long)expected, 0, 0, (long)FUTEX_BITSET_MATCH_ANY};
+  ShimSyscall(SYS_futex, args, 0);
+}
+
+static int RwCas(unsigned int* word, unsigned int* expected, unsigned int desired, int order) {
+  return __atomic_compare_exchange_n(word, expected, desired, 0, order, __ATOMIC_RELAXED);
+}
+
+/* Waits until the phase a writer or reader hands over through __wrphase_futex comes: while
+ * the word is `phase` (with or without FUTEX_USED), marked used, then until __readers
+ * shows the phase (`want`: WRPHASE set or not) and the word is looked at once more. */
+static void RwAwaitHandOver(pthread_rwlock_t* l, unsigned int phase, unsigned int want) {
+  unsigned int* const wpf_word = &l->__data.__wrphase_futex;
+  int ready = 0;
+  for (;;) {
+    unsigned int wpf;
+    while (((wpf = __atomic_load_n(wpf_word, __ATOMIC_RELAXED)) | kRwFutexUsed) == (phase | kRwFutexUsed)) {
+      if ((wpf & kRwFutexUsed) == 0 && !RwCas(wpf_word, &wpf, wpf | kRwFutexUsed, __ATOMIC_RELAXED)) continue;
+      RwWait(wpf_word, phase | kRwFutexUsed);
+    }
+    if (ready) return;
+    if ((__atomic_load_n(&l->__data.__readers, __ATOMIC_ACQUIRE) & kRwWrPhase) == want) ready = 1;
+  }
+}
+
+/* glibc's rdlock for a PREFER_READER lock, no timeout. */
+static int OwnRdlock(pthread_rwlock_t* l) {
+  if (__atomic_load_n(&l->__data.__cur_writer, __ATOMIC_RELAXED) == (int)lease.tid) return EDEADLK;
+  unsigned int* const readers = &l->__data.__readers;
+  unsigned int r = __atomic_add_fetch(readers, 1u << kRwReaderShift, __ATOMIC_ACQUIRE);
+  while (r >= kRwReaderOverflow) {
+    if (RwCas(readers, &r, r - (1u << kRwReaderShift), __ATOMIC_RELAXED)) return EAGAIN;
+  }
+  if ((r & kRwWrPhase) == 0) return 0;
+  /* A write phase without a writer: start the read phase, and hand it over as a writer would. */
+  while ((r & kRwWrPhase) != 0 && (r & kRwWrLocked) == 0) {
+    if (RwCas(readers, &r, r ^ kRwWrPhase, __ATOMIC_ACQUIRE)) {
+      if ((__atomic_exchange_n(&l->__data.__wrphase_futex, 0, __ATOMIC_RELAXED) & kRwFutexUsed) != 0) {
+        RwWake(&l->__data.__wrphase_futex, 0x7fffffff);
+      }
+      return 0;
+    }
+  }
+  RwAwaitHandOver(l, 1, 0);
+  return 0;
+}
+
+/* glibc's wrlock for a PREFER_READER lock, no timeout. */
+static int OwnWrlock(pthread_rwlock_t* l) {
+  if (__atomic_load_n(&l->__data.__cur_writer, __ATOMIC_RELAXED) == (int)lease.tid) return EDEADLK;
+  unsigned int* const readers = &l->__data.__readers;
+  unsigned int* const writers_futex = &l->__data.__writers_futex;
+  int may_share_futex_used = 0;
+  unsigned int r = __atomic_fetch_or(readers, kRwWrLocked, __ATOMIC_ACQUIRE);
+  if ((r & kRwWrLocked) != 0) {
+    /* Another primary writer: become it when it goes, else wait on __writers_futex. */
+    for (;;) {
+      if ((r & kRwWrLocked) == 0) {
+        if (RwCas(readers, &r, r | kRwWrLocked, __ATOMIC_ACQUIRE)) break;
+        continue;
+      }
+      unsigned int wf = __atomic_load_n(writers_futex, __ATOMIC_RELAXED);
+      if ((wf & ~(unsigned int)kRwFutexUsed) != 1 ||
+          (wf != (1 | kRwFutexUsed) && !RwCas(writers_futex, &wf, 1 | kRwFutexUsed, __ATOMIC_RELAXED))) {
+        r = __atomic_load_n(readers, __ATOMIC_RELAXED);
+        continue;
+      }
+      may_share_futex_used = 1;
+      RwWait(writers_futex, 1 | kRwFutexUsed);
+      r = __atomic_load_n(readers, __ATOMIC_RELAXED);
+    }
+    r |= kRwWrLocked;
+  }
+  __atomic_store_n(writers_futex, 1 | (may_share_futex_used ? kRwFutexUsed : 0), __ATOMIC_RELAXED);
+  if ((r & kRwWrPhase) == 0) {
+    /* A read phase: start the write phase if no reader is in, else wait for the last one's
+     * hand-over. */
+    int started = 0;
+    while ((r & kRwWrPhase) == 0 && (r >> kRwReaderShift) == 0) {
+      if (RwCas(readers, &r, r | kRwWrPhase, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&l->__data.__wrphase_futex, 1, __ATOMIC_RELAXED);
+        started = 1;
+        break;
+      }
+    }
+    if (!started) RwAwaitHandOver(l, 0, kRwWrPhase);
+  }
+  __atomic_store_n(&l->__data.__cur_writer, (int)lease.tid, __ATOMIC_RELAXED);
+  return 0;
+}
+
+/* glibc's unlock: a writer's (its tid in __cur_writer) or a reader's. */
+static int OwnRwUnlock(pthread_rwlock_t* l) {
+  unsigned int* const readers = &l->__data.__readers;
+  unsigned int* const wpf_word = &l->__data.__wrphase_futex;
+  if (__atomic_load_n(&l->__data.__cur_writer, __ATOMIC_RELAXED) == (int)lease.tid) {
+    __atomic_store_n(&l->__data.__cur_writer, 0, __ATOMIC_RELAXED);
+    const int wake_writers = (__atomic_exchange_n(&l->__data.__writers_futex, 0, __ATOMIC_RELAXED) & kRwFutexUsed) != 0;
+    /* Readers waiting: hand them the read phase; none: stay in the write phase. */
+    unsigned int r = __atomic_load_n(readers, __ATOMIC_RELAXED);
+    while (!RwCas(readers, &r, (r ^ kRwWrLocked) ^ ((r >> kRwReaderShift) == 0 ? 0 : kRwWrPhase), __ATOMIC_RELEASE)) {
+    }
+    if ((r >> kRwReaderShift) != 0 && (__atomic_exchange_n(wpf_word, 0, __ATOMIC_RELAXED) & kRwFutexUsed) != 0) {
+      RwWake(wpf_word, 0x7fffffff);
+    }
+    if (wake_writers) RwWake(&l->__data.__writers_futex, 1);
+    return 0;
+  }
+  unsigned int r = __atomic_load_n(readers, __ATOMIC_RELAXED);
+  unsigned int rnew;
+  for (;;) {
+    rnew = r - (1u << kRwReaderShift);
+    /* The last reader hands a waiting primary writer the write phase. */
+    if ((rnew >> kRwReaderShift) == 0) {
+      if ((rnew & kRwWrLocked) != 0) rnew |= kRwWrPhase;
+      rnew &= ~(unsigned int)kRwReadersWaiting;
+    }
+    if (RwCas(readers, &r, rnew, __ATOMIC_RELEASE)) break;
+  }
+  if ((rnew & kRwWrPhase) != 0) {
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if ((__atomic_exchange_n(wpf_word, 1, __ATOMIC_RELAXED) & kRwFutexUsed) != 0) RwWake(wpf_word, 0x7fffffff);
+  }
+  if ((r & kRwReadersWaiting) != (rnew & kRwReadersWaiting)) RwWake(readers, 0x7fffffff);
   return 0;
 }
 

@@ -104,6 +104,12 @@ bool HandoffPages::TakeBackHandOn(RavelHandoffPage* page, int32_t from, int32_t 
                                      __ATOMIC_SEQ_CST);
 }
 
+bool HandoffPages::Park(RavelHandoffPage* page, int32_t slot) {
+  uint64_t idle = 0;
+  return __atomic_compare_exchange_n(&page->call[slot].handon, &idle, uint64_t{RAVEL_HANDOFF_SLEEP_NOW}, false,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
 void HandoffPages::Wake(RavelHandoffPage* page, int32_t slot) {
   // A shared futex: the guest waits on its own mapping of the same memfd.
   syscall(SYS_futex, &page->word[slot], FUTEX_WAKE, 1, nullptr, nullptr, 0);
@@ -543,6 +549,14 @@ void Scheduler::LetRun(RavelHandoffPage* page, const Thread& t) {
     }
   }
   HandoffPages::Release(page, t.slot);
+}
+
+void Scheduler::ParkCaller(const Thread& t) {
+  const HandOnCaller caller = std::exchange(hand_on_caller_, {});
+  if (caller.id == kNoThread || caller.id == t.id || !table_.Has(caller.id)) return;
+  const Thread& from = At(caller.id);
+  if (!from.waits_in_guest || running_ == from.id || from.slot < 0) return;
+  if (RavelHandoffPage* page = handoff_.Page(from.pid)) HandoffPages::Park(page, from.slot);
 }
 
 void Scheduler::DrainPlan() {

@@ -40,11 +40,8 @@ bool TakenThroughPage(const Syscall& call) {
     // page is registered only by a marker syscall.
     return call.args[1] != RAVEL_SYNC_YIELD && call.args[1] != RAVEL_SYNC_HANDOFF_REGISTER;
   }
-  if (call.nr != SYS_futex) return false;
-  const int op = static_cast<int>(call.args[1]);
-  const int cmd = op & FUTEX_CMD_MASK;
-  if ((op & FUTEX_PRIVATE_FLAG) == 0 || (op & FUTEX_CLOCK_REALTIME) != 0) return false;
-  return cmd == FUTEX_WAKE || (cmd == FUTEX_WAIT && call.args[3] == 0);
+  return call.nr == SYS_futex && RavelPageFutexKind(static_cast<uint32_t>(call.args[1]), call.args[3],
+                                                    static_cast<uint32_t>(call.args[5])) != 0;
 }
 
 }  // namespace
@@ -289,7 +286,7 @@ void Scheduler::RunPageFutex(Thread& t) {
   const uint32_t val = static_cast<uint32_t>(call.args[2]);
   const FutexKey key = KeyOf(t, addr, /*shared=*/false);
   if (cmd == FUTEX_WAKE) return AnswerPageCall(t, WakeFutex(key, FUTEX_BITSET_MATCH_ANY, static_cast<int>(val)));
-  // FUTEX_WAIT, no timeout (TakenThroughPage).
+  // FUTEX_WAIT, or FUTEX_WAIT_BITSET for any bit; no timeout (TakenThroughPage).
   uint32_t current = 0;
   GuestMemory memory(t.tid);
   if (!memory.Read(RemotePtr<uint32_t>(addr), current).ok()) return AnswerPageCall(t, -EFAULT);

@@ -196,6 +196,7 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason, bool plan) {
     if (RavelHandoffPage* page = handoff_.Page(next.pid)) LetRun(page, next);
     return;
   }
+  ParkCaller(next);
   control_->Unpark(next.tid);
 }
 

@@ -33,7 +33,9 @@ struct RecordedRun {
   uint64_t page_calls = 0;  // futex calls and yields made through the hand-off page
 };
 
-RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<std::string>& command) {
+// `env`: NAME=VALUE entries for ravel and the guest.
+RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<std::string>& command,
+                    const std::vector<std::string>& env = {}) {
   static int n = 0;
   const std::string sched = TempPath(absl::StrCat("run", ++n, ".sched"));
   const std::string json = TempPath(absl::StrCat("run", n, ".json"));
@@ -42,7 +44,9 @@ RecordedRun RunWith(const std::vector<std::string>& options, const std::vector<s
   argv.push_back("--");
   argv.insert(argv.end(), command.begin(), command.end());
   RecordedRun run;
-  run.out = RunCommand(argv);
+  RunOptions run_options;
+  run_options.env = env;
+  run.out = RunCommand(argv, run_options);
   run.schedule = ReadFile(sched);
   nlohmann::json doc = nlohmann::json::parse(ReadFile(json), nullptr, false);
   if (doc.is_object() && doc.contains("leased_points")) run.leased = doc["leased_points"].get<uint64_t>();
@@ -162,6 +166,37 @@ TEST(FastPath, GlibcsPlainMutexesLockedByTheShimBehaveAsNatively) {
     // (About 10 stop on an idle machine; a loaded one stops more, as the tracer, descheduled,
     // waits in the kernel with the door closed: up to 1 in 10 seen under a parallel build.)
     EXPECT_LT(stopped * 4, through_page) << what << ": " << stopped << " futex calls stopped";
+  }
+}
+
+// The shim read- and write-locks glibc's default rwlocks itself, with glibc's protocol, so
+// that their futex calls go through the page (sync_shim.c, "glibc's read-write lock"). A
+// program sees the same as natively; a run makes the same steps, decisions and
+// fingerprint as with glibc's own code (RAVEL_SYNC_GLIBC_LOCKS=1: the same environment's
+// size, so the same addresses), and the same with the fast path on and off; with it, the
+// futex calls are made through the page or in a plan's turns. (A recording names no
+// environment.)
+TEST(FastPath, GlibcsRwlocksLockedByTheShimMakeGlibcsSteps) {
+  const std::vector<std::string> command = {GuestPath("rwlocks"), "6", "200"};
+  const RunOutput native = RunCommand(command);
+  ASSERT_EQ(native.exit_code, 0) << native.err;
+  ASSERT_TRUE(absl::StrContains(native.out, "rwlocks ok 400\n")) << native.out;
+  for (int seed = 1; seed <= 3; ++seed) {
+    for (const char* preempt : {"syscall,sync,atomic,time", "syscall,sync,time"}) {
+      const std::string what = absl::StrCat("seed ", seed, ", --preempt ", preempt);
+      const std::vector<std::string> flags = {"--seed", std::to_string(seed), "--preempt", preempt};
+      RecordedRun own = RunWith(flags, command, {"RAVEL_SYNC_GLIBC_LOCKS=0"});
+      RecordedRun glibc = RunWith(flags, command, {"RAVEL_SYNC_GLIBC_LOCKS=1"});
+      std::vector<std::string> off_flags = flags;
+      off_flags.push_back("--no-fast-path");
+      RecordedRun off = RunWith(off_flags, command, {"RAVEL_SYNC_GLIBC_LOCKS=0"});
+      EXPECT_EQ(own.out.exit_code, 0) << what << ": " << own.out.err;
+      EXPECT_EQ(own.out.out, native.out) << what;
+      EXPECT_EQ(glibc.out.out, native.out) << what;
+      EXPECT_EQ(own.schedule, glibc.schedule) << what;
+      EXPECT_EQ(own.schedule, off.schedule) << what;
+      EXPECT_GT(own.page_calls + own.planned_futex, glibc.page_calls + glibc.planned_futex) << what;
+    }
   }
 }
 
