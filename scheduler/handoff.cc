@@ -104,7 +104,7 @@ bool HandoffPages::TakeBackHandOn(RavelHandoffPage* page, int32_t from, int32_t 
                                      __ATOMIC_SEQ_CST);
 }
 
-bool HandoffPages::Park(RavelHandoffPage* page, int32_t slot) {
+bool HandoffPages::SleepNow(RavelHandoffPage* page, int32_t slot) {
   uint64_t idle = 0;
   return __atomic_compare_exchange_n(&page->call[slot].handon, &idle, uint64_t{RAVEL_HANDOFF_SLEEP_NOW}, false,
                                      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -551,12 +551,12 @@ void Scheduler::LetRun(RavelHandoffPage* page, const Thread& t) {
   HandoffPages::Release(page, t.slot);
 }
 
-void Scheduler::ParkCaller(const Thread& t) {
+void Scheduler::SleepCaller(const Thread& t) {
   const HandOnCaller caller = std::exchange(hand_on_caller_, {});
   if (caller.id == kNoThread || caller.id == t.id || !table_.Has(caller.id)) return;
   const Thread& from = At(caller.id);
   if (!from.waits_in_guest || running_ == from.id || from.slot < 0) return;
-  if (RavelHandoffPage* page = handoff_.Page(from.pid)) HandoffPages::Park(page, from.slot);
+  if (RavelHandoffPage* page = handoff_.Page(from.pid)) HandoffPages::SleepNow(page, from.slot);
 }
 
 void Scheduler::DrainPlan() {

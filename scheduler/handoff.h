@@ -79,7 +79,7 @@ class HandoffPages {
   static bool TakeBackHandOn(RavelHandoffPage* page, int32_t from, int32_t to);
   // Tells the thread in `slot`, which waits awake, to sleep now (RAVEL_HANDOFF_SLEEP_NOW): another
   // thread gets the CPU. False when it sleeps already or has a hand-on out.
-  static bool Park(RavelHandoffPage* page, int32_t slot);
+  static bool SleepNow(RavelHandoffPage* page, int32_t slot);
   // The thread in `slot` is woken (to look at its word again).
   static void Wake(RavelHandoffPage* page, int32_t slot);
   // The slot whose word is at `addr` in the guest's mapping of the process's page; -1 if

@@ -196,7 +196,7 @@ void Scheduler::GiveBaton(ThreadId id, const char* reason, bool plan) {
     if (RavelHandoffPage* page = handoff_.Page(next.pid)) LetRun(page, next);
     return;
   }
-  ParkCaller(next);
+  SleepCaller(next);
   control_->Unpark(next.tid);
 }
 

@@ -602,8 +602,8 @@ class Scheduler : public Tool {
   // caller"), else with HandoffPages::Release.
   void LetRun(RavelHandoffPage* page, const Thread& t);
   // `t` gets the CPU at its stop: the page call's caller still waiting awake for its answer
-  // (hand_on_caller_) sleeps now instead (HandoffPages::Park).
-  void ParkCaller(const Thread& t);
+  // (hand_on_caller_) sleeps now instead (HandoffPages::SleepNow).
+  void SleepCaller(const Thread& t);
   // First thing at any event: a hand-on asked of a caller and not made yet is taken back
   // and made here, and the last page call's caller is no longer one LetRun may ask.
   void TakeBackHandOn();
