@@ -126,7 +126,7 @@ std::optional<uint64_t> Scheduler::NextDeadline() const {
   for (const auto& [pid, timer] : real_timers_) {
     if (!next.has_value() || timer.deadline_ns < *next) next = timer.deadline_ns;
   }
-  for (ThreadId id : table_.blocked()) {
+  for (ThreadId id : timed_) {
     const Thread& t = At(id);
     if (t.deadline_ns.has_value() && (!next.has_value() || *t.deadline_ns < *next)) next = t.deadline_ns;
   }
@@ -157,8 +157,8 @@ void Scheduler::MaybeJumpTime(const SchedulingPoint& point, std::vector<ThreadId
 
 bool Scheduler::WakeExpired() {
   bool any = (!real_timers_.empty() || !timer_table_.empty()) && FireTimers();
-  std::vector<ThreadId> expired;  // (a wake changes the blocked list)
-  for (ThreadId id : table_.blocked()) {
+  std::vector<ThreadId> expired;  // (a wake changes the list)
+  for (ThreadId id : timed_) {
     const Thread& t = At(id);
     if (t.deadline_ns.has_value() && *t.deadline_ns <= clock_.now()) expired.push_back(id);
   }

@@ -220,6 +220,17 @@ std::vector<ThreadId> Scheduler::HeldBack(absl::Span<const ThreadId> runnable) {
   return held;
 }
 
+void Scheduler::SetState(Thread& t, State state) {
+  const bool was_blocked = t.state == State::kBlocked;
+  table_.SetState(t, state);
+  const bool blocked = state == State::kBlocked;
+  if (was_blocked == blocked || (blocked && !t.deadline_ns.has_value())) return;
+  auto at = std::lower_bound(timed_.begin(), timed_.end(), t.id);
+  const bool listed = at != timed_.end() && *at == t.id;
+  if (blocked && !listed) timed_.insert(at, t.id);
+  if (!blocked && listed) timed_.erase(at);
+}
+
 void Scheduler::Wake(Thread& t, Woke why) {
   if (t.block == Block::kFutex) futex_table_.Remove(t.id);
   if (t.block == Block::kFd) fd_waits_.Remove(t.id);

@@ -306,7 +306,9 @@ class Scheduler : public Tool {
     // Futex wait (the queues are futex_table_'s): the first futex, as the guest named it
     // (for reports).
     uint64_t futex_addr = 0;
-    std::optional<uint64_t> deadline_ns;   // virtual monotonic time
+    // Virtual monotonic time. Set only while the thread is not blocked (before it blocks):
+    // SetState keeps the blocked ones that have one in timed_.
+    std::optional<uint64_t> deadline_ns;
     // Signals the call itself leaves unblocked while it waits (ppoll, pselect6,
     // epoll_pwait); otherwise the thread's mask applies.
     std::optional<uint64_t> wait_sigmask;
@@ -704,7 +706,11 @@ class Scheduler : public Tool {
   const Thread& At(ThreadId id) const { return table_.At(id); }
   // Marks `t` exited (off the live list). The caller tells the strategy.
   void MarkExited(Thread& t);
-  void SetState(Thread& t, State state) { table_.SetState(t, state); }
+  // The table's SetState, and timed_ with it.
+  void SetState(Thread& t, State state);
+  // The blocked threads that have a deadline, ascending: what WakeExpired and NextDeadline
+  // look at each step (most blocked threads wait without one).
+  std::vector<ThreadId> timed_;
   // The latest decision's point and the threads it chose among (for a lease).
   SchedulingPoint decided_;
   ThreadId decided_chosen_ = kNoThread;
