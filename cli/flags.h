@@ -80,8 +80,9 @@ struct ScheduleFlagHelp {
 // The flags that choose how a program is scheduled, bound to one ScheduleSettings
 // (engine/schedule_settings.h): --strategy, --seed, --pct-depth, --pct-steps, --timeout,
 // and the points (--preempt, --preempt-modules, --virtual-cpu, --no-fast-path), and
-// --no-cpu-split. `ravel run` takes them all, `ravel stress` all but --no-cpu-split; replay, minimize and explain run a recorded
-// schedule, which says the rest, and take --timeout alone (AddTimeoutFlag).
+// --no-cpu-split. `ravel run` takes them all, `ravel stress` all but --no-cpu-split;
+// replay, minimize and explain run a recorded schedule, which says the rest, and take
+// --timeout alone (AddTimeoutFlag).
 // The settings' values before parsing are the defaults.
 class ScheduleFlags {
  public:

@@ -136,12 +136,14 @@ const boost::context::pooled_fixedsize_stack& HandlerStacks() {
 
 // TracerOptions::split_cpus for one Run: the claim (CpuSplit) while the run lasts, and the
 // tracer thread's own CPUs back at the end.
-class SplitCpus {
+class CpuSplitForRun {
  public:
-  explicit SplitCpus(bool wanted) {
-    if (wanted && sched_getaffinity(0, sizeof(own_), &own_) == 0) split_ = CpuSplit::Claim(own_, CpuSplit::ClaimName());
+  explicit CpuSplitForRun(bool wanted) {
+    if (wanted && sched_getaffinity(0, sizeof(own_), &own_) == 0) {
+      split_ = CpuSplit::Claim(own_, CpuSplit::ClaimName());
+    }
   }
-  ~SplitCpus() {
+  ~CpuSplitForRun() {
     if (bound_) sched_setaffinity(0, sizeof(own_), &own_);
   }
   std::optional<cpu_set_t> guest_cpus() const {
@@ -201,7 +203,7 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphaned guest processes come back to ravel
 
   widened_ = !subscription_.until_first_clone.has_value();
-  SplitCpus split(options_.split_cpus);
+  CpuSplitForRun split(options_.split_cpus);
   absl::StatusOr<Spawned> spawned = SpawnGuest(*path, argv, split.guest_cpus());
   if (!spawned.ok()) return spawned.status();
   split.BindTracer();

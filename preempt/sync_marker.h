@@ -260,8 +260,8 @@ struct RavelHandoffCall {
   uint64_t args[6];
   uint64_t sigmask;    /* a futex wait's signal mask before the shim blocked every signal */
   int64_t result;      /* the scheduler's answer (a syscall's: -errno on failure) */
-  /* 0; a slot + 1: let that thread go, then wait; RAVEL_HANDOFF_ASLEEP or _SLEEP_NOW (above). Used by
-   * every thread that waits on its word, with or without a call out. */
+  /* 0; a slot + 1: let that thread go, then wait; RAVEL_HANDOFF_ASLEEP or _SLEEP_NOW
+   * (above). Used by every thread that waits on its word, with or without a call out. */
   uint64_t handon;
 };
 
