@@ -418,19 +418,26 @@ pid_t TracerCore::PollForStop(int* status) {
     if (tid != 0) return tid;  // a stop, or an error the blocking wait reports again
   }
   for (int i = 0; i < spin_polls_ && tid == 0; ++i) {
+    // The tool's work first: what a handler just left ready beside the guest (a plan to
+    // extend) is wanted sooner than a stop can come.
+    bool worked = false;
+    for (int j = 0, idle = 0; j < kWorkRounds && idle < kIdlePolls; ++j) {
+      if (!tool_.OnIdle()) {
+        ++idle;
+        __builtin_ia32_pause();
+        continue;
+      }
+      worked = true;
+      idle = 0;
+      if (!ready_.empty()) return 0;  // handlers to resume first
+    }
     // (Its stop may have been taken by an earlier wait, or it may be gone: ECHILD.)
     const pid_t expected = tool_.ExpectedStop();
     const pid_t want = expected != 0 ? expected : last_resumed_;
     tid = waitpid(want != 0 ? want : -1, status, __WALL | WNOHANG);
     if (tid < 0) return 0;
     if (tid != 0 || g_alarm != 0) break;
-    bool worked = false;
-    for (int j = 0; j < kIdlePolls && !worked; ++j) {
-      worked = tool_.OnIdle();
-      if (!worked) __builtin_ia32_pause();
-    }
     if (worked) {
-      if (!ready_.empty()) break;  // handlers to resume first
       i = -1;  // work beside the guest: poll on
       continue;
     }

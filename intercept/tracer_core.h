@@ -69,6 +69,10 @@ inline constexpr uint32_t kAnyTraceeEvery = 64;
 // from the guest without a stop (the scheduler's calls through the hand-off page) is found
 // sooner than the next stop can be, as a wait costs more than a look at shared memory.
 inline constexpr int kIdlePolls = 8;
+// While OnIdle finds work, it is asked again without a poll between (a poll costs a
+// syscall, about a microsecond on the VMs, that a call through the page would wait out),
+// up to this many times in a row.
+inline constexpr int kWorkRounds = 256;
 
 // A GuestPrototype's process: stopped at its execve's syscall-exit stop, set up.
 struct PrototypeState {

@@ -22,17 +22,22 @@ Fairness::State& Fairness::At(ThreadId id) {
 void Fairness::Refresh(ThreadId id) {
   const size_t u = static_cast<size_t>(id);
   const State& s = threads_[u];
-  if (eligible_[u] != 0) {
-    by_waiting_.erase({waiting_[u], id});
-    if (limit_[u] != kOwesNone) by_limit_.erase({limit_[u], id});
+  const uint64_t waiting = Waiting(s);
+  const uint64_t limit = s.owes_any ? s.owe_limit : kOwesNone;
+  const uint8_t eligible = s.known && s.runnable;
+  // Each index changes only where its key does (most refreshes change one or neither).
+  const bool was = eligible_[u] != 0;
+  if (!was || !eligible || waiting != waiting_[u]) {
+    if (was) by_waiting_.erase({waiting_[u], id});
+    if (eligible) by_waiting_.emplace(waiting, id);
   }
-  waiting_[u] = Waiting(s);
-  limit_[u] = s.owes_any ? s.owe_limit : kOwesNone;
-  eligible_[u] = s.known && s.runnable;
-  if (eligible_[u] != 0) {
-    by_waiting_.emplace(waiting_[u], id);
-    if (limit_[u] != kOwesNone) by_limit_.emplace(limit_[u], id);
+  if (!was || !eligible || limit != limit_[u]) {
+    if (was && limit_[u] != kOwesNone) by_limit_.erase({limit_[u], id});
+    if (eligible && limit != kOwesNone) by_limit_.emplace(limit, id);
   }
+  waiting_[u] = waiting;
+  limit_[u] = limit;
+  eligible_[u] = eligible;
 }
 
 const Fairness::State* Fairness::Find(ThreadId id) const {

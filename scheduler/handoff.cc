@@ -269,15 +269,14 @@ void Scheduler::PlanYields(Thread& holder, PlanFrom from) {
   limits.capacity = ~uint64_t{0};
   const uint64_t bound = LeaseBound(limits);
   if (bound == 0) return;
-  std::unique_ptr<Strategy> strategy = strategy_.Fork();
-  if (strategy == nullptr) return;
-  plan_sim_ = std::make_unique<PlanSim>();
-  plan_sim_->strategy = std::move(strategy);
-  plan_sim_->fairness = fairness_;
-  plan_sim_->runnable = table_.runnable();
-  plan_sim_->steps = steps_;
-  plan_sim_->choices = choices_;
-  plan_sim_->bound = bound;
+  // The last plan's simulation, refilled: its copies keep their storage.
+  plan_sim_ = spare_sim_ != nullptr ? std::move(spare_sim_) : std::make_unique<PlanSim>();
+  strategy_.ForkInto(plan_sim_->strategy);
+  if (plan_sim_->strategy == nullptr) {
+    spare_sim_ = std::move(plan_sim_);
+    return;
+  }
+  plan_sim_->Refill(fairness_, table_.runnable(), steps_, choices_, bound);
   // Markers in the plan's turns are points too: only where no change of the strategy's
   // picks comes within the plan's reach (PCT past its change points, within bound
   // points), so that each of them leaves the picks of the yields as simulated.
@@ -285,9 +284,10 @@ void Scheduler::PlanYields(Thread& holder, PlanFrom from) {
   plan_ = {holder.id};
   // The holder's own turn first: its streak so far counts toward the spin detector's.
   const uint32_t points = TurnPoints(holder.id, streak_);
-  std::vector<uint32_t> slots = SimulateYields(std::min<uint64_t>(plan_length_, RAVEL_HANDOFF_PLAN));
+  const uint64_t first = from == PlanFrom::kAnswer ? kFirstStretch : RAVEL_HANDOFF_PLAN;
+  std::vector<uint32_t> slots = SimulateYields(std::min<uint64_t>({plan_length_, first, RAVEL_HANDOFF_PLAN}));
   if (slots.empty()) {
-    plan_sim_.reset();
+    spare_sim_ = std::move(plan_sim_);
     plan_.clear();
     if (from == PlanFrom::kAnswer) NotePlan(from, 0);
     return;
@@ -583,7 +583,7 @@ void Scheduler::DrainPlan() {
   const uint64_t covered = plan_.size() - 1;
   plan_length_ = made >= covered ? std::min<uint64_t>(2 * covered, RAVEL_HANDOFF_PLAN)
                                  : std::clamp<uint64_t>(2 * made, kFirstPlanLength, RAVEL_HANDOFF_PLAN);
-  plan_sim_.reset();
+  spare_sim_ = std::move(plan_sim_);
   plan_.clear();
   plan_accounted_ = 0;
   NotePlan(plan_from_, PlannedSoFar() - plan_points_before_);

@@ -741,11 +741,28 @@ class Scheduler : public Tool {
     // Threads woken from a futex wait through the page whose answers it has written (the
     // first turn it gives each of them).
     std::vector<ThreadId> answered;
+
+    // A new simulation from the scheduler's state (the strategy's copy is ForkInto's).
+    void Refill(const Fairness& from_fairness, const std::vector<ThreadId>& from_runnable, uint64_t at_steps,
+                uint64_t at_choices, uint64_t points) {
+      fairness = from_fairness;
+      runnable = from_runnable;
+      steps = at_steps;
+      choices = at_choices;
+      bound = points;
+      ended = false;
+      markers = false;
+      marker_points = 0;
+      may_block = false;
+      previous_may_block = false;
+      answered.clear();
+    }
   };
   uint32_t plan_generation_ = 0;  // the last plan's (HandoffPages::Publish)
   // Per slot: the markers of its log accounted for under the plan out.
   absl::flat_hash_map<int32_t, uint32_t> turn_taken_;
   std::unique_ptr<PlanSim> plan_sim_;
+  std::unique_ptr<PlanSim> spare_sim_;  // the last plan's, for the next one's storage
   uint64_t planned_points_ = 0;
   uint64_t planned_markers_ = 0;
   uint64_t planned_futex_ = 0;
@@ -767,6 +784,11 @@ class Scheduler : public Tool {
   // used of the last one).
   static constexpr uint64_t kFirstPlanLength = 4;
   uint64_t plan_length_ = kFirstPlanLength;
+  // How many of them a plan at an answer simulates before it goes out. The caller waits
+  // awake for it; such plans mostly end within a few turns (at a lock's wait or wake), and
+  // the rest is simulated while the guest runs the first ones (OnIdle). A plan at a yield
+  // simulates all of them first: a program that only yields would outrun the rest.
+  static constexpr uint64_t kFirstStretch = 2;
   // Whether the hand-off pays: a window of plans that made fewer than kPaidYields points
   // each on average (yields, and markers and futex calls in their turns; a lock's wait can
   // cut each plan short: a waiting thread's wake-up and a plan then cost more than the

@@ -63,6 +63,7 @@ class PctStrategy : public Strategy {
 
   absl::string_view name() const override { return "pct"; }
   std::unique_ptr<Strategy> Fork() const override { return std::unique_ptr<Strategy>(new PctStrategy(*this)); }
+  void ForkInto(std::unique_ptr<Strategy>& copy) const override { ForkIntoSame(*this, copy); }
 
   void OnThreadCreated(ThreadId id, ThreadId parent) override;
   void OnThreadExited(ThreadId id) override;
@@ -135,9 +136,10 @@ class PctStrategy : public Strategy {
     flags[static_cast<size_t>(id)] = on ? 1 : 0;
   }
 
-  const int depth_;
-  const uint64_t steps_hint_;
-  const int time_jump_percent_;
+  // (Not const: ForkInto assigns a whole strategy.)
+  int depth_;
+  uint64_t steps_hint_;
+  int time_jump_percent_;
 
   // Per run (reset by BeginRun).
   uint64_t steps_bound_ = kDefaultSteps;

@@ -25,6 +25,7 @@ class RandomStrategy : public Strategy {
 
   absl::string_view name() const override { return "random"; }
   std::unique_ptr<Strategy> Fork() const override { return std::unique_ptr<Strategy>(new RandomStrategy(*this)); }
+  void ForkInto(std::unique_ptr<Strategy>& copy) const override { ForkIntoSame(*this, copy); }
 
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override {}

@@ -21,6 +21,7 @@ class RoundRobinStrategy : public Strategy {
 
   absl::string_view name() const override { return "rr"; }
   std::unique_ptr<Strategy> Fork() const override { return std::unique_ptr<Strategy>(new RoundRobinStrategy(*this)); }
+  void ForkInto(std::unique_ptr<Strategy>& copy) const override { ForkIntoSame(*this, copy); }
 
  protected:
   void BeginRun(uint64_t seed, const RunHistory& history) override {}

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -147,7 +148,6 @@ struct StrategyOptions {
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  Strategy& operator=(const Strategy&) = delete;
 
   // The name MakeStrategy knows this strategy by ("pct", "random", "rr").
   virtual absl::string_view name() const = 0;
@@ -195,6 +195,9 @@ class Strategy {
   // about points still to come, to know their picks in advance; this one is asked again
   // when they come. Null (the default): no copy, no plan.
   virtual std::unique_ptr<Strategy> Fork() const { return nullptr; }
+  // Fork's copy, made into `copy`'s storage when it holds an earlier copy of the same kind
+  // (a plan is made at most every few steps: its copy need not allocate).
+  virtual void ForkInto(std::unique_ptr<Strategy>& copy) const { copy = Fork(); }
 
   // 64 random bits for values the guest sees (getrandom, AT_RANDOM, ...), from the
   // run's own stream (Stream::kData): reproducible with the seed, and independent of
@@ -206,8 +209,18 @@ class Strategy {
 
  protected:
   Strategy() = default;
-  // For Fork() only.
+  // For Fork() and ForkInto() only.
   Strategy(const Strategy&) = default;
+  Strategy& operator=(const Strategy&) = default;
+  // ForkInto for a strategy of kind T: assigned into `copy` when it holds a T already.
+  template <typename T>
+  static void ForkIntoSame(const T& self, std::unique_ptr<Strategy>& copy) {
+    if (copy != nullptr && typeid(*copy) == typeid(T)) {
+      static_cast<T&>(*copy) = self;
+    } else {
+      copy = std::unique_ptr<Strategy>(new T(self));
+    }
+  }
 
   // The run's generator, reseeded by Begin before BeginRun.
   Rng& rng() { return rng_; }

@@ -133,6 +133,51 @@ TEST_P(EveryStrategyTest, LongRunPicksOnlyRunnableThreads) {
   }
 }
 
+// Points and runnable sets drawn from a fixed stream, over six threads.
+class PointStream {
+ public:
+  SchedulingPoint At(uint64_t step) {
+    SchedulingPoint p;
+    p.step = step;
+    p.current = static_cast<ThreadId>(Next(6));
+    p.kind = Next(3) == 0 ? PointKind::kYield : PointKind::kSync;
+    p.yield_hint = p.kind == PointKind::kYield;
+    p.current_runnable = true;
+    p.resource = Next(4);
+    return p;
+  }
+  std::vector<ThreadId> RunnableWith(ThreadId current) {
+    std::vector<ThreadId> r;
+    for (ThreadId id = 0; id < 6; ++id) {
+      if (id == current || Next(3) != 0) r.push_back(id);
+    }
+    return r;
+  }
+
+ private:
+  uint64_t Next(uint64_t n) {
+    x_ = x_ * 6364136223846793005ull + 1442695040888963407ull;
+    return (x_ >> 33) % n;
+  }
+  uint64_t x_ = 7;
+};
+
+bool Forks(const std::string& name) { return name == "pct" || name == "random" || name == "rr"; }
+
+// Asks `copy` and `original` the same questions from `from` to `to`: the same answers.
+void ExpectSameAnswers(Strategy& copy, Strategy& original, PointStream& points, uint64_t from, uint64_t to) {
+  for (uint64_t step = from; step < to; ++step) {
+    const SchedulingPoint p = points.At(step);
+    const std::vector<ThreadId> runnable = points.RunnableWith(p.current);
+    ASSERT_EQ(copy.Pick(p, runnable), original.Pick(p, runnable)) << original.name() << " step " << step;
+    if (step % 7 == 0) {
+      const std::vector<ThreadId> waiters = {3, 1, 4};
+      ASSERT_EQ(copy.ChooseWakees(waiters, 2), original.ChooseWakees(waiters, 2)) << step;
+      ASSERT_EQ(copy.AdvanceTimeFirst(p, runnable), original.AdvanceTimeFirst(p, runnable)) << step;
+    }
+  }
+}
+
 // A fork (the in-guest hand-off's plans ask one about points to come) answers every
 // later call exactly as the strategy it was forked from, whatever came before; a strategy
 // that cannot fork says so with null.
@@ -140,46 +185,53 @@ TEST_P(EveryStrategyTest, AForkAnswersAsTheOriginal) {
   std::unique_ptr<Strategy> s = Make(GetParam());
   s->Begin(42, RunHistory{});
   CreateAll(*s, 6);
-  uint64_t x = 7;
-  auto next = [&x](uint64_t n) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    return (x >> 33) % n;
-  };
-  auto point_at = [&](uint64_t step) {
-    SchedulingPoint p;
-    p.step = step;
-    p.current = static_cast<ThreadId>(next(6));
-    p.kind = next(3) == 0 ? PointKind::kYield : PointKind::kSync;
-    p.yield_hint = p.kind == PointKind::kYield;
-    p.current_runnable = true;
-    p.resource = next(4);
-    return p;
-  };
-  auto runnable_with = [&](ThreadId current) {
-    std::vector<ThreadId> r;
-    for (ThreadId id = 0; id < 6; ++id) {
-      if (id == current || next(3) != 0) r.push_back(id);
-    }
-    return r;
-  };
+  PointStream points;
   for (uint64_t step = 0; step < 50; ++step) {
-    const SchedulingPoint p = point_at(step);
-    s->Pick(p, runnable_with(p.current));
+    const SchedulingPoint p = points.At(step);
+    s->Pick(p, points.RunnableWith(p.current));
   }
   std::unique_ptr<Strategy> fork = s->Fork();
-  const bool forks = GetParam() == "pct" || GetParam() == "random" || GetParam() == "rr";
-  ASSERT_EQ(fork != nullptr, forks) << GetParam();
+  ASSERT_EQ(fork != nullptr, Forks(GetParam())) << GetParam();
   if (fork == nullptr) return;
-  for (uint64_t step = 50; step < 400; ++step) {
-    const SchedulingPoint p = point_at(step);
-    const std::vector<ThreadId> runnable = runnable_with(p.current);
-    ASSERT_EQ(fork->Pick(p, runnable), s->Pick(p, runnable)) << GetParam() << " step " << step;
-    if (step % 7 == 0) {
-      const std::vector<ThreadId> waiters = {3, 1, 4};
-      ASSERT_EQ(fork->ChooseWakees(waiters, 2), s->ChooseWakees(waiters, 2)) << step;
-      ASSERT_EQ(fork->AdvanceTimeFirst(p, runnable), s->AdvanceTimeFirst(p, runnable)) << step;
-    }
+  ExpectSameAnswers(*fork, *s, points, 50, 400);
+}
+
+// ForkInto refills an earlier copy (the last plan's, kept for its storage): it then
+// answers as a fresh fork would, whatever that copy was asked meanwhile. A copy of another
+// kind is replaced, and a strategy that cannot fork leaves null.
+TEST_P(EveryStrategyTest, ForkIntoAnEarlierCopyAnswersAsTheOriginal) {
+  std::unique_ptr<Strategy> s = Make(GetParam());
+  s->Begin(42, RunHistory{});
+  CreateAll(*s, 6);
+  PointStream points;
+  std::unique_ptr<Strategy> copy = s->Fork();
+  if (!Forks(GetParam())) {
+    s->ForkInto(copy);
+    EXPECT_EQ(copy, nullptr);
+    return;
   }
+  // The two go their own ways: different questions, a thread the copy never hears of.
+  PointStream others;
+  for (uint64_t step = 0; step < 60; ++step) {
+    const SchedulingPoint p = points.At(step);
+    s->Pick(p, points.RunnableWith(p.current));
+    const SchedulingPoint q = others.At(step + 1000);
+    copy->Pick(q, others.RunnableWith(q.current));
+  }
+  s->OnThreadExited(5);
+  const Strategy* storage = copy.get();
+  s->ForkInto(copy);
+  EXPECT_EQ(copy.get(), storage) << GetParam() << ": refilled, not made anew";
+  ExpectSameAnswers(*copy, *s, points, 60, 400);
+
+  std::unique_ptr<Strategy> other = Make(GetParam() == "pct" ? "random" : "pct");
+  other->Begin(1, RunHistory{});
+  CreateAll(*other, 6);
+  std::unique_ptr<Strategy> into = other->Fork();
+  s->ForkInto(into);
+  ASSERT_NE(into, nullptr);
+  EXPECT_EQ(into->name(), s->name());
+  ExpectSameAnswers(*into, *s, points, 400, 600);
 }
 
 TEST_P(EveryStrategyTest, SameSeedSameDecisions) {
