@@ -305,6 +305,15 @@ void Scheduler::AnswerPageCall(Thread& t, int64_t result, PlanFrom from) {
   if (page == nullptr || t.slot < 0) return;
   __atomic_store_n(&page->call[t.slot].result, result, __ATOMIC_RELAXED);
   // Its next yields, markers and lock calls under a plan from here, if it can have one.
+  // A thread other than the caller gets the CPU through a hand-on or a wake, a switch of
+  // several microseconds: its plan is made meanwhile, off the guest's critical path. (A
+  // point it reaches before the plan is out comes through the page, which takes the plan
+  // back unused; the caller itself goes on at once, so its plan comes first.)
+  if (hand_on_caller_.id != t.id) {
+    LetRun(page, t);
+    PlanYields(t, from);
+    return;
+  }
   PlanYields(t, from);
   LetRun(page, t);
 }
