@@ -284,7 +284,7 @@ void Scheduler::PlanYields(Thread& holder, PlanFrom from) {
   plan_ = {holder.id};
   // The holder's own turn first: its streak so far counts toward the spin detector's.
   const uint32_t points = TurnPoints(holder.id, streak_);
-  const uint64_t first = from == PlanFrom::kAnswer ? kFirstStretch : RAVEL_HANDOFF_PLAN;
+  const uint64_t first = from == PlanFrom::kAnswer ? kFirstStretch : kFirstYieldStretch;
   std::vector<uint32_t> slots = SimulateYields(std::min<uint64_t>({plan_length_, first, RAVEL_HANDOFF_PLAN}));
   if (slots.empty()) {
     spare_sim_ = std::move(plan_sim_);
@@ -389,16 +389,21 @@ std::vector<uint32_t> Scheduler::SimulateYields(uint64_t n) {
       // Only to a thread of this process that waits in the guest: for its turn, or for the
       // answer to a futex wait through the page that woke it, written into its slot now
       // (what ContinuePageCall would answer when it gets the baton).
+      // A thread that has had a turn in the plan waits on its word from its yield on, with
+      // nothing pending; the others as they waited when the plan was made (what the
+      // scheduler's accounting changes while the guest runs the plan is theirs alone: the
+      // plan may be extended meanwhile).
       const Thread& next = At(chosen);
       const bool answered = std::find(sim.answered.begin(), sim.answered.end(), chosen) != sim.answered.end();
+      const bool had_turn = std::find(plan_.begin(), plan_.end(), chosen) != plan_.end();
       const bool answerable = next.page_call == Thread::PageCall::kWait ||
                               (next.page_call == Thread::PageCall::kEntry && IsMarkerCall(next.page_syscall));
-      if (!next.waits_in_guest || next.pid != pid || next.slot < 0 ||
-          (next.page_call != Thread::PageCall::kNone && (!answerable || answered))) {
+      if (answered || (!had_turn && (!next.waits_in_guest || next.pid != pid || next.slot < 0 ||
+                                     (next.page_call != Thread::PageCall::kNone && !answerable)))) {
         sim.ended = true;
         break;
       }
-      if (next.page_call != Thread::PageCall::kNone && !answered) {
+      if (!had_turn && next.page_call != Thread::PageCall::kNone) {
         RavelHandoffPage* page = handoff_.Page(pid);
         __atomic_store_n(&page->call[next.slot].result, PlannedAnswer(next), __ATOMIC_RELAXED);
         sim.answered.push_back(chosen);

@@ -61,13 +61,17 @@ bool Scheduler::OnIdle() {
     worked = true;
   }
   // More of the plan while the guest runs it, so that it need not stop for a new one: up
-  // to the length planned (PlanYields simulates only the first stretch), then, once the
-  // guest has made half of what the plan covers, as much again (a plan simulated far
-  // beyond what the guest makes before its next stop is wasted work).
+  // to the length planned (PlanYields simulates only the first stretch), as much again as
+  // it covers each time (at least kFirstYieldStretch), so that the guest sees the first
+  // extension soon; then, once the guest has made half of what the plan covers, as much
+  // again (a plan simulated far beyond what the guest makes before its next stop is
+  // wasted work).
   const uint64_t ahead = progress.covered - progress.made;
   const bool young = progress.covered < plan_length_;
   if (!plan_sim_->ended && (young || 2 * ahead <= progress.covered) && plan_.size() - 1 == progress.covered) {
-    const uint64_t stretch = young ? plan_length_ - progress.covered : progress.covered;
+    const uint64_t stretch =
+        young ? std::min<uint64_t>(plan_length_ - progress.covered, std::max<uint64_t>(progress.covered, kFirstYieldStretch))
+              : progress.covered;
     std::vector<uint32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, stretch));
     if (plan_sim_->previous_may_block) HandoffPages::AllowBlock(page, progress.covered);
     if (!more.empty()) {

@@ -784,11 +784,15 @@ class Scheduler : public Tool {
   // used of the last one).
   static constexpr uint64_t kFirstPlanLength = 4;
   uint64_t plan_length_ = kFirstPlanLength;
-  // How many of them a plan at an answer simulates before it goes out. The caller waits
-  // awake for it; such plans mostly end within a few turns (at a lock's wait or wake), and
-  // the rest is simulated while the guest runs the first ones (OnIdle). A plan at a yield
-  // simulates all of them first: a program that only yields would outrun the rest.
+  // How many of them a plan simulates before it goes out; the rest is simulated while the
+  // guest runs the first ones (OnIdle), in stretches that double (at least
+  // kFirstYieldStretch turns each). A plan at an answer: the caller waits awake for it, and
+  // such plans mostly end within a few turns (at a lock's wait or wake). A plan at a yield:
+  // enough turns that a program that only yields does not outrun the first extension
+  // (simulating all of them first kept the next thread waiting for up to 255 simulated
+  // turns, ~1 us each at 100 threads).
   static constexpr uint64_t kFirstStretch = 2;
+  static constexpr uint64_t kFirstYieldStretch = 8;
   // Whether the hand-off pays: a window of plans that made fewer than kPaidYields points
   // each on average (yields, and markers and futex calls in their turns; a lock's wait can
   // cut each plan short: a waiting thread's wake-up and a plan then cost more than the

@@ -280,6 +280,25 @@ TEST(HandOff, TheSameRunWithAndWithoutIt) {
   }
 }
 
+// A plan goes out with its first turns simulated and is extended while the guest runs them
+// (OnIdle), after the scheduler has accounted for the turns made so far: by then a thread
+// that had a turn waits on its word again, whatever the scheduler's accounting says of it
+// now (the thread running its turn). Two threads that only yield: nearly every yield is
+// made under a plan. Before the extension counted with that, each plan ended at the first
+// pick of the running thread, one yield in ten made at a stop or through the page.
+TEST(HandOff, PlansGrowWhileTheGuestRunsThem) {
+  if (!MoreThanOneCpu()) GTEST_SKIP() << "the tracer extends plans only while it polls, which it does not on one CPU";
+  for (const std::string strategy : {"pct", "rr"}) {
+    RecordedRun on = RunWith({"--strategy", strategy, "--seed", "1"}, Turns("turns", 2, 3000));
+    ASSERT_EQ(on.out.exit_code, 0) << strategy << ": " << on.out.err;
+    const int64_t yields = StepCount(on.schedule, "24");
+    ASSERT_GT(yields, 5000) << strategy;
+    // (Generous: a loaded machine may let the guest outrun a plan now and then.)
+    EXPECT_LT((static_cast<uint64_t>(yields) - on.planned) * 50, static_cast<uint64_t>(yields))
+        << strategy << ": " << on.planned << " of " << yields << " yields planned";
+  }
+}
+
 // The shim's futex calls on its page carry a magic that lets them past the seccomp filter.
 // It must not stay in r8 or r9 when the shim returns: glibc's lock code makes its own futex
 // calls with four arguments, so a lock's wake right after a yield would carry the magic to
