@@ -69,9 +69,8 @@ bool Scheduler::OnIdle() {
   const uint64_t ahead = progress.covered - progress.made;
   const bool young = progress.covered < plan_length_;
   if (!plan_sim_->ended && (young || 2 * ahead <= progress.covered) && plan_.size() - 1 == progress.covered) {
-    const uint64_t stretch =
-        young ? std::min<uint64_t>(plan_length_ - progress.covered, std::max<uint64_t>(progress.covered, kFirstYieldStretch))
-              : progress.covered;
+    const uint64_t doubled = std::max<uint64_t>(progress.covered, kFirstYieldStretch);
+    const uint64_t stretch = young ? std::min<uint64_t>(plan_length_ - progress.covered, doubled) : progress.covered;
     std::vector<uint32_t> more = SimulateYields(std::min<uint64_t>(RAVEL_HANDOFF_PLAN - ahead, stretch));
     if (plan_sim_->previous_may_block) HandoffPages::AllowBlock(page, progress.covered);
     if (!more.empty()) {
