@@ -72,6 +72,7 @@ nlohmann::json RunJson(const ScheduleResult& result, uint64_t seed, const std::s
   j["planned_points"] = result.planned_points;
   j["planned_markers"] = result.planned_markers;
   j["planned_futex"] = result.planned_futex;
+  j["planned_resumes"] = result.planned_resumes;
   j["guest_waits"] = result.guest_waits;
   j["page_calls"] = result.page_calls;
   j["tsc"] = result.virtual_tsc ? "virtual" : "host";

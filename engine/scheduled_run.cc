@@ -299,6 +299,7 @@ void ScheduledRun::Collect(const Scheduler& scheduler, const SchedulerOptions& o
   result_.planned_points = scheduler.planned_points();
   result_.planned_markers = scheduler.planned_markers();
   result_.planned_futex = scheduler.planned_futex();
+  result_.planned_resumes = scheduler.planned_resumes();
   result_.guest_waits = scheduler.guest_waits();
   result_.page_calls = scheduler.page_calls();
   result_.virtual_tsc = options.virtual_tsc;

@@ -52,6 +52,7 @@ struct ScheduleResult {
   uint64_t planned_points = 0;      // yields made without a stop (the in-guest hand-off)
   uint64_t planned_markers = 0;     // sync points made without a stop in a plan's turns
   uint64_t planned_futex = 0;       // futex calls made without a stop in a plan's turns
+  uint64_t planned_resumes = 0;     // futex waits through the page resumed in a plan's turns
   uint64_t guest_waits = 0;         // yields after which the thread waited in the guest
   uint64_t page_calls = 0;          // futex calls and yields made through the hand-off page
   // RDTSC/RDTSCP: whether they read the virtual TSC (the machine traps them) and how many

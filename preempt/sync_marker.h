@@ -98,6 +98,10 @@ enum RavelSyncOp {
    * a memfd), other = the memfd, args[4] = the shim's struct RavelHandoff. Answer 0: taken
    * (the shim keeps it); anything else: not (the shim unmaps it and makes plain markers). */
   RAVEL_SYNC_HANDOFF_REGISTER = 61,
+  /* Not a point: the rest of a futex wait taken through the page, which a plan let its
+   * thread run and the plan could not take (below, "Waits resumed under a plan"). Answer
+   * RAVEL_HANDOFF_PARK: wait on your word, then read the call's answer in your slot. */
+  RAVEL_SYNC_RESUME = 62,
 };
 
 /* ---- The in-guest hand-off (#17) ----
@@ -240,13 +244,28 @@ struct RavelTurnLog {
  *    makes the hand-on of a planned yield and waits for its answer on its word, as a
  *    wait through the page does. If the scheduler took the plan back between the log and
  *    the hand-on, the scheduler lets the next thread go itself.
- *    Entry: op RAVEL_HANDOFF_TURN_WAIT, object the word, other the value (low 32 bits) and
- *    1 in the high 32 if it blocked (0: EAGAIN).
+ *    Entry: op RAVEL_HANDOFF_TURN_WAIT, object the word, other the value (low 32 bits),
+ *    RAVEL_TURN_WAIT_BLOCKED if it blocked (if not: EAGAIN), RAVEL_TURN_WAIT_RESUMED below.
  * `waited_count` above RAVEL_HANDOFF_WAITED: more words than fit; then no wake is logged.
  * The scheduler writes `waited` before the plan's plan_state, and accounts for each entry
  * as the futex call's step, point and effect, as at a stop. */
 #define RAVEL_HANDOFF_TURN_FUTEX 200
 #define RAVEL_HANDOFF_TURN_WAIT 201
+#define RAVEL_TURN_WAIT_BLOCKED (1ull << 32)
+#define RAVEL_TURN_WAIT_RESUMED (1ull << 33)
+
+/* ---- Waits resumed under a plan ----
+ *
+ * A futex wait through the page whose point picked another thread waits in the guest with
+ * the call not yet made: it runs once its thread has the CPU again (the scheduler reads the
+ * word then, answers EAGAIN or blocks the thread). A plan may give such a thread a turn:
+ * its answer is then RAVEL_HANDOFF_RUN, and the thread makes the rest of the call itself,
+ * first thing in its turn, as a wait in a turn does but with no point of its own (its point
+ * was made): EAGAIN if the word holds another value, or it blocks where the turn's entry
+ * allows it. The entry logged has RAVEL_TURN_WAIT_RESUMED. Where the plan cannot take it
+ * (closed meanwhile, the log full, a turn that may not block), the thread has the
+ * scheduler make it: marker RAVEL_SYNC_RESUME, through the page or at its stop. */
+#define RAVEL_HANDOFF_RUN (-0x7fffffffffffffffLL)
 #define RAVEL_HANDOFF_WAITED 256
 #define RAVEL_HANDOFF_ORDER_MAY_BLOCK (1u << 31)
 

@@ -230,6 +230,51 @@ static void WaitTurn(struct RavelHandoffPage* page, int32_t slot, int spins);
  * ordinary way (the slot's call area is in use). */
 static __thread int in_page_call __attribute__((tls_model("initial-exec")));
 
+/* The slot of the thread the plan hands the CPU to if this thread blocks in its turn
+ * (sync_marker.h, "Futex calls under a plan"); RAVEL_HANDOFF_SLOTS: it may not block. */
+static uint32_t BlockTarget(const struct Turn* turn) {
+  if ((turn->entry & RAVEL_HANDOFF_ORDER_MAY_BLOCK) == 0 || turn->made >= turn->covered) return RAVEL_HANDOFF_SLOTS;
+  const uint32_t next = turn->page->order[(turn->made + 1) & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT;
+  if (next >= RAVEL_HANDOFF_SLOTS || next == (uint32_t)turn->slot ||
+      __atomic_load_n(&turn->page->blocked[next], __ATOMIC_RELAXED) == turn->generation || !TurnLogRoom(turn)) {
+    return RAVEL_HANDOFF_SLOTS;
+  }
+  return next;
+}
+
+/* Blocks this thread in its turn on the futex wait `a` (signals blocked, `old_mask` the
+ * mask it had): logs the wait (`logged`: its entry's other), hands the CPU to slot `next`
+ * as a planned yield does and waits for the answer on its word, as a wait through the
+ * page does. 1 with the answer in *result; 0: the log was sealed (make it another way). */
+static int BlockInTurn(const struct Turn* turn, uint32_t next, const long a[6], uint64_t logged, int is_point,
+                       uint64_t old_mask, long* result) {
+  struct RavelHandoffPage* const page = turn->page;
+  const int32_t slot = turn->slot;
+  struct RavelHandoffCall* const call = &page->call[slot];
+  call->nr = SYS_futex;
+  for (int i = 0; i < 6; ++i) call->args[i] = (uint64_t)a[i];
+  call->sigmask = old_mask;
+  __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&page->blocked[slot], turn->generation, __ATOMIC_RELAXED);
+  /* The plan's wakes count this thread from now on (the log has room: only a seal can fail
+   * the entry, and the plan is over then). */
+  AddWaiter(page, (uint64_t)a[0]);
+  if (!LogInTurn(turn, RAVEL_HANDOFF_TURN_WAIT, (uint64_t)a[0], logged, is_point)) {
+    __atomic_store_n(&page->blocked[slot], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
+    return 0;
+  }
+  /* The hand-on of a planned yield. A swap that fails for a plan extended meanwhile is made
+   * again; for a plan taken back, the scheduler lets the next thread go itself. */
+  uint64_t state = turn->state;
+  while (!HandOn(&page->plan_state, &state, state + (1ull << 32), &page->word[next])) {
+    if ((state >> 63) != 0 || ((uint32_t)(state >> 32) & 0x7fffffffu) != turn->made) break;
+  }
+  WaitTurn(page, slot, 0);
+  *result = call->result;
+  return 1;
+}
+
 /* A private FUTEX_WAIT without a timeout in this thread's turn under the plan out: EAGAIN if
  * the word holds another value; if not, a wait that blocks where the turn's entry allows it
  * (the CPU goes to the next turn's thread, and the answer comes as for a wait through the
@@ -239,17 +284,8 @@ static int WaitUnderPlan(const long a[6], long* result) {
   const uint32_t val = (uint32_t)a[2];
   struct Turn turn;
   if (in_page_call || addr % 4 != 0 || !OwnTurn(&turn, 1)) return 0;
-  struct RavelHandoffPage* const page = turn.page;
-  const int32_t slot = turn.slot;
-  uint32_t next = RAVEL_HANDOFF_SLOTS;
-  if ((turn.entry & RAVEL_HANDOFF_ORDER_MAY_BLOCK) != 0 && turn.made < turn.covered) {
-    next = page->order[(turn.made + 1) & RAVEL_HANDOFF_PLAN] & RAVEL_HANDOFF_ORDER_SLOT;
-    if (next == (uint32_t)slot || (next < RAVEL_HANDOFF_SLOTS &&
-                                   __atomic_load_n(&page->blocked[next], __ATOMIC_RELAXED) == turn.generation)) {
-      next = RAVEL_HANDOFF_SLOTS;
-    }
-  }
-  const int may_block = next < RAVEL_HANDOFF_SLOTS && TurnLogRoom(&turn);
+  const uint32_t next = BlockTarget(&turn);
+  const int may_block = next < RAVEL_HANDOFF_SLOTS;
   /* A wait that blocks waits with every signal blocked, as through the page; the word is
    * read once they are. */
   uint64_t old_mask = 0;
@@ -258,44 +294,68 @@ static int WaitUnderPlan(const long a[6], long* result) {
     const uint64_t all = ~0ull;
     SetSignalMask(&all, &old_mask);
   }
+  int done = 0;
   if (__atomic_load_n((const uint32_t*)addr, __ATOMIC_RELAXED) != val) {
-    const int logged = LogInTurn(&turn, RAVEL_HANDOFF_TURN_WAIT, addr, val, 1);
-    if (may_block) {
-      SetSignalMask(&old_mask, NULL);
-      in_page_call = 0;
-    }
-    if (!logged) return 0;
+    done = LogInTurn(&turn, RAVEL_HANDOFF_TURN_WAIT, addr, val, 1);
     *result = -EAGAIN;
-    return 1;
+  } else if (may_block) {
+    done = BlockInTurn(&turn, next, a, (uint64_t)val | RAVEL_TURN_WAIT_BLOCKED, 1, old_mask, result);
   }
-  if (!may_block) return 0;
-  struct RavelHandoffCall* const call = &page->call[slot];
-  call->nr = SYS_futex;
-  for (int i = 0; i < 6; ++i) call->args[i] = (uint64_t)a[i];
-  call->sigmask = old_mask;
-  __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&page->blocked[slot], turn.generation, __ATOMIC_RELAXED);
-  /* The plan's wakes count this thread from now on (the log has room: only a seal can fail
-   * the entry, and the plan is over then). */
-  AddWaiter(page, addr);
-  if (!LogInTurn(&turn, RAVEL_HANDOFF_TURN_WAIT, addr, (uint64_t)val | (1ull << 32), 1)) {
-    __atomic_store_n(&page->blocked[slot], 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
+  if (may_block) {
     SetSignalMask(&old_mask, NULL);
     in_page_call = 0;
-    return 0;
   }
-  /* The hand-on of a planned yield. A swap that fails for a plan extended meanwhile is made
-   * again; for a plan taken back, the scheduler lets the next thread go itself. */
-  uint64_t state = turn.state;
-  while (!HandOn(&page->plan_state, &state, state + (1ull << 32), &page->word[next])) {
-    if ((state >> 63) != 0 || ((uint32_t)(state >> 32) & 0x7fffffffu) != turn.made) break;
+  return done;
+}
+
+static int CallThroughPage(long nr, const long args[6], int wait, long* result);
+
+/* Who makes a resumed wait (below): 0 the plan where it can, 1 the scheduler through the page
+ * where it listens, 2 the scheduler at the marker's stop. RAVEL_SYNC_RESUME_BY=page or stop
+ * in the guest's environment has the later ones made always (the tests compare them). */
+static int ResumeBy(void) {
+  static int by = -1;
+  if (by < 0) {
+    const char* value = getenv("RAVEL_SYNC_RESUME_BY");
+    by = value == NULL ? 0 : strcmp(value, "page") == 0 ? 1 : strcmp(value, "stop") == 0 ? 2 : 0;
   }
-  WaitTurn(page, slot, 0);
-  *result = call->result;
-  SetSignalMask(&old_mask, NULL);
+  return by;
+}
+
+/* The rest of the futex wait `a` taken through the page, which a plan let this thread run
+ * (sync_marker.h, "Waits resumed under a plan"): in its turn if the plan can take it, or by
+ * the scheduler. Every signal is blocked (`old_mask`: the mask before), and the slot's call
+ * is the wait. Its answer. */
+static long ResumeWait(struct RavelHandoffPage* page, int32_t slot, const long a[6], uint64_t old_mask) {
+  const uint64_t addr = (uint64_t)a[0];
+  const uint32_t val = (uint32_t)a[2];
+  const int by = ResumeBy();
+  struct Turn turn;
+  if (by == 0 && addr % 4 == 0 && OwnTurn(&turn, 0)) {
+    long result;
+    if (__atomic_load_n((const uint32_t*)addr, __ATOMIC_RELAXED) != val) {
+      if (LogInTurn(&turn, RAVEL_HANDOFF_TURN_WAIT, addr, (uint64_t)val | RAVEL_TURN_WAIT_RESUMED, 0)) return -EAGAIN;
+    } else {
+      const uint32_t next = BlockTarget(&turn);
+      const uint64_t logged = (uint64_t)val | RAVEL_TURN_WAIT_BLOCKED | RAVEL_TURN_WAIT_RESUMED;
+      if (next < RAVEL_HANDOFF_SLOTS && BlockInTurn(&turn, next, a, logged, 0, old_mask, &result)) return result;
+    }
+  }
+  /* The scheduler makes it: through the page if it listens, else at the marker's stop. */
+  const long resume[6] = {RAVEL_SYNC_MAGIC, RAVEL_SYNC_RESUME, 0, 0, 0, 0};
+  long result;
   in_page_call = 0;
-  return 1;
+  const int taken = by < 2 && CallThroughPage(RAVEL_SYNC_MARKER_NR, resume, 0, &result);
+  in_page_call = 1;
+  if (taken) return result;
+  __atomic_store_n(&page->word[slot], 0, __ATOMIC_RELAXED);
+  if (RawSyscall(RAVEL_SYNC_MARKER_NR, RAVEL_SYNC_MAGIC, RAVEL_SYNC_RESUME, 0, 0, 0, 0) == RAVEL_HANDOFF_PARK) {
+    WaitTurn(page, slot, 0);
+    return page->call[slot].result;
+  }
+  /* (Not reached: the scheduler has the call's thread make it so only where it can.) */
+  __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
+  return RawSyscall(SYS_futex, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 static int MarkThroughPage(long op, const void* object, const void* other);
@@ -722,6 +782,7 @@ static int CallThroughPage(long nr, const long args[6], int wait, long* result) 
      * to let the next one go: wait for that awake (kAnswerSpins). */
     WaitTurn(page, slot, kAnswerSpins);
     r = call->result;
+    if (r == RAVEL_HANDOFF_RUN && wait) r = ResumeWait(page, slot, args, old_mask);
   } else {
     __atomic_store_n(&page->word[slot], 1, __ATOMIC_RELAXED);
   }

@@ -396,8 +396,10 @@ std::vector<uint32_t> Scheduler::SimulateYields(uint64_t n) {
       const Thread& next = At(chosen);
       const bool answered = std::find(sim.answered.begin(), sim.answered.end(), chosen) != sim.answered.end();
       const bool had_turn = std::find(plan_.begin(), plan_.end(), chosen) != plan_.end();
-      const bool answerable = next.page_call == Thread::PageCall::kWait ||
-                              (next.page_call == Thread::PageCall::kEntry && IsMarkerCall(next.page_syscall));
+      const bool answerable =
+          next.page_call == Thread::PageCall::kWait ||
+          (next.page_call == Thread::PageCall::kEntry &&
+           (IsMarkerCall(next.page_syscall) || IsPageFutexWait(next.page_syscall)));
       if (answered || (!had_turn && (!next.waits_in_guest || next.pid != pid || next.slot < 0 ||
                                      (next.page_call != Thread::PageCall::kNone && !answerable)))) {
         sim.ended = true;
@@ -475,14 +477,18 @@ void Scheduler::PlannedBaton(const Thread& from, ThreadId next, const char* why)
 
 int64_t Scheduler::PlannedAnswer(const Thread& n) const {
   // ContinuePageCall's answer (a marker's lease it would not grant: the decision since was
-  // another thread's).
+  // another thread's); a futex wait the thread makes itself in its turn (sync_marker.h,
+  // "Waits resumed under a plan").
   if (n.page_call == Thread::PageCall::kWait) return n.woke == Woke::kSignal ? -EINTR : n.wake_result;
+  if (n.page_call == Thread::PageCall::kEntry && !IsMarkerCall(n.page_syscall)) return RAVEL_HANDOFF_RUN;
   return 0;
 }
 
 void Scheduler::FinishPlannedCall(Thread& n) {
   // The rest of its call through the page, as ContinuePageCall makes it when the baton comes
-  // back, with the answer the plan wrote.
+  // back, with the answer the plan wrote. A futex wait's is the thread's own first entry in
+  // its turn (LoggedResume), or, if the plan cannot take it, a RAVEL_SYNC_RESUME.
+  if (n.page_call == Thread::PageCall::kEntry && !IsMarkerCall(n.page_syscall)) return;
   if (n.page_call == Thread::PageCall::kWait) EndWaitInGuest(n);
   n.page_call = Thread::PageCall::kNone;
 }
@@ -524,7 +530,11 @@ void Scheduler::AccountTurnMarkers(uint64_t turn, uint32_t sealed) {
       continue;
     }
     if (e.op == RAVEL_HANDOFF_TURN_WAIT) {
-      LoggedWait(t, e.object, e.other);
+      if ((e.other & RAVEL_TURN_WAIT_RESUMED) != 0) {
+        LoggedResume(t, e.object, e.other);
+      } else {
+        LoggedWait(t, e.object, e.other);
+      }
       continue;
     }
     SyncOp(nullptr, t, LoggedMarker(t, e.op, e.object, e.other), MarkerVia::kPlan);
@@ -601,7 +611,9 @@ void Scheduler::NotePlan(PlanFrom from, uint64_t made) {
   uint64_t& window_made = yield ? window_made_ : answer_window_made_;
   window_made += made;
   if (++plans < kPlanWindow) return;
-  if (window_made < kPaidYields * kPlanWindow) (yield ? resting_yields_ : resting_answers_) = kRestYields;
+  if (window_made < (yield ? kPaidYields : kPaidAnswers) * kPlanWindow) {
+    (yield ? resting_yields_ : resting_answers_) = kRestYields;
+  }
   plans = 0;
   window_made = 0;
 }

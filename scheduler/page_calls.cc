@@ -48,6 +48,11 @@ bool TakenThroughPage(const Syscall& call) {
 
 bool Scheduler::IsMarkerCall(const Syscall& call) { return IsMarker(call); }
 
+bool Scheduler::IsPageFutexWait(const Syscall& call) {
+  return call.nr == SYS_futex && RavelPageFutexKind(static_cast<uint32_t>(call.args[1]), call.args[3],
+                                                    static_cast<uint32_t>(call.args[5])) == 2;
+}
+
 bool Scheduler::OnIdle() {
   bool worked = ServeDoor(/*close=*/false);
   if (!plan_out_) return worked;
@@ -147,6 +152,16 @@ void Scheduler::TakePageCall(pid_t pid, RavelHandoffPage* page, int32_t slot) {
   // An event like any other: the plan's yields made so far come first.
   DrainPlan();
   Thread& t = At(process->by_slot[static_cast<size_t>(slot)]);
+  if (IsMarker(call) && call.args[1] == RAVEL_SYNC_RESUME) {
+    // The rest of its futex wait (no step), which a plan let it make and could not take.
+    if (running_ != t.id || t.state != State::kRunning || t.pid != pid || t.slot != slot ||
+        t.page_call != Thread::PageCall::kEntry || !IsPageFutexWait(t.page_syscall) || !exiting_.empty()) {
+      return retry();
+    }
+    ++page_calls_;
+    hand_on_caller_ = {pid, t.id};
+    return RunPageFutex(t);
+  }
   // Taken here only where the call's stop would go straight to its point: its thread holds
   // the baton (a thread back from a call in the kernel, or a vfork child in its parent's
   // slot, does not) and no process end is due.
@@ -236,11 +251,42 @@ void Scheduler::LoggedWait(Thread& t, uint64_t addr, uint64_t logged) {
   const Syscall call(SYS_futex, {addr, FUTEX_WAIT_PRIVATE, logged & 0xffffffffu, 0});
   LoggedFutexPoint(t, call);
   // RunPageFutex's wait: EAGAIN (the shim found another value in the word), or it blocks.
-  if ((logged >> 32) == 0) return;
+  if ((logged & RAVEL_TURN_WAIT_BLOCKED) == 0) return;
   RavelHandoffPage* page = handoff_.Page(t.pid);
   t.page_syscall = call;
   t.page_mask = page != nullptr && t.slot >= 0 ? page->call[t.slot].sigmask : 0;
   WaitInGuest(t, addr);
+}
+
+void Scheduler::LoggedResume(Thread& t, uint64_t addr, uint64_t logged) {
+  if (t.page_call != Thread::PageCall::kEntry || !IsPageFutexWait(t.page_syscall) || t.page_syscall.args[0] != addr ||
+      static_cast<uint32_t>(t.page_syscall.args[2]) != static_cast<uint32_t>(logged)) {
+    // Not reached: a plan lets a thread resume only the wait it has pending.
+    LOG(ERROR) << "a plan let T" << t.id << " resume a futex wait on 0x" << std::hex << addr << std::dec
+               << " it had not made; the run goes on as it went";
+    external_.push_back(ExternalNote{steps_, t.id, "plan-broken", ""});
+    return;
+  }
+  ++planned_resumes_;
+  if ((logged & RAVEL_TURN_WAIT_BLOCKED) == 0) {
+    // RunPageFutex's EAGAIN (its answer is the guest's already).
+    t.page_call = Thread::PageCall::kNone;
+    return;
+  }
+  WaitInGuest(t, addr);
+}
+
+SyscallResult Scheduler::ResumeMarker(Guest& guest, Thread& t) {
+  if (t.page_call != Thread::PageCall::kEntry || !IsPageFutexWait(t.page_syscall) || handoff_.Page(t.pid) == nullptr ||
+      t.slot < 0) {
+    // Not reached: only a plan's answer has a thread ask for it. (It makes the call itself.)
+    LOG(ERROR) << "T" << t.id << " asked to resume a futex wait it has not made";
+    return -EINVAL;
+  }
+  if (!exiting_.empty() && !AwaitExits(guest)) return 0;
+  // As ContinuePageCall makes it: the answer in its slot (the thread waits on its word for it).
+  RunPageFutex(t);
+  return RAVEL_HANDOFF_PARK;
 }
 
 void Scheduler::WaitInGuest(Thread& t, uint64_t addr) {

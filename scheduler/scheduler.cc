@@ -906,6 +906,7 @@ SyscallResult Scheduler::OnSyscall(Guest& guest, const Syscall& call) {
   if (call.nr == RAVEL_SYNC_MARKER_NR && static_cast<int64_t>(call.args[0]) == RAVEL_SYNC_MAGIC) {
     if (call.args[1] == RAVEL_SYNC_YIELD) return YieldMarker(guest, t, call);
     if (call.args[1] == RAVEL_SYNC_HANDOFF_REGISTER) return RegisterHandoff(guest, t, call);
+    if (call.args[1] == RAVEL_SYNC_RESUME) return ResumeMarker(guest, t);
     return SyncMarker(guest, t, call);
   }
   t.last_syscall = call.nr;
