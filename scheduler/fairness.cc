@@ -6,6 +6,33 @@
 
 namespace ravel {
 
+void StepList::Insert(ThreadId id, uint64_t step) {
+  const size_t u = static_cast<size_t>(id);
+  if (u >= in_.size()) {
+    step_.resize(u + 1, 0);
+    prev_.resize(u + 1, kEnd);
+    next_.resize(u + 1, kEnd);
+    in_.resize(u + 1, 0);
+  }
+  ThreadId after = tail_;
+  while (after != kEnd && step_[static_cast<size_t>(after)] > step) after = prev_[static_cast<size_t>(after)];
+  const ThreadId before = after == kEnd ? head_ : next_[static_cast<size_t>(after)];
+  step_[u] = step;
+  prev_[u] = after;
+  next_[u] = before;
+  (after == kEnd ? head_ : next_[static_cast<size_t>(after)]) = id;
+  (before == kEnd ? tail_ : prev_[static_cast<size_t>(before)]) = id;
+  in_[u] = 1;
+}
+
+void StepList::Erase(ThreadId id) {
+  const size_t u = static_cast<size_t>(id);
+  const ThreadId after = prev_[u], before = next_[u];
+  (after == kEnd ? head_ : next_[static_cast<size_t>(after)]) = before;
+  (before == kEnd ? tail_ : prev_[static_cast<size_t>(before)]) = after;
+  in_[u] = 0;
+}
+
 Fairness::State& Fairness::At(ThreadId id) {
   const size_t u = static_cast<size_t>(id);
   if (u >= threads_.size()) {
@@ -28,12 +55,12 @@ void Fairness::Refresh(ThreadId id) {
   // Each index changes only where its key does (most refreshes change one or neither).
   const bool was = eligible_[u] != 0;
   if (!was || !eligible || waiting != waiting_[u]) {
-    if (was) by_waiting_.erase({waiting_[u], id});
-    if (eligible) by_waiting_.emplace(waiting, id);
+    if (was) by_waiting_.Erase(id);
+    if (eligible) by_waiting_.Insert(id, waiting);
   }
   if (!was || !eligible || limit != limit_[u]) {
-    if (was && limit_[u] != kOwesNone) by_limit_.erase({limit_[u], id});
-    if (eligible && limit != kOwesNone) by_limit_.emplace(limit, id);
+    if (was && limit_[u] != kOwesNone) by_limit_.Erase(id);
+    if (eligible && limit != kOwesNone) by_limit_.Insert(id, limit);
   }
   waiting_[u] = waiting;
   limit_[u] = limit;
@@ -118,17 +145,18 @@ std::vector<ThreadId> Fairness::HeldBack(absl::Span<const ThreadId> runnable) co
     return limit != kOwesNone && others <= limit;
   };
   if (absl::MakeConstSpan(last_runnable_) == runnable) {
-    // The synced set: its eligible threads are by_waiting_, earliest first (ties by id, as
-    // the scan below breaks them), and those that owe are by_limit_. Only a limit at or
-    // above the earliest step holds a thread back: walk those, from the latest down.
-    auto it = by_waiting_.begin();
-    if (it != by_waiting_.end()) {
-      first = it->first;
-      first_id = it->second;
-      if (++it != by_waiting_.end()) second = it->first;
+    // The synced set: its eligible threads are by_waiting_, earliest first, and those that
+    // owe are by_limit_. (Of two earliest with the same step either is first_id: `second`
+    // is the same step then.) Only a limit at or above the earliest step holds a thread
+    // back: walk those, from the latest down.
+    if (const ThreadId earliest = by_waiting_.First(); earliest != StepList::kEnd) {
+      first = by_waiting_.Step(earliest);
+      first_id = earliest;
+      if (const ThreadId next = by_waiting_.Next(earliest); next != StepList::kEnd) second = by_waiting_.Step(next);
     }
-    for (auto owes = by_limit_.rbegin(); owes != by_limit_.rend() && owes->first >= first; ++owes) {
-      if (holds(owes->second, owes->first)) held.push_back(owes->second);
+    for (ThreadId owes = by_limit_.Last(); owes != StepList::kEnd && by_limit_.Step(owes) >= first;
+         owes = by_limit_.Previous(owes)) {
+      if (holds(owes, by_limit_.Step(owes))) held.push_back(owes);
     }
     std::sort(held.begin(), held.end());
   } else {

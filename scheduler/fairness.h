@@ -36,7 +36,6 @@
 
 #include <cstdint>
 #include <algorithm>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -44,6 +43,29 @@
 #include "strategies/strategy.h"
 
 namespace ravel {
+
+// Threads ordered by a step (ties in any order), kept where steps mostly grow: an intrusive
+// doubly linked list by logical id, into which a thread goes by a walk back from the latest
+// (a thread that runs, yields or becomes runnable goes at or near the end). No allocation
+// once it has room for every id, so that a copy is three vectors.
+class StepList {
+ public:
+  static constexpr ThreadId kEnd = -1;
+  bool Has(ThreadId id) const { return static_cast<size_t>(id) < in_.size() && in_[static_cast<size_t>(id)] != 0; }
+  void Insert(ThreadId id, uint64_t step);
+  void Erase(ThreadId id);
+  ThreadId First() const { return head_; }
+  ThreadId Last() const { return tail_; }
+  ThreadId Next(ThreadId id) const { return next_[static_cast<size_t>(id)]; }
+  ThreadId Previous(ThreadId id) const { return prev_[static_cast<size_t>(id)]; }
+  uint64_t Step(ThreadId id) const { return step_[static_cast<size_t>(id)]; }
+
+ private:
+  std::vector<uint64_t> step_;
+  std::vector<ThreadId> prev_, next_;
+  std::vector<uint8_t> in_;
+  ThreadId head_ = kEnd, tail_ = kEnd;
+};
 
 class Fairness {
  public:
@@ -98,12 +120,12 @@ class Fairness {
   std::vector<uint64_t> waiting_;
   std::vector<uint64_t> limit_;
   std::vector<uint8_t> eligible_;
-  // The eligible threads by (Waiting(), id): Filter's two earliest without a pass, when it
-  // is asked about the set of the latest Sync (as the scheduler always asks).
-  std::set<std::pair<uint64_t, ThreadId>> by_waiting_;
-  // The eligible threads that owe, by (owe limit, id): HeldBack's walk from the latest
-  // limit down, to the earliest waiting-since step.
-  std::set<std::pair<uint64_t, ThreadId>> by_limit_;
+  // The eligible threads by Waiting(): Filter's two earliest without a pass, when it is
+  // asked about the set of the latest Sync (as the scheduler always asks).
+  StepList by_waiting_;
+  // The eligible threads that owe, by owe limit: HeldBack's walk from the latest limit
+  // down, to the earliest waiting-since step.
+  StepList by_limit_;
 };
 
 }  // namespace ravel

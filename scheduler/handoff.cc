@@ -30,6 +30,7 @@ HandoffPages::~HandoffPages() {
 
 absl::Status HandoffPages::Register(pid_t pid, int fd, uint64_t guest_page, uint64_t shim_state, bool map) {
   Forget(pid);
+  last_ = nullptr;  // (an insertion below)
   if (!map) {
     processes_[pid].shim_state = shim_state;
     return absl::OkStatus();
@@ -63,8 +64,12 @@ absl::Status HandoffPages::Register(pid_t pid, int fd, uint64_t guest_page, uint
 }
 
 HandoffPages::Process* HandoffPages::Find(pid_t pid) {
+  if (last_ != nullptr && last_pid_ == pid) return last_;
   auto it = processes_.find(pid);
-  return it == processes_.end() ? nullptr : &it->second;
+  if (it == processes_.end()) return nullptr;
+  last_pid_ = pid;
+  last_ = &it->second;
+  return last_;
 }
 
 void HandoffPages::Forget(pid_t pid) {
@@ -72,6 +77,7 @@ void HandoffPages::Forget(pid_t pid) {
   if (it == processes_.end()) return;
   if (it->second.page != nullptr) munmap(it->second.page, sizeof(RavelHandoffPage));
   processes_.erase(it);
+  last_ = nullptr;
 }
 
 int32_t HandoffPages::AssignSlot(Process& process, ThreadId id) {

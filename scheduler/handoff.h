@@ -121,6 +121,10 @@ class HandoffPages {
 
  private:
   absl::flat_hash_map<pid_t, Process> processes_;
+  // The last process found: the scheduler asks about the same one many times a step. (An
+  // insertion or erasure may move the map's values: both clear it.)
+  pid_t last_pid_ = 0;
+  Process* last_ = nullptr;
 };
 
 }  // namespace ravel
