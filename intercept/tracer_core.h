@@ -73,6 +73,11 @@ inline constexpr int kIdlePolls = 8;
 // syscall, about a microsecond on the VMs, that a call through the page would wait out),
 // up to this many times in a row.
 inline constexpr int kWorkRounds = 256;
+// Counting SIGCHLDs (Tool::PollsBesideStops), a round of OnIdle calls with no SIGCHLD since
+// the last wait that found nothing makes no wait, and counts as a spin poll only every this
+// many times: such rounds cost a fraction of a wait, and the tracer sleeps (closing the
+// hand-off's door) after about as long as without the count.
+inline constexpr uint32_t kQuietRoundsPerPoll = 4;
 
 // A GuestPrototype's process: stopped at its execve's syscall-exit stop, set up.
 struct PrototypeState {
@@ -278,6 +283,9 @@ class TracerCore : public Control {
   int spin_polls_ = kSpinPolls;   // 0 when ravel runs on a single CPU
   pid_t last_resumed_ = 0;        // the tid the spin polls ask for first (0: any)
   uint32_t waits_ = 0;            // waits so far, for kAnyTraceeEvery
+  bool count_children_ = false;   // SIGCHLDs counted (Tool::PollsBesideStops)
+  uint32_t quiet_events_ = ~0u;   // their count at the last wait for any tracee that found none
+  uint32_t quiet_rounds_ = 0;     // rounds of OnIdle calls without a wait (kQuietRoundsPerPoll)
   bool warned_cpuid_ = false;
   bool warned_rdtsc_ = false;
   bool warned_trampoline_ = false;

@@ -234,6 +234,8 @@ class Scheduler : public Tool {
   // Takes the calls made through the hand-off pages (page_calls.cc), and while a plan is
   // out, accounts for the yields made so far and extends the plan.
   bool OnIdle() override;
+  // With the fast path: calls through the hand-off pages come far more often than stops.
+  bool PollsBesideStops() const override { return options_.fast_path && options_.observer == nullptr; }
   // Closes the door of the calls through the page; takes a call that came meanwhile.
   bool BeforeBlockingWait() override;
   // (options.virtual_tsc) The virtual TSC; see clock.cc.

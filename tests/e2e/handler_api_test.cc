@@ -1,6 +1,7 @@
 // The handler API end to end: small tools written against Tool/Guest, run in process on
 // the real tracer with guests from tests/guests.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -143,6 +144,58 @@ TEST(HandlerApi, InjectsGetpidBeforeEachCall) {
   EXPECT_EQ(run.out, "done 300 wrong 0\n");
   EXPECT_GE(tool.injected, 300 + 6 * 2);
   EXPECT_EQ(tool.mismatches, 0);
+}
+
+// A tool whose work comes beside stops (Tool::PollsBesideStops): the tracer counts SIGCHLDs
+// and asks the kernel for a stop only after one. Every stop comes as without the count, and
+// while the tracer polls: were a stop's SIGCHLD missed, it would come only once the tracer
+// gave up polling and slept in the kernel. The process's own SIGCHLD action is left as it was.
+class PollsBeside : public Tool {
+ public:
+  explicit PollsBeside(bool beside) : beside_(beside) {}
+  Subscription subscription() const override { return Subscription().Add(SYS_getppid); }
+  SyscallResult OnSyscall(Guest& guest, const Syscall& call) override {
+    ++calls;
+    return guest.TailInject(call);
+  }
+  bool BeforeBlockingWait() override {
+    ++sleeps;
+    return false;
+  }
+  bool PollsBesideStops() const override { return beside_; }
+  int calls = 0;
+  int sleeps = 0;
+
+ private:
+  const bool beside_;
+};
+
+void TestsOwnSigchld(int) {}
+
+TEST(HandlerApi, StopsComeWhileTheTracerCountsSigchld) {
+  struct sigaction own {};
+  own.sa_handler = TestsOwnSigchld;
+  sigemptyset(&own.sa_mask);
+  own.sa_flags = SA_NOCLDSTOP;
+  struct sigaction before {};
+  ASSERT_EQ(sigaction(SIGCHLD, &own, &before), 0);
+  cpu_set_t cpus;
+  const bool polls = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1;
+  for (const bool beside : {false, true}) {
+    PollsBeside tool(beside);
+    ToolRun run = RunTool(tool, {GuestPath("syscall_loop"), "3000", "0", "q", "thread"});
+    EXPECT_EQ(run.exit_code, 0) << "beside " << beside;
+    EXPECT_EQ(tool.calls, 3001) << "beside " << beside;  // (and the main thread's getppid)
+    // (The tracer polls only where it has a CPU of its own; generous for a loaded machine.)
+    if (polls) {
+      EXPECT_LT(tool.sleeps * 10, tool.calls) << "beside " << beside << ": slept " << tool.sleeps;
+    }
+    struct sigaction after {};
+    ASSERT_EQ(sigaction(SIGCHLD, nullptr, &after), 0);
+    EXPECT_EQ(after.sa_handler, &TestsOwnSigchld) << "beside " << beside;
+    EXPECT_EQ(after.sa_flags & SA_NOCLDSTOP, SA_NOCLDSTOP) << "beside " << beside;
+  }
+  sigaction(SIGCHLD, &before, nullptr);
 }
 
 // RDTSC/RDTSCP: the tool decides what the guest reads.
