@@ -211,11 +211,11 @@ class Tool {
   // may do work that runs beside the guest. True if it did some (the tracer then goes on
   // polling rather than sleep). Must return false when it has nothing to do.
   virtual bool OnIdle() { return false; }
-  // Whether OnIdle's work is what the tracer mostly waits for (work from the guest that
-  // needs no stop, where stops are rare): the tracer then learns of stops from SIGCHLD,
-  // which it counts, and asks the kernel for one only after a SIGCHLD, rather than between
-  // every few calls of OnIdle (a wait costs a microsecond or more on a VM, which work
-  // coming meanwhile waits out). Asked once, at the start of a run.
+  // Whether OnIdle's work may be most of what the tracer waits for (work from the guest
+  // that needs no stop): while it is, many times more often than stops come, the tracer
+  // asks the kernel for a stop only after several rounds of OnIdle calls, not after each
+  // (a wait costs a microsecond or more on a VM, which work coming meanwhile waits out).
+  // Asked once, at the start of a run.
   virtual bool PollsBesideStops() const { return false; }
   // The tracer is about to wait for the next stop in the kernel (it stops polling): the
   // tool stops listening for work from the guest that needs no stop. True if it found

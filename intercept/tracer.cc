@@ -18,7 +18,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <ctime>
 
@@ -92,11 +91,6 @@ void OnInterrupt(int sig) {
   if (g_main_pid > 0) SignalOwned(g_main_pid, SIGKILL);
 }
 void OnAlarm(int) { g_alarm = 1; }
-// SIGCHLDs so far, where the tool polls beside stops (Tool::PollsBesideStops): every stop
-// or end of a tracee sends one to its tracer.
-std::atomic<uint32_t> g_child_events{0};
-static_assert(std::atomic<uint32_t>::is_always_lock_free);
-void OnChild(int) { g_child_events.fetch_add(1, std::memory_order_relaxed); }
 
 // How often results of observed tail injections are collected while the guest is quiet.
 constexpr long kCaptureFlushMicros = 20000;
@@ -104,7 +98,7 @@ constexpr long kCaptureFlushMicros = 20000;
 
 class SignalScope {
  public:
-  explicit SignalScope(bool count_children) : count_children_(count_children) {
+  SignalScope() {
     struct sigaction sa {};
     sa.sa_handler = OnInterrupt;
     sigemptyset(&sa.sa_mask);
@@ -114,24 +108,15 @@ class SignalScope {
     sigaction(SIGALRM, &sa, &old_[SIGALRM]);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &old_[SIGPIPE]);
-    if (count_children_) {
-      // Restarted: a wait in the kernel goes on (the stop that sent it is what it waits for).
-      // Without SA_NOCLDSTOP: a tracee's stop sends it too.
-      sa.sa_handler = OnChild;
-      sa.sa_flags = SA_RESTART;
-      sigaction(SIGCHLD, &sa, &old_[SIGCHLD]);
-    }
   }
   ~SignalScope() {
     itimerval off{};
     setitimer(ITIMER_REAL, &off, nullptr);
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGPIPE}) sigaction(sig, &old_[sig], nullptr);
-    if (count_children_) sigaction(SIGCHLD, &old_[SIGCHLD], nullptr);
     g_main_pid = 0;
   }
 
  private:
-  const bool count_children_;
   struct sigaction old_[NSIG] {};
 };
 
@@ -213,8 +198,9 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   absl::StatusOr<std::string> path = ResolveCommand(argv[0]);
   if (!path.ok()) return path.status();
 
-  count_children_ = spin_polls_ > 0 && tool_.PollsBesideStops();
-  SignalScope signals(count_children_);
+  SignalScope signals;
+  polls_beside_ = tool_.PollsBesideStops();
+  sparse_ = false;
   g_interrupt = 0;
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphaned guest processes come back to ravel
 
@@ -251,8 +237,9 @@ absl::StatusOr<RunResult> TracerCore::Run(PrototypeState& prototype) {
     return absl::InvalidArgumentError("the tool's subscription is not the one the guest prototype was made for");
   }
   if (!prototype.alive) return absl::FailedPreconditionError("the guest prototype's process is gone");
-  count_children_ = spin_polls_ > 0 && tool_.PollsBesideStops();
-  SignalScope signals(count_children_);
+  SignalScope signals;
+  polls_beside_ = tool_.PollsBesideStops();
+  sparse_ = false;
   g_interrupt = 0;
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   widened_ = !subscription_.until_first_clone.has_value();
@@ -344,6 +331,7 @@ absl::Status TracerCore::Loop() {
       }
       continue;
     }
+    NoteEvent(/*stop=*/true);
     HandleStatus(tid, status);
   }
   FlushCaptures();
@@ -428,6 +416,14 @@ std::vector<pid_t> TracerCore::UntracedChildren() const {
   return found;
 }
 
+void TracerCore::NoteEvent(bool stop) {
+  ++(stop ? window_stops_ : window_work_);
+  if (window_stops_ + window_work_ < kRegimeWindow) return;
+  sparse_ = polls_beside_ && window_stops_ * kSparseRatio < window_work_;
+  window_stops_ = 0;
+  window_work_ = 0;
+}
+
 pid_t TracerCore::PollForStop(int* status) {
   pid_t tid = 0;
   if (++waits_ % kAnyTraceeEvery == 0 || (last_resumed_ == 0 && tool_.ExpectedStop() == 0)) {
@@ -444,29 +440,28 @@ pid_t TracerCore::PollForStop(int* status) {
         __builtin_ia32_pause();
         continue;
       }
+      NoteEvent(/*stop=*/false);
       worked = true;
       idle = 0;
       if (!ready_.empty()) return 0;  // handlers to resume first
     }
-    // Counting SIGCHLDs: no stop has come since the last wait that found none. (Read before
-    // the wait: a stop after it sends one more.) Such rounds cost a fraction of a wait, so
-    // that many more of them come before the tracer sleeps.
-    const uint32_t events = g_child_events.load(std::memory_order_acquire);
-    if (count_children_ && events == quiet_events_ && g_alarm == 0) {
+    // Where OnIdle's work is most of what comes (sparse_), a wait only every kSparsePolls
+    // rounds; the others are not counted as polls (the tracer sleeps after as many waits).
+    if (sparse_ && ++sparse_rounds_ % kSparsePolls != 0 && g_alarm == 0) {
       if (worked) {
         i = -1;
-      } else if (++quiet_rounds_ % kQuietRoundsPerPoll != 0) {
+      } else {
         --i;
       }
       continue;
     }
-    // (Its stop may have been taken by an earlier wait, or it may be gone: ECHILD.) Counting
-    // SIGCHLDs, a wait for any tracee: it comes about once a stop.
+    // (Its stop may have been taken by an earlier wait, or it may be gone: ECHILD.) While
+    // the tool keeps finding work this loop goes on: every kAnyTraceeEvery-th wait in it is
+    // for any tracee too, so that another's stop is not left waiting behind that work.
     const pid_t expected = tool_.ExpectedStop();
-    const pid_t want = count_children_ ? 0 : expected != 0 ? expected : last_resumed_;
+    const pid_t want = ++waits_ % kAnyTraceeEvery == 0 ? 0 : expected != 0 ? expected : last_resumed_;
     tid = waitpid(want != 0 ? want : -1, status, __WALL | WNOHANG);
     if (tid < 0) return 0;
-    if (tid == 0 && want == 0) quiet_events_ = events;
     if (tid != 0 || g_alarm != 0) break;
     if (worked) {
       i = -1;  // work beside the guest: poll on

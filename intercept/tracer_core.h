@@ -73,11 +73,16 @@ inline constexpr int kIdlePolls = 8;
 // syscall, about a microsecond on the VMs, that a call through the page would wait out),
 // up to this many times in a row.
 inline constexpr int kWorkRounds = 256;
-// Counting SIGCHLDs (Tool::PollsBesideStops), a round of OnIdle calls with no SIGCHLD since
-// the last wait that found nothing makes no wait, and counts as a spin poll only every this
-// many times: such rounds cost a fraction of a wait, and the tracer sleeps (closing the
-// hand-off's door) after about as long as without the count.
-inline constexpr uint32_t kQuietRoundsPerPoll = 4;
+// Where the tool polls beside stops (Tool::PollsBesideStops) and its OnIdle found work more
+// than kSparseRatio times as often as a stop came in the last kRegimeWindow of the two, only
+// every kSparsePolls-th round of OnIdle calls ends in a wait (a wait costs a microsecond or
+// more on a VM, which a call through the hand-off page that comes meanwhile waits out; a
+// stop then waits for a few rounds at most). A tracer that learnt of stops from SIGCHLD
+// instead waited for the signal some 25 us a stop on the AMD VMs (bench/RESULTS.md,
+// session 23).
+inline constexpr uint32_t kRegimeWindow = 256;
+inline constexpr uint32_t kSparseRatio = 8;
+inline constexpr uint32_t kSparsePolls = 8;
 
 // A GuestPrototype's process: stopped at its execve's syscall-exit stop, set up.
 struct PrototypeState {
@@ -221,6 +226,8 @@ class TracerCore : public Control {
   void ResumeAfterEvent(ThreadRecord& t, int signo = 0);
   // One round of spin polls for the next stop (see kAnyTraceeEvery): a tid, or 0.
   pid_t PollForStop(int* status);
+  // A stop came, or OnIdle found work: the window that sets sparse_ (kRegimeWindow).
+  void NoteEvent(bool stop);
   void Resume(ThreadRecord& t, int request, int signo);
 
   // handler.cc: fibers and finishing stops.
@@ -283,9 +290,11 @@ class TracerCore : public Control {
   int spin_polls_ = kSpinPolls;   // 0 when ravel runs on a single CPU
   pid_t last_resumed_ = 0;        // the tid the spin polls ask for first (0: any)
   uint32_t waits_ = 0;            // waits so far, for kAnyTraceeEvery
-  bool count_children_ = false;   // SIGCHLDs counted (Tool::PollsBesideStops)
-  uint32_t quiet_events_ = ~0u;   // their count at the last wait for any tracee that found none
-  uint32_t quiet_rounds_ = 0;     // rounds of OnIdle calls without a wait (kQuietRoundsPerPoll)
+  bool polls_beside_ = false;     // Tool::PollsBesideStops, for this run
+  bool sparse_ = false;           // waits only every kSparsePolls rounds (kRegimeWindow)
+  uint32_t sparse_rounds_ = 0;
+  uint32_t window_stops_ = 0;     // stops and OnIdle work in the current window
+  uint32_t window_work_ = 0;
   bool warned_cpuid_ = false;
   bool warned_rdtsc_ = false;
   bool warned_trampoline_ = false;
