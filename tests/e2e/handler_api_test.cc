@@ -158,8 +158,11 @@ class PollsBeside : public Tool {
     ++calls;
     return guest.TailInject(call);
   }
-  // Work at one call in four: hundreds of times as often as a stop comes.
-  bool OnIdle() override { return beside_ && ++idle % 4 == 0; }
+  // Work at one call in four: hundreds of times as often as a stop comes. (Up to
+  // kEnoughWork calls, some seconds' worth, about 25 times what the run takes: a tracer
+  // that left stops waiting behind the work would finish only after it, and fail below.)
+  static constexpr uint64_t kEnoughWork = 200'000'000;
+  bool OnIdle() override { return beside_ && ++idle < kEnoughWork && idle % 4 == 0; }
   bool BeforeBlockingWait() override {
     ++sleeps;
     return false;
@@ -181,6 +184,7 @@ TEST(HandlerApi, StopsComeWhileTheToolWorksBesideThem) {
     ToolRun run = RunTool(tool, {GuestPath("syscall_loop"), "3000", "0", "q", "thread"});
     EXPECT_EQ(run.exit_code, 0) << "beside " << beside;
     EXPECT_EQ(tool.calls, 3001) << "beside " << beside;  // (and the main thread's getppid)
+    EXPECT_LT(tool.idle, PollsBeside::kEnoughWork) << "beside " << beside << ": stops waited behind the work";
     // (The tracer polls only where it has a CPU of its own; generous for a loaded machine.)
     if (polls) {
       EXPECT_LT(tool.sleeps * 10, tool.calls) << "beside " << beside << ": slept " << tool.sleeps;
