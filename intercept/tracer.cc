@@ -199,8 +199,7 @@ absl::StatusOr<RunResult> TracerCore::Run(const std::vector<std::string>& argv) 
   if (!path.ok()) return path.status();
 
   SignalScope signals;
-  polls_beside_ = tool_.PollsBesideStops();
-  sparse_ = false;
+  StartPolls();
   g_interrupt = 0;
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphaned guest processes come back to ravel
 
@@ -238,8 +237,7 @@ absl::StatusOr<RunResult> TracerCore::Run(PrototypeState& prototype) {
   }
   if (!prototype.alive) return absl::FailedPreconditionError("the guest prototype's process is gone");
   SignalScope signals;
-  polls_beside_ = tool_.PollsBesideStops();
-  sparse_ = false;
+  StartPolls();
   g_interrupt = 0;
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   widened_ = !subscription_.until_first_clone.has_value();
@@ -414,6 +412,14 @@ std::vector<pid_t> TracerCore::UntracedChildren() const {
   }
   closedir(proc);
   return found;
+}
+
+void TracerCore::StartPolls() {
+  polls_beside_ = tool_.PollsBesideStops();
+  sparse_ = false;
+  sparse_rounds_ = 0;
+  window_stops_ = 0;
+  window_work_ = 0;
 }
 
 void TracerCore::NoteEvent(bool stop) {

@@ -226,6 +226,8 @@ class TracerCore : public Control {
   void ResumeAfterEvent(ThreadRecord& t, int signo = 0);
   // One round of spin polls for the next stop (see kAnyTraceeEvery): a tid, or 0.
   pid_t PollForStop(int* status);
+  // A run starts: its polls start dense, with an empty window (kRegimeWindow).
+  void StartPolls();
   // A stop came, or OnIdle found work: the window that sets sparse_ (kRegimeWindow).
   void NoteEvent(bool stop);
   void Resume(ThreadRecord& t, int request, int signo);
